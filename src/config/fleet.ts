@@ -102,6 +102,8 @@ export type AppSource =
 /** The app as it runs in one environment. */
 export interface AppEnv {
   env: string;
+  /** Server this app runs on in this environment: the environment's server unless the app overrides placement. */
+  server: string;
   domains: string[];
   processes: ProcessSpec[];
   env_vars: Record<string, EnvValue>;
