@@ -11,8 +11,18 @@ export interface Action {
   /** Resource identity: network/volume name, container key, route host. */
   id: string;
   reason: string;
+  /** Physical name of the existing object acted on (the old container of update/replace/delete). */
+  target?: string;
   /** Field-level changes for update/replace: field -> [before, after] (secrets redacted). */
   changes?: Record<string, [unknown, unknown]>;
+  /** True when executing the action can lose data (volume removal, Redis DB reassignment). */
+  destructive?: boolean;
+  /**
+   * For `replace` of a container: `start-first` creates the new container, waits for it, then
+   * deletes the old one (zero downtime); `stop-first` deletes first (singletons, services, and
+   * containers that publish host ports).
+   */
+  strategy?: 'start-first' | 'stop-first';
 }
 
 export interface Plan {
