@@ -1,0 +1,39 @@
+// Spec hash: a short, stable digest of the container fields whose change needs a new container.
+// Secrets contribute their name only, never a value; key order and list order never matter.
+import { createHash } from 'node:crypto';
+import type { ContainerSpec } from './desired.ts';
+
+/** JSON with object keys sorted, so equal data always gives equal text. */
+export function stableStringify(v: unknown): string {
+  if (v === undefined) return 'null';
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`).join(',')}}`;
+}
+
+export type HashedFields = Pick<
+  ContainerSpec,
+  'image' | 'command' | 'env_vars' | 'mounts' | 'memory' | 'cpus' | 'networks' | 'health' | 'port' | 'publish'
+>;
+
+/** sha256 over the fields that require a new container, 12 hex chars. */
+export function specHash(c: HashedFields): string {
+  const networks = [...c.networks]
+    .map((n) => ({ network: n.network, aliases: [...n.aliases].sort() }))
+    .sort((a, b) => (a.network < b.network ? -1 : a.network > b.network ? 1 : 0));
+  const canonical = {
+    image: c.image,
+    command: c.command ?? null,
+    env: c.env_vars,
+    mounts: c.mounts,
+    memory: c.memory ?? null,
+    cpus: c.cpus ?? null,
+    networks,
+    health: c.health,
+    port: c.port ?? null,
+    publish: [...c.publish].sort(),
+  };
+  return createHash('sha256').update(stableStringify(canonical)).digest('hex').slice(0, 12);
+}
