@@ -1,0 +1,255 @@
+// DockerEngine: the port through which Slipway talks to one Docker engine (local socket or SSH).
+// Implementations: DockerodeEngine (real Engine API) and FakeEngine (in-memory, recording).
+// Only our own domain types cross this boundary; no dockerode type leaks out.
+import type { Readable } from 'node:stream';
+
+/** Label selector: `key: value` matches `key=value`; `key: true` matches the key being present. */
+export type LabelFilter = Record<string, string | true>;
+
+export interface EngineInfo {
+  /** The engine host's name. */
+  name: string;
+  /** Bytes. */
+  memTotal: number;
+  ncpu: number;
+  serverVersion: string;
+}
+
+export interface NetworkSummary {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  internal: boolean;
+  driver: string;
+}
+
+export interface CreateNetworkSpec {
+  name: string;
+  labels: Record<string, string>;
+  internal?: boolean;
+}
+
+export interface VolumeSummary {
+  name: string;
+  labels: Record<string, string>;
+  driver: string;
+  mountpoint: string;
+}
+
+export interface CreateVolumeSpec {
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface ImageInfo {
+  id: string;
+  tags: string[];
+  labels: Record<string, string>;
+}
+
+export interface BuildSpec {
+  /** A tar (optionally gzipped) of the build context, Dockerfile included. */
+  contextTar: Readable | Buffer;
+  tag: string;
+  /** Path of the Dockerfile inside the context. */
+  dockerfile: string;
+  buildArgs: Record<string, string>;
+  labels: Record<string, string>;
+  /** Called with each line of build output, as it arrives. */
+  onProgress?: (line: string) => void;
+}
+
+export interface BuildResult {
+  /** Image id (`sha256:…`) of the built image. */
+  id: string;
+  tag: string;
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+export type ContainerHealth = 'starting' | 'healthy' | 'unhealthy' | 'none';
+
+export interface ContainerSummary {
+  id: string;
+  /** Without Docker's leading slash. */
+  name: string;
+  image: string;
+  imageId: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+  /** Docker's human status, e.g. `Up 3 minutes (healthy)`; for display only. */
+  status: string;
+  /** ISO 8601. */
+  createdAt: string;
+  networks: string[];
+}
+
+export interface ContainerMount {
+  volume: string;
+  target: string;
+  readOnly?: boolean;
+}
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  /** The image reference the container was created from (`Config.Image`). */
+  image: string;
+  imageId: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+  health: ContainerHealth;
+  exitCode: number;
+  /** network name -> IPv4 address ('' when not running). */
+  ipAddresses: Record<string, string>;
+  /** Network attachments with their user-given aliases (Docker's automatic short-id alias removed). */
+  networks: { name: string; aliases: string[] }[];
+  mounts: ContainerMount[];
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601, or null if never started. */
+  startedAt: string | null;
+  restartCount: number;
+  /** Bytes; 0 means unlimited. */
+  memoryLimit: number;
+  /** Fractional CPUs; 0 means unlimited. */
+  cpus: number;
+  restart: string;
+  cmd: string[];
+  /** Names of the env vars set on the container (never the values). */
+  envKeys: string[];
+}
+
+export interface PublishSpec {
+  hostPort: number;
+  containerPort: number;
+  hostIp?: string;
+}
+
+export interface HealthcheckSpec {
+  /** Command argv run inside the container (exec form, `CMD`). */
+  test: string[];
+  intervalMs?: number;
+  timeoutMs?: number;
+  retries?: number;
+  startPeriodMs?: number;
+}
+
+export interface CreateContainerSpec {
+  name: string;
+  image: string;
+  cmd?: string[];
+  /** Already-resolved values. Never echoed in errors or transcripts. */
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  /** The first network is attached at create; the rest are connected before start. */
+  networks: { name: string; aliases: string[] }[];
+  mounts: ContainerMount[];
+  /** Bytes. */
+  memory?: number;
+  cpus?: number;
+  restart: 'unless-stopped' | 'no' | 'always' | 'on-failure';
+  stopTimeoutS: number;
+  publish?: PublishSpec[];
+  healthcheck?: HealthcheckSpec;
+  user?: string;
+  workdir?: string;
+}
+
+export interface LogOptions {
+  /** Last N lines; all when omitted. */
+  tail?: number;
+  /** Unix seconds. */
+  since?: number;
+  timestamps?: boolean;
+}
+
+export interface ExecOptions {
+  /** Extra env for this command; values are never recorded or reported. */
+  env?: Record<string, string>;
+  user?: string;
+  workdir?: string;
+  /** Written to the command's stdin, which is then closed. */
+  stdin?: string | Buffer;
+  /** Throw ExecError when the exit code is not 0. */
+  check?: boolean;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOnceResult {
+  exitCode: number;
+  /** stdout and stderr interleaved as the container wrote them. */
+  logs: string;
+  /** True when the container was killed because it ran past timeoutMs. */
+  timedOut: boolean;
+}
+
+export interface ContainerStats {
+  /** Bytes. */
+  memUsage: number;
+  /** Bytes; the host's memory when the container has no limit. */
+  memLimit: number;
+}
+
+export interface DockerEngine {
+  /** The server this engine belongs to (used in every error). */
+  readonly serverName: string;
+
+  ping(): Promise<void>;
+  info(): Promise<EngineInfo>;
+
+  listNetworks(labels: LabelFilter): Promise<NetworkSummary[]>;
+  createNetwork(spec: CreateNetworkSpec): Promise<string>;
+  removeNetwork(name: string): Promise<void>;
+  connectNetwork(network: string, container: string, aliases: string[]): Promise<void>;
+  disconnectNetwork(network: string, container: string, opts?: { force?: boolean }): Promise<void>;
+
+  listVolumes(labels: LabelFilter): Promise<VolumeSummary[]>;
+  createVolume(spec: CreateVolumeSpec): Promise<void>;
+  removeVolume(name: string): Promise<void>;
+
+  /** null when the image does not exist on this engine. */
+  imageInspect(ref: string): Promise<ImageInfo | null>;
+  /** Legacy-builder build on this engine; never pulls a base image that exists locally. */
+  buildImage(spec: BuildSpec): Promise<BuildResult>;
+  tagImage(ref: string, newRef: string): Promise<void>;
+  removeImage(ref: string, opts?: { force?: boolean }): Promise<void>;
+  /** `docker save` as a tar stream. */
+  saveImage(ref: string): Promise<Readable>;
+  /** `docker load` from a tar stream (as produced by saveImage). */
+  loadImage(tar: Readable | Buffer): Promise<void>;
+
+  listContainers(labels: LabelFilter, opts?: { all?: boolean }): Promise<ContainerSummary[]>;
+  inspectContainer(idOrName: string): Promise<ContainerInfo>;
+  /** Returns the new container's id. Connects extra networks, but does not start it. */
+  createContainer(spec: CreateContainerSpec): Promise<string>;
+  startContainer(idOrName: string): Promise<void>;
+  stopContainer(idOrName: string, timeoutS: number): Promise<void>;
+  removeContainer(idOrName: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void>;
+  renameContainer(idOrName: string, newName: string): Promise<void>;
+  /** Waits until the container stops; returns its exit code. */
+  waitContainer(idOrName: string): Promise<number>;
+  /** Demultiplexed stdout+stderr. */
+  containerLogs(idOrName: string, opts?: LogOptions & { follow?: false }): Promise<string>;
+  /** Follows: a stream of demultiplexed output that ends when the container stops. */
+  containerLogs(idOrName: string, opts: LogOptions & { follow: true }): Promise<Readable>;
+  stats(idOrName: string): Promise<ContainerStats>;
+
+  /** Runs argv (no shell) inside a running container and collects its output. */
+  exec(container: string, argv: string[], opts?: ExecOptions): Promise<ExecResult>;
+
+  /** Extracts a tar archive into directory `dir` of the container. */
+  putArchive(container: string, dir: string, tar: Buffer): Promise<void>;
+  /** A tar archive of `path` (file or directory) in the container. */
+  getArchive(container: string, path: string): Promise<Buffer>;
+
+  /**
+   * Creates, starts and waits for a one-off container, collects its logs, then removes it
+   * (also on failure and timeout).
+   */
+  runOnce(spec: CreateContainerSpec, opts: { timeoutMs: number }): Promise<RunOnceResult>;
+}
