@@ -85,7 +85,8 @@ export function roleFromLabels(labels: Record<string, string>): Role | undefined
 /**
  * The container key from labels, matching `ContainerSpec.key`:
  * - app / release-task: `{app}/{env}/{process}/{replica}` (replica defaults to 0);
- * - service: `service/{service}` (label `slipway.service`, falling back to `slipway.app`);
+ * - service: `service/{service}` (server scope) or `service/{service}/{env}` (env scope, when
+ *   the container has `slipway.env`); the name is `slipway.service`, falling back to `slipway.app`;
  * - proxy: `proxy`.
  * Returns undefined when the labels do not identify a container.
  */
@@ -94,7 +95,9 @@ export function containerKeyFromLabels(labels: Record<string, string>): string |
   if (role === 'proxy') return 'proxy';
   if (role === 'service') {
     const svc = labels[LABELS.service] ?? labels[LABELS.app];
-    return svc ? `service/${svc}` : undefined;
+    if (!svc) return undefined;
+    const env = labels[LABELS.env];
+    return env ? `service/${svc}/${env}` : `service/${svc}`;
   }
   if (role === 'app' || role === 'release-task') {
     const app = labels[LABELS.app];
