@@ -1,0 +1,98 @@
+// Golden and property tests for the Caddy JSON renderer.
+import { describe, expect, it } from 'vitest';
+import { LOCKED_BCRYPT_PLACEHOLDER, renderCaddy } from './caddy.ts';
+import { LEAKY_SECRET_VALUE, fixtureServer } from './test-fixtures.ts';
+
+const HASH_QA = '$2a$04$Xbq5wSrN8dE7hJ3Lk2mP0uYcVfTg6HiJkLmNoPqRsTuVwXyZa1b2C';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
+
+function routeFor(cfg: Any, host: string): Any {
+  for (const s of Object.values(cfg.apps.http.servers) as Any[]) {
+    const r = s.routes.find((x: Any) => x.match?.[0]?.host?.includes(host));
+    if (r) return r;
+  }
+  throw new Error(`no route for ${host}`);
+}
+
+describe('renderCaddy', () => {
+  const secrets: Record<string, string> = { 'staging-auth-qa': HASH_QA };
+  const cfg: Any = renderCaddy(fixtureServer(), { resolveSecret: (n) => secrets[n] });
+
+  it('matches the golden file', async () => {
+    await expect(`${JSON.stringify(cfg, null, 2)}\n`).toMatchFileSnapshot('./__golden__/caddy.json');
+  });
+
+  it('keeps admin on localhost by default, or the given address', () => {
+    expect(cfg.admin).toEqual({ listen: 'localhost:2019' });
+    expect((renderCaddy(fixtureServer(), { adminListen: 'unix//run/caddy.sock' }) as Any).admin.listen).toBe('unix//run/caddy.sock');
+  });
+
+  it('listens on :80 for plain hosts and :443 when some route needs TLS', () => {
+    expect(cfg.apps.http.servers.http.listen).toEqual([':80']);
+    expect(cfg.apps.http.servers.https.listen).toEqual([':443']);
+    expect(cfg.apps.http.servers.http.automatic_https).toEqual({ skip: ['site-staging.localhost', 'site.test'] });
+    const plainOnly = fixtureServer();
+    plainOnly.routes = plainOnly.routes.filter((r) => r.host.endsWith('.test') || r.host.endsWith('.localhost'));
+    const p: Any = renderCaddy(plainOnly);
+    expect(Object.keys(p.apps.http.servers)).toEqual(['http']);
+    expect(p.apps.http.servers.http.automatic_https).toEqual({ disable: true });
+  });
+
+  it('uses an internal issuer for tls internal, ACME defaults for auto', () => {
+    expect(cfg.apps.tls.automation.policies).toEqual([{ subjects: ['api-staging.example.com'], issuers: [{ module: 'internal' }] }]);
+    expect(cfg.apps.pki.certificate_authorities.local.install_trust).toBe(false);
+    expect(JSON.stringify(cfg.apps.tls)).not.toContain('api.example.com');
+  });
+
+  it('reverse proxies to alias:port with a request id', () => {
+    const rp = routeFor(cfg, 'api.example.com').handle.at(-1);
+    expect(rp.handler).toBe('reverse_proxy');
+    expect(rp.upstreams).toEqual([{ dial: 'api-prod-web:3000' }]);
+    expect(rp.headers.request.set['X-Request-Id']).toEqual(['{http.request.uuid}']);
+  });
+
+  it('basic auth uses resolved bcrypt hashes and a locked placeholder otherwise', () => {
+    const auth = routeFor(cfg, 'api-staging.example.com').handle[0];
+    expect(auth.handler).toBe('authentication');
+    expect(auth.providers.http_basic.accounts).toEqual([
+      { username: 'alice', password: LOCKED_BCRYPT_PLACEHOLDER },
+      { username: 'qa', password: HASH_QA },
+    ]);
+    const b64: Any = renderCaddy(fixtureServer(), { resolveSecret: (n) => (n === 'staging-auth-qa' ? Buffer.from(HASH_QA).toString('base64') : undefined) });
+    expect(routeFor(b64, 'api-staging.example.com').handle[0].providers.http_basic.accounts[1].password).toBe(HASH_QA);
+  });
+
+  it('refuses a plain password without echoing it', () => {
+    let msg = '';
+    try {
+      renderCaddy(fixtureServer(), { resolveSecret: () => LEAKY_SECRET_VALUE });
+    } catch (e) {
+      msg = String(e);
+    }
+    expect(msg).toMatch(/not a bcrypt hash/);
+    expect(msg).not.toContain(LEAKY_SECRET_VALUE);
+  });
+
+  it('serves maintenance as a 503 static response with Retry-After', () => {
+    const h = routeFor(cfg, 'site.test').handle;
+    expect(h).toHaveLength(1);
+    expect(h[0]).toMatchObject({ handler: 'static_response', status_code: 503, headers: { 'Retry-After': ['120'] } });
+    const forced: Any = renderCaddy(fixtureServer(), { maintenance: new Set(['api.example.com']) });
+    expect(routeFor(forced, 'api.example.com').handle[0].status_code).toBe(503);
+  });
+
+  it('ends every server with a catch-all 404 and emits no rate limit', () => {
+    for (const s of Object.values(cfg.apps.http.servers) as Any[]) {
+      expect(s.routes.at(-1)).toEqual({ handle: [{ handler: 'static_response', status_code: 404 }] });
+    }
+    expect(JSON.stringify(cfg)).not.toMatch(/rate_limit|rate-limit/);
+  });
+
+  it('maps custom listeners to http_port/https_port', () => {
+    const c: Any = renderCaddy(fixtureServer(), { listen: '127.0.0.1:18080', httpsListen: '127.0.0.1:18443' });
+    expect(c.apps.http.http_port).toBe(18080);
+    expect(c.apps.http.https_port).toBe(18443);
+  });
+});

@@ -1,0 +1,132 @@
+// Caddy renderer: the JSON config (`POST /load`) for the proxy of one server. Caddy is the
+// default proxy because its config load is graceful (0 lost requests under keep-alive load).
+//
+// - Two HTTP servers, like Caddy's own Caddyfile adapter produces: `http` on :80 for plain-HTTP
+//   hosts, `https` on :443 (only when some route wants TLS). Each ends with a catch-all 404.
+// - TLS: `off`, or a host under `.localhost`/`.test`, is plain HTTP and listed in
+//   `automatic_https.skip`; `internal` gets an internal-issuer automation policy (the local CA is
+//   never installed into a trust store); `auto` is left to Caddy's ACME defaults.
+// - Basic auth: `authentication` handler with `http_basic` bcrypt accounts. The hash comes from
+//   `resolveSecret(secretName)`; when it is not available the account gets
+//   `LOCKED_BCRYPT_PLACEHOLDER`, a valid bcrypt hash of a random 32-byte password that was
+//   discarded when it was made, so the config validates but nobody can log in.
+// - No rate limit: stock Caddy has no rate-limit module (`check` warns about that instead).
+// - The admin endpoint defaults to `localhost:2019` inside the proxy container; never publish it.
+import type { Route, ServerState } from '../plan/desired.ts';
+import { MAINTENANCE_HTML } from './nginx.ts';
+
+export interface CaddyOptions {
+  /** Hosts to serve the maintenance page for, in addition to `route.maintenance`. */
+  maintenance?: Set<string>;
+  /** Secret name -> bcrypt hash (`$2a$…`, or its base64). Never a plain password. */
+  resolveSecret?: (name: string) => string | undefined;
+  /** `admin.listen`. Default `localhost:2019`. */
+  adminListen?: string;
+  /** Plain HTTP listener. Default `:80`. Another port also becomes Caddy's `http_port`. */
+  listen?: string;
+  /** HTTPS listener (only used when a route needs TLS). Default `:443`; sets `https_port` too. */
+  httpsListen?: string;
+  /** Retry-After seconds on the maintenance page. Default 120. */
+  retryAfterS?: number;
+}
+
+/**
+ * bcrypt (cost 14) of a random 32-byte hex password generated once with `caddy hash-password`
+ * and thrown away. Used when a basic-auth secret cannot be resolved: valid, but unmatchable.
+ */
+export const LOCKED_BCRYPT_PLACEHOLDER = '$2a$14$iOexpu1AIIwCoQWvYPgaj.2AZyOiDfL83iHPmwZcXXWXEteyAWMQ2';
+
+const BCRYPT = /^\$2[aby]?\$\d\d\$[./A-Za-z0-9]{53}$/;
+
+/** Accepts a bcrypt hash or its base64 form; throws (without the value) on anything else. */
+function bcryptFor(secretName: string, value: string | undefined): string {
+  if (value === undefined) return LOCKED_BCRYPT_PLACEHOLDER;
+  const v = value.trim();
+  if (BCRYPT.test(v)) return v;
+  const decoded = /^[A-Za-z0-9+/]+=*$/.test(v) ? Buffer.from(v, 'base64').toString('utf8') : '';
+  if (BCRYPT.test(decoded)) return decoded;
+  throw new Error(`caddy: basic-auth secret ${secretName} is not a bcrypt hash; store a bcrypt hash (caddy hash-password)`);
+}
+
+/** Hosts Caddy must not get certificates for. */
+export const isPlainHttp = (r: Route): boolean =>
+  r.tls === 'off' || /\.(localhost|test)$/i.test(r.host) || r.host === 'localhost';
+
+function portOf(listen: string): number | undefined {
+  const m = /:(\d+)$/.exec(listen);
+  return m ? Number(m[1]) : undefined;
+}
+
+const notFound = { handle: [{ handler: 'static_response', status_code: 404 }] };
+
+function routeFor(r: Route, o: CaddyOptions, maintenance: boolean): object {
+  const handle: object[] = [];
+  if (maintenance) {
+    handle.push({
+      handler: 'static_response',
+      status_code: 503,
+      headers: {
+        'Content-Type': ['text/html; charset=utf-8'],
+        'Retry-After': [String(o.retryAfterS ?? 120)],
+        'Cache-Control': ['no-store'],
+      },
+      body: MAINTENANCE_HTML,
+    });
+  } else {
+    if (r.basicAuth && r.basicAuth.length > 0) {
+      const accounts = [...r.basicAuth]
+        .sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0))
+        .map((u) => ({ username: u.user, password: bcryptFor(u.secret, o.resolveSecret?.(u.secret)) }));
+      handle.push({
+        handler: 'authentication',
+        providers: { http_basic: { hash: { algorithm: 'bcrypt' }, accounts, realm: r.env } },
+      });
+    }
+    handle.push({
+      handler: 'reverse_proxy',
+      upstreams: [{ dial: r.upstream }],
+      headers: { request: { set: { 'X-Request-Id': ['{http.request.uuid}'] } } },
+    });
+  }
+  return { match: [{ host: [r.host] }], handle, terminal: true };
+}
+
+/** Caddy JSON config for the proxy of `server`. */
+export function renderCaddy(server: ServerState, opts: CaddyOptions = {}): Record<string, unknown> {
+  const listen = opts.listen ?? ':80';
+  const httpsListen = opts.httpsListen ?? ':443';
+  const routes = [...server.routes].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+  for (let i = 1; i < routes.length; i++) {
+    if (routes[i]?.host === routes[i - 1]?.host) throw new Error(`caddy: two routes for host ${routes[i]?.host}`);
+  }
+  const inMaintenance = (r: Route): boolean => r.maintenance || (opts.maintenance?.has(r.host) ?? false);
+  const plain = routes.filter(isPlainHttp);
+  const secure = routes.filter((r) => !isPlainHttp(r));
+
+  const servers: Record<string, unknown> = {
+    http: {
+      listen: [listen],
+      routes: [...plain.map((r) => routeFor(r, opts, inMaintenance(r))), notFound],
+      automatic_https: secure.length === 0 ? { disable: true } : { skip: plain.map((r) => r.host) },
+    },
+  };
+  if (secure.length > 0) {
+    servers.https = {
+      listen: [httpsListen],
+      routes: [...secure.map((r) => routeFor(r, opts, inMaintenance(r))), notFound],
+    };
+  }
+  const http: Record<string, unknown> = { servers };
+  const hp = portOf(listen);
+  if (hp !== undefined && hp !== 80) http.http_port = hp;
+  const sp = portOf(httpsListen);
+  if (secure.length > 0 && sp !== undefined && sp !== 443) http.https_port = sp;
+
+  const apps: Record<string, unknown> = { http };
+  const internal = secure.filter((r) => r.tls === 'internal').map((r) => r.host);
+  if (internal.length > 0) {
+    apps.tls = { automation: { policies: [{ subjects: internal, issuers: [{ module: 'internal' }] }] } };
+    apps.pki = { certificate_authorities: { local: { install_trust: false } } };
+  }
+  return { admin: { listen: opts.adminListen ?? 'localhost:2019' }, apps };
+}

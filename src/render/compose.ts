@@ -1,0 +1,209 @@
+// Compose export: one environment of a DesiredState as a standalone docker-compose file, so a
+// team can leave Slipway (or debug without it) with nothing but `docker compose up`.
+//
+// Choices made here (pure, deterministic: keys and lists are sorted):
+// - One compose service per process alias `{app}-{env}-{process}`; replicas collapse into
+//   `deploy.replicas` (only when > 1). Shared services used by the env are included under their
+//   service name; the proxy and release tasks are not (routes are a separate render).
+// - Secrets are never values: a secret env var becomes `${SECRET_NAME_UPPER_SNAKE}` compose
+//   interpolation (see `secretEnvVar`); the header lists every variable to set. Plain values have
+//   `$` escaped as `$$` so compose does not interpolate them.
+// - Health checks: a Docker healthcheck runs *inside* the image, and no HTTP client (curl, wget,
+//   node) is guaranteed there, so no `healthcheck:` is emitted. The health path is kept as the
+//   label `slipway.health` (Slipway probes from outside), and `depends_on` uses
+//   `condition: service_started`.
+// - Images built by Slipway (`{project}/{app}:{release}`) take their tag from `${APP_RELEASE}`.
+// - Networks and volumes keep their Slipway names via explicit `name:`. A server-scoped shared
+//   service (e.g. one Postgres for all envs) is exported into each env's file with the same data
+//   volume name: export one env per host, or rename the volume, before running two of them.
+// - `depends_on`: app processes depend on the shared-service instances holding their databases
+//   and Redis DBs; plus same-app processes listed in an optional `dependsOn` field on the container
+//   spec (process names, as in ProcessSpec.dependsOn) once desire provides it.
+import { stringify } from 'yaml';
+import type { ContainerSpec, DesiredState, NetworkSpec, VolumeSpec } from '../plan/desired.ts';
+
+/** Compose variable name for a secret: `pg/main/api_prod/url` -> `PG_MAIN_API_PROD_URL`. */
+export function secretEnvVar(secretName: string): string {
+  const v = secretName
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .toUpperCase();
+  return /^[0-9]/.test(v) || v === '' ? `S_${v}` : v;
+}
+
+/** Docker byte value with the largest exact unit: 536870912 -> `512m`. */
+export function composeBytes(bytes: number): string {
+  const units: [string, number][] = [['g', 1024 ** 3], ['m', 1024 ** 2], ['k', 1024]];
+  for (const [u, n] of units) if (bytes >= n && bytes % n === 0) return `${bytes / n}${u}`;
+  return `${bytes}b`;
+}
+
+type WithDeps = ContainerSpec & { dependsOn?: string[] };
+
+const sortObj = <T>(o: Record<string, T>): Record<string, T> =>
+  Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+function serviceName(c: ContainerSpec, envNets: Set<string>): string {
+  if (c.role === 'app' && c.app && c.env && c.process) return `${c.app}-${c.env}-${c.process}`;
+  const alias = c.networks.find((n) => envNets.has(n.network))?.aliases[0];
+  return c.service ?? alias ?? c.key.replace(/[^A-Za-z0-9_.-]+/g, '-');
+}
+
+function isNamedVolume(name: string): boolean {
+  return !name.startsWith('/') && !name.startsWith('.') && !name.startsWith('~');
+}
+
+/** Renders the compose file for environment `env` of `project` across all its servers. */
+export function renderCompose(desired: DesiredState, project: string, env: string): string {
+  const networks = new Map<string, NetworkSpec>();
+  const volumeSpecs = new Map<string, VolumeSpec>();
+  for (const s of desired.servers) {
+    for (const n of s.networks) if (n.env === env && !networks.has(n.name)) networks.set(n.name, n);
+    for (const v of s.volumes) if (!volumeSpecs.has(v.name)) volumeSpecs.set(v.name, v);
+  }
+  const envNets = new Set(networks.keys());
+
+  // Containers of the env, plus shared-service instances it uses.
+  const usedInstances = new Map<string, Set<string>>(); // instance key -> app names using it
+  for (const s of desired.servers) {
+    for (const d of [...s.databases, ...s.redisDbs]) {
+      if (d.env !== env) continue;
+      const set = usedInstances.get(d.instance) ?? new Set<string>();
+      set.add(d.app);
+      usedInstances.set(d.instance, set);
+    }
+  }
+  const picked: ContainerSpec[] = [];
+  for (const s of desired.servers) {
+    for (const c of s.containers) {
+      if (c.role === 'app' && c.env === env) picked.push(c);
+      else if (
+        c.role === 'service' &&
+        (c.env === env || usedInstances.has(c.key) || c.networks.some((n) => envNets.has(n.network)))
+      )
+        picked.push(c);
+    }
+  }
+
+  // Group replicas by compose service name.
+  const groups = new Map<string, ContainerSpec[]>();
+  const nameOfKey = new Map<string, string>();
+  for (const c of picked) {
+    const name = serviceName(c, envNets);
+    nameOfKey.set(c.key, name);
+    const g = groups.get(name) ?? [];
+    g.push(c);
+    groups.set(name, g);
+  }
+
+  const secretVars = new Set<string>();
+  const releaseVars = new Set<string>();
+  const usedVolumes = new Set<string>();
+  const services: Record<string, unknown> = {};
+  for (const [name, group] of [...groups].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    group.sort((a, b) => a.replica - b.replica);
+    const c = group[0] as WithDeps;
+    let image = c.image;
+    if (image.includes('{release}')) {
+      const v = `${secretEnvVar(c.app ?? name)}_RELEASE`;
+      releaseVars.add(v);
+      image = image.split('{release}').join(`\${${v}:?set ${v} to the release tag to run}`);
+    }
+    const svc: Record<string, unknown> = { image };
+    if (c.command && c.command.length > 0) svc.command = [...c.command];
+
+    const environment: Record<string, string> = {};
+    for (const [k, v] of Object.entries(c.env_vars)) {
+      if (v.kind === 'secret') {
+        const varName = secretEnvVar(v.name);
+        secretVars.add(varName);
+        environment[k] = `\${${varName}}`;
+      } else environment[k] = v.value.replace(/\$/g, '$$$$');
+    }
+    if (Object.keys(environment).length > 0) svc.environment = sortObj(environment);
+
+    const labels: Record<string, string> = { ...c.labels };
+    if (c.health) labels['slipway.health'] = c.health.path;
+    if (Object.keys(labels).length > 0) svc.labels = sortObj(labels);
+
+    const nets: Record<string, unknown> = {};
+    for (const n of c.networks) {
+      if (!envNets.has(n.network)) continue;
+      const aliases = [...new Set(n.aliases)].filter((a) => a !== name).sort();
+      nets[n.network] = aliases.length > 0 ? { aliases } : {};
+    }
+    if (Object.keys(nets).length > 0) svc.networks = sortObj(nets);
+
+    const mounts = Object.entries(c.mounts).sort(([a], [b]) => (a < b ? -1 : 1));
+    if (mounts.length > 0) {
+      svc.volumes = mounts.map(([vol, path]) => {
+        if (isNamedVolume(vol)) usedVolumes.add(vol);
+        return `${vol}:${path}`;
+      });
+    }
+    if (c.port !== undefined) svc.expose = [String(c.port)];
+
+    const deploy: Record<string, unknown> = {};
+    if (group.length > 1) deploy.replicas = group.length;
+    const limits: Record<string, string> = {};
+    if (c.cpus !== undefined) limits.cpus = String(c.cpus);
+    if (c.memory !== undefined) limits.memory = composeBytes(c.memory);
+    if (Object.keys(limits).length > 0) deploy.resources = { limits };
+    if (Object.keys(deploy).length > 0) svc.deploy = deploy;
+
+    svc.restart = c.restart;
+    svc.stop_grace_period = `${c.stopTimeoutS}s`;
+
+    const deps = new Set<string>();
+    if (c.role === 'app') {
+      for (const [inst, apps] of usedInstances) {
+        const dep = nameOfKey.get(inst);
+        if (dep && c.app && apps.has(c.app)) deps.add(dep);
+      }
+      for (const p of c.dependsOn ?? []) {
+        const dep = `${c.app}-${env}-${p}`;
+        if (groups.has(dep)) deps.add(dep);
+      }
+    }
+    deps.delete(name);
+    if (deps.size > 0) {
+      svc.depends_on = Object.fromEntries([...deps].sort().map((d) => [d, { condition: 'service_started' }]));
+    }
+    services[name] = svc;
+  }
+
+  const doc: Record<string, unknown> = { name: `${project}-${env}`, services };
+  if (networks.size > 0) {
+    doc.networks = Object.fromEntries(
+      [...networks.values()]
+        .sort((a, b) => (a.name < b.name ? -1 : 1))
+        .map((n) => [n.name, { name: n.name, ...(Object.keys(n.labels).length ? { labels: sortObj(n.labels) } : {}) }]),
+    );
+  }
+  if (usedVolumes.size > 0) {
+    doc.volumes = Object.fromEntries(
+      [...usedVolumes].sort().map((v) => {
+        const labels = volumeSpecs.get(v)?.labels ?? {};
+        return [v, { name: v, ...(Object.keys(labels).length ? { labels: sortObj(labels) } : {}) }];
+      }),
+    );
+  }
+
+  const header = [
+    `# Generated by slipway for project ${project}, environment ${env}. Do not edit: re-export instead.`,
+    '# Standalone: `docker compose up -d` runs this environment without Slipway.',
+    '# Not included: the reverse proxy (see the nginx/Caddy render) and release tasks.',
+    '# Health checks are labels (slipway.health), not Docker healthchecks: no HTTP client is',
+    '# guaranteed inside the images.',
+  ];
+  if (releaseVars.size > 0) {
+    header.push('# Images built by Slipway are tagged by release; set the tag to run:');
+    for (const v of [...releaseVars].sort()) header.push(`#   ${v}`);
+  }
+  if (secretVars.size > 0) {
+    header.push('# Secrets are read from these variables (shell or .env), never stored here:');
+    for (const v of [...secretVars].sort()) header.push(`#   ${v}`);
+  }
+  return `${header.join('\n')}\n${stringify(doc, { lineWidth: 0, version: '1.1' })}`;
+}

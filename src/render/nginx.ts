@@ -1,0 +1,188 @@
+// nginx renderer: a complete nginx.conf (events + http) for the proxy container of one server,
+// plus the htpasswd files its basic-auth routes read.
+//
+// - Upstreams are resolved at request time through Docker's DNS (`resolver 127.0.0.11`) with
+//   `set $upstream …; proxy_pass $upstream;`: `nginx -t` passes before the containers exist, and
+//   a switch only needs the alias to point elsewhere, no reload. `proxy_pass` with a variable and
+//   no URI part forwards the original request URI untouched (paths are never mangled).
+// - Trade-off: a variable `proxy_pass` cannot use an `upstream {}` keepalive pool on nginx 1.22
+//   (runtime `resolve` needs 1.27.3+). `proxy_http_version 1.1` and `Connection ""` are still
+//   set, so upgrading nginx or moving to upstream blocks needs no other change. WebSocket
+//   upgrades are passed through via a map on `$http_upgrade`.
+// - TLS is not terminated here (Caddy is the default proxy for that): every server listens on 80.
+// - Rate limits use one zone per environment, `rl_{env}`; exceeded requests get 429.
+import type { Route, ServerState } from '../plan/desired.ts';
+
+export interface NginxOptions {
+  /** Hosts to serve the maintenance page for, in addition to `route.maintenance`. */
+  maintenance?: Set<string>;
+  /** `listen` argument of every server block. Default `80`. */
+  listen?: string;
+  /** DNS resolver for upstream names. Default `127.0.0.11` (Docker's embedded DNS). */
+  resolver?: string;
+  /** Directory holding one htpasswd file per env. Default `/etc/slipway/htpasswd`. */
+  htpasswdDir?: string;
+  /** pid file. Default `/run/nginx.pid`. */
+  pidFile?: string;
+  /** error_log target. Default `stderr`. */
+  errorLog?: string;
+  /** access_log target. Default `/dev/stdout`. */
+  accessLog?: string;
+  /** When set, all *_temp_path directives go under this directory (for unprivileged runs). */
+  tempDir?: string;
+  /** Retry-After seconds on the maintenance page. Default 120. */
+  retryAfterS?: number;
+}
+
+export interface HtpasswdUser {
+  user: string;
+  /** A crypt(3) hash nginx understands (bcrypt `$2y$`/`$2b$`, apr1, sha-512…); never a plain password. */
+  hash: string;
+}
+
+/** htpasswd file content: `user:hash` lines, sorted by user. */
+export function renderHtpasswd(users: HtpasswdUser[]): string {
+  const lines = [...users]
+    .sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0))
+    .map(({ user, hash }) => {
+      if (!/^[^:\s]+$/.test(user)) throw new Error(`htpasswd: invalid user name ${JSON.stringify(user)}`);
+      if (/[:\s]/.test(hash) || hash === '') throw new Error(`htpasswd: hash for user ${user} is not a single token`);
+      return `${user}:${hash}`;
+    });
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/** Zone-safe identifier for an env name. */
+export const rateZone = (env: string): string => `rl_${env.replace(/[^A-Za-z0-9_]/g, '_')}`;
+
+function token(kind: string, v: string): string {
+  if (!/^[A-Za-z0-9._:\-\[\]*\/]+$/.test(v)) throw new Error(`nginx: unsafe ${kind} ${JSON.stringify(v)}`);
+  return v;
+}
+
+export const MAINTENANCE_HTML =
+  '<!doctype html><html><head><meta charset="utf-8"><title>Maintenance</title></head>' +
+  '<body><h1>Down for maintenance</h1><p>This site is being updated. Please try again in a few minutes.</p></body></html>';
+
+function serverBlock(r: Route, o: Required<Pick<NginxOptions, 'listen' | 'htpasswdDir' | 'retryAfterS'>>, maintenance: boolean): string[] {
+  const host = token('host', r.host);
+  const out = [
+    '  server {',
+    `    listen ${o.listen};`,
+    `    server_name ${host};`,
+    `    # slipway: app ${r.app}, env ${r.env}`,
+  ];
+  if (maintenance) {
+    out.push(
+      '    location / {',
+      `      add_header Retry-After ${o.retryAfterS} always;`,
+      '      add_header Cache-Control "no-store" always;',
+      '      default_type text/html;',
+      `      return 503 '${MAINTENANCE_HTML}';`,
+      '    }',
+      '  }',
+    );
+    return out;
+  }
+  if (r.rateLimit) out.push(`    limit_req zone=${rateZone(r.env)} burst=${r.rateLimit.burst} nodelay;`);
+  if (r.basicAuth && r.basicAuth.length > 0) {
+    out.push(`    auth_basic "${token('env', r.env)}";`, `    auth_basic_user_file ${o.htpasswdDir}/${token('env', r.env)};`);
+  }
+  out.push(
+    '    location / {',
+    `      set $upstream http://${token('upstream', r.upstream)};`,
+    '      proxy_pass $upstream;',
+    '      proxy_http_version 1.1;',
+    '      proxy_set_header Host $host;',
+    '      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    '      proxy_set_header X-Forwarded-Proto $scheme;',
+    '      proxy_set_header X-Forwarded-Host $host;',
+    '      proxy_set_header X-Request-Id $request_id;',
+    '      proxy_set_header Upgrade $http_upgrade;',
+    '      proxy_set_header Connection $slipway_connection;',
+    '    }',
+    '  }',
+  );
+  return out;
+}
+
+/** Full nginx.conf for the proxy of `server`. */
+export function renderNginx(server: ServerState, opts: NginxOptions = {}): string {
+  const o = {
+    listen: opts.listen ?? '80',
+    resolver: opts.resolver ?? '127.0.0.11',
+    htpasswdDir: (opts.htpasswdDir ?? '/etc/slipway/htpasswd').replace(/\/+$/, ''),
+    pidFile: opts.pidFile ?? '/run/nginx.pid',
+    errorLog: opts.errorLog ?? 'stderr',
+    accessLog: opts.accessLog ?? '/dev/stdout',
+    retryAfterS: opts.retryAfterS ?? 120,
+  };
+  const routes = [...server.routes].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+  for (let i = 1; i < routes.length; i++) {
+    if (routes[i]?.host === routes[i - 1]?.host) throw new Error(`nginx: two routes for host ${routes[i]?.host}`);
+  }
+
+  const zones = new Map<string, { rps: number; env: string }>();
+  for (const r of routes) {
+    if (!r.rateLimit) continue;
+    const z = rateZone(r.env);
+    const prev = zones.get(z);
+    if (prev && prev.rps !== r.rateLimit.rps) {
+      throw new Error(`nginx: env ${r.env} has two different rate limits (${prev.rps} and ${r.rateLimit.rps} r/s)`);
+    }
+    zones.set(z, { rps: r.rateLimit.rps, env: r.env });
+  }
+
+  const lines = [
+    `# Generated by slipway for server ${server.server}. Do not edit: changes are overwritten.`,
+    'worker_processes auto;',
+    `pid ${o.pidFile};`,
+    `error_log ${o.errorLog} warn;`,
+    '',
+    'events {',
+    '  worker_connections 1024;',
+    '}',
+    '',
+    'http {',
+    '  default_type application/octet-stream;',
+    '  server_tokens off;',
+    '  sendfile on;',
+    '  keepalive_timeout 65;',
+    `  access_log ${o.accessLog};`,
+    `  resolver ${o.resolver} valid=5s ipv6=off;`,
+    '  resolver_timeout 5s;',
+  ];
+  if (opts.tempDir) {
+    const t = opts.tempDir.replace(/\/+$/, '');
+    for (const k of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) lines.push(`  ${k}_temp_path ${t}/${k};`);
+  }
+  lines.push(
+    '',
+    '  # WebSocket upgrades pass through; otherwise an empty Connection header (upstream keep-alive).',
+    '  map $http_upgrade $slipway_connection {',
+    '    default upgrade;',
+    '    "" "";',
+    '  }',
+  );
+  if (zones.size > 0) {
+    lines.push('', '  limit_req_status 429;');
+    for (const [z, { rps }] of [...zones].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      lines.push(`  limit_req_zone $binary_remote_addr zone=${z}:10m rate=${rps}r/s;`);
+    }
+  }
+  lines.push(
+    '',
+    '  # Unknown hosts.',
+    '  server {',
+    `    listen ${o.listen} default_server;`,
+    '    server_name _;',
+    '    return 404;',
+    '  }',
+  );
+  for (const r of routes) {
+    const maintenance = r.maintenance || (opts.maintenance?.has(r.host) ?? false);
+    lines.push('', ...serverBlock(r, o, maintenance));
+  }
+  lines.push('}', '');
+  return lines.join('\n');
+}
