@@ -1,0 +1,27 @@
+// CliContext: everything a command touches from the outside world, passed in (no singletons),
+// so commands can be run in-process by tests with captured output.
+
+export interface Output {
+  write(text: string): void;
+}
+
+export interface CliContext {
+  stdout: Output;
+  stderr: Output;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  color: boolean;
+  /** Clock for timings and polling. */
+  now: () => number;
+}
+
+export function processContext(): CliContext {
+  return {
+    stdout: { write: (t) => void process.stdout.write(t) },
+    stderr: { write: (t) => void process.stderr.write(t) },
+    cwd: process.cwd(),
+    env: process.env,
+    color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+    now: () => Date.now(),
+  };
+}

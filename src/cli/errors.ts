@@ -1,0 +1,22 @@
+// Run-time error hierarchy for the CLI boundary. User-facing errors carry what went wrong, where,
+// and how to fix it; `main` prints them as `error: …` without a stack trace.
+import type { Diagnostic } from '../diag/diagnostic.ts';
+
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** The fleet file (or another input) has problems; the diagnostics say which. */
+export class ConfigError extends UserError {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(`the fleet file has ${diagnostics.filter((d) => d.severity === 'error').length} problem(s)`, undefined, 2);
+    this.name = 'ConfigError';
+  }
+}

@@ -1,0 +1,224 @@
+// Raw (schema-valid) fleet → normalized Fleet: defaults applied, sizes in bytes, commands as
+// argv, every per-environment value resolved for each environment the app runs in.
+import type { Diagnostic } from '../diag/diagnostic.ts';
+import { parseDuration } from '../util/duration.ts';
+import { splitShellWords } from '../util/shell-words.ts';
+import { parseSize } from '../util/size.ts';
+import type { App, AppEnv, AppSource, DeployPolicy, EnvValue, Environment, Fleet, HealthCheck, ProcessSpec, Server, SharedService } from './fleet.ts';
+import { forEnv, isPerEnvMap } from './per-env.ts';
+import type { RawApp, RawEnvValue, RawFleet, RawProcess } from './schema.ts';
+import type { PathPart, YamlSource } from './yaml-source.ts';
+
+export interface ComposeImporter {
+  (file: string, ctx: { project: string; app: string; env: string }): { processes: ProcessSpec[]; volumes: string[]; diagnostics: Diagnostic[] };
+}
+
+export interface NormalizeContext {
+  src: YamlSource;
+  diagnostics: Diagnostic[];
+  importCompose?: ComposeImporter;
+}
+
+export function normalize(raw: RawFleet, ctx: NormalizeContext): Fleet {
+  const envNames = Object.keys(raw.environments);
+  const servers = Object.entries(raw.servers).map(([name, s]) => normalizeServer(name, s, ctx));
+  const environments = Object.entries(raw.environments).map(([name, e]): Environment => ({
+    name,
+    server: e.server,
+    deploy: deployPolicy(e.deploy),
+    protected: e.protected ?? false,
+    auth: e.auth === 'basic' ? { users: [{ user: 'team', secret: `basic-auth-${name}` }] } : e.auth === undefined || e.auth === 'none' ? null : { users: Object.entries(e.auth.basic.users).map(([user, ref]) => ({ user, secret: ref.secret })) },
+    rateLimit: e.rate_limit ? { rps: e.rate_limit.rps, burst: e.rate_limit.burst ?? e.rate_limit.rps * 2 } : null,
+    domain: e.domain ?? null,
+    tls: e.tls ?? 'auto',
+    limits: { memory: e.limits?.memory !== undefined ? parseSize(e.limits.memory) : undefined, cpus: e.limits?.cpus },
+    pos: ctx.src.posOf(['environments', name]),
+  }));
+  const services = Object.entries(raw.services ?? {}).map(([name, s]): SharedService => {
+    const kind = s.kind ?? (/(^|\/)postgres(:|$)/.test(s.image) ? 'postgres' : /(^|\/)redis(:|$)/.test(s.image) ? 'redis' : 'generic');
+    return {
+      name,
+      kind,
+      image: s.image,
+      scope: s.scope ?? 'server',
+      memory: s.memory !== undefined ? parseSize(s.memory) : undefined,
+      cpus: s.cpus,
+      port: s.port ?? (kind === 'postgres' ? 5432 : kind === 'redis' ? 6379 : 80),
+      command: s.command === undefined ? undefined : argv(s.command, ['services', name, 'command'], ctx),
+      env: Object.fromEntries(Object.entries(s.env ?? {}).map(([k, v]) => [k, String(v)])),
+      volumes: s.volumes ?? {},
+      pos: ctx.src.posOf(['services', name]),
+    };
+  });
+  const apps = Object.entries(raw.apps ?? {}).map(([name, a]) => normalizeApp(raw.project, name, a, environments, envNames, ctx));
+  return { project: raw.project, file: ctx.src.file, servers, environments, services, apps };
+}
+
+function normalizeServer(name: string, s: RawFleet['servers'][string], ctx: NormalizeContext): Server {
+  let transport: Server['transport'] = { kind: 'local', socket: s.socket };
+  if (s.ssh) {
+    const m = /^(?:([^@]+)@)?([^:]+)(?::(\d+))?$/.exec(s.ssh)!;
+    transport = { kind: 'ssh', user: m[1] ?? 'root', host: m[2]!, port: m[3] ? Number(m[3]) : 22, hostKey: s.host_key, identity: s.identity };
+  }
+  return {
+    name,
+    transport,
+    memory: s.memory !== undefined ? parseSize(s.memory) : undefined,
+    cpus: s.cpus,
+    disk: s.disk !== undefined ? parseSize(s.disk) : undefined,
+    proxy: s.proxy ?? 'caddy',
+    httpPort: s.http_port ?? 80,
+    httpsPort: s.https_port,
+    pos: ctx.src.posOf(['servers', name]),
+  };
+}
+
+function deployPolicy(d: RawFleet['environments'][string]['deploy']): DeployPolicy {
+  if (d === undefined || d === 'any') return { kind: 'any' };
+  if ('tags' in d) return { kind: 'tags', pattern: d.tags };
+  return { kind: 'branch', branches: Array.isArray(d.branch) ? d.branch : [d.branch] };
+}
+
+function normalizeApp(project: string, name: string, a: RawApp, envs: Environment[], envNames: string[], ctx: NormalizeContext): App {
+  const source = appSource(a);
+  const appEnvs = a.environments ?? envNames;
+  const perEnv: Record<string, AppEnv> = {};
+  const volumes = new Set(Object.keys(a.volumes ?? {}));
+  for (const env of envs.filter((e) => appEnvs.includes(e.name))) {
+    let processes: ProcessSpec[];
+    if (source.kind === 'compose' && ctx.importCompose) {
+      const imported = ctx.importCompose(source.file, { project, app: name, env: env.name });
+      if (env.name === appEnvs[0]) ctx.diagnostics.push(...imported.diagnostics);
+      imported.volumes.forEach((v) => volumes.add(v));
+      processes = mergeProcessOverrides(imported.processes, a, env.name, envNames, ctx, name);
+    } else {
+      processes = Object.entries(a.processes ?? {}).map(([pname, p]) => normalizeProcess(name, pname, p, env.name, envNames, ctx, a));
+    }
+    const hasWeb = processes.some((p) => p.port !== undefined);
+    perEnv[env.name] = {
+      env: env.name,
+      server: a.placement?.[env.name] ?? env.server,
+      domains: hasWeb ? domainsFor(name, a, env, envNames) : [],
+      processes,
+      env_vars: envVars(a.env, env.name, envNames),
+    };
+  }
+  return {
+    name,
+    source,
+    uses: a.uses ?? [],
+    dependsOn: a.depends_on ?? [],
+    release: (a.release ?? []).map((r, i) => argv(r, ['apps', name, 'release', i], ctx)),
+    environments: envs.filter((e) => appEnvs.includes(e.name)).map((e) => e.name),
+    perEnv,
+    volumes: [...volumes].sort(),
+    pos: ctx.src.posOf(['apps', name]),
+  };
+}
+
+function appSource(a: RawApp): AppSource {
+  if (a.image) return { kind: 'image', image: a.image };
+  if (a.compose) return { kind: 'compose', file: a.compose };
+  const g = a.git ?? '.';
+  return typeof g === 'string' ? { kind: 'git', repo: g, dockerfile: 'Dockerfile', context: '.' } : { kind: 'git', repo: g.repo, dockerfile: g.dockerfile ?? 'Dockerfile', context: g.context ?? '.' };
+}
+
+function domainsFor(app: string, a: RawApp, env: Environment, envNames: string[]): string[] {
+  const explicit = forEnv(a.domains, env.name, envNames);
+  const fill = (d: string) => d.replaceAll('{app}', app).replaceAll('{env}', env.name);
+  if (explicit !== undefined) return (Array.isArray(explicit) ? explicit : [explicit]).map(fill);
+  return env.domain ? [fill(env.domain)] : [];
+}
+
+function envVars(raw: Record<string, RawEnvValue> | undefined, env: string, envNames: string[]): Record<string, EnvValue> {
+  const out: Record<string, EnvValue> = {};
+  for (const [key, v] of Object.entries(raw ?? {})) {
+    const resolved = envValue(v, env, envNames);
+    if (resolved) out[key] = resolved;
+  }
+  return out;
+}
+
+function envValue(v: RawEnvValue | null | undefined, env: string, envNames: string[]): EnvValue | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (typeof v !== 'object') return { kind: 'plain', value: String(v) };
+  if ('secret' in v && typeof v.secret === 'string') return { kind: 'secret', name: v.secret };
+  if (isPerEnvMap(v, envNames)) return envValue(forEnv(v as Record<string, RawEnvValue>, env, envNames) as RawEnvValue | undefined, env, envNames);
+  return undefined;
+}
+
+function normalizeProcess(app: string, name: string, p: RawProcess, env: string, envNames: string[], ctx: NormalizeContext, a: RawApp): ProcessSpec {
+  const mem = forEnv(p.memory, env, envNames);
+  return {
+    name,
+    command: p.command === undefined ? undefined : argv(p.command, ['apps', app, 'processes', name, 'command'], ctx),
+    port: p.port,
+    health: health(p.health),
+    replicas: forEnv(p.replicas, env, envNames) ?? 1,
+    memory: mem !== undefined ? parseSize(mem) : undefined,
+    cpus: forEnv(p.cpus, env, envNames),
+    singleton: p.singleton ?? false,
+    env: envVars(p.env, env, envNames),
+    volumes: { ...(a.volumes ?? {}), ...(p.volumes ?? {}) },
+    stopTimeoutS: p.stop_timeout ?? 10,
+    dependsOn: [],
+    pos: ctx.src.posOf(['apps', app, 'processes', name]),
+  };
+}
+
+/** `processes:` next to `compose:` overrides fields of the imported processes. */
+function mergeProcessOverrides(imported: ProcessSpec[], a: RawApp, env: string, envNames: string[], ctx: NormalizeContext, app: string): ProcessSpec[] {
+  const overrides = a.processes ?? {};
+  for (const pname of Object.keys(overrides)) {
+    if (!imported.some((p) => p.name === pname)) {
+      ctx.diagnostics.push({
+        severity: 'error',
+        code: 'unknown-reference',
+        path: `apps/${app}/processes/${pname}`,
+        message: `process "${pname}" is not a service of the compose file ${a.compose}`,
+        hint: `services there: ${imported.map((p) => p.name).join(', ')}`,
+        pos: ctx.src.posOfKey(['apps', app, 'processes'], pname),
+      });
+    }
+  }
+  return imported.map((p) => {
+    const o = overrides[p.name];
+    if (!o) return p;
+    const n = normalizeProcess(app, p.name, o, env, envNames, ctx, a);
+    return {
+      ...p,
+      command: o.command !== undefined ? n.command : p.command,
+      port: o.port ?? p.port,
+      health: o.health !== undefined ? n.health : p.health,
+      replicas: o.replicas !== undefined ? n.replicas : p.replicas,
+      memory: o.memory !== undefined ? n.memory : p.memory,
+      cpus: o.cpus !== undefined ? n.cpus : p.cpus,
+      singleton: o.singleton ?? p.singleton,
+      env: { ...p.env, ...n.env },
+      volumes: { ...p.volumes, ...(o.volumes ?? {}) },
+      stopTimeoutS: o.stop_timeout ?? p.stopTimeoutS,
+    };
+  });
+}
+
+function health(h: RawProcess['health']): HealthCheck | null {
+  if (h === undefined) return null;
+  const o = typeof h === 'string' ? { path: h } : h;
+  return {
+    path: o.path,
+    intervalMs: parseDuration(('interval' in o && o.interval) || '2s') ?? 2000,
+    timeoutMs: parseDuration(('timeout' in o && o.timeout) || '3s') ?? 3000,
+    retries: ('retries' in o && o.retries) || 15,
+    startPeriodMs: parseDuration(('start_period' in o && o.start_period) || '0s') ?? 0,
+  };
+}
+
+function argv(cmd: string | string[], path: PathPart[], ctx: NormalizeContext): string[] {
+  if (Array.isArray(cmd)) return cmd;
+  try {
+    return splitShellWords(cmd);
+  } catch (e) {
+    ctx.diagnostics.push({ severity: 'error', code: 'bad-command', path: path.join('/'), message: (e as Error).message, hint: 'close the quote, or write the command as an argv list', pos: ctx.src.posOf(path) });
+    return [cmd];
+  }
+}

@@ -1,0 +1,157 @@
+// The fleet file's schema (slipway.yaml), as zod types over the raw YAML. Messages here are
+// what users read, so each field says what it expects. Normalization happens in normalize.ts.
+import { z } from 'zod';
+import { parseDuration } from '../util/duration.ts';
+import { parseSize } from '../util/size.ts';
+
+export const NAME_RE = /^[a-z][a-z0-9-]*[a-z0-9]$|^[a-z]$/;
+export const NAME_HINT = 'use lowercase letters, digits and dashes, starting with a letter (e.g. "api", "celery-heavy")';
+
+const size = z.union([z.string(), z.number()]).refine((v) => parseSize(v) !== undefined, {
+  message: 'expected a size such as 512MiB, 2GiB or 1.5GB',
+});
+const duration = z.string().refine((v) => parseDuration(v) !== undefined, { message: 'expected a duration such as 500ms, 5s or 1m30s' });
+const cpus = z.number({ invalid_type_error: 'expected a number of CPUs, e.g. 0.5 or 2' }).positive('expected a positive number of CPUs');
+const port = z.number({ invalid_type_error: 'expected a port number' }).int('expected an integer port').min(1, 'expected a port between 1 and 65535').max(65535, 'expected a port between 1 and 65535');
+const argvOrString = z.union([z.string().min(1), z.array(z.string()).min(1)], {
+  errorMap: () => ({ message: 'expected a command: a string ("gunicorn app.wsgi") or an argv list (["gunicorn", "app.wsgi"])' }),
+});
+
+/** A value that may differ per environment: either the value, or a map env → value with `default`. */
+export function perEnv<T extends z.ZodTypeAny>(inner: T, what: string) {
+  return z.union([inner, z.record(z.string(), inner)], {
+    errorMap: (issue, ctx) =>
+      issue.code === 'invalid_union' ? { message: `expected ${what}, or a map of environment → ${what} (with an optional "default")` } : { message: ctx.defaultError },
+  });
+}
+
+const secretRef = z.object({ secret: z.string().min(1, 'expected a secret name') }).strict();
+const envScalar = z.union([z.string(), z.number(), z.boolean()]);
+const envValue = z.union([envScalar, secretRef, z.record(z.string(), z.union([envScalar, secretRef, z.null()]))], {
+  errorMap: (issue, ctx) =>
+    issue.code === 'invalid_union'
+      ? { message: 'expected a string, a { secret: NAME } reference, or a map of environment → value' }
+      : { message: ctx.defaultError },
+});
+
+const health = z.union([
+  z.string().startsWith('/', 'expected an HTTP path starting with "/"'),
+  z
+    .object({
+      path: z.string().startsWith('/', 'expected an HTTP path starting with "/"'),
+      interval: duration.optional(),
+      timeout: duration.optional(),
+      retries: z.number().int().positive().optional(),
+      start_period: duration.optional(),
+    })
+    .strict(),
+]);
+
+export const processSchema = z
+  .object({
+    command: argvOrString.optional(),
+    port: port.optional(),
+    health: health.optional(),
+    replicas: perEnv(z.number().int('expected a whole number of replicas').min(0), 'a number of replicas').optional(),
+    memory: perEnv(size, 'a size').optional(),
+    cpus: perEnv(cpus, 'a number of CPUs').optional(),
+    singleton: z.boolean().optional(),
+    stop_timeout: z.number().int().positive().optional(),
+    env: z.record(z.string(), envValue).optional(),
+    volumes: z.record(z.string(), z.string().startsWith('/', 'expected an absolute mount path')).optional(),
+  })
+  .strict();
+
+const gitSource = z.union([
+  z.string().min(1),
+  z.object({ repo: z.string().min(1), dockerfile: z.string().optional(), context: z.string().optional() }).strict(),
+]);
+
+export const appSchema = z
+  .object({
+    git: gitSource.optional(),
+    image: z.string().min(1).optional(),
+    compose: z.string().min(1).optional(),
+    environments: z.array(z.string()).optional(),
+    placement: z.record(z.string(), z.string()).optional(),
+    domains: perEnv(z.union([z.string(), z.array(z.string())]), 'a domain or list of domains').optional(),
+    uses: z.array(z.string()).optional(),
+    depends_on: z.array(z.string()).optional(),
+    release: z.array(argvOrString).optional(),
+    processes: z.record(z.string(), processSchema).optional(),
+    env: z.record(z.string(), envValue).optional(),
+    volumes: z.record(z.string(), z.string().startsWith('/', 'expected an absolute mount path')).optional(),
+  })
+  .strict();
+
+export const serviceSchema = z
+  .object({
+    image: z.string().min(1, 'expected an image reference such as postgres:17'),
+    kind: z.enum(['postgres', 'redis', 'generic']).optional(),
+    scope: z.enum(['server', 'environment'], { errorMap: () => ({ message: 'expected "server" or "environment"' }) }).optional(),
+    memory: size.optional(),
+    cpus: cpus.optional(),
+    port: port.optional(),
+    command: argvOrString.optional(),
+    env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    volumes: z.record(z.string(), z.string().startsWith('/', 'expected an absolute mount path')).optional(),
+  })
+  .strict();
+
+const deployPolicy = z.union(
+  [
+    z.literal('any'),
+    z.object({ branch: z.union([z.string(), z.array(z.string()).min(1)]) }).strict(),
+    z.object({ tags: z.string().min(1) }).strict(),
+  ],
+  { errorMap: () => ({ message: 'expected { branch: NAME }, { tags: "v*" } or "any"' }) },
+);
+
+const basicAuth = z.union([
+  z.enum(['basic', 'none']),
+  z.object({ basic: z.object({ users: z.record(z.string(), secretRef) }).strict() }).strict(),
+]);
+
+export const environmentSchema = z
+  .object({
+    server: z.string({ required_error: 'every environment needs a server' }),
+    deploy: deployPolicy.optional(),
+    protected: z.boolean().optional(),
+    auth: basicAuth.optional(),
+    rate_limit: z.object({ rps: z.number().positive(), burst: z.number().int().min(0).optional() }).strict().optional(),
+    domain: z.string().optional(),
+    tls: z.enum(['auto', 'off', 'internal']).optional(),
+    limits: z.object({ memory: size.optional(), cpus: cpus.optional() }).strict().optional(),
+  })
+  .strict();
+
+export const serverSchema = z
+  .object({
+    local: z.literal(true).optional(),
+    socket: z.string().optional(),
+    ssh: z.string().regex(/^([^@\s]+@)?[^@\s:]+(:\d+)?$/, 'expected user@host or user@host:port').optional(),
+    host_key: z.string().optional(),
+    identity: z.string().optional(),
+    memory: size.optional(),
+    cpus: cpus.optional(),
+    disk: size.optional(),
+    proxy: z.enum(['caddy', 'nginx']).optional(),
+    http_port: port.optional(),
+    https_port: port.optional(),
+  })
+  .strict();
+
+export const fleetSchema = z
+  .object({
+    project: z.string({ required_error: 'the fleet needs a project name' }),
+    servers: z.record(z.string(), serverSchema, { required_error: 'the fleet needs at least one server' }),
+    environments: z.record(z.string(), environmentSchema, { required_error: 'the fleet needs at least one environment' }),
+    services: z.record(z.string(), serviceSchema).optional(),
+    apps: z.record(z.string(), appSchema).optional(),
+  })
+  .strict();
+
+export type RawFleet = z.infer<typeof fleetSchema>;
+export type RawApp = z.infer<typeof appSchema>;
+export type RawProcess = z.infer<typeof processSchema>;
+export type RawEnvValue = z.infer<typeof envValue>;
