@@ -1,0 +1,71 @@
+// Rewrites compose service hostnames inside values (env vars, command arguments) to the
+// per-environment alias `{app}-{env}-{process}`, what seed 002 did by hand for 14 services.
+// Only whole hostnames are touched: a URL's host (never its scheme, userinfo or path), `host:port`,
+// a list of hosts, or a value that is exactly the name under a host-like key (DATABASE_HOST).
+// `postgres_password`, `postgres-data`, `/var/lib/postgres` and `DATABASE_CLIENT=postgres` stay.
+
+export interface HostRewriteResult {
+  value: string;
+  /** Service names left alone because they stood bare under a key that does not look like a host. */
+  keptBare: string[];
+}
+
+const URL_AUTHORITY_BEFORE = /[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#\s"'<>()[\]{}]*)$/;
+const AUTHORITY_REST = /^[^/?#\s"'<>()[\]{}]*/;
+/** Characters that may sit right before a bare hostname (start, separators, quotes, `=`, `@`). */
+const BARE_BEFORE = /[\s,;=(["'{@]$/;
+/** After a hostname: end, a port, a path/query, or a separator. */
+const HOST_AFTER = /^(?::\d+)?(?:$|[/?#\s,;)\]}"'])/;
+const PORT_AFTER = /^:\d+(?:$|[/?#\s,;)\]}"'])/;
+const BARE_AFTER = /^(?:$|[\s,;)\]}"'])/;
+
+/** True for keys whose value is a host (DATABASE_HOST, PGHOST, REDIS_URL, ELASTICSEARCH_HOSTS…). */
+export function isHostKey(key: string): boolean {
+  const k = key.toUpperCase().replace(/_NAME$/, 'NAME');
+  const last = k.split(/[_.-]/).filter(Boolean).pop() ?? '';
+  return /(HOST|HOSTNAME|HOSTS|ADDR|ADDRESS|SERVER|SERVERS|ENDPOINT|ENDPOINTS|URL|URLS|URI|URIS|DSN|BROKER|BROKERS|NODE|NODES|UPSTREAM|UPSTREAMS)$/.test(last);
+}
+
+/** Keys whose `name:digits` is an image tag or version, never a host:port. */
+function isImageKey(key: string): boolean {
+  return /(IMAGE|VERSION|TAG)$/.test(key.toUpperCase());
+}
+
+/**
+ * Replaces every whole-hostname occurrence of a key of `hosts` in `value` by its mapped alias.
+ * `key` is the environment variable name (omit it for command arguments: then only URLs and
+ * `host:port` forms are rewritten, never a bare word).
+ */
+export function rewriteHosts(value: string, hosts: ReadonlyMap<string, string>, key?: string): HostRewriteResult {
+  const keptBare: string[] = [];
+  if (hosts.size === 0 || value === '') return { value, keptBare };
+  const names = [...hosts.keys()].sort((a, b) => b.length - a.length).map(escapeRe);
+  const re = new RegExp(`(?<![A-Za-z0-9_.\\-])(${names.join('|')})(?![A-Za-z0-9_\\-]|\\.[A-Za-z0-9])`, 'g');
+  const hostKey = key !== undefined && isHostKey(key);
+  const imageKey = key !== undefined && isImageKey(key);
+  const out = value.replace(re, (match: string, _name: string, offset: number) => {
+    const before = value.slice(0, offset);
+    const after = value.slice(offset + match.length);
+    const alias = hosts.get(match)!;
+    if (after.startsWith('://')) return match; // a scheme: postgres://…
+    const url = URL_AUTHORITY_BEFORE.exec(before);
+    if (url) {
+      const pre = url[1]!;
+      const rest = AUTHORITY_REST.exec(after)![0];
+      if (rest.includes('@')) return match; // userinfo: user or password
+      if (pre !== '' && !pre.endsWith('@') && !pre.endsWith(',')) return match;
+      return HOST_AFTER.test(after) ? alias : match;
+    }
+    if (before !== '' && !BARE_BEFORE.test(before)) return match; // a path segment, a:b, …
+    if (PORT_AFTER.test(after)) return imageKey ? match : alias;
+    if (!BARE_AFTER.test(after) && !(hostKey && after.startsWith('/'))) return match;
+    if (hostKey) return alias;
+    if (key !== undefined) keptBare.push(match);
+    return match;
+  });
+  return { value: out, keptBare };
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
