@@ -26,7 +26,7 @@ function deployed(d: DesiredState): ObservedState {
       networks: s.networks.map((n) => ({ name: n.name, labels: n.labels })),
       volumes: s.volumes.map((v) => ({ name: v.name, labels: v.labels })),
       containers: s.containers.map((c) => {
-        const labels = { ...c.labels, [LABELS.release]: 'r1' };
+        const labels: Record<string, string> = { ...c.labels, [LABELS.release]: 'r1' };
         return {
           name: `${c.name}-r1`,
           key: containerKeyFromLabels(labels) ?? '(none)',
