@@ -2,8 +2,7 @@
 // `error: …` with a hint (or JSON with --json) and never a stack trace.
 import { Command, CommanderError } from 'commander';
 import { renderDiagnostics } from '../diag/render-human.ts';
-import { YamlSource } from '../config/yaml-source.ts';
-import { readFileSync } from 'node:fs';
+import { fileSourceReader } from '../diag/source-reader.ts';
 import { processContext, type CliContext } from './context.ts';
 import { ConfigError, UserError } from './errors.ts';
 import { registerCommands } from './commands/index.ts';
@@ -33,7 +32,7 @@ function handleError(e: unknown, ctx: CliContext, json: boolean): number {
   }
   if (e instanceof ConfigError) {
     if (json) ctx.stdout.write(`${JSON.stringify({ ok: false, diagnostics: e.diagnostics }, null, 2)}\n`);
-    else ctx.stderr.write(`${renderDiagnostics(e.diagnostics, sourceReader(), { color: ctx.color })}\n`);
+    else ctx.stderr.write(`${renderDiagnostics(e.diagnostics, fileSourceReader(), { color: ctx.color })}\n`);
     return e.exitCode;
   }
   if (e instanceof UserError) {
@@ -47,18 +46,4 @@ function handleError(e: unknown, ctx: CliContext, json: boolean): number {
   else ctx.stderr.write(`error: ${msg}\n${err?.hint ? `  hint: ${err.hint}\n` : ''}`);
   if (ctx.env.SLIPWAY_DEBUG) ctx.stderr.write(`${err?.stack ?? ''}\n`);
   return 1;
-}
-
-function sourceReader(): (file: string) => YamlSource | undefined {
-  const cache = new Map<string, YamlSource | undefined>();
-  return (file) => {
-    if (!cache.has(file)) {
-      try {
-        cache.set(file, new YamlSource(file, readFileSync(file, 'utf8')));
-      } catch {
-        cache.set(file, undefined);
-      }
-    }
-    return cache.get(file);
-  };
 }

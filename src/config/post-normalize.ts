@@ -22,9 +22,11 @@ function duplicateDomains(fleet: Fleet, src: YamlSource): Diagnostic[] {
           continue;
         }
         const explicit = src.doc.getIn(['apps', app.name, 'domains']) !== undefined;
-        const path = explicit ? ['apps', app.name, 'domains'] : ['environments', env, 'domain'];
+        const path = explicit ? explicitDomainPath(src, app.name, env, domain) : ['environments', env, 'domain'];
+        // A warning here (with its position): `check` turns it into an error finding, so a
+        // broken fleet can still be checked for everything else at once.
         out.push({
-          severity: 'error',
+          severity: 'warning',
           code: 'duplicate-domain',
           path: path.join('/'),
           message: `domain "${domain}" is claimed twice: by ${prev} and by ${owner}`,
@@ -35,4 +37,25 @@ function duplicateDomains(fleet: Fleet, src: YamlSource): Diagnostic[] {
     }
   }
   return out;
+}
+
+/** The most precise path to an explicit domain: the env's entry, then the list item. */
+function explicitDomainPath(src: YamlSource, app: string, env: string, domain: string): (string | number)[] {
+  const base: (string | number)[] = ['apps', app, 'domains'];
+  const raw = src.doc.getIn(base);
+  const js = (v: unknown) => (v && typeof v === 'object' && 'toJSON' in v ? (v as { toJSON(): unknown }).toJSON() : v);
+  const domains = js(raw);
+  const within = (p: (string | number)[], v: unknown): (string | number)[] => {
+    if (Array.isArray(v)) {
+      const i = v.indexOf(domain);
+      return i >= 0 ? [...p, i] : p;
+    }
+    return p;
+  };
+  if (domains && typeof domains === 'object' && !Array.isArray(domains)) {
+    const m = domains as Record<string, unknown>;
+    const key = env in m ? env : 'default';
+    return within([...base, key], m[key]);
+  }
+  return within(base, domains);
 }

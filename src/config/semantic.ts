@@ -76,7 +76,7 @@ function checkApp(ctx: Ctx, name: string, app: RawMap, n: Names): void {
     if (!isMap(p)) continue;
     for (const field of ['replicas', 'memory', 'cpus']) ctx.perEnvKeys(p[field], n.envs, [...base, 'processes', proc, field], false);
     for (const [key, v] of entries(p.env)) ctx.perEnvKeys(v, n.envs, [...base, 'processes', proc, 'env', key], false, true);
-    if (p.health !== undefined && p.port === undefined) {
+    if (p.health !== undefined && p.port === undefined && app.compose === undefined) {
       ctx.err('health-without-port', [...base, 'processes', proc, 'health'], `process "${proc}" has an HTTP health check but no port`, 'add "port:" (the port the process listens on) or remove "health:"');
     }
   }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadFleet } from '../../config/load.ts';
 import { renderDiagnostics } from '../../diag/render-human.ts';
+import { fileSourceReader } from '../../diag/source-reader.ts';
 import { hasErrors } from '../../diag/diagnostic.ts';
 import type { CliContext } from '../context.ts';
 import { fleetPath } from '../fleet-input.ts';
@@ -19,7 +20,7 @@ export function registerValidate(program: Command, ctx: CliContext): void {
       const res = loadFleet(file);
       const ok = !hasErrors(res.diagnostics);
       if (opts.json) printJson(ctx, { ok, file, diagnostics: res.diagnostics });
-      else if (res.diagnostics.length) ctx.stderr.write(`${renderDiagnostics(res.diagnostics, () => res.source, { color: ctx.color })}\n`);
+      else if (res.diagnostics.length) ctx.stderr.write(`${renderDiagnostics(res.diagnostics, fileSourceReader(), { color: ctx.color })}\n`);
       if (ok && !opts.json) ctx.stdout.write(`${file}: ok (${res.fleet!.apps.length} apps, ${res.fleet!.environments.length} environments, ${res.fleet!.servers.length} servers)\n`);
       setExit(cmd, ok ? 0 : 2);
     });
