@@ -60,5 +60,10 @@ export function loadFleet(file: string, opts: LoadOptions = {}): LoadResult {
 }
 
 export function sortDiagnostics(d: Diagnostic[]): Diagnostic[] {
-  return [...d].sort((a, b) => (a.pos?.file ?? '').localeCompare(b.pos?.file ?? '') || (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0) || a.code.localeCompare(b.code));
+  const seen = new Set<string>();
+  const unique = d.filter((x) => {
+    const k = `${x.code}|${x.path}|${x.message}|${x.pos?.file}:${x.pos?.line}:${x.pos?.col}`;
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
+  return unique.sort((a, b) => (a.pos?.file ?? '').localeCompare(b.pos?.file ?? '') || (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0) || a.code.localeCompare(b.code));
 }

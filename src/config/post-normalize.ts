@@ -6,7 +6,7 @@ import type { Fleet } from './fleet.ts';
 import type { YamlSource } from './yaml-source.ts';
 
 export function postNormalizeDiagnostics(fleet: Fleet, src: YamlSource): Diagnostic[] {
-  return [...duplicateDomains(fleet, src), ...findInterpolationProblems(fleet).map((d) => ({ ...d, pos: d.pos ?? src.posOf(d.path.split('/')) }))];
+  return [...duplicateDomains(fleet, src), ...findInterpolationProblems(fleet).map((d) => ({ ...d, pos: src.posOf(d.path.split('/')) }))];
 }
 
 function duplicateDomains(fleet: Fleet, src: YamlSource): Diagnostic[] {

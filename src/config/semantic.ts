@@ -132,7 +132,11 @@ class Ctx {
   /** A per-environment map's keys must be environments or "default". */
   perEnvKeys(v: unknown, envs: string[], path: PathPart[], allowLists: boolean, envValue = false): void {
     if (!isMap(v)) return;
-    if (envValue && 'secret' in v) return;
+    if (envValue && 'secret' in v) {
+      const extra = Object.keys(v).filter((k) => k !== 'secret');
+      if (extra.length) this.err('bad-value', [...path, extra[0]!], `a secret reference takes only "secret", not "${extra[0]}"`, 'write { secret: NAME } alone; for per-environment secrets use { prod: { secret: A }, default: { secret: B } }');
+      return;
+    }
     if (allowLists && Object.values(v).some((x) => isMap(x))) return;
     for (const key of Object.keys(v)) this.envKey(key, envs, path, true);
   }
