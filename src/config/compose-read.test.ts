@@ -97,11 +97,11 @@ describe('readCompose: warnings and infos', () => {
     ['anonymous volume', '    volumes: ["/app/node_modules"]', ['warning anonymous-volume services/svc/volumes/0 @4:15']],
     ['container_name', '    container_name: x', ['info container-name-ignored services/svc/container_name @4:21']],
     ['published port', '    ports: ["5432:5432"]', ['info port-not-published services/svc/ports/0 @4:13']],
-    ['unset variable', '    environment: { A: "${NOPE}" }', ['warning unset-variable services/svc/environment/A @4:24']],
+    ['unset variable', '    environment: { A: "${NOPE}" }', ['warning unset-variable services/svc/environment/A @4:23']],
     ['env without value', '    environment: [NOVALUE]', ['warning env-from-shell services/svc/environment/0 @4:19']],
     ['undeclared volume', '    volumes: ["undeclared:/x"]', ['warning undefined-volume services/svc/volumes @2:3']],
     ['deploy restart_policy', '    deploy: { restart_policy: { condition: any } }', ['warning unsupported-compose-key services/svc/deploy/restart_policy @4:15']],
-    ['build args', '    build: { context: ., args: { A: "1" } }', ['warning unsupported-compose-key services/svc/build/args @4:27']],
+    ['build args', '    build: { context: ., args: { A: "1" } }', ['warning unsupported-compose-key services/svc/build/args @4:26']],
     ['completed dependency', '    depends_on: { other: { condition: service_completed_successfully } }', ['info depends-on-completed services/svc/depends_on/other/condition @4:39']],
   ];
   it.each(cases)('%s', (_name, body, expected) => {
@@ -119,8 +119,8 @@ describe('readCompose: warnings and infos', () => {
 
 describe('readCompose: malformed input', () => {
   const cases: [name: string, text: string, expected: string[]][] = [
-    ['bad YAML', 'services:\n  a:\n    image: "unterminated\n', ['error yaml-syntax  @3:12']],
-    ['tab-broken indentation', 'services:\n  a:\n   image: x\n  - b\n', ['error yaml-syntax  @4:3']],
+    ['bad YAML', 'services:\n  a:\n    image: "unterminated\n', ['error yaml-syntax  @4:1']],
+    ['tab-broken indentation', 'services:\n  a:\n   image: x\n  - b\n', ['error yaml-syntax  @4:1']],
     ['duplicate key', 'services:\n  a:\n    image: x\n    image: y\n', ['error duplicate-key  @4:5']],
     ['not a map', '- a\n- b\n', ['error bad-type  @1:1']],
     ['no services', 'volumes: {}\n', ['error no-services services @1:1']],
@@ -129,9 +129,9 @@ describe('readCompose: malformed input', () => {
     ['no image nor build', 'services:\n  a:\n    command: x\n', ['error missing-image services/a @2:3']],
     ['image is a list', 'services:\n  a:\n    image: [x]\n', ['error bad-type services/a/image @3:12', 'error missing-image services/a @2:3']],
     ['bad duration', 'services:\n  a:\n    image: x\n    healthcheck:\n      test: ["CMD", "true"]\n      interval: 10 seconds\n', ['error bad-duration services/a/healthcheck/interval @6:17']],
-    ['duration without unit', 'services:\n  a:\n    image: x\n    healthcheck: { interval: 30 }\n', ['error bad-duration services/a/healthcheck/interval @4:31']],
-    ['retries not a number', 'services:\n  a:\n    image: x\n    healthcheck: { retries: many }\n', ['error bad-type services/a/healthcheck/retries @4:30']],
-    ['bad memory', 'services:\n  a:\n    image: x\n    deploy: { resources: { limits: { memory: lots } } }\n', ['error bad-size services/a/deploy/resources/limits/memory @4:47']],
+    ['duration without unit', 'services:\n  a:\n    image: x\n    healthcheck: { interval: 30 }\n', ['error bad-duration services/a/healthcheck/interval @4:30']],
+    ['retries not a number', 'services:\n  a:\n    image: x\n    healthcheck: { retries: many }\n', ['error bad-type services/a/healthcheck/retries @4:29']],
+    ['bad memory', 'services:\n  a:\n    image: x\n    deploy: { resources: { limits: { memory: lots } } }\n', ['error bad-size services/a/deploy/resources/limits/memory @4:46']],
     ['bad cpus', 'services:\n  a:\n    image: x\n    cpus: half\n', ['error bad-cpus services/a/cpus @4:11']],
     ['bad port', 'services:\n  a:\n    image: x\n    ports: ["80:http"]\n', ['error bad-port services/a/ports/0 @4:13']],
     ['port out of range', 'services:\n  a:\n    image: x\n    ports: ["70000"]\n', ['error bad-port services/a/ports/0 @4:13']],

@@ -69,8 +69,13 @@ class Reader {
   project(): ComposeProject | undefined {
     const doc = this.#doc;
     if (doc.errors.length > 0) {
+      const lines = new Set<number>();
       for (const e of doc.errors) {
-        this.add('error', e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax', '', e.message.split('\n')[0]!, e.code === 'DUPLICATE_KEY' ? 'each key may appear once in a map' : 'check indentation and quoting around this position', this.posAt(e.pos[0]));
+        const pos = this.posAt(e.pos[0]);
+        if (lines.has(pos.line)) continue; // follow-on errors of the same broken line
+        lines.add(pos.line);
+        const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+        this.add('error', e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax', '', message, e.code === 'DUPLICATE_KEY' ? 'each key may appear once in a map' : 'check indentation and quoting around this position', pos);
       }
       return undefined;
     }
