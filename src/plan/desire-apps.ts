@@ -64,6 +64,7 @@ export function appContainers(
         [LABEL.app]: app,
         [LABEL.env]: env,
         [LABEL.process]: proc.name,
+        [LABEL.replica]: String(r),
         [LABEL.role]: 'app',
       };
       const c: Omit<ContainerSpec, 'specHash'> = {

@@ -48,4 +48,6 @@ export const LABEL = {
   service: 'slipway.service',
   /** `private` or `edge` on networks. */
   network: 'slipway.network',
+  /** Replica index of an app container (0-based). */
+  replica: 'slipway.replica',
 } as const;
