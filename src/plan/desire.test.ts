@@ -106,6 +106,7 @@ describe('desire: one server, two envs', () => {
       'slipway.app': 'aletheia',
       'slipway.env': 'prod',
       'slipway.process': 'web',
+      'slipway.replica': '0',
       'slipway.role': 'app',
       'slipway.spec-hash': web.specHash,
     });
