@@ -42,7 +42,7 @@ export function composeToProcesses(
 ): { processes: ProcessSpec[]; volumes: string[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const hosts = composeHostMap(compose, ctx.app, ctx.env);
-  const composeDir = dirname(resolve(ctx.fleetDir, compose.file));
+  const composeDir = dirname(resolve(compose.file)); // as given to readCompose (absolute from the loader)
   const volumes = new Set<string>();
   const seen = new Map<string, string>();
   const processes: ProcessSpec[] = [];
@@ -172,7 +172,7 @@ export function isSecretKey(key: string): boolean {
 
 /** True for values that carry a password in a URL (`postgres://user:pw@db/app`). */
 export function hasUrlPassword(value: string): boolean {
-  return /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/.test(value);
+  return /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/.test(value);
 }
 
 /**
