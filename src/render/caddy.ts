@@ -9,7 +9,8 @@
 // - Basic auth: `authentication` handler with `http_basic` bcrypt accounts. The hash comes from
 //   `resolveSecret(secretName)`; when it is not available the account gets
 //   `LOCKED_BCRYPT_PLACEHOLDER`, a valid bcrypt hash of a random 32-byte password that was
-//   discarded when it was made, so the config validates but nobody can log in.
+//   discarded when it was made, so the config validates but nobody can log in. `hash_cache` keeps
+//   Caddy from paying a bcrypt comparison on every request.
 // - No rate limit: stock Caddy has no rate-limit module (`check` warns about that instead).
 // - The admin endpoint defaults to `localhost:2019` inside the proxy container; never publish it.
 import type { Route, ServerState } from '../plan/desired.ts';
@@ -79,7 +80,7 @@ function routeFor(r: Route, o: CaddyOptions, maintenance: boolean): object {
         .map((u) => ({ username: u.user, password: bcryptFor(u.secret, o.resolveSecret?.(u.secret)) }));
       handle.push({
         handler: 'authentication',
-        providers: { http_basic: { hash: { algorithm: 'bcrypt' }, accounts, realm: r.env } },
+        providers: { http_basic: { hash: { algorithm: 'bcrypt' }, accounts, realm: r.env, hash_cache: {} } },
       });
     }
     handle.push({

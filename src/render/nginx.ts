@@ -28,7 +28,7 @@ export interface NginxOptions {
   errorLog?: string;
   /** access_log target. Default `/dev/stdout`. */
   accessLog?: string;
-  /** When set, all *_temp_path directives go under this directory (for unprivileged runs). */
+  /** When set, all *_temp_path directives go under this existing directory (for unprivileged runs). */
   tempDir?: string;
   /** Retry-After seconds on the maintenance page. Default 120. */
   retryAfterS?: number;
