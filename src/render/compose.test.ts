@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { composeBytes, renderCompose, secretEnvVar } from './compose.ts';
-import { fixtureDesired } from './test-fixtures.ts';
+import { LEAKY_SECRET_VALUE, fixtureDesired } from './test-fixtures.ts';
 
 describe('renderCompose', () => {
   const prod = renderCompose(fixtureDesired(), 'acme', 'prod');
@@ -37,6 +37,8 @@ describe('renderCompose', () => {
     expect(env.SESSION_KEY).toBe('${API_SESSION_KEY}');
     expect(env.GREETING).toBe('costs $$5');
     expect(prod).toMatch(/#\s+SLIPWAY_PG_SUPERUSER/);
+    expect(prod + staging).not.toContain(LEAKY_SECRET_VALUE);
+    expect(prod).not.toContain('pg/pg/api_prod/url');
   });
 
   it('keeps command arrays, limits, restart, labels, health label', () => {
@@ -66,6 +68,11 @@ describe('renderCompose', () => {
     });
     expect(Object.keys(doc.services['api-prod-worker'].depends_on)).toEqual(['api-prod-web', 'pg', 'redis']);
     expect(doc.services['site-prod-web'].depends_on).toBeUndefined();
+  });
+
+  it('takes release tags of Slipway-built images from a variable', () => {
+    expect(doc.services['api-prod-web'].image).toBe('acme/api:${API_RELEASE:?set API_RELEASE to the release tag to run}');
+    expect(doc.services.pg.image).toBe('postgres:17');
   });
 
   it('quotes restart "no"', () => {
