@@ -2,6 +2,9 @@
 // It fails (never skips) when the engine or the busybox:1.36 image is missing: run
 // `bash scripts/engine.sh` and `bash scripts/images.sh busybox` first.
 import { randomBytes } from 'node:crypto';
+import { Agent } from 'node:http';
+import { connect } from 'node:net';
+import { Readable } from 'node:stream';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CreateContainerSpec } from '../src/engine/docker-engine.ts';
 import { DockerodeEngine } from '../src/engine/dockerode-engine.ts';
@@ -239,6 +242,9 @@ describe('images', () => {
     const img = await engine.imageInspect(TAG);
     expect(img).toMatchObject({ id: built.id, tags: [TAG] });
     expect(img?.labels).toMatchObject({ 'slipway.release': 'r1', 'slipway.project': P });
+    // The same context as a stream builds the same image (from the layer cache).
+    const again = await engine.buildImage({ contextTar: Readable.from([ctx]), tag: TAG, dockerfile: 'Dockerfile', buildArgs: { GREETING: 'args' }, labels: { ...mine, 'slipway.release': 'r1' } });
+    expect(again.id).toBe(built.id);
     const r = await engine.runOnce({ ...taskSpec('check', 'cat /greeting /app.txt'), image: TAG }, { timeoutMs: 10_000 });
     expect(r).toEqual({ exitCode: 0, logs: 'built with args\napp v1\n', timedOut: false });
   });
@@ -269,6 +275,32 @@ describe('images', () => {
     expect(await engine.imageInspect(TAG)).toBeNull();
     await engine.loadImage(tar);
     expect((await engine.imageInspect(TAG))?.id).toBe(id);
+  });
+});
+
+describe('custom transport (as an SSH tunnel would plug in)', () => {
+  it('works through an http.Agent that opens its own stream to the socket, exec included', async () => {
+    // createConnection is honoured by http.Agent but absent from its typings.
+    let opened = 0;
+    const agent = Object.assign(new Agent({ keepAlive: true }), {
+      createConnection: () => {
+        opened++;
+        return connect(SOCKET);
+      },
+    });
+    const tunneled = new DockerodeEngine('tunnel', { protocol: 'http', host: 'docker', port: 80, agent });
+    await tunneled.ping();
+    await engine.createNetwork({ name: NET, labels: mine }).catch((e) => (e.conflict ? undefined : Promise.reject(e)));
+    const id = await tunneled.createContainer({ ...taskSpec('tunnel', 'exec sleep 30'), stopTimeoutS: 0 });
+    try {
+      await tunneled.startContainer(id);
+      expect(await tunneled.exec(id, ['cat'], { stdin: 'through the agent' })).toEqual({ exitCode: 0, stdout: 'through the agent', stderr: '' });
+      expect((await observeServer(tunneled, P, 'tunnel')).containers.map((c) => c.key)).toEqual(['blog/prod/tunnel/0']);
+    } finally {
+      await tunneled.removeContainer(id, { force: true });
+    }
+    expect(opened).toBeGreaterThan(0);
+    agent.destroy();
   });
 });
 

@@ -1,6 +1,7 @@
 // DockerodeEngine: the real DockerEngine, over the Docker Engine API through dockerode 4.
 // Give it a Docker instance or dockerode connection options: the local socket by default, or
 // `{ protocol: 'http', agent }` with an agent that tunnels to a remote socket over SSH.
+import type { Agent } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type {
@@ -67,14 +68,21 @@ async function eachJsonLine(s: NodeJS.ReadableStream, fn: (msg: Record<string, a
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * How to reach the engine: a ready Docker instance, or dockerode options. `agent` (missing from
+ * dockerode's typings, honoured by docker-modem) lets an SSH transport pass
+ * `{ protocol: 'http', host: 'docker', agent }` with an agent that opens a stream to the remote socket.
+ */
+export type EngineConnection = Docker | (Docker.DockerOptions & { agent?: Agent });
+
 export class DockerodeEngine implements DockerEngine {
   readonly docker: Docker;
 
   constructor(
     readonly serverName: string,
-    connection: Docker | Docker.DockerOptions = {},
+    connection: EngineConnection = {},
   ) {
-    this.docker = connection instanceof Docker ? connection : new Docker(connection);
+    this.docker = connection instanceof Docker ? connection : new Docker(connection as Docker.DockerOptions);
   }
 
   /** Run `fn`, wrapping any failure in an EngineError naming this server, op and target. */
@@ -353,7 +361,10 @@ export class DockerodeEngine implements DockerEngine {
       if (opts.follow) {
         const raw = await c.logs({ ...base, follow: true });
         const out = new DemuxStream();
-        (raw as Readable).on('error', (e) => out.destroy(e)).pipe(out);
+        const src = raw as Readable;
+        src.on('error', (e) => out.destroy(e)).pipe(out);
+        // A consumer that stops reading early must also close the HTTP stream it came from.
+        out.on('close', () => src.destroy());
         return out;
       }
       const buf = await c.logs({ ...base, follow: false });
