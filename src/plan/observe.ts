@@ -3,7 +3,6 @@
 // function here that calls an engine, and only through the DockerEngine port.
 import type { ContainerInfo, DockerEngine, NetworkSummary, VolumeSummary } from '../engine/docker-engine.ts';
 import { isNotFound } from '../engine/engine-errors.ts';
-import { serviceKey } from './desire-names.ts';
 import {
   LABELS,
   containerKeyFromLabels,
@@ -17,19 +16,12 @@ import {
 const INSPECT_CONCURRENCY = 8;
 
 /**
- * The container key, as desire computes it:
- * - env-scoped service (`slipway.service` + `slipway.env`): `service/{name}/{env}`;
- * - app / release-task without a `slipway.replica` label: the replica is read from the physical
- *   name `{p}-{a}-{e}-{w}-{replica}-{release}` when it has that shape, else 0;
- * - everything else: `containerKeyFromLabels`.
+ * The container key, as desire computes it: `containerKeyFromLabels`, except that an app or
+ * release-task container without a `slipway.replica` label (made before that label existed) gets
+ * its replica from the physical name `{p}-{a}-{e}-{w}-{replica}-{release}` when it has that shape.
  */
 export function observedKey(labels: Record<string, string>, name: string): string | undefined {
   const role = roleFromLabels(labels);
-  if (role === 'service') {
-    const svc = labels[LABELS.service] ?? labels[LABELS.app];
-    const env = labels[LABELS.env];
-    if (svc && env) return serviceKey(svc, env);
-  }
   if ((role === 'app' || role === 'release-task') && labels[LABELS.replica] === undefined) {
     const { [LABELS.project]: p, [LABELS.app]: a, [LABELS.env]: e, [LABELS.process]: w, [LABELS.release]: rel } = labels;
     if (p && a && e && w) {
