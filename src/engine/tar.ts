@@ -9,6 +9,8 @@ export interface TarEntry {
   mode?: number;
   /** Seconds since the epoch; 0 by default so archives are reproducible. */
   mtime?: number;
+  /** `dir` writes a directory entry (content ignored), e.g. to set a directory's mode. */
+  type?: 'file' | 'dir';
 }
 
 export interface TarReadEntry {
@@ -73,6 +75,10 @@ export function packTar(entries: readonly TarEntry[]): Buffer {
   for (const e of entries) {
     const path = e.path.replace(/^\.?\/+/, '');
     if (!path || path.split('/').includes('..')) throw new Error(`tar: bad path: ${e.path}`);
+    if (e.type === 'dir') {
+      parts.push(header(path.endsWith('/') ? path : `${path}/`, 0, e.mode ?? 0o755, e.mtime ?? 0, '5'));
+      continue;
+    }
     const body = typeof e.content === 'string' ? Buffer.from(e.content, 'utf8') : e.content;
     parts.push(header(path, body.length, e.mode ?? 0o644, e.mtime ?? 0, '0'));
     parts.push(body);
