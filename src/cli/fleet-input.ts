@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { loadFleet, type LoadResult } from '../config/load.ts';
 import type { Fleet } from '../config/fleet.ts';
 import type { CliContext } from './context.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError } from '../diag/errors.ts';
 
 export interface FleetOptions {
   file?: string;

@@ -4,7 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { renderDiagnostics } from '../diag/render-human.ts';
 import { fileSourceReader } from '../diag/source-reader.ts';
 import { processContext, type CliContext } from './context.ts';
-import { ConfigError, UserError } from './errors.ts';
+import { ConfigError, UserError } from '../diag/errors.ts';
 import { registerCommands } from './commands/index.ts';
 import { exitCodeOf } from './exit.ts';
 

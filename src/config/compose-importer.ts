@@ -16,7 +16,7 @@ export function composeImporter(fleetDir: string): ComposeImporter {
       cache.set(abs, read);
     }
     if (!read.compose) return { processes: [], volumes: [], diagnostics: read.diagnostics };
-    const { processes, volumes } = composeToProcesses(read.compose, { ...ctx, fleetDir });
-    return { processes, volumes, diagnostics: read.diagnostics };
+    const { processes, volumes, diagnostics } = composeToProcesses(read.compose, { ...ctx, fleetDir });
+    return { processes, volumes, diagnostics: [...read.diagnostics, ...diagnostics] };
   };
 }

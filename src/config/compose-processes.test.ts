@@ -131,10 +131,10 @@ networks: { front: {}, back: {} }
     expect(proc(out, 'web').health).toEqual({ path: '/healthz?full=1', intervalMs: 5000, timeoutMs: 3000, retries: 10, startPeriodMs: 0 });
   });
 
-  it('keeps path / for non-HTTP checks and says so', () => {
-    expect(proc(out, 'db').health).toEqual({ path: '/', intervalMs: 2000, timeoutMs: 3000, retries: 10, startPeriodMs: 0 });
+  it('falls back to a port check for non-HTTP checks and says so', () => {
+    expect(proc(out, 'db').health).toBeNull();
     const d = out.diagnostics.find((x) => x.code === 'health-not-http')!;
-    expect(d).toMatchObject({ severity: 'warning', path: 'services/db/healthcheck/test' });
+    expect(d).toMatchObject({ severity: 'info', path: 'services/db/healthcheck/test' });
     expect(d.message).toContain('pg_isready');
     expect(proc(out, 'cache').health).toBeNull();
   });

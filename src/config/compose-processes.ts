@@ -119,13 +119,18 @@ function toProcess(
   return p;
 }
 
-/** HTTP probe path of a curl/wget healthcheck, or '/' (noted) when the test is not HTTP. */
-function toHealth(h: ComposeHealth, s: ComposeService, diagnostics: Diagnostic[]): HealthCheck {
+/**
+ * HTTP probe path of a curl/wget healthcheck. A test that is not HTTP (pg_isready, redis-cli…)
+ * gives null: Slipway then waits for the process's port to accept connections (noted).
+ */
+function toHealth(h: ComposeHealth, s: ComposeService, diagnostics: Diagnostic[]): HealthCheck | null {
   const probe = httpProbe(h.test);
   const path = `services/${s.name}/healthcheck/test`;
-  if (!probe)
-    diagnostics.push({ severity: 'warning', code: 'health-not-http', path, message: `healthcheck of "${s.name}" (${h.test.join(' ')}) is not an HTTP probe; Slipway checks HTTP path "/" instead`, hint: 'override it under processes: in slipway.yaml (health: /path), or remove the healthcheck for non-HTTP services', pos: s.pos });
-  else if (probe.port !== undefined && s.port !== undefined && probe.port !== s.port)
+  if (!probe) {
+    diagnostics.push({ severity: 'info', code: 'health-not-http', path, message: `healthcheck of "${s.name}" (${h.test.join(' ')}) is not an HTTP probe; Slipway waits for its port to accept connections instead`, hint: 'to probe HTTP, set health: /path under processes: in slipway.yaml', pos: s.pos });
+    return null;
+  }
+  if (probe.port !== undefined && s.port !== undefined && probe.port !== s.port)
     diagnostics.push({ severity: 'warning', code: 'health-port', path, message: `healthcheck of "${s.name}" probes port ${probe.port} but the process port is ${s.port}; Slipway probes the process port`, hint: 'list the probed port first under ports:/expose:, or serve the health path on the main port', pos: s.pos });
   return {
     path: probe?.path ?? '/',

@@ -1,6 +1,6 @@
 // Run-time error hierarchy for the CLI boundary. User-facing errors carry what went wrong, where,
 // and how to fix it; `main` prints them as `error: …` without a stack trace.
-import type { Diagnostic } from '../diag/diagnostic.ts';
+import type { Diagnostic } from './diagnostic.ts';
 
 export class UserError extends Error {
   constructor(

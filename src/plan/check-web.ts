@@ -1,6 +1,7 @@
 // Web-facing rules: protected web processes need a health check (zero-downtime deploys wait on
 // it), non-protected routes need basic auth, and Caddy here cannot enforce rate limits.
 import { placements } from './desire-placement.ts';
+import { webProcess } from './desire-apps.ts';
 import type { CheckRule } from './check-context.ts';
 import { finding, type Finding } from './finding.ts';
 
@@ -8,8 +9,11 @@ export const checkProtectedHealth: CheckRule = ({ fleet }) => {
   const out: Finding[] = [];
   for (const p of placements(fleet)) {
     if (!p.env.protected) continue;
-    for (const proc of p.appEnv.processes) {
-      if (proc.port === undefined || proc.health !== null) continue;
+    // Only the routed process takes traffic through the proxy; others (a database in a compose
+    // app, say) are waited for by their port.
+    const routed = p.appEnv.domains.length ? webProcess(p.appEnv.processes) : undefined;
+    for (const proc of routed ? [routed] : []) {
+      if (proc.health !== null) continue;
       out.push(finding({
         severity: 'warning',
         code: 'protected-web-without-health',

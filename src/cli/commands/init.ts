@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { initFromCompose } from '../../config/init-from-compose.ts';
 import { renderDiagnostics } from '../../diag/render-human.ts';
 import type { CliContext } from '../context.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../diag/errors.ts';
 import { printJson } from '../print.ts';
 import { STARTER_FLEET } from './starter-fleet.ts';
 

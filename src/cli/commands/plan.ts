@@ -7,7 +7,7 @@ import { diff } from '../../plan/diff.ts';
 import { emptyObserved, type ObservedState } from '../../plan/observed.ts';
 import { parseObservedJson } from '../../plan/observed-schema.ts';
 import type { CliContext } from '../context.ts';
-import { ConfigError, UserError } from '../errors.ts';
+import { ConfigError, UserError } from '../../diag/errors.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
 import { renderPlan } from '../views/plan-view.ts';

@@ -11,7 +11,7 @@ import { renderCompose } from '../../render/compose.ts';
 import { renderNginx } from '../../render/nginx.ts';
 import { renderPostgresInitSql } from '../../render/sql.ts';
 import type { CliContext } from '../context.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../diag/errors.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
 

@@ -15,12 +15,18 @@ export function registerValidate(program: Command, ctx: CliContext): void {
     .description('Check the fleet file against the schema and report every problem with file:line:col')
     .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
     .option('--json', 'print diagnostics as JSON')
-    .action((opts: { file: string; json?: boolean }, cmd: Command) => {
+    .option('-v, --verbose', 'also show info-level notes (e.g. what compose import changed)')
+    .action((opts: { file: string; json?: boolean; verbose?: boolean }, cmd: Command) => {
       const file = fleetPath(ctx, opts);
       const res = loadFleet(file);
       const ok = !hasErrors(res.diagnostics);
       if (opts.json) printJson(ctx, { ok, file, diagnostics: res.diagnostics });
-      else if (res.diagnostics.length) ctx.stderr.write(`${renderDiagnostics(res.diagnostics, fileSourceReader(), { color: ctx.color })}\n`);
+      else {
+        const shown = opts.verbose ? res.diagnostics : res.diagnostics.filter((d) => d.severity !== 'info');
+        if (shown.length) ctx.stderr.write(`${renderDiagnostics(shown, fileSourceReader(), { color: ctx.color })}\n`);
+        const hidden = res.diagnostics.length - shown.length;
+        if (hidden) ctx.stderr.write(`(${hidden} info note${hidden === 1 ? '' : 's'} hidden; --verbose shows them)\n`);
+      }
       if (ok && !opts.json) ctx.stdout.write(`${file}: ok (${res.fleet!.apps.length} apps, ${res.fleet!.environments.length} environments, ${res.fleet!.servers.length} servers)\n`);
       setExit(cmd, ok ? 0 : 2);
     });

@@ -1,0 +1,35 @@
+// Resolves a container's env vars for the engine: plain values as they are, secret references
+// from the server's state. Missing secrets are reported all at once with how to set them.
+import type { EnvValue } from '../config/fleet.ts';
+import { UserError } from '../diag/errors.ts';
+import type { StateStore } from './state-store.ts';
+
+export interface ResolvedEnv {
+  env: Record<string, string>;
+  /** Secret values, so callers can redact them from anything they print. */
+  secretValues: string[];
+}
+
+export async function resolveEnv(vars: Record<string, EnvValue>, store: StateStore, where: string): Promise<ResolvedEnv> {
+  const env: Record<string, string> = {};
+  const secretValues: string[] = [];
+  const missing: string[] = [];
+  for (const [k, v] of Object.entries(vars)) {
+    if (v.kind === 'plain') env[k] = v.value;
+    else {
+      const s = await store.getSecret(v.name);
+      if (!s) missing.push(`${v.name} (for ${k})`);
+      else {
+        env[k] = s.reveal();
+        secretValues.push(s.reveal());
+      }
+    }
+  }
+  if (missing.length) {
+    throw new UserError(
+      `${where}: ${missing.length} secret(s) not set on the server: ${missing.join(', ')}`,
+      `set each with: slipway secret set NAME --env ENV (value read from stdin); generated ones (pg/…) come from "slipway up"`,
+    );
+  }
+  return { env, secretValues };
+}

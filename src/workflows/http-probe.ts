@@ -1,0 +1,35 @@
+// HTTP health probe over a Dialer stream: one GET, returns the status code (or the error).
+import type { Dialer } from '../engine/dialer.ts';
+
+export interface ProbeResult {
+  ok: boolean;
+  status?: number;
+  error?: string;
+}
+
+export async function httpProbe(dialer: Dialer, host: string, port: number, path: string, timeoutMs: number): Promise<ProbeResult> {
+  let stream;
+  try {
+    stream = await dialer.dial(host, port, timeoutMs);
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+  return new Promise((resolve) => {
+    let buf = '';
+    const done = (r: ProbeResult) => {
+      clearTimeout(timer);
+      stream.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(() => done({ ok: false, error: `no HTTP response within ${timeoutMs} ms` }), timeoutMs);
+    stream.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(buf);
+      if (m) done({ ok: Number(m[1]) >= 200 && Number(m[1]) < 400, status: Number(m[1]) });
+      else if (buf.length > 64) done({ ok: false, error: 'not an HTTP response' });
+    });
+    stream.on('error', (e: Error) => done({ ok: false, error: e.message }));
+    stream.on('end', () => done({ ok: false, error: buf ? 'connection closed mid-response' : 'connection closed without a response' }));
+    stream.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: slipway-health\r\nConnection: close\r\n\r\n`);
+  });
+}

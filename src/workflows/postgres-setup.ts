@@ -1,0 +1,46 @@
+// Creates, idempotently, each environment's database and least-privilege user on a Postgres
+// instance: passwords are generated once and kept on the server (0600), the SQL goes in on
+// psql's stdin (never argv), and the app's DATABASE_URL secret is written next to it.
+import { randomBytes } from 'node:crypto';
+import type { ContainerSpec } from '../plan/desired.ts';
+import { renderPostgresInitSqlFor, passwordVar, quoteLiteral } from '../render/sql.ts';
+import { UserError } from '../diag/errors.ts';
+import { dbUrlSecret } from '../plan/desire-names.ts';
+import type { ServerRun } from './server-run.ts';
+
+export const generatePassword = (): string => randomBytes(24).toString('base64url');
+
+export async function waitForPostgres(run: ServerRun, container: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = run.now() + timeoutMs;
+  for (;;) {
+    const r = await run.conn.engine.exec(container, ['pg_isready', '-q', '-h', '127.0.0.1', '-U', 'postgres']).catch(() => ({ exitCode: -1 }));
+    if (r.exitCode === 0) return;
+    if (run.now() > deadline) throw new UserError(`${run.conn.server.name}: Postgres in ${container} is not ready after ${timeoutMs / 1000} s`, `look at its logs: slipway logs --service ${container}`);
+    await run.sleep(500);
+  }
+}
+
+/** Ensures every database of `instance` exists with its owner, and their secrets. */
+export async function setupDatabases(run: ServerRun, instance: ContainerSpec): Promise<number> {
+  const dbs = run.state.databases.filter((d) => d.instance === instance.key);
+  if (dbs.length === 0) return 0;
+  const alias = instance.networks[0]?.aliases[0] ?? instance.name;
+  const port = instance.port ?? 5432;
+  const sets: string[] = [];
+  for (const d of dbs) {
+    let pw = (await run.store.getSecret(d.passwordSecret))?.reveal();
+    if (!pw) {
+      pw = generatePassword();
+      await run.store.setSecret(d.passwordSecret, pw);
+    }
+    await run.store.setSecret(dbUrlSecret(instance.name, d.database), `postgres://${d.user}:${pw}@${alias}:${port}/${d.database}`);
+    sets.push(`\\set ${passwordVar(d.database)} ${quoteLiteral(pw)}`);
+  }
+  await waitForPostgres(run, instance.name);
+  const sql = `${sets.join('\n')}\n${renderPostgresInitSqlFor(run.state, instance.key)}`;
+  const r = await run.conn.engine.exec(instance.name, ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-U', 'postgres', '-d', 'postgres'], { stdin: sql, user: 'postgres' });
+  if (r.exitCode !== 0) {
+    throw new UserError(`${run.conn.server.name}: creating databases on ${instance.name} failed (psql exited ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`, 'check the instance with: slipway status; its logs with docker logs');
+  }
+  return dbs.length;
+}

@@ -1,0 +1,101 @@
+// The proxy container of one server: created on first use, joined to every edge network of its
+// environments, fed its config through the Engine API (archive upload), and reloaded gracefully
+// (`caddy reload`, or `nginx -t` then `nginx -s reload`). No admin port is ever published.
+import { isNotFound } from '../engine/engine-errors.ts';
+import { packTar } from '../engine/tar.ts';
+import { PROXY_KEY } from '../plan/desire-names.ts';
+import type { ContainerSpec } from '../plan/desired.ts';
+import { UserError } from '../diag/errors.ts';
+import { toCreateSpec } from './container-create.ts';
+import { authSecrets, proxyFiles, type ProxyInputs } from './proxy-config.ts';
+import { readHistory } from './releases.ts';
+import type { ServerRun } from './server-run.ts';
+
+const MAINTENANCE = 'proxy/maintenance.json';
+
+export function proxySpec(run: ServerRun): ContainerSpec | undefined {
+  return run.state.containers.find((c) => c.key === PROXY_KEY);
+}
+
+export async function readMaintenance(run: ServerRun): Promise<Set<string>> {
+  return new Set((await run.store.readJson<string[]>(MAINTENANCE)) ?? []);
+}
+
+export async function writeMaintenance(run: ServerRun, set: Set<string>): Promise<void> {
+  await run.store.writeJson(MAINTENANCE, [...set].sort());
+}
+
+/** Live releases, maintenance flags and basic-auth passwords for this server's routes. */
+export async function proxyInputs(run: ServerRun, overrides: Map<string, string> = new Map()): Promise<ProxyInputs> {
+  const live = new Map<string, string>();
+  for (const key of new Set(run.state.routes.map((r) => `${r.app}/${r.env}`))) {
+    const [app, env] = key.split('/') as [string, string];
+    const current = overrides.get(key) ?? (await readHistory(run.store, app, env)).current;
+    if (current) live.set(key, current);
+  }
+  const passwords = new Map<string, string>();
+  for (const name of authSecrets(run.state)) {
+    const s = await run.store.getSecret(name);
+    if (s) passwords.set(name, s.reveal());
+    else run.report.warn(`basic-auth secret ${name} is not set: its environment stays locked (set it with: slipway secret set ${name})`);
+  }
+  return { live, maintenance: await readMaintenance(run), passwords };
+}
+
+/** Creates (or reconnects) the proxy container so it runs with this server's edge networks. */
+export async function ensureProxy(run: ServerRun, inputs: ProxyInputs): Promise<void> {
+  const spec = proxySpec(run);
+  if (!spec) return;
+  const { engine } = run.conn;
+  const kind = run.conn.server.proxy;
+  let info;
+  try {
+    info = await engine.inspectContainer(spec.name);
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+  // The proxy's spec hash leaves out its networks (joined live), so a change means image or ports.
+  if (info && info.labels['slipway.spec-hash'] !== spec.specHash) {
+    run.report.info(`proxy spec changed (image or ports): recreating ${spec.name}`);
+    await engine.removeContainer(info.id, { force: true });
+    info = undefined;
+  }
+  if (!info) {
+    await assertImage(run, spec.image);
+    const id = await engine.createContainer(toCreateSpec(spec, { env: {} }));
+    await engine.putArchive(id, '/', packTar(proxyFiles(run.state, kind, inputs)));
+    await engine.startContainer(id);
+    return;
+  }
+  const attached = new Set(info.networks.map((n) => n.name));
+  for (const n of spec.networks) if (!attached.has(n.network)) await engine.connectNetwork(n.network, info.id, n.aliases);
+  if (info.state !== 'running') await engine.startContainer(info.id);
+}
+
+/** Pushes the config and reloads gracefully; on a rejected config the previous one stays. */
+export async function reloadProxy(run: ServerRun, inputs: ProxyInputs): Promise<void> {
+  const spec = proxySpec(run);
+  if (!spec) return;
+  const { engine } = run.conn;
+  const kind = run.conn.server.proxy;
+  const files = proxyFiles(run.state, kind, inputs);
+  const main = files[0]!;
+  const previous = await engine.getArchive(spec.name, `/${main.path}`).catch(() => undefined);
+  await engine.putArchive(spec.name, '/', packTar(files));
+  const checks = kind === 'caddy' ? [['caddy', 'reload', '--config', `/${main.path}`]] : [['nginx', '-t', '-q'], ['nginx', '-s', 'reload']];
+  for (const argv of checks) {
+    const r = await engine.exec(spec.name, argv);
+    if (r.exitCode !== 0) {
+      if (previous) await engine.putArchive(spec.name, `/${main.path.split('/').slice(0, -1).join('/')}`, previous);
+      throw new UserError(`${run.conn.server.name}: the proxy rejected the new config (${argv.join(' ')} exited ${r.exitCode}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`, 'the previous config is still serving; this is a Slipway bug if the fleet validated — please report it');
+    }
+  }
+}
+
+async function assertImage(run: ServerRun, image: string): Promise<void> {
+  if (await run.conn.engine.imageInspect(image)) return;
+  throw new UserError(
+    `${run.conn.server.name}: image ${image} is not on the server`,
+    'Slipway never pulls from a registry you did not configure: load it (docker save | docker load), or on this machine run scripts/images.sh caddy nginx',
+  );
+}

@@ -1,0 +1,52 @@
+// Shared services (Postgres, Redis, any image) on one server: created from desired state with
+// their data volumes, generated superuser secrets, and no published ports.
+import { isNotFound } from '../engine/engine-errors.ts';
+import type { ContainerSpec } from '../plan/desired.ts';
+import { UserError } from '../diag/errors.ts';
+import { toCreateSpec } from './container-create.ts';
+import { resolveEnv } from './env-resolve.ts';
+import { generatePassword, setupDatabases } from './postgres-setup.ts';
+import type { ServerRun } from './server-run.ts';
+
+export async function ensureService(run: ServerRun, spec: ContainerSpec): Promise<'created' | 'recreated' | 'unchanged' | 'started'> {
+  const { engine } = run.conn;
+  for (const v of Object.values(spec.env_vars)) {
+    if (v.kind === 'secret' && v.name.startsWith('slipway/') && !(await run.store.getSecret(v.name))) await run.store.setSecret(v.name, generatePassword());
+  }
+  let outcome: 'created' | 'recreated' | 'unchanged' | 'started' = 'created';
+  try {
+    const info = await engine.inspectContainer(spec.name);
+    if (info.labels['slipway.spec-hash'] === spec.specHash) {
+      if (info.state === 'running') return 'unchanged';
+      await engine.startContainer(info.id);
+      return 'started';
+    }
+    run.report.info(`${spec.name}: spec changed, recreating (data stays in its volume)`);
+    await engine.stopContainer(info.id, spec.stopTimeoutS);
+    await engine.removeContainer(info.id, { force: true });
+    outcome = 'recreated';
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+  if (!(await engine.imageInspect(spec.image))) {
+    throw new UserError(`${run.conn.server.name}: image ${spec.image} for service ${spec.service ?? spec.name} is not on the server`, 'load it onto the server (docker save | docker load); on this machine scripts/images.sh builds postgres:15/17 and redis:7');
+  }
+  const { env } = await resolveEnv(spec.env_vars, run.store, spec.name);
+  const id = await engine.createContainer(toCreateSpec(spec, { env }));
+  await engine.startContainer(id);
+  return outcome;
+}
+
+/** Services, then their databases. Returns counts for the summary. */
+export async function ensureServices(run: ServerRun): Promise<{ services: number; databases: number }> {
+  const services = run.state.containers.filter((c) => c.role === 'service');
+  let databases = 0;
+  for (const s of services) {
+    const outcome = await run.report.step(`service ${s.name}`, () => ensureService(run, s));
+    if (outcome !== 'unchanged') run.report.info(`  ${s.name}: ${outcome}`);
+    if (run.state.databases.some((d) => d.instance === s.key)) {
+      databases += await run.report.step(`databases on ${s.name}`, () => setupDatabases(run, s));
+    }
+  }
+  return { services: services.length, databases };
+}

@@ -1,0 +1,122 @@
+// StateStore: Slipway's state on a server (release history, audit log, generated secrets,
+// Redis allocations, proxy config, maintenance flags). It lives in a Docker volume
+// `{project}-slipway-state` (directory mode 0700, secrets 0600), reached only through the Engine
+// API (archive upload/download on a never-started holder container), so the same code works for
+// the local engine and over SSH, and nothing lives on an operator's laptop.
+import type { DockerEngine } from '../engine/docker-engine.ts';
+import { isNotFound } from '../engine/engine-errors.ts';
+import { packTar, unpackTar } from '../engine/tar.ts';
+import { Secret } from '../util/secret.ts';
+import { ensureStateImage, STATE_IMAGE } from './state-image.ts';
+
+const MOUNT = '/state';
+
+export class StateStore {
+  readonly volume: string;
+  readonly holder: string;
+  #ready = false;
+
+  constructor(
+    readonly engine: DockerEngine,
+    readonly project: string,
+  ) {
+    this.volume = `${project}-slipway-state`;
+    this.holder = `${project}-slipway-state`;
+  }
+
+  /** Creates the volume and holder container once (idempotent). */
+  async ensure(): Promise<void> {
+    if (this.#ready) return;
+    try {
+      await this.engine.inspectContainer(this.holder);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      await ensureStateImage(this.engine);
+      const labels = { 'slipway.project': this.project, 'slipway.role': 'state' };
+      if (!(await this.engine.listVolumes({ 'slipway.project': this.project })).some((v) => v.name === this.volume)) {
+        await this.engine.createVolume({ name: this.volume, labels });
+      }
+      try {
+        await this.engine.createContainer({
+          name: this.holder,
+          image: STATE_IMAGE,
+          env: {},
+          labels,
+          networks: [],
+          mounts: [{ volume: this.volume, target: MOUNT }],
+          restart: 'no',
+          stopTimeoutS: 1,
+        });
+      } catch (err) {
+        if (!(err as { conflict?: boolean }).conflict) throw err;
+      }
+      await this.engine.putArchive(this.holder, '/', packTar([{ path: 'state', content: '', mode: 0o700, type: 'dir' }, { path: 'state/.slipway', content: 'state v1\n', mode: 0o600 }]));
+    }
+    this.#ready = true;
+  }
+
+  /** File content, or undefined when it does not exist. */
+  async read(path: string): Promise<Buffer | undefined> {
+    await this.ensure();
+    try {
+      const entries = unpackTar(await this.engine.getArchive(this.holder, `${MOUNT}/${path}`));
+      return entries.find((e) => e.type === 'file')?.content;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async write(path: string, content: string | Buffer, mode = 0o600): Promise<void> {
+    await this.ensure();
+    const parts = path.split('/');
+    const name = parts.pop()!;
+    const dir = [MOUNT.slice(1), ...parts].join('/');
+    // Parent directories are created by the archive itself; keep them private.
+    const dirs = ['', ...parts.map((_, i) => `/${parts.slice(0, i + 1).join('/')}`)].map((d) => ({ path: `${MOUNT.slice(1)}${d}`, content: '', mode: 0o700, type: 'dir' as const }));
+    await this.engine.putArchive(this.holder, '/', packTar([...dirs, { path: `${dir}/${name}`, content, mode }]));
+  }
+
+  async readJson<T>(path: string): Promise<T | undefined> {
+    const b = await this.read(path);
+    return b ? (JSON.parse(b.toString('utf8')) as T) : undefined;
+  }
+
+  async writeJson(path: string, value: unknown, mode = 0o600): Promise<void> {
+    await this.write(path, `${JSON.stringify(value, null, 2)}\n`, mode);
+  }
+
+  /** Appends one line (read-modify-write; callers hold the environment lock). */
+  async appendLine(path: string, line: string): Promise<void> {
+    const prev = (await this.read(path))?.toString('utf8') ?? '';
+    await this.write(path, `${prev}${line}\n`);
+  }
+
+  async getSecret(name: string): Promise<Secret | undefined> {
+    const b = await this.read(secretPath(name));
+    return b ? new Secret(b.toString('utf8'), name) : undefined;
+  }
+
+  async setSecret(name: string, value: string): Promise<void> {
+    await this.write(secretPath(name), value, 0o600);
+  }
+
+  async listSecrets(): Promise<string[]> {
+    await this.ensure();
+    try {
+      const entries = unpackTar(await this.engine.getArchive(this.holder, `${MOUNT}/secrets`));
+      return entries
+        .filter((e) => e.type === 'file')
+        .map((e) => decodeURIComponent(e.path.replace(/^secrets\//, '')))
+        .sort();
+    } catch (e) {
+      if (isNotFound(e)) return [];
+      throw e;
+    }
+  }
+}
+
+/** Secret names may contain `/` (e.g. `pg/x/db/url`); they are stored as one flat file each. */
+function secretPath(name: string): string {
+  return `secrets/${encodeURIComponent(name)}`;
+}

@@ -1,0 +1,50 @@
+// `up`: applies the infrastructure part of the desired state on one server — networks, volumes,
+// shared services with their databases and Redis DB allocations, and the proxy. App containers
+// are left to `deploy`. Idempotent: a second run changes nothing.
+import type { ServerRun } from './server-run.ts';
+import { ensureServices } from './services.ts';
+import { ensureProxy, proxyInputs, reloadProxy } from './proxy.ts';
+import { saveRedisAllocations } from './redis-allocations.ts';
+
+export interface UpResult {
+  server: string;
+  networksCreated: string[];
+  volumesCreated: string[];
+  services: number;
+  databases: number;
+  redisDbs: number;
+  proxy: boolean;
+}
+
+export async function upServer(run: ServerRun): Promise<UpResult> {
+  const { engine } = run.conn;
+  const project = run.fleet.project;
+  await run.report.step('state volume', () => run.store.ensure());
+  const networksCreated: string[] = [];
+  const volumesCreated: string[] = [];
+  await run.report.step('networks and volumes', async () => {
+    const nets = new Set((await engine.listNetworks({ 'slipway.project': project })).map((n) => n.name));
+    for (const n of run.state.networks) {
+      if (nets.has(n.name)) continue;
+      await engine.createNetwork({ name: n.name, labels: n.labels });
+      networksCreated.push(n.name);
+    }
+    const vols = new Set((await engine.listVolumes({})).map((v) => v.name));
+    for (const v of run.state.volumes) {
+      if (vols.has(v.name)) continue;
+      await engine.createVolume({ name: v.name, labels: v.labels });
+      volumesCreated.push(v.name);
+    }
+  });
+  const { services, databases } = await ensureServices(run);
+  await saveRedisAllocations(run);
+  const hasProxy = run.state.containers.some((c) => c.role === 'proxy');
+  if (hasProxy) {
+    await run.report.step(`proxy (${run.conn.server.proxy})`, async () => {
+      const inputs = await proxyInputs(run);
+      await ensureProxy(run, inputs);
+      await reloadProxy(run, inputs);
+    });
+  }
+  return { server: run.conn.server.name, networksCreated, volumesCreated, services, databases, redisDbs: run.state.redisDbs.length, proxy: hasProxy };
+}
