@@ -5,6 +5,8 @@ export interface Output {
   write(text: string): void;
 }
 
+import type { Connector } from '../engine/connect.ts';
+
 export interface CliContext {
   stdout: Output;
   stderr: Output;
@@ -13,6 +15,10 @@ export interface CliContext {
   color: boolean;
   /** Clock for timings and polling. */
   now: () => number;
+  /** How to reach servers; tests inject a harness connector. Default: local socket or SSH. */
+  connector?: Connector;
+  /** Standard input, for secrets (`secret set`). */
+  stdin?: () => Promise<string>;
 }
 
 export function processContext(): CliContext {
@@ -23,5 +29,12 @@ export function processContext(): CliContext {
     env: process.env,
     color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
     now: () => Date.now(),
+    stdin: readStdin,
   };
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }

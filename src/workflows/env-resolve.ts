@@ -10,14 +10,14 @@ export interface ResolvedEnv {
   secretValues: string[];
 }
 
-export async function resolveEnv(vars: Record<string, EnvValue>, store: StateStore, where: string): Promise<ResolvedEnv> {
+export async function resolveEnv(vars: Record<string, EnvValue>, store: StateStore, where: string, envName?: string): Promise<ResolvedEnv> {
   const env: Record<string, string> = {};
   const secretValues: string[] = [];
   const missing: string[] = [];
   for (const [k, v] of Object.entries(vars)) {
     if (v.kind === 'plain') env[k] = v.value;
     else {
-      const s = await store.getSecret(v.name);
+      const s = await store.getSecret(v.name, envName);
       if (!s) missing.push(`${v.name} (for ${k})`);
       else {
         env[k] = s.reveal();
@@ -28,7 +28,7 @@ export async function resolveEnv(vars: Record<string, EnvValue>, store: StateSto
   if (missing.length) {
     throw new UserError(
       `${where}: ${missing.length} secret(s) not set on the server: ${missing.join(', ')}`,
-      `set each with: slipway secret set NAME --env ENV (value read from stdin); generated ones (pg/…) come from "slipway up"`,
+      `set each with: slipway secret set NAME${envName ? ` --env ${envName}` : ''} (the value is read from stdin); generated ones (pg/…) come from "slipway up"`,
     );
   }
   return { env, secretValues };

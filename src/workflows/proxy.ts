@@ -1,6 +1,7 @@
 // The proxy container of one server: created on first use, joined to every edge network of its
 // environments, fed its config through the Engine API (archive upload), and reloaded gracefully
 // (`caddy reload`, or `nginx -t` then `nginx -s reload`). No admin port is ever published.
+import { createHash } from 'node:crypto';
 import { isNotFound } from '../engine/engine-errors.ts';
 import { packTar } from '../engine/tar.ts';
 import { PROXY_KEY } from '../plan/desire-names.ts';
@@ -62,9 +63,11 @@ export async function ensureProxy(run: ServerRun, inputs: ProxyInputs): Promise<
   }
   if (!info) {
     await assertImage(run, spec.image);
+    const files = proxyFiles(run.state, kind, inputs);
     const id = await engine.createContainer(toCreateSpec(spec, { env: {} }));
-    await engine.putArchive(id, '/', packTar(proxyFiles(run.state, kind, inputs)));
+    await engine.putArchive(id, '/', packTar(files));
     await engine.startContainer(id);
+    await run.store.writeJson(APPLIED, { container: id, sha: digest(files) });
     return;
   }
   const attached = new Set(info.networks.map((n) => n.name));
@@ -72,14 +75,30 @@ export async function ensureProxy(run: ServerRun, inputs: ProxyInputs): Promise<
   if (info.state !== 'running') await engine.startContainer(info.id);
 }
 
-/** Pushes the config and reloads gracefully; on a rejected config the previous one stays. */
-export async function reloadProxy(run: ServerRun, inputs: ProxyInputs): Promise<void> {
+const APPLIED = 'proxy/applied.json';
+
+function digest(files: { path: string; content: string | Buffer }[]): string {
+  const h = createHash('sha256');
+  for (const f of files) h.update(f.path).update('\0').update(f.content).update('\0');
+  return h.digest('hex');
+}
+
+/**
+ * Pushes the config and reloads gracefully; on a rejected config the previous one stays. Skips
+ * the reload when this exact config is already loaded in this container (an nginx reload closes
+ * idle keep-alive connections, so needless reloads cost clients).
+ */
+export async function reloadProxy(run: ServerRun, inputs: ProxyInputs, opts: { force?: boolean } = {}): Promise<boolean> {
   const spec = proxySpec(run);
-  if (!spec) return;
+  if (!spec) return false;
   const { engine } = run.conn;
   const kind = run.conn.server.proxy;
   const files = proxyFiles(run.state, kind, inputs);
   const main = files[0]!;
+  const info = await engine.inspectContainer(spec.name);
+  const sha = digest(files);
+  const applied = await run.store.readJson<{ container: string; sha: string }>(APPLIED);
+  if (!opts.force && applied?.container === info.id && applied.sha === sha) return false;
   const previous = await engine.getArchive(spec.name, `/${main.path}`).catch(() => undefined);
   await engine.putArchive(spec.name, '/', packTar(files));
   const checks = kind === 'caddy' ? [['caddy', 'reload', '--config', `/${main.path}`]] : [['nginx', '-t', '-q'], ['nginx', '-s', 'reload']];
@@ -87,9 +106,12 @@ export async function reloadProxy(run: ServerRun, inputs: ProxyInputs): Promise<
     const r = await engine.exec(spec.name, argv);
     if (r.exitCode !== 0) {
       if (previous) await engine.putArchive(spec.name, `/${main.path.split('/').slice(0, -1).join('/')}`, previous);
+      await run.store.writeJson(APPLIED, { container: info.id, sha: 'rejected' });
       throw new UserError(`${run.conn.server.name}: the proxy rejected the new config (${argv.join(' ')} exited ${r.exitCode}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`, 'the previous config is still serving; this is a Slipway bug if the fleet validated — please report it');
     }
   }
+  await run.store.writeJson(APPLIED, { container: info.id, sha });
+  return true;
 }
 
 async function assertImage(run: ServerRun, image: string): Promise<void> {

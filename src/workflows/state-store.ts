@@ -92,13 +92,24 @@ export class StateStore {
     await this.write(path, `${prev}${line}\n`);
   }
 
-  async getSecret(name: string): Promise<Secret | undefined> {
-    const b = await this.read(secretPath(name));
+  /** An environment's own value wins over the server-wide one. */
+  async getSecret(name: string, env?: string): Promise<Secret | undefined> {
+    const nonEmpty = (x: Buffer | undefined) => (x && x.length ? x : undefined);
+    const b = (env !== undefined ? nonEmpty(await this.read(secretPath(scoped(name, env)))) : undefined) ?? nonEmpty(await this.read(secretPath(name)));
     return b ? new Secret(b.toString('utf8'), name) : undefined;
   }
 
-  async setSecret(name: string, value: string): Promise<void> {
-    await this.write(secretPath(name), value, 0o600);
+  async setSecret(name: string, value: string, env?: string): Promise<void> {
+    await this.write(secretPath(env !== undefined ? scoped(name, env) : name), value, 0o600);
+  }
+
+  async deleteSecret(name: string, env?: string): Promise<boolean> {
+    const path = secretPath(env !== undefined ? scoped(name, env) : name);
+    if (!(await this.read(path))) return false;
+    // Overwrite with nothing the archive API can remove: write an empty tombstone, then treat
+    // empty files as absent.
+    await this.write(path, '', 0o600);
+    return true;
   }
 
   async listSecrets(): Promise<string[]> {
@@ -106,7 +117,7 @@ export class StateStore {
     try {
       const entries = unpackTar(await this.engine.getArchive(this.holder, `${MOUNT}/secrets`));
       return entries
-        .filter((e) => e.type === 'file')
+        .filter((e) => e.type === 'file' && e.content.length > 0)
         .map((e) => decodeURIComponent(e.path.replace(/^secrets\//, '')))
         .sort();
     } catch (e) {
@@ -119,4 +130,8 @@ export class StateStore {
 /** Secret names may contain `/` (e.g. `pg/x/db/url`); they are stored as one flat file each. */
 function secretPath(name: string): string {
   return `secrets/${encodeURIComponent(name)}`;
+}
+
+function scoped(name: string, env: string): string {
+  return `env:${env}:${name}`;
 }

@@ -6,6 +6,12 @@ import { registerCheck } from './check.ts';
 import { registerPlan } from './plan.ts';
 import { registerRender } from './render.ts';
 import { registerInit } from './init.ts';
+import { registerUp } from './up.ts';
+import { registerDeploy } from './deploy.ts';
+import { registerReleases } from './releases.ts';
+import { registerStatus } from './status.ts';
+import { registerLogsExec } from './logs-exec.ts';
+import { registerOps } from './ops.ts';
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   registerValidate(program, ctx);
@@ -13,4 +19,10 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerPlan(program, ctx);
   registerRender(program, ctx);
   registerInit(program, ctx);
+  registerUp(program, ctx);
+  registerDeploy(program, ctx);
+  registerReleases(program, ctx);
+  registerStatus(program, ctx);
+  registerLogsExec(program, ctx);
+  registerOps(program, ctx);
 }

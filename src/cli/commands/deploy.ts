@@ -1,0 +1,95 @@
+// `slipway deploy APP ENV` and `slipway rollback APP ENV [RELEASE]`.
+import type { Command } from 'commander';
+import type { CliContext } from '../context.ts';
+import { requireFleet } from '../fleet-input.ts';
+import { printJson } from '../print.ts';
+import { openSession, runFor } from '../session.ts';
+import { appEnv } from '../targets.ts';
+import { deploy, type DeployResult } from '../../workflows/deploy.ts';
+import { rollback } from '../../workflows/rollback.ts';
+import { fmtMs } from '../../workflows/reporter.ts';
+import { UserError } from '../../diag/errors.ts';
+
+interface SwitchOpts {
+  file: string;
+  json?: boolean;
+  drain: string;
+  keep: string;
+  lockWait: string;
+}
+
+function common(cmd: Command): Command {
+  return cmd
+    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('--drain <ms>', 'time to let in-flight requests finish on the old release after the switch', '2000')
+    .option('--keep <n>', 'releases whose containers are kept (stopped) for instant rollback', '3')
+    .option('--lock-wait <seconds>', 'wait this long for another deploy to release the environment lock', '0')
+    .option('--json', 'print the result as JSON');
+}
+
+function num(v: string, what: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UserError(`${what} must be a non-negative number, got "${v}"`);
+  return n;
+}
+
+export function registerDeploy(program: Command, ctx: CliContext): void {
+  common(
+    program
+      .command('deploy')
+      .description('Build (from git, on the server) or take an image, run release commands, and switch APP in ENV with zero downtime')
+      .argument('<app>')
+      .argument('<env>')
+      .option('--ref <ref>', 'git tag, branch or commit to deploy (default: per the environment\'s deploy policy)')
+      .option('--image <image>', 'deploy this image (already on the server) instead of building'),
+  ).action(async (appName: string, envName: string, opts: SwitchOpts & { ref?: string; image?: string }) => {
+    if (opts.ref && opts.image) throw new UserError('pass either --ref or --image, not both');
+    const { fleet } = requireFleet(ctx, opts);
+    const { app, env, server } = appEnv(fleet, appName, envName);
+    const session = await openSession(ctx, fleet, [server], opts);
+    try {
+      const res = await deploy(runFor(session, server), app, env, {
+        ref: opts.ref,
+        image: opts.image,
+        drainMs: num(opts.drain, '--drain'),
+        keep: Math.max(1, num(opts.keep, '--keep')),
+        lockWaitS: num(opts.lockWait, '--lock-wait'),
+        killAt: ctx.env.SLIPWAY_TEST_KILL_AT,
+      });
+      print(ctx, res, 'deployed', opts.json, session.report.steps);
+    } finally {
+      await session.close();
+    }
+  });
+
+  common(
+    program
+      .command('rollback')
+      .description('Switch APP in ENV back to a previous release (default: the one before the live one), with zero downtime')
+      .argument('<app>')
+      .argument('<env>')
+      .argument('[release]', 'release id from `slipway releases`'),
+  ).action(async (appName: string, envName: string, release: string | undefined, opts: SwitchOpts) => {
+    const { fleet } = requireFleet(ctx, opts);
+    const { app, env, server } = appEnv(fleet, appName, envName);
+    const session = await openSession(ctx, fleet, [server], opts);
+    try {
+      const res = await rollback(runFor(session, server), app, env, {
+        release,
+        drainMs: num(opts.drain, '--drain'),
+        keep: Math.max(1, num(opts.keep, '--keep')),
+        lockWaitS: num(opts.lockWait, '--lock-wait'),
+        killAt: ctx.env.SLIPWAY_TEST_KILL_AT,
+      });
+      print(ctx, res, 'rolled back to', opts.json, session.report.steps);
+    } finally {
+      await session.close();
+    }
+  });
+}
+
+function print(ctx: CliContext, res: DeployResult, verb: string, json: boolean | undefined, steps: unknown[]): void {
+  if (json) return printJson(ctx, { ok: true, ...res, steps });
+  ctx.stdout.write(`${res.app} ${verb} release ${res.release} in ${res.env} on ${res.server} (${fmtMs(res.durationMs)})\n`);
+  for (const u of res.urls) ctx.stdout.write(`  ${u}\n`);
+}

@@ -1,0 +1,142 @@
+// Operating commands on server state: maintenance pages, environment locks and secrets.
+import type { Command } from 'commander';
+import type { CliContext } from '../context.ts';
+import { requireFleet } from '../fleet-input.ts';
+import { printJson } from '../print.ts';
+import { openSession, runFor } from '../session.ts';
+import { appEnv, envByName, serversOfEnv } from '../targets.ts';
+import { UserError } from '../../diag/errors.ts';
+import { proxyInputs, readMaintenance, reloadProxy, writeMaintenance } from '../../workflows/proxy.ts';
+import { EnvLock, isStale, pidAlive, readLock } from '../../workflows/lock.ts';
+import { audit } from '../../workflows/audit.ts';
+import { table } from '../views/table.ts';
+
+export function registerOps(program: Command, ctx: CliContext): void {
+  program
+    .command('maintenance')
+    .description('Serve (on) or stop serving (off) a 503 maintenance page for APP in ENV, without touching its containers')
+    .argument('<state>', 'on or off')
+    .argument('<app>')
+    .argument('<env>')
+    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('--json', 'print the result as JSON')
+    .action(async (state: string, appName: string, envName: string, opts: { file: string; json?: boolean }) => {
+      if (state !== 'on' && state !== 'off') throw new UserError(`maintenance takes "on" or "off", not "${state}"`, `e.g. slipway maintenance on ${appName} ${envName}`);
+      const { fleet } = requireFleet(ctx, opts);
+      const { app, env, server } = appEnv(fleet, appName, envName);
+      const session = await openSession(ctx, fleet, [server], opts);
+      try {
+        const run = runFor(session, server);
+        if (!run.state.routes.some((r) => r.app === app.name && r.env === env.name)) throw new UserError(`${app.name} has no route in ${env.name}`, 'maintenance pages replace a route; give the app a web process and a domain');
+        const set = await readMaintenance(run);
+        const key = `${app.name}/${env.name}`;
+        if (state === 'on') set.add(key);
+        else set.delete(key);
+        await writeMaintenance(run, set);
+        await reloadProxy(run, await proxyInputs(run));
+        await audit(run.store, { action: `maintenance ${state}`, env: env.name, app: app.name, outcome: 'ok' }, run.now);
+        if (opts.json) return printJson(ctx, { ok: true, app: app.name, env: env.name, maintenance: state === 'on' });
+        ctx.stdout.write(`maintenance ${state} for ${app.name} in ${env.name}\n`);
+      } finally {
+        await session.close();
+      }
+    });
+
+  const lock = program.command('lock').description('Inspect or release environment locks (held on the server during deploy, rollback and up)');
+  lock
+    .command('status')
+    .description('Show who holds the lock of each environment (or of ENV)')
+    .argument('[env]')
+    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('--json', 'print as JSON')
+    .action(async (envName: string | undefined, opts: { file: string; json?: boolean }) => {
+      const { fleet } = requireFleet(ctx, opts);
+      const envs = envName ? [envByName(fleet, envName)] : fleet.environments;
+      const servers = [...new Set(envs.flatMap((e) => serversOfEnv(fleet, e.name)))];
+      const session = await openSession(ctx, fleet, servers, { json: true });
+      try {
+        const rows = [];
+        for (const e of envs) {
+          for (const s of serversOfEnv(fleet, e.name)) {
+            const run = session.runs.get(s);
+            if (!run) continue;
+            const h = await readLock(run.conn.engine, fleet.project, e.name);
+            rows.push({ env: e.name, server: s, locked: Boolean(h), stale: h ? isStale(h, pidAlive) : false, ...(h ?? {}) });
+          }
+        }
+        if (opts.json) return printJson(ctx, rows);
+        ctx.stdout.write(table(['ENV', 'SERVER', 'LOCK'], rows.map((r) => [r.env, r.server, r.locked ? `held by ${'holder' in r ? r.holder : '?'} (pid ${'pid' in r ? r.pid : '?'}) running "${'command' in r ? r.command : ''}" since ${'since' in r ? r.since : ''}${r.stale ? ' — STALE: that process is gone' : ''}` : 'free'])));
+      } finally {
+        await session.close();
+      }
+    });
+  lock
+    .command('release')
+    .description('Release the lock of ENV (use when its holder is gone)')
+    .argument('<env>')
+    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('--json', 'print as JSON')
+    .action(async (envName: string, opts: { file: string; json?: boolean }) => {
+      const { fleet } = requireFleet(ctx, opts);
+      const env = envByName(fleet, envName);
+      const servers = serversOfEnv(fleet, env.name);
+      const session = await openSession(ctx, fleet, servers, { json: true });
+      try {
+        const released = [];
+        for (const s of servers) {
+          const run = session.runs.get(s);
+          if (!run) continue;
+          const h = await readLock(run.conn.engine, fleet.project, env.name);
+          if (!h) continue;
+          await new EnvLock(run.conn.engine, fleet.project, env.name).release();
+          await audit(run.store, { action: 'lock release', env: env.name, outcome: 'ok', detail: `was held by ${h.holder} (pid ${h.pid}) for "${h.command}"` }, run.now);
+          released.push({ server: s, ...h });
+        }
+        if (opts.json) return printJson(ctx, { ok: true, released });
+        ctx.stdout.write(released.length ? released.map((r) => `released the lock of ${env.name} on ${r.server} (held by ${r.holder}, pid ${r.pid}, "${r.command}")\n`).join('') : `${env.name} was not locked\n`);
+      } finally {
+        await session.close();
+      }
+    });
+
+  const secret = program.command('secret').description('Manage secrets kept on the servers (mode 0600); values are never printed');
+  secret
+    .command('set')
+    .description('Set secret NAME from standard input (for ENV only with --env), on every server that needs it')
+    .argument('<name>')
+    .option('--env <env>', 'only for this environment')
+    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('--json', 'print as JSON')
+    .action(async (name: string, opts: { env?: string; file: string; json?: boolean }) => {
+      if (!/^[A-Za-z0-9._/-]+$/.test(name)) throw new UserError(`invalid secret name "${name}"`, 'use letters, digits, ".", "_", "-" and "/"');
+      const { fleet } = requireFleet(ctx, opts);
+      const servers = opts.env ? serversOfEnv(fleet, envByName(fleet, opts.env).name) : fleet.servers.map((s) => s.name);
+      const value = ((await ctx.stdin?.()) ?? '').replace(/\r?\n$/, '');
+      if (!value) throw new UserError('no secret value on standard input', `e.g. printf %s "$VALUE" | slipway secret set ${name}`);
+      const session = await openSession(ctx, fleet, servers, { json: true });
+      try {
+        for (const run of session.runs.values()) await run.store.setSecret(name, value, opts.env);
+        if (opts.json) return printJson(ctx, { ok: true, name, env: opts.env ?? null, servers: [...session.runs.keys()] });
+        ctx.stdout.write(`secret ${name}${opts.env ? ` (${opts.env})` : ''} set on ${[...session.runs.keys()].join(', ')}\n`);
+      } finally {
+        await session.close();
+      }
+    });
+  secret
+    .command('list')
+    .description('List secret names per server (never values)')
+    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { file: string; json?: boolean }) => {
+      const { fleet } = requireFleet(ctx, opts);
+      const session = await openSession(ctx, fleet, fleet.servers.map((s) => s.name), { json: true });
+      try {
+        const rows = [];
+        for (const [server, run] of session.runs) for (const n of await run.store.listSecrets()) rows.push({ server, name: n.replace(/^env:([^:]+):/, ''), env: /^env:([^:]+):/.exec(n)?.[1] ?? null });
+        if (opts.json) return printJson(ctx, rows);
+        ctx.stdout.write(table(['SERVER', 'SECRET', 'ENV'], rows.map((r) => [r.server, r.name, r.env ?? '(all)'])));
+      } finally {
+        await session.close();
+      }
+    });
+}

@@ -1,0 +1,41 @@
+// `slipway status [ENV]`: env × app × process, with release, health, uptime and memory.
+import type { Command } from 'commander';
+import type { CliContext } from '../context.ts';
+import { requireFleet } from '../fleet-input.ts';
+import { printJson } from '../print.ts';
+import { openSession } from '../session.ts';
+import { envByName, serversOfEnv } from '../targets.ts';
+import { serverStatus, type StatusRow } from '../../workflows/status.ts';
+import { table } from '../views/table.ts';
+import { formatSize } from '../../util/size.ts';
+
+export function registerStatus(program: Command, ctx: CliContext): void {
+  program
+    .command('status')
+    .description('Show every process of every environment (or of ENV): release, health, uptime, memory against its limit')
+    .argument('[env]')
+    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('--json', 'print as JSON')
+    .action(async (envName: string | undefined, opts: { file: string; json?: boolean }) => {
+      const { fleet } = requireFleet(ctx, opts);
+      const servers = envName ? serversOfEnv(fleet, envByName(fleet, envName).name) : fleet.servers.map((s) => s.name);
+      const session = await openSession(ctx, fleet, servers, { json: true });
+      try {
+        const rows = (await Promise.all([...session.runs.values()].map((run) => serverStatus(run, envName)))).flat();
+        if (opts.json) return printJson(ctx, rows);
+        ctx.stdout.write(renderStatus(rows));
+      } finally {
+        await session.close();
+      }
+    });
+}
+
+export function renderStatus(rows: StatusRow[]): string {
+  const up = (s: number | null) => (s === null ? '' : s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : s < 86400 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86400)}d`);
+  const mem = (r: StatusRow) => (r.memUsage === null ? '' : `${formatSize(r.memUsage)} / ${r.memLimit ? formatSize(r.memLimit) : 'no limit'}${r.memLimit ? ` (${Math.round((100 * r.memUsage) / r.memLimit)}%)` : ''}`);
+  const sorted = [...rows].sort((a, b) => a.server.localeCompare(b.server) || a.env.localeCompare(b.env) || a.app.localeCompare(b.app) || a.process.localeCompare(b.process) || a.replica - b.replica);
+  return table(
+    ['SERVER', 'ENV', 'APP', 'PROCESS', 'RELEASE', 'STATE', 'HEALTH', 'UPTIME', 'MEMORY'],
+    sorted.map((r) => [r.server, r.env, r.app, r.replica ? `${r.process}#${r.replica}` : r.process, r.release ?? '', r.state, r.health, up(r.uptimeS), mem(r)]),
+  );
+}

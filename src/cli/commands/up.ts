@@ -1,0 +1,40 @@
+// `slipway up`: create what every environment needs on its servers — networks, volumes, shared
+// services with their databases, and the proxy. Apps are deployed with `slipway deploy`.
+import type { Command } from 'commander';
+import type { CliContext } from '../context.ts';
+import { requireFleet } from '../fleet-input.ts';
+import { printJson } from '../print.ts';
+import { openSession } from '../session.ts';
+import { upServer, type UpResult } from '../../workflows/up.ts';
+import { UserError } from '../../diag/errors.ts';
+import { fmtMs } from '../../workflows/reporter.ts';
+
+export function registerUp(program: Command, ctx: CliContext): void {
+  program
+    .command('up')
+    .description('Create networks, volumes, shared services (with databases and users) and the proxy on every server')
+    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('--server <name>', 'only this server')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { file: string; server?: string; json?: boolean }) => {
+      const { fleet } = requireFleet(ctx, opts);
+      const servers = opts.server ? [opts.server] : fleet.servers.map((s) => s.name);
+      if (opts.server && !fleet.servers.some((s) => s.name === opts.server)) throw new UserError(`unknown server "${opts.server}"`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
+      const t0 = ctx.now();
+      const session = await openSession(ctx, fleet, servers, opts);
+      try {
+        const results: UpResult[] = [];
+        for (const [name, run] of session.runs) {
+          session.report.info(`server ${name}:`);
+          results.push(await upServer(run));
+        }
+        if (opts.json) return printJson(ctx, { ok: true, servers: results, durationMs: ctx.now() - t0 });
+        for (const r of results) {
+          ctx.stdout.write(`${r.server}: ${r.networksCreated.length} network(s) and ${r.volumesCreated.length} volume(s) created, ${r.services} service(s), ${r.databases} database(s), ${r.redisDbs} Redis DB(s), proxy ${r.proxy ? 'ready' : 'none'}\n`);
+        }
+        ctx.stdout.write(`up done in ${fmtMs(ctx.now() - t0)}. Next: slipway deploy APP ENV\n`);
+      } finally {
+        await session.close();
+      }
+    });
+}

@@ -1,0 +1,25 @@
+// The containers of one app in one environment, as they exist on the engine, grouped by release.
+import type { ContainerSummary } from '../engine/docker-engine.ts';
+import type { ContainerSpec } from '../plan/desired.ts';
+import type { ServerRun } from './server-run.ts';
+
+export function desiredOf(run: ServerRun, app: string, env: string): ContainerSpec[] {
+  return run.state.containers.filter((c) => c.role === 'app' && c.app === app && c.env === env);
+}
+
+export async function existingOf(run: ServerRun, app: string, env: string, role: 'app' | 'release-task' = 'app'): Promise<ContainerSummary[]> {
+  return run.conn.engine.listContainers({ 'slipway.project': run.fleet.project, 'slipway.app': app, 'slipway.env': env, 'slipway.role': role }, { all: true });
+}
+
+export const releaseOf = (c: ContainerSummary): string => c.labels['slipway.release'] ?? '';
+
+/**
+ * Final image of a desired container for a release. Every release is tagged
+ * `{project}/{app}:{release}` on the server (built from git, or the app's image retagged), so
+ * rollback never depends on a moving tag; processes that name their own image keep it.
+ */
+export function imageFor(spec: ContainerSpec, project: string, release: string, appImage?: string): string {
+  if (spec.image.startsWith(`${project}/`) && spec.image.endsWith(':current')) return `${spec.image.slice(0, -':current'.length)}:${release}`;
+  if (appImage !== undefined && spec.image === appImage) return `${project}/${spec.app}:${release}`;
+  return spec.image;
+}

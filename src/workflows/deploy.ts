@@ -1,0 +1,105 @@
+// `deploy APP ENV`: policy → lock → recover from any interrupted run → image (built from git on
+// the server, or an image) → release commands → zero-downtime rollout → audit. Every failure
+// leaves the previous release serving and says why; the lock is always released.
+import type { App, Environment } from '../config/fleet.ts';
+import { UserError } from '../diag/errors.ts';
+import { desiredOf } from './app-containers.ts';
+import { audit, operator } from './audit.ts';
+import { EnvLock } from './lock.ts';
+import { reconcile } from './reconcile.ts';
+import { chooseSource, makeReleaseImages } from './release-image.ts';
+import { runReleaseTasks } from './release-tasks.ts';
+import { readHistory, withFailed, writeHistory, type ReleaseRecord } from './releases.ts';
+import { resolveSpecEnv, rollout } from './rollout.ts';
+import type { ServerRun } from './server-run.ts';
+import { upServer } from './up.ts';
+
+export interface DeployOptions {
+  ref?: string;
+  image?: string;
+  drainMs: number;
+  keep: number;
+  lockWaitS: number;
+  /** Fault injection: a step name at which to SIGKILL ourselves (SLIPWAY_TEST_KILL_AT). */
+  killAt?: string;
+}
+
+export interface DeployResult {
+  app: string;
+  env: string;
+  server: string;
+  release: string;
+  image: string;
+  gitSha?: string;
+  ref?: string;
+  urls: string[];
+  durationMs: number;
+  recovered: string[];
+}
+
+export function releaseId(now: number, taken: ReadonlySet<string>): string {
+  const base = new Date(now).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  let id = base;
+  for (let i = 2; taken.has(id); i++) id = `${base}-${i}`;
+  return id;
+}
+
+export function checkpointer(killAt: string | undefined): (step: string) => void {
+  return (step) => {
+    if (killAt && killAt === step) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
+export async function deploy(run: ServerRun, app: App, env: Environment, opts: DeployOptions): Promise<DeployResult> {
+  const t0 = run.now();
+  const checkpoint = checkpointer(opts.killAt);
+  const source = await chooseSource(run.fleet, app, env, opts);
+  const lock = new EnvLock(run.conn.engine, run.fleet.project, env.name);
+  const command = `deploy ${app.name} ${env.name}${opts.ref ? ` --ref ${opts.ref}` : ''}${opts.image ? ` --image ${opts.image}` : ''}`;
+  await run.report.step(`lock ${env.name} on ${run.conn.server.name}`, () => lock.acquire({ command, waitS: opts.lockWaitS, now: run.now, onNote: (m) => run.report.warn(m) }));
+  checkpoint('locked');
+  let release = '';
+  try {
+    await run.report.step('infrastructure (networks, services, proxy)', () => upServer({ ...run, report: quiet(run) }));
+    const rec = await reconcile(run, app.name, env.name);
+    const recovered = [...rec.removed.map((n) => `removed ${n}`), ...rec.stopped.map((n) => `stopped ${n}`), ...rec.started.map((n) => `restarted ${n}`)];
+    if (recovered.length) run.report.warn(`recovered from an interrupted run: ${recovered.join(', ')}`);
+    const history = await readHistory(run.store, app.name, env.name);
+    release = releaseId(run.now(), new Set(history.releases.map((r) => r.release)));
+    await audit(run.store, { action: 'deploy', env: env.name, app: app.name, release, outcome: 'started', detail: command }, run.now);
+    const built = await run.report.step(source.image ? `image ${source.image}` : `build ${source.ref!.ref} (${source.ref!.sha.slice(0, 12)}) on ${run.conn.server.name}`, () => makeReleaseImages(run, app, env.name, release, source));
+    checkpoint('built');
+    const record: ReleaseRecord = { release, image: built.image, imageId: built.imageId, gitSha: built.gitSha, ref: built.ref ?? source.image, deployedAt: new Date(run.now()).toISOString(), deployedBy: operator(), status: 'live' };
+    const specs = desiredOf(run, app.name, env.name);
+    if (specs.length === 0) throw new UserError(`${app.name} has no processes in ${env.name}`, 'add processes: to the app in slipway.yaml');
+    try {
+      if (app.release.length) {
+        const base = specs[0]!;
+        await runReleaseTasks(run, app, env.name, release, built.image, base, await resolveSpecEnv(run, base, release));
+      }
+      checkpoint('released');
+      await rollout(run, app, env.name, record, { drainMs: opts.drainMs, keep: opts.keep, checkpoint });
+    } catch (e) {
+      await writeHistory(run.store, withFailed(await readHistory(run.store, app.name, env.name), { ...record, status: 'failed' }, (e as Error).message.split('\n')[0]!));
+      throw e;
+    }
+    const durationMs = run.now() - t0;
+    await audit(run.store, { action: 'deploy', env: env.name, app: app.name, release, outcome: 'ok', durationMs }, run.now);
+    const urls = run.state.routes.filter((r) => r.app === app.name && r.env === env.name).map((r) => urlOf(run, r.host));
+    return { app: app.name, env: env.name, server: run.conn.server.name, release, image: built.image, gitSha: built.gitSha, ref: built.ref, urls, durationMs, recovered };
+  } catch (e) {
+    await audit(run.store, { action: 'deploy', env: env.name, app: app.name, release, outcome: 'failed', detail: (e as Error).message.split('\n')[0] }, run.now).catch(() => undefined);
+    throw e;
+  } finally {
+    await lock.release();
+  }
+}
+
+export function urlOf(run: ServerRun, host: string): string {
+  const port = run.conn.server.httpPort;
+  return `http://${host}${port === 80 ? '' : `:${port}`}/`;
+}
+
+function quiet(run: ServerRun) {
+  return { ...run.report, info: () => undefined, step: <T>(_l: string, fn: () => Promise<T>) => fn() };
+}

@@ -1,0 +1,61 @@
+// Readiness of a freshly started container, checked from the server's side: an HTTP GET of its
+// health path (or a TCP connect to its port) through the Dialer — no curl or wget needed in the
+// image. Workers must still be running, unrestarted, after a short settle time.
+import type { ContainerSpec } from '../plan/desired.ts';
+import { UserError } from '../diag/errors.ts';
+import { redact } from '../engine/engine-errors.ts';
+import { httpProbe } from './http-probe.ts';
+import type { ServerRun } from './server-run.ts';
+
+export class UnhealthyError extends UserError {
+  constructor(
+    readonly container: string,
+    reason: string,
+    readonly logTail: string,
+  ) {
+    super(`${container} did not become healthy: ${reason}${logTail ? `\n--- last log lines of ${container} ---\n${logTail}` : ''}`, 'the previous release keeps serving; fix the cause and deploy again');
+    this.name = 'UnhealthyError';
+  }
+}
+
+export async function waitReady(run: ServerRun, id: string, spec: ContainerSpec, secretValues: readonly string[], opts: { workerSettleMs?: number } = {}): Promise<void> {
+  const { engine, dialer } = run.conn;
+  const net = spec.networks[0]?.network;
+  const fail = async (reason: string): Promise<never> => {
+    const logs = await engine.containerLogs(id, { tail: 20 }).catch(() => '');
+    throw new UnhealthyError(spec.name, reason, redact(logs.trimEnd(), secretValues));
+  };
+  if (spec.port === undefined) {
+    await run.sleep(opts.workerSettleMs ?? 1500);
+    const info = await engine.inspectContainer(id);
+    if (info.state !== 'running') await fail(`it exited with code ${info.exitCode}`);
+    if (info.restartCount > 0) await fail(`it restarted ${info.restartCount} time(s)`);
+    return;
+  }
+  const h = spec.health;
+  const interval = h?.intervalMs ?? 1000;
+  const deadline = run.now() + (h?.startPeriodMs ?? 0) + (h?.retries ?? 30) * interval + (h?.timeoutMs ?? 3000);
+  let last = 'no attempt yet';
+  for (;;) {
+    const info = await engine.inspectContainer(id);
+    if (info.state !== 'running' && info.state !== 'restarting') await fail(`it exited with code ${info.exitCode}`);
+    const ip = (net && info.ipAddresses[net]) || Object.values(info.ipAddresses).find(Boolean);
+    if (ip) {
+      if (h) {
+        const r = await httpProbe(dialer, ip, spec.port, h.path, h.timeoutMs);
+        if (r.ok) return;
+        last = r.status !== undefined ? `GET ${h.path} answered ${r.status}` : `GET ${h.path}: ${r.error}`;
+      } else {
+        try {
+          const s = await dialer.dial(ip, spec.port, 2000);
+          s.destroy();
+          return;
+        } catch (e) {
+          last = `port ${spec.port}: ${(e as Error).message}`;
+        }
+      }
+    }
+    if (run.now() > deadline) await fail(`${last} (gave up after ${Math.round((h?.retries ?? 30) * interval / 1000)} s)`);
+    await run.sleep(interval);
+  }
+}

@@ -1,0 +1,85 @@
+// The image of a release, on the target engine and without a registry: built from `git archive`
+// of the deployed ref through the Engine build API, or an existing image retagged. Every release
+// gets the tag `{project}/{app}:{release}` and labels saying what it was made from.
+import { resolve } from 'node:path';
+import type { App, Environment, Fleet } from '../config/fleet.ts';
+import { UserError } from '../diag/errors.ts';
+import { archiveContext, currentBranch, resolveRef, type ResolvedRef } from './git-source.ts';
+import { defaultRef, enforcePolicy } from './deploy-policy.ts';
+import { operator } from './audit.ts';
+import type { ServerRun } from './server-run.ts';
+import { dirname } from 'node:path';
+
+export interface ReleaseSource {
+  /** What was asked for: a git ref or an image. */
+  ref?: ResolvedRef;
+  image?: string;
+}
+
+/** Decides what to deploy and enforces the environment's policy (before any lock or build). */
+export async function chooseSource(fleet: Fleet, app: App, env: Environment, opts: { ref?: string; image?: string }): Promise<ReleaseSource> {
+  if (opts.image) {
+    enforcePolicy(env, { image: opts.image });
+    return { image: opts.image };
+  }
+  if (app.source.kind === 'image' && opts.ref === undefined) {
+    enforcePolicy(env, { image: app.source.image });
+    return { image: app.source.image };
+  }
+  const repo = repoDir(fleet, app);
+  const ref = await resolveRef(repo, opts.ref ?? defaultRef(env, await currentBranch(repo)));
+  enforcePolicy(env, { ref: ref.ref, kind: ref.kind });
+  return { ref };
+}
+
+export function repoDir(fleet: Fleet, app: App): string {
+  const base = dirname(resolve(fleet.file));
+  return resolve(base, app.source.kind === 'git' ? app.source.repo : '.');
+}
+
+export interface BuiltRelease {
+  image: string;
+  imageId: string;
+  gitSha?: string;
+  ref?: string;
+}
+
+/** Builds (or tags) every image the release needs; returns the app image. */
+export async function makeReleaseImages(run: ServerRun, app: App, env: string, release: string, src: ReleaseSource): Promise<BuiltRelease> {
+  const { engine } = run.conn;
+  const project = run.fleet.project;
+  const tag = `${project}/${app.name}:${release}`;
+  const labels = { 'slipway.project': project, 'slipway.app': app.name, 'slipway.release': release, 'slipway.built-by': operator(), ...(src.ref ? { 'slipway.git-sha': src.ref.sha, 'slipway.ref': src.ref.ref } : {}) };
+  if (src.image) {
+    const img = await engine.imageInspect(src.image);
+    if (!img) throw new UserError(`${run.conn.server.name}: image ${src.image} is not on the server`, 'build it there, load it (docker save | docker load), or deploy from git with --ref');
+    await engine.tagImage(src.image, tag);
+    return { image: tag, imageId: img.id };
+  }
+  const ref = src.ref!;
+  const repo = repoDir(run.fleet, app);
+  const builds: { tag: string; context: string; dockerfile: string }[] = [];
+  if (app.source.kind === 'git') builds.push({ tag, context: app.source.context, dockerfile: app.source.dockerfile });
+  for (const p of app.perEnv[env]?.processes ?? []) {
+    if (p.build) builds.push({ tag: `${project}/${app.name}-${p.name}:${release}`, context: p.build.context, dockerfile: p.build.dockerfile });
+  }
+  let appImage: BuiltRelease | undefined;
+  for (const b of builds) {
+    const context = await archiveContext(repo, ref.sha, b.context);
+    let lines = 0;
+    const built = await engine.buildImage({
+      contextTar: context,
+      tag: b.tag,
+      dockerfile: b.dockerfile,
+      buildArgs: { RELEASE: release, GIT_SHA: ref.sha },
+      labels,
+      onProgress: (l) => {
+        lines++;
+        if (/^Step \d+\/\d+/.test(l)) run.report.info(`    ${l.trim()}`);
+      },
+    });
+    void lines;
+    if (b.tag === tag) appImage = { image: tag, imageId: built.id, gitSha: ref.sha, ref: ref.ref };
+  }
+  return appImage ?? { image: tag, imageId: '', gitSha: ref.sha, ref: ref.ref };
+}

@@ -1,0 +1,127 @@
+// The zero-downtime switch of one app in one environment to a release, shared by deploy and
+// rollback:
+//   1. start the new containers (replicas one at a time), each checked healthy from the server;
+//   2. singletons (celery beat…) are stopped before their successor starts;
+//   3. switch the proxy gracefully to the new release's alias;
+//   4. record the release as live on the server;
+//   5. drain, then stop the old containers with their stop timeout;
+//   6. keep the last N releases' containers stopped for instant rollback, remove older ones.
+// A failure before step 3 removes what it started: the old release never stopped serving.
+import type { App } from '../config/fleet.ts';
+import type { ContainerSpec } from '../plan/desired.ts';
+import { isNotFound } from '../engine/engine-errors.ts';
+import { desiredOf, existingOf, imageFor, releaseOf } from './app-containers.ts';
+import { toCreateSpec } from './container-create.ts';
+import { resolveEnv } from './env-resolve.ts';
+import { waitReady } from './health.ts';
+import { proxyInputs, reloadProxy } from './proxy.ts';
+import { readHistory, withLive, writeHistory, type ReleaseRecord } from './releases.ts';
+import type { ServerRun } from './server-run.ts';
+
+export interface RolloutOptions {
+  drainMs: number;
+  keep: number;
+  /** Called at each step boundary (fault injection in tests, progress elsewhere). */
+  checkpoint: (step: string) => void;
+}
+
+export interface Resolved {
+  env: Record<string, string>;
+  secretValues: string[];
+}
+
+export async function resolveSpecEnv(run: ServerRun, spec: ContainerSpec, release: string): Promise<Resolved> {
+  const r = await resolveEnv(spec.env_vars, run.store, spec.name, spec.env);
+  return {
+    env: { ...r.env, SLIPWAY_APP: spec.app ?? '', SLIPWAY_ENV: spec.env ?? '', SLIPWAY_PROCESS: spec.process ?? '', SLIPWAY_RELEASE: release },
+    secretValues: r.secretValues,
+  };
+}
+
+export async function rollout(run: ServerRun, app: App, env: string, rec: ReleaseRecord, opts: RolloutOptions): Promise<void> {
+  const { engine } = run.conn;
+  const release = rec.release;
+  const appImage = app.source.kind === 'image' ? app.source.image : undefined;
+  const specs = desiredOf(run, app.name, env).sort((a, b) => Number(b.port !== undefined) - Number(a.port !== undefined) || a.key.localeCompare(b.key));
+  const before = await existingOf(run, app.name, env);
+  // Containers of this release that still match the spec (kept, stopped, by an earlier deploy)
+  // are started again (instant rollback); any other leftover of this release is replaced.
+  const reusable = new Map<string, string>();
+  for (const c of before.filter((c) => releaseOf(c) === release)) {
+    const spec = specs.find((s) => sameSlot(c.labels, s));
+    if (spec && c.labels['slipway.spec-hash'] === spec.specHash && c.state !== 'running') reusable.set(spec.key, c.id);
+    else await engine.removeContainer(c.id, { force: true });
+  }
+  const old = before.filter((c) => releaseOf(c) !== release);
+  const started: string[] = [];
+  const stoppedSingletons: string[] = [];
+  const undo = async () => {
+    const kept = new Set(reusable.values());
+    for (const id of started) await (kept.has(id) ? engine.stopContainer(id, 5) : engine.removeContainer(id, { force: true })).catch(() => undefined);
+    for (const id of stoppedSingletons) await engine.startContainer(id).catch(() => undefined);
+  };
+  try {
+    for (const spec of [...specs.filter((s) => !s.singleton), ...specs.filter((s) => s.singleton)]) {
+      await run.report.step(`start ${spec.name}-${release}`, async () => {
+        const resolved = await resolveSpecEnv(run, spec, release);
+        if (spec.singleton) {
+          for (const c of old.filter((c) => c.state === 'running' && sameSlot(c.labels, spec))) {
+            await engine.stopContainer(c.id, spec.stopTimeoutS);
+            stoppedSingletons.push(c.id);
+          }
+        }
+        const id = reusable.get(spec.key) ?? (await engine.createContainer(toCreateSpec(spec, { release, image: imageFor(spec, run.fleet.project, release, appImage), env: resolved.env })));
+        started.push(id);
+        await engine.startContainer(id);
+        await waitReady(run, id, spec, resolved.secretValues);
+      });
+    }
+    opts.checkpoint('started');
+    const routed = run.state.routes.some((r) => r.app === app.name && r.env === env);
+    if (routed) {
+      await run.report.step('switch proxy', async () => reloadProxy(run, await proxyInputs(run, new Map([[`${app.name}/${env}`, release]]))));
+    }
+    opts.checkpoint('switched');
+    const history = withLive(await readHistory(run.store, app.name, env), rec);
+    await writeHistory(run.store, history);
+    opts.checkpoint('recorded');
+    if (routed && opts.drainMs > 0) await run.report.step(`drain ${opts.drainMs} ms`, () => run.sleep(opts.drainMs));
+    opts.checkpoint('drained');
+  } catch (e) {
+    await undo();
+    throw e;
+  }
+  await run.report.step('stop previous containers', async () => {
+    for (const c of old.filter((c) => c.state === 'running' && !stoppedSingletons.includes(c.id))) {
+      const spec = specs.find((s) => sameSlot(c.labels, s));
+      await engine.stopContainer(c.id, spec?.stopTimeoutS ?? 10).catch(ignoreMissing);
+    }
+  });
+  opts.checkpoint('stopped-old');
+  await prune(run, app.name, env, opts.keep);
+}
+
+/** Removes containers (and image tags) of releases beyond the last `keep`. */
+export async function prune(run: ServerRun, app: string, env: string, keep: number): Promise<string[]> {
+  const { engine } = run.conn;
+  const history = await readHistory(run.store, app, env);
+  const kept = new Set(history.releases.filter((r) => r.status === 'live' || r.status === 'previous').slice(0, keep).map((r) => r.release));
+  const removed: string[] = [];
+  for (const c of await existingOf(run, app, env)) {
+    if (kept.has(releaseOf(c)) || c.state === 'running') continue;
+    await engine.removeContainer(c.id, { force: true }).catch(ignoreMissing);
+    removed.push(c.name);
+  }
+  for (const r of history.releases.filter((r) => !kept.has(r.release) && r.status !== 'live')) {
+    await engine.removeImage(`${run.fleet.project}/${app}:${r.release}`).catch(() => undefined);
+  }
+  return removed;
+}
+
+function sameSlot(labels: Record<string, string>, spec: ContainerSpec): boolean {
+  return labels['slipway.process'] === spec.process && (labels['slipway.replica'] ?? '0') === String(spec.replica);
+}
+
+function ignoreMissing(e: unknown): void {
+  if (!isNotFound(e)) throw e;
+}
