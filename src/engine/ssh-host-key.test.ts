@@ -12,7 +12,7 @@ const EC = 'AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEN+CPNSJmvgKvMV
 const EC_FP = 'SHA256:VseE76rtKBXxbu3+XdCXv2tywDAdfyVE1scTEYkR8dU';
 const ed = Buffer.from(ED, 'base64');
 const edOther = Buffer.from(ed);
-edOther[edOther.length - 1] ^= 0xff;
+edOther.writeUInt8(edOther.readUInt8(edOther.length - 1) ^ 0xff, edOther.length - 1);
 
 const policy = (p: Partial<HostKeyPolicy>): HostKeyPolicy => ({
   serverName: 'web1',
