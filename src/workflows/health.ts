@@ -26,7 +26,7 @@ export async function waitReady(run: ServerRun, id: string, spec: ContainerSpec,
     throw new UnhealthyError(spec.name, reason, redact(logs.trimEnd(), secretValues));
   };
   if (spec.port === undefined) {
-    await run.sleep(opts.workerSettleMs ?? 1500);
+    await run.sleep(opts.workerSettleMs ?? 1000);
     const info = await engine.inspectContainer(id);
     if (info.state !== 'running') await fail(`it exited with code ${info.exitCode}`);
     if (info.restartCount > 0) await fail(`it restarted ${info.restartCount} time(s)`);
@@ -56,6 +56,8 @@ export async function waitReady(run: ServerRun, id: string, spec: ContainerSpec,
       }
     }
     if (run.now() > deadline) await fail(`${last} (gave up after ${Math.round((h?.retries ?? 30) * interval / 1000)} s)`);
-    await run.sleep(interval);
+    // Poll briskly: a deploy waits on this, and the deadline above still follows the fleet's
+    // interval × retries.
+    await run.sleep(Math.min(interval, 250));
   }
 }

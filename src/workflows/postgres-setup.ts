@@ -3,6 +3,7 @@
 // psql's stdin (never argv), and the app's DATABASE_URL secret is written next to it.
 import { randomBytes } from 'node:crypto';
 import type { ContainerSpec } from '../plan/desired.ts';
+import type { ObservedDatabase } from '../plan/observed.ts';
 import { renderPostgresInitSqlFor, passwordVar, quoteLiteral } from '../render/sql.ts';
 import { UserError } from '../diag/errors.ts';
 import { dbUrlSecret } from '../plan/desire-names.ts';
@@ -42,5 +43,14 @@ export async function setupDatabases(run: ServerRun, instance: ContainerSpec): P
   if (r.exitCode !== 0) {
     throw new UserError(`${run.conn.server.name}: creating databases on ${instance.name} failed (psql exited ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`, 'check the instance with: slipway status; its logs with docker logs');
   }
+  const known = (await readDatabases(run)).filter((d) => d.instance !== instance.key);
+  await run.store.writeJson(DATABASES, [...known, ...dbs.map((d) => ({ service: d.service, instance: d.instance, database: d.database, user: d.user }))]);
   return dbs.length;
+}
+
+const DATABASES = 'postgres/databases.json';
+
+/** Databases Slipway created on this server (with their owners). */
+export async function readDatabases(run: ServerRun): Promise<ObservedDatabase[]> {
+  return (await run.store.readJson<ObservedDatabase[]>(DATABASES)) ?? [];
 }

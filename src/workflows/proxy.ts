@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { isNotFound } from '../engine/engine-errors.ts';
 import { packTar } from '../engine/tar.ts';
 import { PROXY_KEY } from '../plan/desire-names.ts';
-import type { ContainerSpec } from '../plan/desired.ts';
+import type { ContainerSpec, Route } from '../plan/desired.ts';
 import { UserError } from '../diag/errors.ts';
 import { toCreateSpec } from './container-create.ts';
 import { authSecrets, proxyFiles, type ProxyInputs } from './proxy-config.ts';
@@ -67,7 +67,7 @@ export async function ensureProxy(run: ServerRun, inputs: ProxyInputs): Promise<
     const id = await engine.createContainer(toCreateSpec(spec, { env: {} }));
     await engine.putArchive(id, '/', packTar(files));
     await engine.startContainer(id);
-    await run.store.writeJson(APPLIED, { container: id, sha: digest(files) });
+    await run.store.writeJson(APPLIED, { container: id, sha: digest(files), routes: run.state.routes });
     return;
   }
   const attached = new Set(info.networks.map((n) => n.name));
@@ -76,6 +76,11 @@ export async function ensureProxy(run: ServerRun, inputs: ProxyInputs): Promise<
 }
 
 const APPLIED = 'proxy/applied.json';
+
+/** The routes (as desired, before release rewriting) the proxy was last loaded with. */
+export async function readAppliedRoutes(run: ServerRun): Promise<Route[]> {
+  return (await run.store.readJson<{ routes?: Route[] }>(APPLIED))?.routes ?? [];
+}
 
 function digest(files: { path: string; content: string | Buffer }[]): string {
   const h = createHash('sha256');
@@ -97,7 +102,7 @@ export async function reloadProxy(run: ServerRun, inputs: ProxyInputs, opts: { f
   const main = files[0]!;
   const info = await engine.inspectContainer(spec.name);
   const sha = digest(files);
-  const applied = await run.store.readJson<{ container: string; sha: string }>(APPLIED);
+  const applied = await run.store.readJson<{ container: string; sha: string; routes?: Route[] }>(APPLIED);
   if (!opts.force && applied?.container === info.id && applied.sha === sha) return false;
   const previous = await engine.getArchive(spec.name, `/${main.path}`).catch(() => undefined);
   await engine.putArchive(spec.name, '/', packTar(files));
@@ -110,7 +115,7 @@ export async function reloadProxy(run: ServerRun, inputs: ProxyInputs, opts: { f
       throw new UserError(`${run.conn.server.name}: the proxy rejected the new config (${argv.join(' ')} exited ${r.exitCode}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`, 'the previous config is still serving; this is a Slipway bug if the fleet validated — please report it');
     }
   }
-  await run.store.writeJson(APPLIED, { container: info.id, sha });
+  await run.store.writeJson(APPLIED, { container: info.id, sha, routes: run.state.routes });
   return true;
 }
 

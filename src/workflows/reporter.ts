@@ -18,10 +18,16 @@ export interface Reporter {
 
 export function createReporter(out: Output | null, now: () => number, prefix = ''): Reporter {
   const steps: StepRecord[] = [];
+  const warned = new Set<string>();
   return {
     steps,
     info: (msg) => out?.write(`${prefix}${msg}\n`),
-    warn: (msg) => out?.write(`${prefix}warning: ${msg}\n`),
+    // The same warning (e.g. an unset basic-auth secret) is said once per command.
+    warn: (msg) => {
+      if (warned.has(msg)) return;
+      warned.add(msg);
+      out?.write(`${prefix}warning: ${msg}\n`);
+    },
     async step(label, fn) {
       const t0 = now();
       out?.write(`${prefix}→ ${label} …\n`);

@@ -9,6 +9,7 @@ import { UserError } from '../../diag/errors.ts';
 import { proxyInputs, readMaintenance, reloadProxy, writeMaintenance } from '../../workflows/proxy.ts';
 import { EnvLock, isStale, pidAlive, readLock } from '../../workflows/lock.ts';
 import { audit } from '../../workflows/audit.ts';
+import { authSecrets } from '../../workflows/proxy-config.ts';
 import { table } from '../views/table.ts';
 
 export function registerOps(program: Command, ctx: CliContext): void {
@@ -115,7 +116,11 @@ export function registerOps(program: Command, ctx: CliContext): void {
       if (!value) throw new UserError('no secret value on standard input', `e.g. printf %s "$VALUE" | slipway secret set ${name}`);
       const session = await openSession(ctx, fleet, servers, { json: true });
       try {
-        for (const run of session.runs.values()) await run.store.setSecret(name, value, opts.env);
+        for (const run of session.runs.values()) {
+          await run.store.setSecret(name, value, opts.env);
+          // A basic-auth password takes effect at once.
+          if (authSecrets(run.state).includes(name)) await reloadProxy(run, await proxyInputs(run)).catch((e: Error) => run.report.warn(`proxy not reloaded: ${e.message}`));
+        }
         if (opts.json) return printJson(ctx, { ok: true, name, env: opts.env ?? null, servers: [...session.runs.keys()] });
         ctx.stdout.write(`secret ${name}${opts.env ? ` (${opts.env})` : ''} set on ${[...session.runs.keys()].join(', ')}\n`);
       } finally {

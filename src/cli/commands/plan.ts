@@ -1,5 +1,7 @@
 // `slipway plan`: diff the desired state against an observed state and print the ordered plan.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { openSession } from '../session.ts';
+import { observeRuns } from '../../workflows/observe-fleet.ts';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { desire } from '../../plan/desire.ts';
@@ -18,12 +20,24 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .description('Show what would change: + create, ~ update, ± replace, - delete, each with its reason')
     .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
     .option('--observed <file.json>', 'compare against a JSON snapshot of observed state instead of the engines')
-    .option('--empty', 'compare against an empty server (what a fresh install would do)')
+    .option('--empty', 'compare against empty servers (what a fresh install would do), without connecting')
+    .option('--save-observed <file.json>', 'also write what was observed on the engines to this file')
     .option('--json', 'print the plan as JSON')
-    .action((opts: { file: string; observed?: string; empty?: boolean; json?: boolean }) => {
+    .action(async (opts: { file: string; observed?: string; empty?: boolean; saveObserved?: string; json?: boolean }) => {
       const { fleet } = requireFleet(ctx, opts);
-      const observed = opts.observed ? readObserved(ctx, opts.observed) : emptyObserved(fleet.project);
-      const plan = diff(desire(fleet), observed);
+      let plan;
+      if (opts.observed || opts.empty) {
+        plan = diff(desire(fleet), opts.observed ? readObserved(ctx, opts.observed) : emptyObserved(fleet.project));
+      } else {
+        const session = await openSession(ctx, fleet, fleet.servers.map((s) => s.name), { json: true });
+        try {
+          const observed = await observeRuns(fleet.project, session.runs.values());
+          if (opts.saveObserved) writeFileSync(resolve(ctx.cwd, opts.saveObserved), `${JSON.stringify(observed, null, 2)}\n`);
+          plan = diff(session.desired, observed);
+        } finally {
+          await session.close();
+        }
+      }
       if (opts.json) printJson(ctx, plan);
       else ctx.stdout.write(renderPlan(plan, { color: ctx.color }));
     });
