@@ -165,7 +165,9 @@ describe('dialer over SSH', () => {
     await conn.engine.startContainer(WEB);
     const info = await conn.engine.inspectContainer(WEB);
     const ip = info.ipAddresses[NET]!;
-    expect(ip).toMatch(/^172\.30\.1\./); // hostA's --bip range: only routable inside hostA
+    // A bridge address inside hostA's namespace: routable only there, so only the server side
+    // (sshd's direct-tcpip) can reach it.
+    expect(ip).toMatch(/^172\./);
     let body = '';
     let last: unknown;
     for (let i = 0; i < 50 && !body; i++) {
@@ -318,7 +320,10 @@ describe('a dropped connection', () => {
     const inFlight = await waiting;
     expect(inFlight).toBeInstanceOf(EngineError);
     expect(inFlight!.message).toMatch(/^hostA: waitContainer .* failed: connection to hostA lost/);
-    expect((await logsClosed)?.message ?? 'closed').toMatch(/connection to hostA lost|closed/);
+    // A followed log stream ends with an error instead of hanging. Once the response has begun,
+    // Node's http reports the dropped socket as "aborted" (the session's failure says why).
+    expect((await logsClosed)?.message).toMatch(/aborted|connection to hostA lost/);
+    expect(c.ssh.failed?.message).toBe('connection to hostA lost: the connection closed unexpectedly');
 
     const t0 = Date.now();
     await expect(c.engine.ping()).rejects.toThrow(/hostA: ping failed: connection to hostA lost/);

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { Client as SshClient, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm, SFTPWrapper } from 'ssh2';
 import type { Server } from '../config/fleet.ts';
@@ -267,7 +267,9 @@ export class SshSession {
   private fail(err: SshError): void {
     if (this.failure) return;
     this.failure = err;
-    for (const s of this.streams) s.destroy(streamError(err));
+    // ssh2's Channel.destroy() ignores its error argument (it only ends and closes the channel),
+    // so use the standard stream destroy: readers and http see an 'error' instead of waiting.
+    for (const s of this.streams) Duplex.prototype.destroy.call(s, streamError(err));
     this.streams.clear();
   }
 
