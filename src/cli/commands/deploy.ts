@@ -44,18 +44,12 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
       .option('--image <image>', 'deploy this image (already on the server) instead of building'),
   ).action(async (appName: string, envName: string, opts: SwitchOpts & { ref?: string; image?: string }) => {
     if (opts.ref && opts.image) throw new UserError('pass either --ref or --image, not both');
+    const timing = switchTiming(opts);
     const { fleet } = requireFleet(ctx, opts);
     const { app, env, server } = appEnv(fleet, appName, envName);
     const session = await openSession(ctx, fleet, [server], opts);
     try {
-      const res = await deploy(runFor(session, server), app, env, {
-        ref: opts.ref,
-        image: opts.image,
-        drainMs: num(opts.drain, '--drain'),
-        keep: Math.max(1, num(opts.keep, '--keep')),
-        lockWaitS: num(opts.lockWait, '--lock-wait'),
-        killAt: ctx.env.SLIPWAY_TEST_KILL_AT,
-      });
+      const res = await deploy(runFor(session, server), app, env, { ref: opts.ref, image: opts.image, ...timing, killAt: ctx.env.SLIPWAY_TEST_KILL_AT });
       print(ctx, res, 'deployed', opts.json, session.report.steps);
     } finally {
       await session.close();
@@ -70,22 +64,21 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
       .argument('<env>')
       .argument('[release]', 'release id from `slipway releases`'),
   ).action(async (appName: string, envName: string, release: string | undefined, opts: SwitchOpts) => {
+    const timing = switchTiming(opts);
     const { fleet } = requireFleet(ctx, opts);
     const { app, env, server } = appEnv(fleet, appName, envName);
     const session = await openSession(ctx, fleet, [server], opts);
     try {
-      const res = await rollback(runFor(session, server), app, env, {
-        release,
-        drainMs: num(opts.drain, '--drain'),
-        keep: Math.max(1, num(opts.keep, '--keep')),
-        lockWaitS: num(opts.lockWait, '--lock-wait'),
-        killAt: ctx.env.SLIPWAY_TEST_KILL_AT,
-      });
+      const res = await rollback(runFor(session, server), app, env, { release, ...timing, killAt: ctx.env.SLIPWAY_TEST_KILL_AT });
       print(ctx, res, 'rolled back to', opts.json, session.report.steps);
     } finally {
       await session.close();
     }
   });
+}
+
+function switchTiming(opts: SwitchOpts): { drainMs: number; keep: number; lockWaitS: number } {
+  return { drainMs: num(opts.drain, '--drain'), keep: Math.max(1, num(opts.keep, '--keep')), lockWaitS: num(opts.lockWait, '--lock-wait') };
 }
 
 function print(ctx: CliContext, res: DeployResult, verb: string, json: boolean | undefined, steps: unknown[]): void {
