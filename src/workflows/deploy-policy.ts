@@ -17,14 +17,21 @@ export function globMatch(pattern: string, text: string): boolean {
   return re.test(text);
 }
 
+/** Repository and tag of an image reference; a registry's `host:port/` is not a tag. */
+export function imageTag(image: string): { repo: string; tag: string } {
+  const ref = image.split('@')[0]!;
+  const colon = ref.lastIndexOf(':');
+  return colon > ref.lastIndexOf('/') ? { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) } : { repo: ref, tag: 'latest' };
+}
+
 /** Throws a UserError explaining the refusal; returns nothing when the policy allows it. */
 export function enforcePolicy(env: Environment, c: Candidate): void {
   const p = env.deploy;
   if (p.kind === 'any') return;
   if (c.image !== undefined) {
-    const tag = c.image.includes(':') ? c.image.slice(c.image.lastIndexOf(':') + 1) : 'latest';
+    const { repo, tag } = imageTag(c.image);
     if (p.kind === 'tags' && !globMatch(p.pattern, tag)) {
-      throw new UserError(`${env.name} only accepts releases tagged "${p.pattern}"; image ${c.image} has tag "${tag}"`, `tag the image to match (e.g. ${c.image.split(':')[0]}:v1.2.3), or deploy a git tag with --ref`);
+      throw new UserError(`${env.name} only accepts releases tagged "${p.pattern}"; image ${c.image} has tag "${tag}"`, `tag the image to match (e.g. ${repo}:v1.2.3), or deploy a git tag with --ref`);
     }
     return;
   }
