@@ -242,6 +242,9 @@ export class SshSession {
       };
       sock.once('connect', () => {
         tcpConnected = true;
+        // Without this, Nagle holds back a request's second SSH packet until the server's
+        // delayed ACK (~40 ms per API call). OpenSSH sets TCP_NODELAY for the same reason.
+        sock.setNoDelay(true);
       });
       client.on('error', onError);
       client.on('close', onClose);
