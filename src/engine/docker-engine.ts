@@ -117,6 +117,8 @@ export interface ContainerInfo {
   cmd: string[];
   /** Names of the env vars set on the container (never the values). */
   envKeys: string[];
+  /** Host port bindings, `hostIp:hostPort->containerPort/proto` (empty when nothing is published). */
+  publishedPorts: string[];
 }
 
 export interface PublishSpec {

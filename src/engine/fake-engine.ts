@@ -402,6 +402,7 @@ export class FakeEngine implements DockerEngine {
       restart: c.spec.restart,
       cmd: [...(c.spec.cmd ?? [])],
       envKeys: Object.keys(c.spec.env),
+      publishedPorts: (c.spec.publish ?? []).map((p) => `${p.hostIp ?? '0.0.0.0'}:${p.hostPort}->${p.containerPort}/tcp`),
     };
   }
 

@@ -1,12 +1,15 @@
-// `slipway check`: isolation and policy checks over the desired state (seed 002's verification
-// checklist and seed 000's risk list, automated). Exit 1 when any error-level finding exists.
+// `slipway check [--live]`: isolation and policy checks over the desired state (seed 002's
+// verification checklist and seed 000's risk list, automated); with --live, isolation is also
+// proven on the servers. Exit 1 when any error-level finding or failed live check exists.
 import type { Command } from 'commander';
 import { check } from '../../plan/check.ts';
 import { desire } from '../../plan/desire.ts';
+import { liveIsolation, type LiveCheck } from '../../workflows/isolation-live.ts';
 import type { CliContext } from '../context.ts';
 import { setExit } from '../exit.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
+import { openSession } from '../session.ts';
 import { renderFindings } from '../views/findings-view.ts';
 
 export function registerCheck(program: Command, ctx: CliContext): void {
@@ -14,15 +17,35 @@ export function registerCheck(program: Command, ctx: CliContext): void {
     .command('check')
     .description('Check isolation, budgets and policies of the fleet (duplicate names, cross-environment references, memory, auth, health checks…)')
     .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('--live', 'also prove isolation on the servers: networks, database users, Redis DBs, published ports')
     .option('--json', 'print findings as JSON')
     .option('--strict', 'exit non-zero on warnings too')
-    .action((opts: { file: string; json?: boolean; strict?: boolean }, cmd: Command) => {
+    .action(async (opts: { file: string; json?: boolean; strict?: boolean; live?: boolean }, cmd: Command) => {
       const { fleet, load } = requireFleet(ctx, opts);
       const findings = check(fleet, desire(fleet));
-      const errors = findings.filter((f) => f.severity === 'error').length;
+      let live: LiveCheck[] = [];
+      if (opts.live) {
+        const session = await openSession(ctx, fleet, fleet.servers.map((s) => s.name), { json: true });
+        try {
+          live = (await Promise.all([...session.runs.values()].map((run) => liveIsolation(run)))).flat();
+        } finally {
+          await session.close();
+        }
+      }
+      const errors = findings.filter((f) => f.severity === 'error').length + live.filter((l) => !l.ok).length;
       const warnings = findings.filter((f) => f.severity === 'warning').length;
-      if (opts.json) printJson(ctx, { ok: errors === 0, findings, diagnostics: load.diagnostics });
-      else ctx.stdout.write(renderFindings(findings, { color: ctx.color }));
+      if (opts.json) printJson(ctx, { ok: errors === 0, findings, ...(opts.live ? { live } : {}), diagnostics: load.diagnostics });
+      else {
+        ctx.stdout.write(renderFindings(findings, { color: ctx.color }));
+        if (opts.live) ctx.stdout.write(renderLive(live));
+      }
       setExit(cmd, errors > 0 || (opts.strict && warnings > 0) ? 1 : 0);
     });
+}
+
+function renderLive(live: LiveCheck[]): string {
+  if (live.length === 0) return '\nLive isolation: nothing to compare (fewer than two environments running on any server).\n';
+  const lines = live.map((l) => `${l.ok ? '  ✓' : '  ✗'} [${l.server}] ${l.check}: ${l.message}`);
+  const failed = live.filter((l) => !l.ok).length;
+  return `\nLive isolation checks:\n${lines.join('\n')}\n${failed ? `${failed} live check(s) FAILED` : `all ${live.length} live checks passed`}\n`;
 }

@@ -1,0 +1,128 @@
+// Isolation proven live (`slipway check --live`), not just claimed:
+//   - from each environment's private network, no container of another environment resolves or
+//     accepts a TCP connection (probed by a one-off container of the proxy's image);
+//   - each environment's database user cannot connect to another environment's database;
+//   - a key written in one environment's Redis DB is not visible in another's;
+//   - no container of the project publishes a host port, except the proxy.
+// Each check reports pass or fail, so a broken isolation is shown, not hidden.
+import { randomBytes } from 'node:crypto';
+import { privateNetwork } from '../plan/desire-names.ts';
+import type { ServerRun } from './server-run.ts';
+
+export interface LiveCheck {
+  server: string;
+  check: 'network' | 'database' | 'redis' | 'published-ports';
+  ok: boolean;
+  subject: string;
+  message: string;
+}
+
+// argv: alias ip port. Prints dns=ok|fail, tcp-alias=ok|fail, tcp-ip=ok|fail. POSIX sh with
+// getent/nslookup and bash's /dev/tcp or nc, whichever the image has.
+const PROBE = [
+  'if getent hosts "$1" >/dev/null 2>&1 || nslookup "$1" >/dev/null 2>&1; then echo dns=ok; else echo dns=fail; fi',
+  'tcp() { if command -v bash >/dev/null 2>&1; then timeout 3 bash -c \'exec 3<>"/dev/tcp/$0/$1"\' "$1" "$2" 2>/dev/null; else nc -z -w 3 "$1" "$2" 2>/dev/null; fi; }',
+  'tcp "$1" "$3" && echo tcp-alias=ok || echo tcp-alias=fail',
+  'if [ -n "$2" ]; then tcp "$2" "$3" && echo tcp-ip=ok || echo tcp-ip=fail; fi',
+].join('\n');
+
+export async function liveIsolation(run: ServerRun): Promise<LiveCheck[]> {
+  return [...(await networkChecks(run)), ...(await databaseChecks(run)), ...(await redisChecks(run)), ...(await portChecks(run))];
+}
+
+async function networkChecks(run: ServerRun): Promise<LiveCheck[]> {
+  const { engine } = run.conn;
+  const server = run.conn.server.name;
+  const proxy = run.state.containers.find((c) => c.role === 'proxy');
+  const envs = [...new Set(run.state.containers.filter((c) => c.role === 'app').map((c) => c.env!))].sort();
+  if (!proxy || envs.length < 2) return [];
+  const running = await engine.listContainers({ 'slipway.project': run.fleet.project, 'slipway.role': 'app' }, { all: false });
+  const pairs = envs.flatMap((from) => envs.filter((to) => to !== from).map((to) => ({ from, to })));
+  const results = await Promise.all(
+    pairs.map(async ({ from, to }): Promise<LiveCheck | undefined> => {
+      // Prefer a container that listens (a web process): a refused port proves less.
+      const candidates = running.filter((c) => c.labels['slipway.env'] === to);
+      const specOf = (c: (typeof running)[number]) => run.state.containers.find((s) => s.app === c.labels['slipway.app'] && s.env === to && s.process === c.labels['slipway.process']);
+      const target = candidates.find((c) => specOf(c)?.port !== undefined) ?? candidates[0];
+      if (!target) return undefined;
+      const info = await engine.inspectContainer(target.id);
+      const port = String(specOf(target)?.port ?? 80);
+      const alias = `${target.labels['slipway.app']}-${to}-${target.labels['slipway.process']}`;
+      const ip = info.ipAddresses[privateNetwork(run.fleet.project, to)] ?? '';
+      const r = await engine.runOnce(
+        { name: `${run.fleet.project}-probe-${randomBytes(3).toString('hex')}`, image: proxy.image, cmd: ['sh', '-c', PROBE, 'probe', alias, ip, port], env: {}, labels: { 'slipway.project': run.fleet.project, 'slipway.role': 'probe' }, networks: [{ name: privateNetwork(run.fleet.project, from), aliases: [] }], mounts: [], restart: 'no', stopTimeoutS: 1 },
+        { timeoutMs: 30_000 },
+      );
+      const leaks = [/dns=ok/.test(r.logs) && `resolves ${alias}`, /tcp-alias=ok/.test(r.logs) && `connects to ${alias}:${port}`, /tcp-ip=ok/.test(r.logs) && `connects to ${ip}:${port}`].filter(Boolean);
+      const inconclusive = !/dns=/.test(r.logs);
+      return {
+        server,
+        check: 'network',
+        ok: leaks.length === 0 && !inconclusive,
+        subject: `${from} → ${to}`,
+        message: inconclusive
+          ? `the probe from ${from} did not run (exit ${r.exitCode}): ${r.logs.trim().split('\n').pop() ?? ''}`
+          : leaks.length
+            ? `a container on ${from}'s network ${leaks.join(' and ')} (${to})`
+            : `${from} cannot resolve ${alias} nor connect to ${ip || 'its IP'}:${port}`,
+      };
+    }),
+  );
+  return results.filter((r): r is LiveCheck => r !== undefined);
+}
+
+async function databaseChecks(run: ServerRun): Promise<LiveCheck[]> {
+  const out: LiveCheck[] = [];
+  const server = run.conn.server.name;
+  for (const inst of run.state.containers.filter((c) => c.role === 'service' && run.state.databases.some((d) => d.instance === c.key))) {
+    const dbs = run.state.databases.filter((d) => d.instance === inst.key);
+    for (const a of dbs) {
+      const pw = (await run.store.getSecret(a.passwordSecret))?.reveal();
+      if (!pw) continue;
+      for (const b of dbs.filter((x) => x !== a)) {
+        const r = await run.conn.engine.exec(inst.name, ['psql', '-X', '-h', '127.0.0.1', '-U', a.user, '-d', b.database, '-tAc', 'select 1'], { env: { PGPASSWORD: pw } });
+        const denied = r.exitCode !== 0;
+        out.push({
+          server,
+          check: 'database',
+          ok: denied,
+          subject: `${a.user} → ${b.database}`,
+          message: denied ? `user ${a.user} (${a.env}) cannot connect to ${b.database} (${b.env}): ${r.stderr.trim().split('\n').pop() ?? 'refused'}` : `user ${a.user} (${a.env}) CAN connect to ${b.database} (${b.env})`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+async function redisChecks(run: ServerRun): Promise<LiveCheck[]> {
+  const out: LiveCheck[] = [];
+  const server = run.conn.server.name;
+  const byInstance = new Map<string, typeof run.state.redisDbs>();
+  for (const r of run.state.redisDbs) byInstance.set(r.instance, [...(byInstance.get(r.instance) ?? []), r]);
+  for (const [instance, allocs] of byInstance) {
+    const container = run.state.containers.find((c) => c.key === instance);
+    if (!container || allocs.length < 2) continue;
+    for (const a of allocs) {
+      const key = `slipway:isolation-probe:${randomBytes(4).toString('hex')}`;
+      const cli = (db: number, ...args: string[]) => run.conn.engine.exec(container.name, ['redis-cli', '-n', String(db), ...args]);
+      await cli(a.db, 'SET', key, '1', 'EX', '60');
+      const seenIn = [];
+      for (const b of allocs.filter((x) => x !== a)) if ((await cli(b.db, 'EXISTS', key)).stdout.trim() === '1') seenIn.push(`${b.env} (db ${b.db})`);
+      await cli(a.db, 'DEL', key);
+      out.push({ server, check: 'redis', ok: seenIn.length === 0, subject: `${a.env} db ${a.db}`, message: seenIn.length ? `a key written by ${a.env} (db ${a.db}) is visible to ${seenIn.join(', ')}` : `a key written by ${a.env} (db ${a.db}) is invisible to the other environments' DBs` });
+    }
+  }
+  return out;
+}
+
+async function portChecks(run: ServerRun): Promise<LiveCheck[]> {
+  const { engine } = run.conn;
+  const published: string[] = [];
+  for (const c of await engine.listContainers({ 'slipway.project': run.fleet.project }, { all: false })) {
+    if (c.labels['slipway.role'] === 'proxy') continue;
+    const info = await engine.inspectContainer(c.id);
+    if (info.publishedPorts.length) published.push(`${c.name} (${info.publishedPorts.join(', ')})`);
+  }
+  return [{ server: run.conn.server.name, check: 'published-ports', ok: published.length === 0, subject: 'host ports', message: published.length ? `containers other than the proxy publish host ports: ${published.join('; ')}` : 'only the proxy publishes host ports' }];
+}
