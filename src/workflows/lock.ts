@@ -45,10 +45,15 @@ export function currentHolder(command: string, now: () => number): LockHolder {
 }
 
 export async function readLock(engine: DockerEngine, project: string, env: string): Promise<LockHolder | undefined> {
+  return (await readLockBox(engine, project, env))?.holder;
+}
+
+/** The lock container's id with its holder: a takeover removes exactly the lock it judged stale. */
+async function readLockBox(engine: DockerEngine, project: string, env: string): Promise<{ id: string; holder: LockHolder } | undefined> {
   try {
     const info = await engine.inspectContainer(lockName(project, env));
     const l = info.labels;
-    return { holder: l['slipway.lock.holder'] ?? '?', host: l['slipway.lock.host'] ?? '?', pid: Number(l['slipway.lock.pid'] ?? 0), command: l['slipway.lock.command'] ?? '?', since: l['slipway.lock.since'] ?? '?' };
+    return { id: info.id, holder: { holder: l['slipway.lock.holder'] ?? '?', host: l['slipway.lock.host'] ?? '?', pid: Number(l['slipway.lock.pid'] ?? 0), command: l['slipway.lock.command'] ?? '?', since: l['slipway.lock.since'] ?? '?' } };
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw e;
@@ -61,6 +66,8 @@ export function isStale(h: LockHolder, isAlive: (pid: number) => boolean): boole
 }
 
 export class EnvLock {
+  #heldId: string | undefined;
+
   constructor(
     readonly engine: DockerEngine,
     readonly project: string,
@@ -76,11 +83,13 @@ export class EnvLock {
     for (;;) {
       const me = currentHolder(opts.command, now);
       if (await this.#tryCreate(me)) return me;
-      const held = await readLock(this.engine, this.project, this.env);
-      if (!held) continue; // released between our attempt and the read
+      const box = await readLockBox(this.engine, this.project, this.env);
+      if (!box) continue; // released between our attempt and the read
+      const held = box.holder;
       if (isStale(held, isAlive)) {
         opts.onNote?.(`lock on ${this.env} was left by pid ${held.pid} ("${held.command}", since ${held.since}), which is no longer running: taking it over`);
-        await this.release();
+        // By id, not by name: if another process took it over first, its fresh lock stays.
+        await this.#remove(box.id);
         continue;
       }
       if (now() >= deadline) throw new LockHeldError(this.env, this.engine.serverName, held);
@@ -88,9 +97,15 @@ export class EnvLock {
     }
   }
 
+  /** Releases the lock this object acquired (never a successor's), or whatever lock ENV has when it acquired none (`slipway lock release`). */
   async release(): Promise<void> {
+    await this.#remove(this.#heldId ?? lockName(this.project, this.env));
+    this.#heldId = undefined;
+  }
+
+  async #remove(idOrName: string): Promise<void> {
     try {
-      await this.engine.removeContainer(lockName(this.project, this.env), { force: true });
+      await this.engine.removeContainer(idOrName, { force: true });
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
@@ -98,7 +113,7 @@ export class EnvLock {
 
   async #tryCreate(me: LockHolder): Promise<boolean> {
     try {
-      await this.engine.createContainer({
+      this.#heldId = await this.engine.createContainer({
         name: lockName(this.project, this.env),
         image: STATE_IMAGE,
         env: {},
