@@ -82,6 +82,25 @@ describe('two-apps-three-envs on the local engine', () => {
     expect(c.name).toContain('aletheia-staging-web-0-');
   });
 
+  it('check --live proves isolation, and reports it broken when a prod container joins staging', async () => {
+    const ok = JSON.parse((await slipwayOk(['check', '--live', '--json'], { cwd })).stdout) as { ok: boolean; live: { check: string; ok: boolean; subject: string; message: string }[] };
+    expect(ok.live.filter((l) => !l.ok)).toEqual([]);
+    expect(new Set(ok.live.map((l) => l.check))).toEqual(new Set(['network', 'database', 'redis', 'published-ports']));
+    expect(ok.live.filter((l) => l.check === 'network')).toHaveLength(6);
+    const prodWeb = (await projectContainers(p.project)).find((c) => c.labels['slipway.app'] === 'aletheia' && c.labels['slipway.env'] === 'prod' && c.labels['slipway.process'] === 'web' && c.state === 'running')!;
+    const net = new Docker().getNetwork(`${p.project}-staging`);
+    await net.connect({ Container: prodWeb.name });
+    try {
+      const broken = await slipway(['check', '--live', '--json'], { cwd });
+      expect(broken.code).toBe(1);
+      const failed = (JSON.parse(broken.stdout) as typeof ok).live.filter((l) => !l.ok);
+      expect(failed.map((l) => l.subject)).toContain('staging → prod');
+      expect(failed.find((l) => l.subject === 'staging → prod')!.message).toMatch(/connects to/);
+    } finally {
+      await net.disconnect({ Container: prodWeb.name, Force: true });
+    }
+  });
+
   it('refuses a prod deploy from a branch, and leaves prod as it was', async () => {
     const r = await slipway(['deploy', 'aletheia', 'prod', '--ref', 'main'], { cwd });
     expect(r.code).not.toBe(0);

@@ -17,13 +17,18 @@ export interface LiveCheck {
   message: string;
 }
 
-// argv: alias ip port. Prints dns=ok|fail, tcp-alias=ok|fail, tcp-ip=ok|fail. POSIX sh with
-// getent/nslookup and bash's /dev/tcp or nc, whichever the image has.
+// argv: port name... addr... — prints `dns <name> ok|fail` for each name (args up to `--`) and
+// `tcp <host> ok|fail` for every name and address. POSIX sh with getent/nslookup and bash's
+// /dev/tcp or nc, whichever the image has.
 const PROBE = [
-  'if getent hosts "$1" >/dev/null 2>&1 || nslookup "$1" >/dev/null 2>&1; then echo dns=ok; else echo dns=fail; fi',
+  'port=$1; shift',
   'tcp() { if command -v bash >/dev/null 2>&1; then timeout 3 bash -c \'exec 3<>"/dev/tcp/$0/$1"\' "$1" "$2" 2>/dev/null; else nc -z -w 3 "$1" "$2" 2>/dev/null; fi; }',
-  'tcp "$1" "$3" && echo tcp-alias=ok || echo tcp-alias=fail',
-  'if [ -n "$2" ]; then tcp "$2" "$3" && echo tcp-ip=ok || echo tcp-ip=fail; fi',
+  'names=1',
+  'for h in "$@"; do',
+  '  if [ "$h" = -- ]; then names=; continue; fi',
+  '  if [ -n "$names" ]; then if getent hosts "$h" >/dev/null 2>&1 || nslookup "$h" >/dev/null 2>&1; then echo "dns $h ok"; else echo "dns $h fail"; fi; fi',
+  '  if tcp "$h" "$port"; then echo "tcp $h ok"; else echo "tcp $h fail"; fi',
+  'done',
 ].join('\n');
 
 export async function liveIsolation(run: ServerRun): Promise<LiveCheck[]> {
@@ -48,13 +53,16 @@ async function networkChecks(run: ServerRun): Promise<LiveCheck[]> {
       const info = await engine.inspectContainer(target.id);
       const port = String(specOf(target)?.port ?? 80);
       const alias = `${target.labels['slipway.app']}-${to}-${target.labels['slipway.process']}`;
-      const ip = info.ipAddresses[privateNetwork(run.fleet.project, to)] ?? '';
+      // Every address the target has, on any network, and every name it answers to.
+      const ips = Object.values(info.ipAddresses).filter(Boolean);
+      const ip = ips.join(', ');
+      const names = [alias, target.name];
       const r = await engine.runOnce(
-        { name: `${run.fleet.project}-probe-${randomBytes(3).toString('hex')}`, image: proxy.image, cmd: ['sh', '-c', PROBE, 'probe', alias, ip, port], env: {}, labels: { 'slipway.project': run.fleet.project, 'slipway.role': 'probe' }, networks: [{ name: privateNetwork(run.fleet.project, from), aliases: [] }], mounts: [], restart: 'no', stopTimeoutS: 1 },
+        { name: `${run.fleet.project}-probe-${randomBytes(3).toString('hex')}`, image: proxy.image, cmd: ['sh', '-c', PROBE, 'probe', port, ...names, '--', ...ips], env: {}, labels: { 'slipway.project': run.fleet.project, 'slipway.role': 'probe' }, networks: [{ name: privateNetwork(run.fleet.project, from), aliases: [] }], mounts: [], restart: 'no', stopTimeoutS: 1 },
         { timeoutMs: 30_000 },
       );
-      const leaks = [/dns=ok/.test(r.logs) && `resolves ${alias}`, /tcp-alias=ok/.test(r.logs) && `connects to ${alias}:${port}`, /tcp-ip=ok/.test(r.logs) && `connects to ${ip}:${port}`].filter(Boolean);
-      const inconclusive = !/dns=/.test(r.logs);
+      const leaks = [...r.logs.matchAll(/^(dns|tcp) (\S+) ok$/gm)].map((m) => (m[1] === 'dns' ? `resolves ${m[2]}` : `connects to ${m[2]}:${port}`));
+      const inconclusive = !/^dns /m.test(r.logs);
       return {
         server,
         check: 'network',
