@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, connect as tcpConnect } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
@@ -331,6 +333,45 @@ describe('a dropped connection', () => {
     await expect(sshExec(c, ['true'])).rejects.toThrow(/^connection to hostA lost/);
     expect(Date.now() - t0).toBeLessThan(200);
     await c.close(); // closing a lost connection is fine
+  });
+
+  it('detects a silently stalled connection by keepalives instead of hanging', async () => {
+    // A loopback relay to hostA's sshd that, on freeze(), stops forwarding without closing
+    // anything: what a dead route or a suspended server looks like from the client.
+    const pairs: Socket[][] = [];
+    const relay = createServer((down) => {
+      const up = tcpConnect(22, '10.200.0.2');
+      down.pipe(up).pipe(down);
+      down.on('error', () => undefined);
+      up.on('error', () => undefined);
+      pairs.push([down, up]);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const port = (relay.address() as AddressInfo).port;
+    try {
+      // Also exercises a `[host]:port` known_hosts entry live.
+      const kh = knownHostsFile('relay', `[127.0.0.1]:${port} ${hostFingerprint('hostA').line}\n`);
+      const c = await connectSsh(serverA({ host: '127.0.0.1', port }), { knownHostsPath: kh, keepaliveIntervalMs: 300 });
+      expect((await c.engine.info()).name).toBe('hostA');
+      const t0 = Date.now();
+      for (const [down, up] of pairs) {
+        down!.unpipe();
+        up!.unpipe();
+        down!.pause();
+        up!.pause();
+      }
+      const err = await c.engine.waitContainer(SLEEPER).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(err?.message).toMatch(/^hostA: waitContainer .* failed: connection to hostA lost: no answer to SSH keepalives for 900 ms/);
+      expect(Date.now() - t0).toBeLessThan(3_000);
+      await expect(c.engine.ping()).rejects.toThrow(/connection to hostA lost/);
+      await c.close();
+    } finally {
+      for (const p of pairs) for (const s of p) s.destroy();
+      relay.close();
+    }
   });
 
   it('after close(), calls fail fast with "connection to hostA is closed"', async () => {

@@ -32,6 +32,9 @@ export interface SshConnectOptions {
 
 type SshTransport = Extract<Server['transport'], { kind: 'ssh' }>;
 
+/** Unanswered keepalives after which the connection counts as lost. */
+const KEEPALIVE_COUNT_MAX = 3;
+
 const DEFAULT_HOST_KEY_ALGOS: ServerHostKeyAlgorithm[] = [
   'ssh-ed25519',
   'ecdsa-sha2-nistp256',
@@ -157,6 +160,7 @@ export class SshSession {
     readonly client: SshClient,
     /** The TCP socket under the SSH connection. */
     readonly socket: Socket,
+    private readonly keepaliveMs: number,
   ) {
     this.closed = new Promise((resolve) => client.once('close', () => resolve()));
     client.on('error', (err) => {
@@ -164,7 +168,11 @@ export class SshSession {
     });
     client.on('close', () => {
       if (this.closing) return;
-      const reason = this.lastError?.message ?? 'the connection closed unexpectedly';
+      const e = this.lastError;
+      const reason =
+        e?.message === 'Keepalive timeout'
+          ? `no answer to SSH keepalives for ${formatDuration(keepaliveMs * KEEPALIVE_COUNT_MAX)}`
+          : (e?.message ?? 'the connection closed unexpectedly');
       this.fail(new SshError(serverName, 'lost', 'ssh', `connection to ${serverName} lost: ${reason}`));
     });
   }
@@ -180,6 +188,7 @@ export class SshSession {
     if (t.kind !== 'ssh') return Promise.reject(new Error(`${server.name} is not an SSH server`));
     const env = opts.env ?? process.env;
     const timeoutMs = opts.connectTimeoutMs ?? 10_000;
+    const keepaliveMs = opts.keepaliveIntervalMs ?? 5_000;
     const name = server.name;
     const where = `${name} (${t.host}:${t.port})`;
     const knownHostsPath = opts.knownHostsPath ?? env.SLIPWAY_KNOWN_HOSTS ?? env.SLIPWAY_SSH_KNOWN_HOSTS ?? expandHome('~/.ssh/known_hosts', env);
@@ -210,7 +219,7 @@ export class SshSession {
           sock.destroy();
           reject(err);
         } else {
-          resolve(new SshSession(name, t.user, t.host, t.port, client, sock));
+          resolve(new SshSession(name, t.user, t.host, t.port, client, sock, keepaliveMs));
         }
       };
       const timer = setTimeout(() => {
@@ -254,8 +263,8 @@ export class SshSession {
         username: t.user,
         ...auth.config,
         readyTimeout: 0, // our own timer covers connect + handshake + login
-        keepaliveInterval: opts.keepaliveIntervalMs ?? 5_000,
-        keepaliveCountMax: 3,
+        keepaliveInterval: keepaliveMs,
+        keepaliveCountMax: KEEPALIVE_COUNT_MAX,
         algorithms: { serverHostKey: hostKeyAlgorithms(preferred) },
         hostVerifier: (key: Buffer) => {
           const v = verifyHostKey({ serverName: name, host: t.host, port: t.port, pinned: t.hostKey, knownHostsPath, knownHostsText }, key);
@@ -267,12 +276,17 @@ export class SshSession {
     });
   }
 
-  private fail(err: SshError): void {
+  private fail(err: SshError, opts: { quiet?: boolean } = {}): void {
     if (this.failure) return;
     this.failure = err;
     // ssh2's Channel.destroy() ignores its error argument (it only ends and closes the channel),
     // so use the standard stream destroy: readers and http see an 'error' instead of waiting.
-    for (const s of this.streams) Duplex.prototype.destroy.call(s, streamError(err));
+    // A stream nobody listens to for errors (an abandoned dial, or any stream on close()) is
+    // destroyed quietly: an unhandled 'error' event would kill the process.
+    for (const s of this.streams) {
+      const withError = !opts.quiet && s.listenerCount('error') > 0;
+      Duplex.prototype.destroy.call(s, withError ? streamError(err) : undefined);
+    }
     this.streams.clear();
   }
 
@@ -374,7 +388,7 @@ export class SshSession {
   async close(): Promise<void> {
     if (this.closing) return this.closed;
     this.closing = true;
-    this.fail(new SshError(this.serverName, 'closed', 'ssh', `connection to ${this.serverName} is closed`));
+    this.fail(new SshError(this.serverName, 'closed', 'ssh', `connection to ${this.serverName} is closed`), { quiet: true });
     this.client.end();
     const timer = setTimeout(() => this.socket.destroy(), 2_000);
     await this.closed;
