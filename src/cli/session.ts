@@ -9,6 +9,10 @@ import { createReporter, type Reporter } from '../workflows/reporter.ts';
 import { serverRun, type ServerRun } from '../workflows/server-run.ts';
 import { StateStore } from '../workflows/state-store.ts';
 import { UserError } from '../diag/errors.ts';
+import { settleLimit } from '../util/map-limit.ts';
+
+/** How many servers one command works on at the same time. */
+export const MAX_PARALLEL = 4;
 import type { CliContext } from './context.ts';
 
 export interface FleetSession {
@@ -16,10 +20,12 @@ export interface FleetSession {
   desired: DesiredState;
   runs: Map<string, ServerRun>;
   report: Reporter;
+  /** Servers that could not be reached (only with `partial: true`; otherwise that throws). */
+  failures: { server: string; error: string; hint?: string }[];
   close(): Promise<void>;
 }
 
-export async function openSession(ctx: CliContext, fleet: Fleet, servers: readonly string[], opts: { json?: boolean }): Promise<FleetSession> {
+export async function openSession(ctx: CliContext, fleet: Fleet, servers: readonly string[], opts: { json?: boolean; partial?: boolean }): Promise<FleetSession> {
   const report = createReporter(opts.json ? null : ctx.stderr, ctx.now);
   const connector = ctx.connector ?? defaultConnector;
   const conns: ServerConnection[] = [];
@@ -28,15 +34,22 @@ export async function openSession(ctx: CliContext, fleet: Fleet, servers: readon
   };
   try {
     const wanted = fleet.servers.filter((s) => servers.includes(s.name));
-    conns.push(...(await Promise.all(wanted.map((s) => connector(s)))));
+    const results = await settleLimit(wanted, MAX_PARALLEL, (s) => connector(s));
+    for (const r of results) if (r.ok) conns.push(r.value);
+    const failures = results.flatMap((r, i) => (r.ok ? [] : [{ server: wanted[i]!.name, error: (r.error as Error).message, hint: (r.error as { hint?: string }).hint }]));
+    const failed = failures.map((f) => `${f.server}: ${f.error}`);
+    if (failed.length && !opts.partial) throw new UserError(`cannot connect to ${failed.length} server(s):\n  ${failed.join('\n  ')}`, (results.find((r) => !r.ok) as { error: { hint?: string } } | undefined)?.error.hint ?? 'check that the server is up and reachable over SSH');
     const allocations: RedisDbSpec[] = [];
     for (const c of conns) allocations.push(...(await loadRedisAllocations(new StateStore(c.engine, fleet.project))));
     const desired = desire(fleet, { redisAllocations: allocations });
     const runs = new Map<string, ServerRun>();
+    // With several servers at once, each one's progress lines carry its name.
+    const many = conns.length > 1;
     for (const c of conns) {
-      if (desired.servers.some((s) => s.server === c.server.name)) runs.set(c.server.name, serverRun(fleet, desired, c, report, ctx.now));
+      const r = many ? createReporter(opts.json ? null : ctx.stderr, ctx.now, `[${c.server.name}] `) : report;
+      if (desired.servers.some((s) => s.server === c.server.name)) runs.set(c.server.name, serverRun(fleet, desired, c, r, ctx.now));
     }
-    return { fleet, desired, runs, report, close };
+    return { fleet, desired, runs, report, failures, close };
   } catch (e) {
     await close();
     throw e;

@@ -3,6 +3,7 @@
 // function here that calls an engine, and only through the DockerEngine port.
 import type { ContainerInfo, DockerEngine, NetworkSummary, VolumeSummary } from '../engine/docker-engine.ts';
 import { isNotFound } from '../engine/engine-errors.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import {
   LABELS,
   containerKeyFromLabels,
@@ -63,19 +64,6 @@ export function observeContainer(info: ContainerInfo): ObservedContainer | undef
 
 export function observeNamed(x: NetworkSummary | VolumeSummary): ObservedNamed {
   return { name: x.name, labels: { ...x.labels } };
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /**

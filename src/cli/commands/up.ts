@@ -8,6 +8,9 @@ import { openSession } from '../session.ts';
 import { upServer, type UpResult } from '../../workflows/up.ts';
 import { UserError } from '../../diag/errors.ts';
 import { fmtMs } from '../../workflows/reporter.ts';
+import { settleLimit } from '../../util/map-limit.ts';
+import { MAX_PARALLEL } from '../session.ts';
+import { setExit } from '../exit.ts';
 
 export function registerUp(program: Command, ctx: CliContext): void {
   program
@@ -16,22 +19,28 @@ export function registerUp(program: Command, ctx: CliContext): void {
     .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
     .option('--server <name>', 'only this server')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { file: string; server?: string; json?: boolean }) => {
+    .action(async (opts: { file: string; server?: string; json?: boolean }, cmd: Command) => {
       const { fleet } = requireFleet(ctx, opts);
       const servers = opts.server ? [opts.server] : fleet.servers.map((s) => s.name);
       if (opts.server && !fleet.servers.some((s) => s.name === opts.server)) throw new UserError(`unknown server "${opts.server}"`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
       const t0 = ctx.now();
-      const session = await openSession(ctx, fleet, servers, opts);
+      const session = await openSession(ctx, fleet, servers, { ...opts, partial: true });
       try {
-        const results: UpResult[] = [];
-        for (const [name, run] of session.runs) {
-          session.report.info(`server ${name}:`);
-          results.push(await upServer(run));
+        // Servers in parallel (bounded); one failing server is reported by name and does not stop
+        // the others, which finish in a consistent state.
+        const runs = [...session.runs.values()];
+        const settled = await settleLimit(runs, MAX_PARALLEL, (run) => upServer(run));
+        const results: UpResult[] = settled.flatMap((r) => (r.ok ? [r.value] : []));
+        const failures = [...session.failures, ...settled.flatMap((r, i) => (r.ok ? [] : [{ server: runs[i]!.conn.server.name, error: (r.error as Error).message, hint: (r.error as { hint?: string }).hint }]))];
+        if (opts.json) {
+          printJson(ctx, { ok: failures.length === 0, servers: results, failures, durationMs: ctx.now() - t0 });
+          return setExit(cmd, failures.length ? 1 : 0);
         }
-        if (opts.json) return printJson(ctx, { ok: true, servers: results, durationMs: ctx.now() - t0 });
+        for (const f of failures) ctx.stderr.write(`error: ${f.server}: ${f.error}\n${f.hint ? `  hint: ${f.hint}\n` : ''}`);
         for (const r of results) {
           ctx.stdout.write(`${r.server}: ${r.networksCreated.length} network(s) and ${r.volumesCreated.length} volume(s) created, ${r.services} service(s), ${r.databases} database(s), ${r.redisDbs} Redis DB(s), proxy ${r.proxy ? 'ready' : 'none'}\n`);
         }
+        if (failures.length) return setExit(cmd, 1);
         ctx.stdout.write(`up done in ${fmtMs(ctx.now() - t0)}. Next: slipway deploy APP ENV\n`);
       } finally {
         await session.close();
