@@ -279,8 +279,9 @@ describe('connecting', () => {
     const t0 = Date.now();
     const e = await expectSshError(connectSsh(serverA({ host: '10.200.0.250' }, 'hostX'), { knownHostsPath: hosts.knownHostsPath, connectTimeoutMs: 1_500 }));
     const ms = Date.now() - t0;
-    expect(e.message).toMatch(/^cannot reach hostX \(10\.200\.0\.250:22\)/);
-    expect(e.message).toContain('within 1.5 s');
+    // Usually the timer fires first; if the kernel already marked the address unreachable (ARP
+    // failed on a recent attempt), the connect fails at once with EHOSTUNREACH instead.
+    expect(e.message).toMatch(/^cannot reach hostX \(10\.200\.0\.250:22\)(?: within 1\.5 s$|: no route to host)/);
     expect(ms).toBeLessThan(2_500);
   });
 
