@@ -22,6 +22,8 @@ export interface FleetSession {
   report: Reporter;
   /** Servers that could not be reached (only with `partial: true`; otherwise that throws). */
   failures: { server: string; error: string; hint?: string }[];
+  /** Every open connection, including servers that run nothing of the fleet. */
+  connections: ServerConnection[];
   close(): Promise<void>;
 }
 
@@ -49,7 +51,7 @@ export async function openSession(ctx: CliContext, fleet: Fleet, servers: readon
       const r = many ? createReporter(opts.json ? null : ctx.stderr, ctx.now, `[${c.server.name}] `) : report;
       if (desired.servers.some((s) => s.server === c.server.name)) runs.set(c.server.name, serverRun(fleet, desired, c, r, ctx.now));
     }
-    return { fleet, desired, runs, report, failures, close };
+    return { fleet, desired, runs, report, failures, connections: conns, close };
   } catch (e) {
     await close();
     throw e;

@@ -7,7 +7,7 @@ import { desiredOf } from './app-containers.ts';
 import { audit, operator } from './audit.ts';
 import { EnvLock } from './lock.ts';
 import { reconcile } from './reconcile.ts';
-import { chooseSource, makeReleaseImages } from './release-image.ts';
+import { chooseSource, makeReleaseImages, shipImage } from './release-image.ts';
 import { runReleaseTasks } from './release-tasks.ts';
 import { readHistory, withFailed, writeHistory, type ReleaseRecord } from './releases.ts';
 import { resolveSpecEnv, rollout } from './rollout.ts';
@@ -22,6 +22,8 @@ export interface DeployOptions {
   lockWaitS: number;
   /** Fault injection: a step name at which to SIGKILL ourselves (SLIPWAY_TEST_KILL_AT). */
   killAt?: string;
+  /** Build (or find) the image on this server and stream it to the target (no registry). */
+  buildOn?: ServerRun;
 }
 
 export interface DeployResult {
@@ -67,7 +69,12 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
     const history = await readHistory(run.store, app.name, env.name);
     release = releaseId(run.now(), new Set(history.releases.map((r) => r.release)));
     await audit(run.store, { action: 'deploy', env: env.name, app: app.name, release, outcome: 'started', detail: command }, run.now);
-    const built = await run.report.step(source.image ? `image ${source.image}` : `build ${source.ref!.ref} (${source.ref!.sha.slice(0, 12)}) on ${run.conn.server.name}`, () => makeReleaseImages(run, app, env.name, release, source));
+    const builder = opts.buildOn ?? run;
+    const built = await run.report.step(source.image ? `image ${source.image}` : `build ${source.ref!.ref} (${source.ref!.sha.slice(0, 12)}) on ${builder.conn.server.name}`, () => makeReleaseImages(builder, app, env.name, release, source));
+    if (builder !== run) {
+      const how = await run.report.step(`image to ${run.conn.server.name}`, () => shipImage(builder, run, built.image, built.imageId, built.image));
+      run.report.info(how === 'present' ? `    ${run.conn.server.name} already has image ${built.imageId.slice(7, 19)}: nothing transferred` : `    streamed from ${builder.conn.server.name} (docker save | docker load)`);
+    }
     checkpoint('built');
     const record: ReleaseRecord = { release, image: built.image, imageId: built.imageId, gitSha: built.gitSha, ref: built.ref ?? source.image, deployedAt: new Date(run.now()).toISOString(), deployedBy: operator(), status: 'live' };
     const specs = desiredOf(run, app.name, env.name);

@@ -64,7 +64,15 @@ export async function makeReleaseImages(run: ServerRun, app: App, env: string, r
     if (p.build) builds.push({ tag: `${project}/${app.name}-${p.name}:${release}`, context: p.build.context, dockerfile: p.build.dockerfile });
   }
   let appImage: BuiltRelease | undefined;
-  for (const b of builds) {
+  // Build once per commit: an image already built from this commit (tagged git-<sha>) is reused.
+  const shaTag = `${project}/${app.name}:git-${ref.sha.slice(0, 12)}`;
+  const prior = app.source.kind === 'git' ? await engine.imageInspect(shaTag) : null;
+  if (prior) {
+    run.report.info(`    reusing image ${prior.id.slice(7, 19)} built from ${ref.sha.slice(0, 12)} (no rebuild)`);
+    await engine.tagImage(shaTag, tag);
+    appImage = { image: tag, imageId: prior.id, gitSha: ref.sha, ref: ref.ref };
+  }
+  for (const b of builds.filter((b) => !(prior && b.tag === tag))) {
     const context = await archiveContext(repo, ref.sha, b.context);
     let lines = 0;
     const built = await engine.buildImage({
@@ -79,7 +87,25 @@ export async function makeReleaseImages(run: ServerRun, app: App, env: string, r
       },
     });
     void lines;
-    if (b.tag === tag) appImage = { image: tag, imageId: built.id, gitSha: ref.sha, ref: ref.ref };
+    if (b.tag === tag) {
+      appImage = { image: tag, imageId: built.id, gitSha: ref.sha, ref: ref.ref };
+      await engine.tagImage(tag, shaTag);
+    }
   }
   return appImage ?? { image: tag, imageId: '', gitSha: ref.sha, ref: ref.ref };
+}
+
+/**
+ * Makes `image` (with id `id`) available on `to`, tagged `tag`: nothing to move when `to` already
+ * has that image id; otherwise streamed from `from` (docker save | docker load), no registry.
+ */
+export async function shipImage(from: ServerRun, to: ServerRun, image: string, id: string, tag: string): Promise<'present' | 'transferred'> {
+  const existing = await to.conn.engine.imageInspect(id);
+  if (existing) {
+    await to.conn.engine.tagImage(id, tag);
+    return 'present';
+  }
+  await to.conn.engine.loadImage(await from.conn.engine.saveImage(image));
+  await to.conn.engine.tagImage(image, tag);
+  return 'transferred';
 }

@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
-import { openSession, runFor } from '../session.ts';
+import { openSession, runFor, type FleetSession } from '../session.ts';
+import type { ServerRun } from '../../workflows/server-run.ts';
+import { StateStore } from '../../workflows/state-store.ts';
 import { appEnv } from '../targets.ts';
 import { deploy, type DeployResult } from '../../workflows/deploy.ts';
 import { rollback } from '../../workflows/rollback.ts';
@@ -41,15 +43,18 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
       .argument('<app>')
       .argument('<env>')
       .option('--ref <ref>', 'git tag, branch or commit to deploy (default: per the environment\'s deploy policy)')
-      .option('--image <image>', 'deploy this image (already on the server) instead of building'),
-  ).action(async (appName: string, envName: string, opts: SwitchOpts & { ref?: string; image?: string }) => {
+      .option('--image <image>', 'deploy this image (already on the server) instead of building')
+      .option('--build-on <server>', 'build (or take the image) on this server and stream it to the target; skipped when the target already has that image id'),
+  ).action(async (appName: string, envName: string, opts: SwitchOpts & { ref?: string; image?: string; buildOn?: string }) => {
     if (opts.ref && opts.image) throw new UserError('pass either --ref or --image, not both');
     const timing = switchTiming(opts);
     const { fleet } = requireFleet(ctx, opts);
     const { app, env, server } = appEnv(fleet, appName, envName);
-    const session = await openSession(ctx, fleet, [server], opts);
+    if (opts.buildOn && !fleet.servers.some((s) => s.name === opts.buildOn)) throw new UserError(`unknown server "${opts.buildOn}" for --build-on`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
+    const session = await openSession(ctx, fleet, opts.buildOn && opts.buildOn !== server ? [server, opts.buildOn] : [server], opts);
     try {
-      const res = await deploy(runFor(session, server), app, env, { ref: opts.ref, image: opts.image, ...timing, killAt: ctx.env.SLIPWAY_TEST_KILL_AT });
+      const buildOn = opts.buildOn && opts.buildOn !== server ? session.runs.get(opts.buildOn) ?? buildRun(session, opts.buildOn) : undefined;
+      const res = await deploy(runFor(session, server), app, env, { ref: opts.ref, image: opts.image, ...timing, killAt: ctx.env.SLIPWAY_TEST_KILL_AT, buildOn });
       print(ctx, res, 'deployed', opts.json, session.report.steps);
     } finally {
       await session.close();
@@ -75,6 +80,14 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
       await session.close();
     }
   });
+}
+
+/** A server used only to build may run nothing of the fleet: give it a bare run. */
+function buildRun(session: FleetSession, server: string): ServerRun {
+  const any = [...session.runs.values()][0]!;
+  const conn = session.connections.find((c) => c.server.name === server);
+  if (!conn) throw new UserError(`cannot reach build server ${server}`);
+  return { ...any, conn, store: new StateStore(conn.engine, session.fleet.project), state: { ...any.state, server, containers: [], routes: [], networks: [], volumes: [], databases: [], redisDbs: [] } };
 }
 
 function switchTiming(opts: SwitchOpts): { drainMs: number; keep: number; lockWaitS: number } {
