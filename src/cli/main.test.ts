@@ -90,7 +90,7 @@ describe('slipway CLI errors', () => {
   it('an unreachable server is an error naming it, not a crash', async () => {
     const r = await run(['status'], { 'slipway.yaml': GOOD });
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('error: no engine in this test\n');
+    expect(r.stderr).toMatch(/^error: cannot connect to 1 server\(s\):\n  s1: no engine in this test\n  hint: /);
   });
 
   it('good input: validate, check, plan --empty and render work without a server', async () => {

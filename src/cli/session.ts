@@ -63,3 +63,13 @@ export function runFor(session: FleetSession, server: string): ServerRun {
   if (!run) throw new UserError(`server ${server} has nothing to run for this fleet`, 'check the environments placed on it in slipway.yaml');
   return run;
 }
+
+/** Opens a session, runs `fn`, and always closes the connections. */
+export async function withSession<T>(ctx: CliContext, fleet: Fleet, servers: readonly string[], opts: { json?: boolean; partial?: boolean }, fn: (s: FleetSession) => Promise<T>): Promise<T> {
+  const session = await openSession(ctx, fleet, servers, opts);
+  try {
+    return await fn(session);
+  } finally {
+    await session.close();
+  }
+}

@@ -9,7 +9,7 @@ import type { CliContext } from '../context.ts';
 import { setExit } from '../exit.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
-import { openSession } from '../session.ts';
+import { withSession } from '../session.ts';
 import { renderFindings } from '../views/findings-view.ts';
 
 export function registerCheck(program: Command, ctx: CliContext): void {
@@ -25,12 +25,9 @@ export function registerCheck(program: Command, ctx: CliContext): void {
       const findings = check(fleet, desire(fleet));
       let live: LiveCheck[] = [];
       if (opts.live) {
-        const session = await openSession(ctx, fleet, fleet.servers.map((s) => s.name), { json: true });
-        try {
+        await withSession(ctx, fleet, fleet.servers.map((s) => s.name), { json: true }, async (session) => {
           live = (await Promise.all([...session.runs.values()].map((run) => liveIsolation(run)))).flat();
-        } finally {
-          await session.close();
-        }
+        });
       }
       const errors = findings.filter((f) => f.severity === 'error').length + live.filter((l) => !l.ok).length;
       const warnings = findings.filter((f) => f.severity === 'warning').length;

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
-import { openSession, runFor, type FleetSession } from '../session.ts';
+import { runFor, withSession, type FleetSession } from '../session.ts';
 import type { ServerRun } from '../../workflows/server-run.ts';
 import { StateStore } from '../../workflows/state-store.ts';
 import { appEnv } from '../targets.ts';
@@ -51,14 +51,11 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     const { fleet } = requireFleet(ctx, opts);
     const { app, env, server } = appEnv(fleet, appName, envName);
     if (opts.buildOn && !fleet.servers.some((s) => s.name === opts.buildOn)) throw new UserError(`unknown server "${opts.buildOn}" for --build-on`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
-    const session = await openSession(ctx, fleet, opts.buildOn && opts.buildOn !== server ? [server, opts.buildOn] : [server], opts);
-    try {
+    await withSession(ctx, fleet, opts.buildOn && opts.buildOn !== server ? [server, opts.buildOn] : [server], opts, async (session) => {
       const buildOn = opts.buildOn && opts.buildOn !== server ? session.runs.get(opts.buildOn) ?? buildRun(session, opts.buildOn) : undefined;
       const res = await deploy(runFor(session, server), app, env, { ref: opts.ref, image: opts.image, ...timing, killAt: ctx.env.SLIPWAY_TEST_KILL_AT, buildOn });
       print(ctx, res, 'deployed', opts.json, session.report.steps);
-    } finally {
-      await session.close();
-    }
+    });
   });
 
   common(
@@ -72,13 +69,10 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     const timing = switchTiming(opts);
     const { fleet } = requireFleet(ctx, opts);
     const { app, env, server } = appEnv(fleet, appName, envName);
-    const session = await openSession(ctx, fleet, [server], opts);
-    try {
+    await withSession(ctx, fleet, [server], opts, async (session) => {
       const res = await rollback(runFor(session, server), app, env, { release, ...timing, killAt: ctx.env.SLIPWAY_TEST_KILL_AT });
       print(ctx, res, 'rolled back to', opts.json, session.report.steps);
-    } finally {
-      await session.close();
-    }
+    });
   });
 }
 

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
-import { openSession, runFor } from '../session.ts';
+import { runFor, withSession } from '../session.ts';
 import { appEnv, processOf } from '../targets.ts';
 import { existingOf } from '../../workflows/app-containers.ts';
 import { UserError } from '../../diag/errors.ts';
@@ -26,8 +26,7 @@ export function registerLogsExec(program: Command, ctx: CliContext): void {
       const { fleet } = requireFleet(ctx, opts);
       const { app, env, server } = appEnv(fleet, appName, envName);
       const process = proc === undefined ? undefined : processOf(app, env.name, proc);
-      const session = await openSession(ctx, fleet, [server], { json: true });
-      try {
+      await withSession(ctx, fleet, [server], { json: true }, async (session) => {
         const run = runFor(session, server);
         const containers = (await existingOf(run, app.name, env.name)).filter((c) => c.state === 'running' && (!process || c.labels['slipway.process'] === process));
         if (containers.length === 0) throw new UserError(`no running container of ${app.name}${process ? `/${process}` : ''} in ${env.name}`, `deploy it first: slipway deploy ${app.name} ${env.name}`);
@@ -56,9 +55,7 @@ export function registerLogsExec(program: Command, ctx: CliContext): void {
         for (const c of containers) out.push({ container: c.name, lines: (await run.conn.engine.containerLogs(c.id, { tail })).split('\n').filter(Boolean) });
         if (opts.json) return printJson(ctx, out);
         for (const o of out) for (const l of o.lines) ctx.stdout.write(`${o.container}| ${l}\n`);
-      } finally {
-        await session.close();
-      }
+      });
     });
 
   program
@@ -75,8 +72,7 @@ export function registerLogsExec(program: Command, ctx: CliContext): void {
       const { fleet } = requireFleet(ctx, opts);
       const { app, env, server } = appEnv(fleet, appName, envName);
       const process = processOf(app, env.name, proc);
-      const session = await openSession(ctx, fleet, [server], { json: true });
-      try {
+      await withSession(ctx, fleet, [server], { json: true }, async (session) => {
         const run = runFor(session, server);
         const c = (await existingOf(run, app.name, env.name)).find((c) => c.state === 'running' && c.labels['slipway.process'] === process && (c.labels['slipway.replica'] ?? '0') === opts.replica);
         if (!c) throw new UserError(`no running container of ${app.name}/${process} (replica ${opts.replica}) in ${env.name}`, `see: slipway status ${env.name}`);
@@ -87,8 +83,6 @@ export function registerLogsExec(program: Command, ctx: CliContext): void {
           ctx.stderr.write(r.stderr);
         }
         setExit(command, r.exitCode);
-      } finally {
-        await session.close();
-      }
+      });
     });
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
-import { openSession, runFor } from '../session.ts';
+import { runFor, withSession } from '../session.ts';
 import { appEnv, envByName, serversOfEnv } from '../targets.ts';
 import { UserError } from '../../diag/errors.ts';
 import { proxyInputs, readMaintenance, reloadProxy, writeMaintenance } from '../../workflows/proxy.ts';
@@ -25,8 +25,7 @@ export function registerOps(program: Command, ctx: CliContext): void {
       if (state !== 'on' && state !== 'off') throw new UserError(`maintenance takes "on" or "off", not "${state}"`, `e.g. slipway maintenance on ${appName} ${envName}`);
       const { fleet } = requireFleet(ctx, opts);
       const { app, env, server } = appEnv(fleet, appName, envName);
-      const session = await openSession(ctx, fleet, [server], opts);
-      try {
+      await withSession(ctx, fleet, [server], opts, async (session) => {
         const run = runFor(session, server);
         if (!run.state.routes.some((r) => r.app === app.name && r.env === env.name)) throw new UserError(`${app.name} has no route in ${env.name}`, 'maintenance pages replace a route; give the app a web process and a domain');
         const set = await readMaintenance(run);
@@ -38,9 +37,7 @@ export function registerOps(program: Command, ctx: CliContext): void {
         await audit(run.store, { action: `maintenance ${state}`, env: env.name, app: app.name, outcome: 'ok' }, run.now);
         if (opts.json) return printJson(ctx, { ok: true, app: app.name, env: env.name, maintenance: state === 'on' });
         ctx.stdout.write(`maintenance ${state} for ${app.name} in ${env.name}\n`);
-      } finally {
-        await session.close();
-      }
+      });
     });
 
   const lock = program.command('lock').description('Inspect or release environment locks (held on the server during deploy, rollback and up)');
@@ -54,8 +51,7 @@ export function registerOps(program: Command, ctx: CliContext): void {
       const { fleet } = requireFleet(ctx, opts);
       const envs = envName ? [envByName(fleet, envName)] : fleet.environments;
       const servers = [...new Set(envs.flatMap((e) => serversOfEnv(fleet, e.name)))];
-      const session = await openSession(ctx, fleet, servers, { json: true });
-      try {
+      await withSession(ctx, fleet, servers, { json: true }, async (session) => {
         const rows = [];
         for (const e of envs) {
           for (const s of serversOfEnv(fleet, e.name)) {
@@ -67,9 +63,7 @@ export function registerOps(program: Command, ctx: CliContext): void {
         }
         if (opts.json) return printJson(ctx, rows);
         ctx.stdout.write(table(['ENV', 'SERVER', 'LOCK'], rows.map((r) => [r.env, r.server, r.locked ? `held by ${'holder' in r ? r.holder : '?'} (pid ${'pid' in r ? r.pid : '?'}) running "${'command' in r ? r.command : ''}" since ${'since' in r ? r.since : ''}${r.stale ? ' — STALE: that process is gone' : ''}` : 'free'])));
-      } finally {
-        await session.close();
-      }
+      });
     });
   lock
     .command('release')
@@ -81,8 +75,7 @@ export function registerOps(program: Command, ctx: CliContext): void {
       const { fleet } = requireFleet(ctx, opts);
       const env = envByName(fleet, envName);
       const servers = serversOfEnv(fleet, env.name);
-      const session = await openSession(ctx, fleet, servers, { json: true });
-      try {
+      await withSession(ctx, fleet, servers, { json: true }, async (session) => {
         const released = [];
         for (const s of servers) {
           const run = session.runs.get(s);
@@ -95,9 +88,7 @@ export function registerOps(program: Command, ctx: CliContext): void {
         }
         if (opts.json) return printJson(ctx, { ok: true, released });
         ctx.stdout.write(released.length ? released.map((r) => `released the lock of ${env.name} on ${r.server} (held by ${r.holder}, pid ${r.pid}, "${r.command}")\n`).join('') : `${env.name} was not locked\n`);
-      } finally {
-        await session.close();
-      }
+      });
     });
 
   const secret = program.command('secret').description('Manage secrets kept on the servers (mode 0600); values are never printed');
@@ -114,8 +105,7 @@ export function registerOps(program: Command, ctx: CliContext): void {
       const servers = opts.env ? serversOfEnv(fleet, envByName(fleet, opts.env).name) : fleet.servers.map((s) => s.name);
       const value = ((await ctx.stdin?.()) ?? '').replace(/\r?\n$/, '');
       if (!value) throw new UserError('no secret value on standard input', `e.g. printf %s "$VALUE" | slipway secret set ${name}`);
-      const session = await openSession(ctx, fleet, servers, { json: true });
-      try {
+      await withSession(ctx, fleet, servers, { json: true }, async (session) => {
         for (const run of session.runs.values()) {
           await run.store.setSecret(name, value, opts.env);
           // A basic-auth password takes effect at once.
@@ -123,9 +113,7 @@ export function registerOps(program: Command, ctx: CliContext): void {
         }
         if (opts.json) return printJson(ctx, { ok: true, name, env: opts.env ?? null, servers: [...session.runs.keys()] });
         ctx.stdout.write(`secret ${name}${opts.env ? ` (${opts.env})` : ''} set on ${[...session.runs.keys()].join(', ')}\n`);
-      } finally {
-        await session.close();
-      }
+      });
     });
   secret
     .command('list')
@@ -134,14 +122,11 @@ export function registerOps(program: Command, ctx: CliContext): void {
     .option('--json', 'print as JSON')
     .action(async (opts: { file: string; json?: boolean }) => {
       const { fleet } = requireFleet(ctx, opts);
-      const session = await openSession(ctx, fleet, fleet.servers.map((s) => s.name), { json: true });
-      try {
+      await withSession(ctx, fleet, fleet.servers.map((s) => s.name), { json: true }, async (session) => {
         const rows = [];
         for (const [server, run] of session.runs) for (const n of await run.store.listSecrets()) rows.push({ server, name: n.replace(/^env:([^:]+):/, ''), env: /^env:([^:]+):/.exec(n)?.[1] ?? null });
         if (opts.json) return printJson(ctx, rows);
         ctx.stdout.write(table(['SERVER', 'SECRET', 'ENV'], rows.map((r) => [r.server, r.name, r.env ?? '(all)'])));
-      } finally {
-        await session.close();
-      }
+      });
     });
 }

@@ -1,6 +1,6 @@
 // `slipway plan`: diff the desired state against an observed state and print the ordered plan.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { openSession } from '../session.ts';
+import { withSession } from '../session.ts';
 import { observeRuns } from '../../workflows/observe-fleet.ts';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -25,19 +25,14 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .option('--json', 'print the plan as JSON')
     .action(async (opts: { file: string; observed?: string; empty?: boolean; saveObserved?: string; json?: boolean }) => {
       const { fleet } = requireFleet(ctx, opts);
-      let plan;
-      if (opts.observed || opts.empty) {
-        plan = diff(desire(fleet), opts.observed ? readObserved(ctx, opts.observed) : emptyObserved(fleet.project));
-      } else {
-        const session = await openSession(ctx, fleet, fleet.servers.map((s) => s.name), { json: true });
-        try {
-          const observed = await observeRuns(fleet.project, session.runs.values());
-          if (opts.saveObserved) writeFileSync(resolve(ctx.cwd, opts.saveObserved), `${JSON.stringify(observed, null, 2)}\n`);
-          plan = diff(session.desired, observed);
-        } finally {
-          await session.close();
-        }
-      }
+      const plan =
+        opts.observed || opts.empty
+          ? diff(desire(fleet), opts.observed ? readObserved(ctx, opts.observed) : emptyObserved(fleet.project))
+          : await withSession(ctx, fleet, fleet.servers.map((s) => s.name), { json: true }, async (session) => {
+            const observed = await observeRuns(fleet.project, session.runs.values());
+            if (opts.saveObserved) writeFileSync(resolve(ctx.cwd, opts.saveObserved), `${JSON.stringify(observed, null, 2)}\n`);
+            return diff(session.desired, observed);
+            });
       if (opts.json) printJson(ctx, plan);
       else ctx.stdout.write(renderPlan(plan, { color: ctx.color }));
     });

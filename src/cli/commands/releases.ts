@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
-import { openSession, runFor } from '../session.ts';
+import { runFor, withSession } from '../session.ts';
 import { appEnv, envByName, serversOfEnv } from '../targets.ts';
 import { readHistory } from '../../workflows/releases.ts';
 import { readAudit } from '../../workflows/audit.ts';
@@ -20,8 +20,7 @@ export function registerReleases(program: Command, ctx: CliContext): void {
     .action(async (appName: string, envName: string, opts: { file: string; json?: boolean }) => {
       const { fleet } = requireFleet(ctx, opts);
       const { app, env, server } = appEnv(fleet, appName, envName);
-      const session = await openSession(ctx, fleet, [server], { json: true });
-      try {
+      await withSession(ctx, fleet, [server], { json: true }, async (session) => {
         const h = await readHistory(runFor(session, server).store, app.name, env.name);
         if (opts.json) return printJson(ctx, h);
         if (h.releases.length === 0) return void ctx.stdout.write(`${app.name} has never been deployed to ${env.name}. Deploy it with: slipway deploy ${app.name} ${env.name}\n`);
@@ -31,9 +30,7 @@ export function registerReleases(program: Command, ctx: CliContext): void {
             h.releases.map((r) => [r.release, r.status, r.ref ?? '', r.gitSha?.slice(0, 12) ?? '', r.deployedAt, r.deployedBy, r.note ?? '']),
           ),
         );
-      } finally {
-        await session.close();
-      }
+      });
     });
 
   program
@@ -46,16 +43,13 @@ export function registerReleases(program: Command, ctx: CliContext): void {
     .action(async (envName: string | undefined, opts: { file: string; tail: string; json?: boolean }) => {
       const { fleet } = requireFleet(ctx, opts);
       const servers = envName ? serversOfEnv(fleet, envByName(fleet, envName).name) : fleet.servers.map((s) => s.name);
-      const session = await openSession(ctx, fleet, servers, { json: true });
-      try {
+      await withSession(ctx, fleet, servers, { json: true }, async (session) => {
         const entries = [];
         for (const [server, run] of session.runs) for (const e of await readAudit(run.store)) if (!envName || e.env === envName) entries.push({ server, ...e });
         entries.sort((a, b) => a.at.localeCompare(b.at));
         const shown = entries.slice(-Number(opts.tail));
         if (opts.json) return printJson(ctx, shown);
         ctx.stdout.write(table(['AT', 'SERVER', 'BY', 'ACTION', 'ENV', 'APP', 'RELEASE', 'OUTCOME', 'DETAIL'], shown.map((e) => [e.at, e.server, e.by, e.action, e.env ?? '', e.app ?? '', e.release ?? '', e.outcome, e.detail ?? ''])));
-      } finally {
-        await session.close();
-      }
+      });
     });
 }

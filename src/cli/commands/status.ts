@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
-import { openSession } from '../session.ts';
+import { withSession } from '../session.ts';
 import { envByName, serversOfEnv } from '../targets.ts';
 import { serverStatus, type StatusRow } from '../../workflows/status.ts';
 import { table } from '../views/table.ts';
@@ -19,14 +19,11 @@ export function registerStatus(program: Command, ctx: CliContext): void {
     .action(async (envName: string | undefined, opts: { file: string; json?: boolean }) => {
       const { fleet } = requireFleet(ctx, opts);
       const servers = envName ? serversOfEnv(fleet, envByName(fleet, envName).name) : fleet.servers.map((s) => s.name);
-      const session = await openSession(ctx, fleet, servers, { json: true });
-      try {
+      await withSession(ctx, fleet, servers, { json: true }, async (session) => {
         const rows = (await Promise.all([...session.runs.values()].map((run) => serverStatus(run, envName)))).flat();
         if (opts.json) return printJson(ctx, rows);
         ctx.stdout.write(renderStatus(rows));
-      } finally {
-        await session.close();
-      }
+      });
     });
 }
 

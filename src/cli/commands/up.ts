@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
-import { openSession } from '../session.ts';
+import { withSession } from '../session.ts';
 import { upServer, type UpResult } from '../../workflows/up.ts';
 import { UserError } from '../../diag/errors.ts';
 import { fmtMs } from '../../workflows/reporter.ts';
@@ -24,8 +24,7 @@ export function registerUp(program: Command, ctx: CliContext): void {
       const servers = opts.server ? [opts.server] : fleet.servers.map((s) => s.name);
       if (opts.server && !fleet.servers.some((s) => s.name === opts.server)) throw new UserError(`unknown server "${opts.server}"`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
       const t0 = ctx.now();
-      const session = await openSession(ctx, fleet, servers, { ...opts, partial: true });
-      try {
+      await withSession(ctx, fleet, servers, { ...opts, partial: true }, async (session) => {
         // Servers in parallel (bounded); one failing server is reported by name and does not stop
         // the others, which finish in a consistent state.
         const runs = [...session.runs.values()];
@@ -42,8 +41,6 @@ export function registerUp(program: Command, ctx: CliContext): void {
         }
         if (failures.length) return setExit(cmd, 1);
         ctx.stdout.write(`up done in ${fmtMs(ctx.now() - t0)}. Next: slipway deploy APP ENV\n`);
-      } finally {
-        await session.close();
-      }
+      });
     });
 }
