@@ -92,7 +92,7 @@ export function parseObservedJson(text: string, file = '<observed>'): ObservedPa
       code: 'bad-json',
       path: '',
       message: `${file} is not valid JSON: ${msg.split('\n')[0]}`,
-      hint: 'write the snapshot with `slipway observe --json > file.json`',
+      hint: 'write a snapshot with `slipway plan --save-observed file.json`',
     };
     if (at) d.pos = positionAt(text, Number(at[1]), file);
     return { diagnostics: [d] };

@@ -44,7 +44,7 @@ function readObserved(ctx: CliContext, file: string): ObservedState {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UserError(`cannot read observed state ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'pass a JSON snapshot written by "slipway observe --json", or omit --observed');
+    throw new UserError(`cannot read observed state ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'pass a JSON snapshot written by "slipway plan --save-observed FILE", or omit --observed');
   }
   const res = parseObservedJson(text, path);
   if (!res.observed) throw new ConfigError(res.diagnostics);
