@@ -1,0 +1,319 @@
+// bench/deploy.ts — how close `slipway deploy` comes to the fastest hand-driven zero-downtime
+// switch, on the local engine, in one run. Side by side, alternating (ABBA) so both share noise:
+//   slipway: `node bin/slipway.mjs deploy echo bench --image TAG --drain 0 --json` as a child
+//            process (CLI startup included), measured until the proxy serves the new release
+//            ("time to serving") and until the CLI exits ("wall");
+//   floor:   the same essential steps by direct Engine API calls in this process
+//            (bench/lib/deploy-floor.ts): create + connect the container Slipway would create,
+//            start, HTTP health from the host, Caddy config via putArchive + `caddy reload`,
+//            stop the old container. No drain for either.
+// Both switch the same proxy, fleet and app between two image tags, under 20 keep-alive
+// connections of load through the proxy (failed requests are reported per method, with when
+// they happened). The median slipway run is split by a preload clock in the child (node boot,
+// imports, Engine API phase with deploy()'s --json steps, exit); then one more deploy runs
+// in-process with every Engine call timed, to show where Slipway's time goes between steps.
+// No thresholds; exits non-zero only if a deploy fails. Everything is removed at the end.
+//   npx tsx bench/deploy.ts            (BENCH_RUNS=N runs per method, default 5)
+import { availableParallelism, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureEngine, ensureImages } from '../test/harness/engine.ts';
+import type { ServerRun } from '../src/workflows/server-run.ts';
+import { clockedSlipway, type CliClock } from './lib/deploy-cli.ts';
+import { FLOOR_POLL_MS, floorDeploy, recordFloorRelease, type FloorStep } from './lib/deploy-floor.ts';
+import { APP, ENV, createProject, type BenchProject } from './lib/deploy-project.ts';
+import { tracedDeploy, type TraceEvent } from './lib/deploy-trace.ts';
+import { servedRelease, startLoadProcess, watchServing } from './lib/deploy-traffic.ts';
+import type { LoadReport } from './lib/load.ts';
+import type { LoadFailure } from './lib/deploy-traffic.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+/** Load keeps running this long after a deploy finishes, to catch late failures. */
+const TAIL_MS = 500;
+/** Pause between runs. */
+const SETTLE_MS = 1000;
+
+type Method = 'slipway' | 'floor';
+
+interface Step {
+  label: string;
+  ms: number;
+}
+
+interface RunResult {
+  n: number;
+  method: Method;
+  image: string;
+  release: string;
+  servingMs: number;
+  wallMs: number;
+  load: LoadReport;
+  /** Failed requests by when they were noticed, in ms after the run started. */
+  failures: (Omit<LoadFailure, 'epochMs'> & { at: number })[];
+  steps: Step[];
+  /** slipway: deploy()'s own durationMs (from lock to return). */
+  deployMs?: number;
+  /** slipway: the child's timeline (epoch ms). */
+  clock?: CliClock;
+  /** performance.timeOrigin + t0. */
+  startEpochMs: number;
+  /** How the container that served before the run exited after its SIGTERM. */
+  oldExit: string;
+}
+
+class DeployFailed extends Error {}
+
+const failuresSince = (t0: number, fs: LoadFailure[]) => fs.map(({ epochMs, ...f }) => ({ ...f, at: epochMs - (performance.timeOrigin + t0) }));
+
+const tagOf = (p: BenchProject, i: number): string => (i === 0 ? p.tags[0] : p.tags[1]);
+
+interface Serving {
+  release: string;
+  tag: number;
+}
+
+/** The running app container (the one serving before a run). */
+async function servingContainer(run: ServerRun): Promise<string | undefined> {
+  const list = await run.conn.engine.listContainers({ 'slipway.project': run.fleet.project, 'slipway.app': APP, 'slipway.env': ENV, 'slipway.role': 'app' });
+  return list[0]?.id;
+}
+
+/** 'clean' when the echo app drained and exited on SIGTERM, 'drain timeout (8 s)' when it gave up waiting for connections. */
+async function exitOf(run: ServerRun, id: string | undefined): Promise<string> {
+  if (!id) return '?';
+  const logs = await run.conn.engine.containerLogs(id, { tail: 5 }).catch(() => '');
+  return logs.includes('drain timeout') ? 'drain timeout (8 s)' : logs.includes('stopped') ? 'clean' : '?';
+}
+
+async function slipwayRun(p: BenchProject, run: ServerRun, n: number, from: Serving): Promise<[RunResult, Serving]> {
+  const tag = 1 - from.tag;
+  const image = tagOf(p, tag);
+  const oldId = await servingContainer(run);
+  const load = await startLoadProcess(p.port, p.host);
+  const watch = watchServing(p.port, p.host, from.release);
+  const t0 = performance.now();
+  const r = await clockedSlipway(['deploy', APP, ENV, '--image', image, '--drain', '0', '--json'], p.dir);
+  const wallMs = performance.now() - t0;
+  const seen = await Promise.race([watch.seen, sleep(5000).then(() => undefined)]);
+  watch.stop();
+  await sleep(TAIL_MS);
+  const report = await load.stop();
+  if (r.code !== 0) throw new DeployFailed(`slipway deploy (run ${n}) exited ${r.code}\n${r.stdout}${r.stderr}`);
+  const out = JSON.parse(r.stdout) as { release: string; durationMs: number; steps: Step[] };
+  if (!seen || seen.release !== out.release) throw new DeployFailed(`slipway run ${n}: the proxy serves ${seen?.release ?? 'nothing new'}, not release ${out.release}`);
+  const steps = out.steps.map((s) => ({ label: s.label.replaceAll(out.release, '<release>').replace(image, '<tag>'), ms: s.ms }));
+  return [{ n, method: 'slipway', image, release: out.release, servingMs: seen.at - t0, wallMs, load: report, failures: failuresSince(t0, report.failures), steps, deployMs: out.durationMs, clock: r.clock, startEpochMs: performance.timeOrigin + t0, oldExit: await exitOf(run, oldId) }, { release: out.release, tag }];
+}
+
+async function floorRun(p: BenchProject, run: ServerRun, n: number, from: Serving, release: string): Promise<[RunResult, Serving]> {
+  const tag = 1 - from.tag;
+  const image = tagOf(p, tag);
+  const oldId = await servingContainer(run);
+  const load = await startLoadProcess(p.port, p.host);
+  const watch = watchServing(p.port, p.host, from.release);
+  const t0 = performance.now();
+  let f;
+  try {
+    f = await floorDeploy(run, APP, ENV, image, release);
+  } catch (e) {
+    watch.stop();
+    await load.stop().catch(() => undefined);
+    throw new DeployFailed(`floor run ${n}: ${(e as Error).message}`);
+  }
+  const wallMs = performance.now() - t0;
+  const seen = await Promise.race([watch.seen, sleep(5000).then(() => undefined)]);
+  watch.stop();
+  await sleep(TAIL_MS);
+  const report = await load.stop();
+  await recordFloorRelease(run, APP, ENV, image, f);
+  if (!seen || seen.release !== release) throw new DeployFailed(`floor run ${n}: the proxy serves ${seen?.release ?? 'nothing new'}, not release ${release}`);
+  return [{ n, method: 'floor', image, release, servingMs: seen.at - t0, wallMs, load: report, failures: failuresSince(t0, report.failures), steps: f.steps.map((s: FloorStep) => ({ ...s })), startEpochMs: performance.timeOrigin + t0, oldExit: await exitOf(run, oldId) }, { release, tag }];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting.
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const ms = (x: number): string => `${Math.round(x)} ms`;
+const pad = (s: string | number, w: number): string => String(s).padStart(w);
+const non2xx = (r: LoadReport): number => Object.values(r.non2xx).reduce((a, b) => a + b, 0);
+const errors = (r: LoadReport): number => r.connectErrors + r.readErrors + r.timeouts;
+
+function printRuns(results: RunResult[]): void {
+  console.log('');
+  console.log(' run  method   image  time to serving      wall   requests  non-2xx  connect-err  read-err  timeouts  p99 latency  old container exit');
+  for (const r of results) {
+    const codes = Object.entries(r.load.non2xx).map(([c, k]) => `${k}×${c}`).join(',');
+    console.log(
+      `${pad(r.n, 4)}  ${r.method.padEnd(7)}  ${r.image.slice(-1).padEnd(5)}  ${pad(ms(r.servingMs), 15)}  ${pad(ms(r.wallMs), 8)}  ${pad(r.load.requests, 9)}  ${pad(codes || '0', 7)}  ${pad(r.load.connectErrors, 11)}  ${pad(r.load.readErrors, 8)}  ${pad(r.load.timeouts, 8)}  ${pad(`${Math.round(r.load.latencyMs.p99)} ms`, 11)}  ${r.oldExit}`,
+    );
+  }
+}
+
+function printFailureTimes(results: RunResult[]): void {
+  const failing = results.filter((r) => r.failures.length);
+  if (!failing.length) return;
+  console.log('');
+  console.log('when the failed requests were noticed (ms after the run started; the proxy switched just before "serving"):');
+  for (const r of failing) {
+    const parts = r.failures.map((f) => `${f.count} ${f.kind} @ +${Math.round(f.at)}`).join(', ');
+    console.log(`  run ${r.n} ${r.method.padEnd(7)} serving +${Math.round(r.servingMs)}, wall +${Math.round(r.wallMs)}: ${parts}`);
+  }
+}
+
+function summarize(results: RunResult[]): void {
+  const of = (m: Method) => results.filter((r) => r.method === m);
+  const s = of('slipway');
+  const f = of('floor');
+  console.log('');
+  console.log(`                 time to serving (median / min)      wall (median / min)     [${RUNS} runs each]`);
+  for (const [name, rs] of [['slipway', s], ['floor', f]] as const) {
+    const sv = rs.map((r) => r.servingMs);
+    const w = rs.map((r) => r.wallMs);
+    console.log(`  ${name.padEnd(8)}       ${pad(ms(median(sv)), 8)} / ${pad(ms(Math.min(...sv)), 8)}              ${pad(ms(median(w)), 8)} / ${pad(ms(Math.min(...w)), 8)}`);
+  }
+  const ratioServing = median(s.map((r) => r.servingMs)) / median(f.map((r) => r.servingMs));
+  const ratioWall = median(s.map((r) => r.wallMs)) / median(f.map((r) => r.wallMs));
+  console.log('');
+  console.log(`ratio slipway/floor (median, time to serving): ${ratioServing.toFixed(2)}×  (target ≤ 1.3×)`);
+  console.log(`ratio slipway/floor (median, wall / CLI exit): ${ratioWall.toFixed(2)}×  (target ≤ 1.3×)`);
+  // The old container's stop is the same `docker stop` for both and sometimes waits out the echo
+  // app's 8 s drain timeout; without it the wall ratio compares orchestration only.
+  const stopMs = (r: RunResult) => r.steps.filter((x) => /^stop /.test(x.label)).reduce((a, x) => a + x.ms, 0);
+  const ratioNoStop = median(s.map((r) => r.wallMs - stopMs(r))) / median(f.map((r) => r.wallMs - stopMs(r)));
+  console.log(`ratio slipway/floor (median, wall minus the old container's stop): ${ratioNoStop.toFixed(2)}×  (slipway ${ms(median(s.map((r) => r.wallMs - stopMs(r))))}, floor ${ms(median(f.map((r) => r.wallMs - stopMs(r))))})`);
+  const fail = (rs: RunResult[]) => {
+    const sum = (k: (r: LoadReport) => number) => rs.reduce((a, r) => a + k(r.load), 0);
+    return `${sum(non2xx)} non-2xx, ${sum(errors)} errors (${sum((r) => r.connectErrors)} connect, ${sum((r) => r.readErrors)} read, ${sum((r) => r.timeouts)} timeouts) of ${sum((r) => r.requests)} requests`;
+  };
+  console.log(`failed requests: slipway ${fail(s)}; floor ${fail(f)}`);
+}
+
+function medianRun(rs: RunResult[]): RunResult {
+  const m = median(rs.map((r) => r.wallMs));
+  return [...rs].sort((a, b) => Math.abs(a.wallMs - m) - Math.abs(b.wallMs - m))[0]!;
+}
+
+function printBreakdowns(results: RunResult[]): void {
+  const s = medianRun(results.filter((r) => r.method === 'slipway'));
+  const f = medianRun(results.filter((r) => r.method === 'floor'));
+  const line = (label: string, x: number) => console.log(`    ${label.padEnd(66)} ${pad(ms(x), 8)}`);
+  console.log('');
+  console.log(`where slipway's time goes (run ${s.n}, the median by wall: ${ms(s.wallMs)}; serving after ${ms(s.servingMs)}):`);
+  const c = s.clock;
+  const deployMs = s.deployMs ?? 0;
+  const stepSum = s.steps.reduce((a, x) => a + x.ms, 0);
+  if (c) {
+    line('spawn → node booted (preload runs)', c.boot - c.spawn);
+    line('node booted → first Engine API call (tsx, imports, fleet load, desire)', c.firstApi - c.boot);
+    line('Engine API phase (first call → last response)', c.lastApiEnd - c.firstApi);
+    for (const x of s.steps) line(`  step: ${x.label}`, x.ms);
+    line('  deploy() outside steps (reconcile, history r/w, audit "started", prune)', deployMs - stepSum);
+    line('  outside deploy() (session: state holder + allocations; audit "ok"; unlock)', c.lastApiEnd - c.firstApi - deployMs);
+    line('last Engine response → process exit (print, close, event loop drains)', c.exit - c.lastApiEnd);
+    line('process exit → close seen by the bench', c.close - c.exit);
+    console.log(`    (${c.apiCalls} Engine API requests; the proxy served the new release ${ms(s.startEpochMs + s.servingMs - c.firstApi)} after the first one)`);
+  } else {
+    for (const x of s.steps) line(`step: ${x.label}`, x.ms);
+  }
+  console.log('');
+  console.log(`the floor's time (run ${f.n}, the median by wall: ${ms(f.wallMs)}; serving after ${ms(f.servingMs)}):`);
+  for (const x of f.steps) line(x.label, x.ms);
+}
+
+function printTrace(events: TraceEvent[], wallMs: number): void {
+  console.log('');
+  console.log(`in-process traced deploy (no CLI startup; ${ms(wallMs)} from main() to return): Engine API calls by operation`);
+  const byOp = new Map<string, { n: number; ms: number }>();
+  for (const e of events.filter((e) => e.kind !== 'step')) {
+    const op = e.kind === 'dial' ? 'dial (health probe)' : e.what.slice(0, e.what.indexOf('('));
+    const o = byOp.get(op) ?? { n: 0, ms: 0 };
+    o.n++;
+    o.ms += e.ms;
+    byOp.set(op, o);
+  }
+  const total = [...byOp.values()].reduce((a, o) => ({ n: a.n + o.n, ms: a.ms + o.ms }), { n: 0, ms: 0 });
+  for (const [op, o] of [...byOp].sort((a, b) => b[1].ms - a[1].ms)) console.log(`    ${op.padEnd(24)} ${pad(o.n, 3)} calls  ${pad(ms(o.ms), 8)}`);
+  console.log(`    ${'total'.padEnd(24)} ${pad(total.n, 3)} calls  ${pad(ms(total.ms), 8)}  (sequential: no two calls overlap)`);
+  console.log('');
+  console.log('  timeline (start offset, duration, call; → / ✓ are the CLI\'s step lines):');
+  for (const e of events) {
+    if (e.kind === 'step') console.log(`    ${pad(Math.round(e.at), 5)}            ${e.what}`);
+    else console.log(`    ${pad(Math.round(e.at), 5)}  ${pad(Math.round(e.ms), 5)} ms  ${e.what}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const engine = await ensureEngine();
+  await ensureImages(['node', 'caddy']);
+  console.log(`deploy benchmark — local Docker engine ${engine.serverVersion}, Caddy proxy, one web process (echo app) with HTTP health /health`);
+  console.log(`  slipway: \`node bin/slipway.mjs deploy ${APP} ${ENV} --image TAG --drain 0 --json\` as a child process (CLI startup included)`);
+  console.log(`  floor:   in-process Engine API calls: list old, create (+ connect edge net), start, HTTP health from the host every ${FLOOR_POLL_MS} ms, putArchive + caddy reload, stop old`);
+  console.log(`  machine: ${availableParallelism()} CPUs, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} at start (the engine is shared; ABBA order spreads the noise)`);
+  console.log('  both: drain 0, same proxy/networks/aliases, alternate image tags a/b; 20 keep-alive connections of load through the proxy during every run');
+  let p: BenchProject | undefined;
+  let failed: Error | undefined;
+  const onSigint = () => void (p?.cleanup() ?? Promise.resolve()).finally(() => process.exit(130));
+  process.once('SIGINT', onSigint);
+  try {
+    p = await createProject();
+    const first = JSON.parse((await p.cli(['deploy', APP, ENV, '--image', p.tags[0], '--drain', '0', '--json'])).stdout) as { release: string };
+    let serving: Serving = { release: first.release, tag: 0 };
+    if ((await servedRelease(p.port, p.host)) !== first.release) throw new DeployFailed(`first deploy: the proxy does not serve ${first.release}`);
+    const run = await p.run();
+    let floorN = 0;
+    const nextFloorRelease = () => `f${String(++floorN).padStart(2, '0')}`;
+    // Warm-up (not reported): one floor switch and one slipway switch.
+    [, serving] = await floorRun(p, run, 0, serving, nextFloorRelease());
+    await sleep(SETTLE_MS);
+    [, serving] = await slipwayRun(p, run, 0, serving);
+    await sleep(SETTLE_MS);
+
+    const results: RunResult[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const order: Method[] = i % 2 === 0 ? ['slipway', 'floor'] : ['floor', 'slipway'];
+      for (const m of order) {
+        let r: RunResult;
+        [r, serving] = m === 'slipway' ? await slipwayRun(p, run, i + 1, serving) : await floorRun(p, run, i + 1, serving, nextFloorRelease());
+        results.push(r);
+        console.log(`  run ${i + 1} ${m.padEnd(7)} serving ${pad(ms(r.servingMs), 8)}  wall ${pad(ms(r.wallMs), 8)}  non-2xx ${non2xx(r.load)}  errors ${errors(r.load)}`);
+        await sleep(SETTLE_MS);
+      }
+    }
+    console.log(`  load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    printRuns(results);
+    printFailureTimes(results);
+    summarize(results);
+    printBreakdowns(results);
+
+    // One more slipway deploy in-process, every Engine call timed.
+    const image = tagOf(p, 1 - serving.tag);
+    const load = await startLoadProcess(p.port, p.host);
+    const trace = await tracedDeploy(p.dir, ['deploy', APP, ENV, '--image', image, '--drain', '0']);
+    await sleep(TAIL_MS);
+    const report = await load.stop();
+    if (trace.code !== 0) throw new DeployFailed(`traced slipway deploy exited ${trace.code}\n${trace.stdout}${trace.stderr}`);
+    const release = /release (\S+)/.exec(trace.stdout)?.[1] ?? '<release>';
+    printTrace(trace.events.map((e) => ({ ...e, what: e.what.replaceAll(release, '<release>').replaceAll(p!.project, '{p}') })), trace.wallMs);
+    const when = report.failures.map((x) => `${x.count} ${x.kind} @ +${Math.round(x.epochMs - trace.startEpochMs)}`).join(', ');
+    console.log(`  (load during the traced run: ${non2xx(report)} non-2xx, ${errors(report)} errors of ${report.requests} requests${when ? `; noticed ${when} ms` : ''})`);
+  } catch (e) {
+    failed = e as Error;
+  } finally {
+    if (p) await p.cleanup();
+    process.removeListener('SIGINT', onSigint);
+  }
+  if (failed) {
+    process.stderr.write(`error: ${failed instanceof DeployFailed ? failed.message : (failed.stack ?? failed.message)}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+process.exitCode = await main();
