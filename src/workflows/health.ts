@@ -36,6 +36,7 @@ export async function waitReady(run: ServerRun, id: string, spec: ContainerSpec,
   const interval = h?.intervalMs ?? 1000;
   const deadline = run.now() + (h?.startPeriodMs ?? 0) + (h?.retries ?? 30) * interval + (h?.timeoutMs ?? 3000);
   let last = 'no attempt yet';
+  const started = run.now();
   for (;;) {
     const info = await engine.inspectContainer(id);
     if (info.state !== 'running' && info.state !== 'restarting') await fail(`it exited with code ${info.exitCode}`);
@@ -56,8 +57,8 @@ export async function waitReady(run: ServerRun, id: string, spec: ContainerSpec,
       }
     }
     if (run.now() > deadline) await fail(`${last} (gave up after ${Math.round((h?.retries ?? 30) * interval / 1000)} s)`);
-    // Poll briskly: a deploy waits on this, and the deadline above still follows the fleet's
-    // interval × retries.
-    await run.sleep(Math.min(interval, 250));
+    // Poll briskly (50 ms for the first 2 s, when a fresh process is about to listen, then
+    // 250 ms): a deploy waits on this; the deadline above still follows interval × retries.
+    await run.sleep(run.now() - started < 2000 ? 50 : Math.min(interval, 250));
   }
 }

@@ -104,19 +104,34 @@ export async function reloadProxy(run: ServerRun, inputs: ProxyInputs, opts: { f
   const sha = digest(files);
   const applied = await run.store.readJson<{ container: string; sha: string; routes?: Route[] }>(APPLIED);
   if (!opts.force && applied?.container === info.id && applied.sha === sha) return false;
-  const previous = await engine.getArchive(spec.name, `/${main.path}`).catch(() => undefined);
-  await engine.putArchive(spec.name, '/', packTar(files));
-  const checks = kind === 'caddy' ? [['caddy', 'reload', '--config', `/${main.path}`]] : [['nginx', '-t', '-q'], ['nginx', '-s', 'reload']];
-  for (const argv of checks) {
-    const r = await engine.exec(spec.name, argv);
-    if (r.exitCode !== 0) {
-      if (previous) await engine.putArchive(spec.name, `/${main.path.split('/').slice(0, -1).join('/')}`, previous);
-      await run.store.writeJson(APPLIED, { container: info.id, sha: 'rejected' });
-      throw new UserError(`${run.conn.server.name}: the proxy rejected the new config (${argv.join(' ')} exited ${r.exitCode}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`, 'the previous config is still serving; this is a Slipway bug if the fleet validated — please report it');
+  if (kind === 'caddy') {
+    // Caddy validates and loads a candidate file; only once it is live does it replace the main
+    // config (which a restarted container loads). A rejected config changes nothing.
+    const next = `${main.path.replace(/\.json$/, '')}.next.json`;
+    await engine.putArchive(spec.name, '/', packTar([{ ...main, path: next }]));
+    const r = await engine.exec(spec.name, ['caddy', 'reload', '--config', `/${next}`]);
+    if (r.exitCode !== 0) throw rejected(run, ['caddy', 'reload'], r);
+    await engine.putArchive(spec.name, '/', packTar(files));
+  } else {
+    const previous = await engine.getArchive(spec.name, `/${main.path}`).catch(() => undefined);
+    await engine.putArchive(spec.name, '/', packTar(files));
+    for (const argv of [['nginx', '-t', '-q'], ['nginx', '-s', 'reload']]) {
+      const r = await engine.exec(spec.name, argv);
+      if (r.exitCode !== 0) {
+        if (previous) await engine.putArchive(spec.name, `/${main.path.split('/').slice(0, -1).join('/')}`, previous);
+        throw rejected(run, argv, r);
+      }
     }
   }
   await run.store.writeJson(APPLIED, { container: info.id, sha, routes: run.state.routes });
   return true;
+}
+
+function rejected(run: ServerRun, argv: string[], r: { exitCode: number; stdout: string; stderr: string }): UserError {
+  return new UserError(
+    `${run.conn.server.name}: the proxy rejected the new config (${argv.join(' ')} exited ${r.exitCode}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`,
+    'the previous config is still serving; this is a Slipway bug if the fleet validated — please report it',
+  );
 }
 
 async function assertImage(run: ServerRun, image: string): Promise<void> {

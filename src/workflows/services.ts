@@ -5,7 +5,7 @@ import type { ContainerSpec } from '../plan/desired.ts';
 import { UserError } from '../diag/errors.ts';
 import { toCreateSpec } from './container-create.ts';
 import { resolveEnv } from './env-resolve.ts';
-import { generatePassword, setupDatabases } from './postgres-setup.ts';
+import { generatePassword, readDatabases, setupDatabases } from './postgres-setup.ts';
 import type { ServerRun } from './server-run.ts';
 
 export async function ensureService(run: ServerRun, spec: ContainerSpec): Promise<'created' | 'recreated' | 'unchanged' | 'started'> {
@@ -44,9 +44,15 @@ export async function ensureServices(run: ServerRun): Promise<{ services: number
   for (const s of services) {
     const outcome = await run.report.step(`service ${s.name}`, () => ensureService(run, s));
     if (outcome !== 'unchanged') run.report.info(`  ${s.name}: ${outcome}`);
-    if (run.state.databases.some((d) => d.instance === s.key)) {
-      databases += await run.report.step(`databases on ${s.name}`, () => setupDatabases(run, s));
+    const dbs = run.state.databases.filter((d) => d.instance === s.key);
+    if (dbs.length === 0) continue;
+    // Databases already created on this (unchanged) instance need no psql round trip.
+    const recorded = new Set((await readDatabases(run)).filter((d) => d.instance === s.key).map((d) => `${d.database}/${d.user}`));
+    if (outcome === 'unchanged' && dbs.every((d) => recorded.has(`${d.database}/${d.user}`))) {
+      databases += dbs.length;
+      continue;
     }
+    databases += await run.report.step(`databases on ${s.name}`, () => setupDatabases(run, s));
   }
   return { services: services.length, databases };
 }
