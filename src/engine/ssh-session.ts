@@ -283,9 +283,12 @@ export class SshSession {
     // so use the standard stream destroy: readers and http see an 'error' instead of waiting.
     // A stream nobody listens to for errors (an abandoned dial, or any stream on close()) is
     // destroyed quietly: an unhandled 'error' event would kill the process.
+    // The error is emitted synchronously: right after the client's 'close' (where this runs),
+    // ssh2 emits 'close' on every channel, and a destroy(err) would only emit 'error' on the
+    // next tick — too late for http, which then reports a bare "socket hang up".
     for (const s of this.streams) {
-      const withError = !opts.quiet && s.listenerCount('error') > 0;
-      Duplex.prototype.destroy.call(s, withError ? streamError(err) : undefined);
+      if (!opts.quiet && s.listenerCount('error') > 0) s.emit('error', streamError(err));
+      Duplex.prototype.destroy.call(s);
     }
     this.streams.clear();
   }
@@ -317,9 +320,21 @@ export class SshSession {
     return new SshError(this.serverName, 'channel', op, `${this.serverName}: ${op} ${target} failed: ${err.message}`, target);
   }
 
+  /**
+   * A promise around an ssh2 call. ssh2 throws "Not connected" once its socket stopped being
+   * writable, before the connection's 'close' (where the session fails): that is the connection
+   * being lost too, and is reported as such.
+   */
+  private guard<T>(executor: (resolve: (v: T) => void, reject: (e: unknown) => void) => void): Promise<T> {
+    return new Promise<T>(executor).catch((err: unknown) => {
+      if ((err as Error | undefined)?.message !== 'Not connected') throw err;
+      throw this.failure ?? new SshError(this.serverName, 'lost', 'ssh', `connection to ${this.serverName} lost: ${this.lastError?.message ?? 'the connection closed unexpectedly'}`);
+    });
+  }
+
   /** A stream to a unix socket on the server (direct-streamlocal), e.g. /var/run/docker.sock. */
   openUnixStream(path: string): Promise<ClientChannel> {
-    return new Promise((resolve, reject) => {
+    return this.guard<ClientChannel>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       this.client.openssh_forwardOutStreamLocal(path, (err, ch) => {
         if (err) return reject(this.channelError('open', path, err));
@@ -334,33 +349,38 @@ export class SshSession {
 
   /** A TCP stream to host:port as seen from the server (direct-tcpip). */
   forwardOut(host: string, port: number, timeoutMs: number): Promise<ClientChannel> {
-    return new Promise((resolve, reject) => {
+    return this.guard<ClientChannel>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       let done = false;
       const timer = setTimeout(() => {
         done = true;
         reject(new SshError(this.serverName, 'timeout', 'dial', `${this.serverName}: connect ${host}:${port} timed out after ${timeoutMs} ms`, `${host}:${port}`));
       }, timeoutMs);
-      this.client.forwardOut('127.0.0.1', 0, host, port, (err, ch) => {
+      try {
+        this.client.forwardOut('127.0.0.1', 0, host, port, (err, ch) => {
+          clearTimeout(timer);
+          if (done) {
+            ch?.destroy();
+            return;
+          }
+          done = true;
+          if (err) return reject(this.channelError('connect', `${host}:${port}`, err));
+          try {
+            resolve(socketLike(this.track(ch)));
+          } catch (e) {
+            reject(e);
+          }
+        });
+      } catch (e) {
         clearTimeout(timer);
-        if (done) {
-          ch?.destroy();
-          return;
-        }
-        done = true;
-        if (err) return reject(this.channelError('connect', `${host}:${port}`, err));
-        try {
-          resolve(socketLike(this.track(ch)));
-        } catch (e) {
-          reject(e);
-        }
-      });
+        reject(e);
+      }
     });
   }
 
   /** Runs a command line (already quoted: see sshExec) in a session channel. */
   execChannel(command: string): Promise<ClientChannel> {
-    return new Promise((resolve, reject) => {
+    return this.guard<ClientChannel>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       this.client.exec(command, (err, ch) => {
         if (err) return reject(this.channelError('exec', command, err));
@@ -375,7 +395,7 @@ export class SshSession {
 
   /** An sftp session; the caller ends it. */
   sftp(): Promise<SFTPWrapper> {
-    return new Promise((resolve, reject) => {
+    return this.guard<SFTPWrapper>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       this.client.sftp((err, sftp) => {
         if (err) return reject(this.channelError('sftp', '', err));
