@@ -70,9 +70,9 @@ const KILL_POINTS: [step: string, reached: RegExp, notReached: RegExp][] = [
   ['locked', /✓ lock staging on local/, /→ infrastructure/],
   ['built', /✓ build develop \(\w+\) on local/, /→ release command/],
   ['released', /✓ release command 1\/1: node server.js migrate/, /→ start /],
-  ['started', /✓ start \S*beat\S*/, /→ switch proxy/],
-  ['switched', /✓ switch proxy/, /→ drain/],
-  ['recorded', /✓ switch proxy/, /→ drain/],
+  ['started', /✓ start \S*beat\S*/, /→ switch /],
+  ['switched', /✓ switch /, /→ drain/],
+  ['recorded', /✓ switch /, /→ drain/],
   ['drained', /✓ drain 200 ms/, /→ stop previous containers/],
   ['stopped-old', /✓ stop previous containers/, /deployed release/],
 ];
