@@ -35,7 +35,8 @@ export function registerUp(program: Command, ctx: CliContext): void {
           printJson(ctx, { ok: failures.length === 0, servers: results, failures, durationMs: ctx.now() - t0 });
           return setExit(cmd, failures.length ? 1 : 0);
         }
-        for (const f of failures) ctx.stderr.write(`error: ${f.server}: ${f.error}\n${f.hint ? `  hint: ${f.hint}\n` : ''}`);
+        // Engine errors already start with the server's name: say it once.
+        for (const f of failures) ctx.stderr.write(`error: ${f.server}: ${f.error.startsWith(`${f.server}: `) ? f.error.slice(f.server.length + 2) : f.error}\n${f.hint ? `  hint: ${f.hint}\n` : ''}`);
         for (const r of results) {
           ctx.stdout.write(`${r.server}: ${r.networksCreated.length} network(s) and ${r.volumesCreated.length} volume(s) created, ${r.services} service(s), ${r.databases} database(s), ${r.redisDbs} Redis DB(s), proxy ${r.proxy ? 'ready' : 'none'}\n`);
         }
