@@ -2,9 +2,10 @@
 // hammer the app through the proxy while a deploy, a rollback, a deploy whose health check fails
 // and a deploy whose release command fails run as real CLI processes. The clients must see no
 // error status, refused connection or timeout, and both releases while switching; a failed release
-// must leave the previous one serving with nothing of its own left behind. Read errors happen only
-// at the proxy reload of a switch (see expectClean) and are printed per phase. Singletons never
-// run twice; old releases' stopped containers are kept up to --keep.
+// must leave the previous one serving with nothing of its own left behind. Read errors (a
+// connection closed under a request) are printed per phase: 0 with Caddy; nginx's are reported
+// separately (see expectClean). Singletons never run twice; old releases' stopped containers are
+// kept up to --keep.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadReport } from '../bench/lib/load.ts';
 import { ensureEngine, ensureImages } from './harness/engine.ts';
@@ -78,8 +79,11 @@ describe.each(['caddy', 'nginx'] as const)('zero downtime behind %s', (proxy) =>
     expect(r.non2xx, line).toEqual({});
     expect(r.connectErrors, line).toBe(0);
     expect(r.timeouts, line).toBe(0);
-    if (opts.switched) expect(r.readErrors, `${line}: read errors beyond one per connection, so not only at the proxy reload`).toBeLessThanOrEqual(CONNECTIONS);
-    else expect(r.readErrors, line).toBe(0);
+    // A deploy never reloads the proxy (the new release joins the edge network once healthy, the
+    // old one stops gracefully), so Caddy must lose nothing. nginx's read errors are reported
+    // separately as the harness README allows (its reload closes idle keep-alive connections);
+    // without a reload they should be 0 too, and are printed above.
+    if (proxy === 'caddy' || !opts.switched) expect(r.readErrors, line).toBe(0);
   };
 
   beforeAll(async () => {

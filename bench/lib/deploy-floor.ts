@@ -8,12 +8,12 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { packTar, type TarEntry } from '../../src/engine/tar.ts';
+import type { TarEntry } from '../../src/engine/tar.ts';
 import { desiredOf } from '../../src/workflows/app-containers.ts';
 import { toCreateSpec } from '../../src/workflows/container-create.ts';
 import { httpProbe } from '../../src/workflows/http-probe.ts';
 import { proxySpec } from '../../src/workflows/proxy.ts';
-import { CADDY_CONFIG, proxyFiles } from '../../src/workflows/proxy-config.ts';
+import { proxyFiles } from '../../src/workflows/proxy-config.ts';
 import { readHistory, withLive, writeHistory, type ReleaseRecord } from '../../src/workflows/releases.ts';
 import { resolveSpecEnv } from '../../src/workflows/rollout.ts';
 import type { ServerRun } from '../../src/workflows/server-run.ts';
@@ -54,7 +54,8 @@ export async function floorDeploy(run: ServerRun, app: string, env: string, imag
     engine.listContainers({ 'slipway.project': run.fleet.project, 'slipway.app': app, 'slipway.env': env, 'slipway.role': 'app' }),
   );
   const { env: vars } = await resolveSpecEnv(run, spec, release);
-  const id = await step('create (+ connect edge network)', () => engine.createContainer(toCreateSpec(spec, { release, image, env: vars })));
+  const edges = new Set(run.state.networks.filter((n) => n.purpose === 'edge').map((n) => n.name));
+  const id = await step('create (private network only)', () => engine.createContainer(toCreateSpec(spec, { release, image, env: vars, without: edges })));
   await step('start', () => engine.startContainer(id));
   await step(`wait healthy (poll ${FLOOR_POLL_MS} ms)`, async () => {
     const net = spec.networks[0]!.network;
@@ -69,14 +70,15 @@ export async function floorDeploy(run: ServerRun, app: string, env: string, imag
       await sleep(FLOOR_POLL_MS);
     }
   });
-  const files = proxyFiles(run.state, 'caddy', { live: new Map([[`${app}/${env}`, release]]), maintenance: new Set(), passwords: new Map() });
-  await step('switch proxy (putArchive + caddy reload)', async () => {
-    await engine.putArchive(proxy.name, '/', packTar(files));
-    const r = await engine.exec(proxy.name, ['caddy', 'reload', '--config', `/${CADDY_CONFIG}`]);
-    if (r.exitCode !== 0) throw new Error(`floor: caddy reload exited ${r.exitCode}: ${r.stderr.trim()}`);
+  const files = proxyFiles(run.state, 'caddy', { maintenance: new Set(), passwords: new Map() });
+  await step('switch (join the edge network under the stable alias)', async () => {
+    for (const n of spec.networks.filter((n) => edges.has(n.network))) await engine.connectNetwork(n.network, id, [...n.aliases, ...n.aliases.map((a) => `${a}-${release}`)]);
   });
-  await step('stop old container', async () => {
-    for (const c of old) await engine.stopContainer(c.id, spec.stopTimeoutS);
+  await step('stop old container (+ leave the edge network)', async () => {
+    for (const c of old) {
+      await engine.stopContainer(c.id, spec.stopTimeoutS);
+      for (const n of edges) await engine.disconnectNetwork(n, c.id, { force: true }).catch(() => undefined);
+    }
   });
   const wallMs = performance.now() - t0;
   const proxyId = (await engine.inspectContainer(proxy.name)).id;

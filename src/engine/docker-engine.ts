@@ -153,6 +153,8 @@ export interface CreateContainerSpec {
   stopTimeoutS: number;
   publish?: PublishSpec[];
   healthcheck?: HealthcheckSpec;
+  /** Namespaced sysctls (HostConfig.Sysctls). */
+  sysctls?: Record<string, string>;
   user?: string;
   workdir?: string;
 }

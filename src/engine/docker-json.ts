@@ -130,6 +130,7 @@ export function createBody(spec: CreateContainerSpec): Json {
       ...(first ? { NetworkMode: first.name } : {}),
       ...(spec.memory ? { Memory: spec.memory } : {}),
       ...(spec.cpus ? { NanoCpus: Math.round(spec.cpus * 1e9) } : {}),
+      ...(spec.sysctls ? { Sysctls: spec.sysctls } : {}),
     },
     NetworkingConfig: first ? { EndpointsConfig: { [first.name]: { Aliases: first.aliases } } } : {},
   };

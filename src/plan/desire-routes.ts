@@ -54,6 +54,9 @@ export function proxyContainer(fleet: Fleet, server: Server, envs: readonly stri
     singleton: true,
     stopTimeoutS: 10,
     publish,
+    // A proxy opens a connection per upstream request (nginx 1.22 with runtime DNS): reuse
+    // TIME_WAIT ports and widen the range, or a busy proxy runs out of local ports.
+    sysctls: { 'net.ipv4.tcp_tw_reuse': '1', 'net.ipv4.ip_local_port_range': '10240 65000' },
   };
   // Edge networks are left out of the hash: the proxy joins a new env's edge network with
   // `docker network connect` instead of being recreated (which would drop requests).

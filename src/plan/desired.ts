@@ -50,6 +50,8 @@ export interface ContainerSpec {
   stopTimeoutS: number;
   /** Host ports published ("hostPort:containerPort"); only the proxy publishes any. */
   publish: string[];
+  /** Namespaced kernel settings (the proxy's TCP tuning). */
+  sysctls?: Record<string, string>;
   /** Hash of every field above that, when changed, needs a new container. */
   specHash: string;
 }

@@ -16,7 +16,7 @@ export function stableStringify(v: unknown): string {
 export type HashedFields = Pick<
   ContainerSpec,
   'image' | 'command' | 'env_vars' | 'mounts' | 'memory' | 'cpus' | 'networks' | 'health' | 'port' | 'publish'
->;
+> & { sysctls?: Record<string, string> };
 
 /** sha256 over the fields that require a new container, 12 hex chars. */
 export function specHash(c: HashedFields): string {
@@ -34,6 +34,7 @@ export function specHash(c: HashedFields): string {
     health: c.health,
     port: c.port ?? null,
     publish: [...c.publish].sort(),
+    ...(c.sysctls ? { sysctls: c.sysctls } : {}),
   };
   return createHash('sha256').update(stableStringify(canonical)).digest('hex').slice(0, 12);
 }

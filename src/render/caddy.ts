@@ -1,5 +1,5 @@
 // Caddy renderer: the JSON config (`POST /load`) for the proxy of one server. Caddy is the
-// default proxy because its config load is graceful (0 lost requests under keep-alive load).
+// default proxy; a deploy never reloads it (see the reverse_proxy handler), and its config load is graceful for the rare route changes.
 //
 // - Two HTTP servers, like Caddy's own Caddyfile adapter produces: `http` on :80 for plain-HTTP
 //   hosts, `https` on :443 (only when some route wants TLS). Each ends with a catch-all 404.
@@ -86,6 +86,11 @@ function routeFor(r: Route, o: CaddyOptions, maintenance: boolean): object {
     handle.push({
       handler: 'reverse_proxy',
       upstreams: [{ dial: r.upstream }],
+      // The upstream is the stable alias: a deploy changes what it resolves to (the new release
+      // joins the edge network once healthy, the old one stops) and never reloads Caddy, whose
+      // reload closes clients' idle keep-alive connections. A dial refused by a stopping
+      // container is retried for up to 5 s.
+      load_balancing: { try_duration: '5s', try_interval: '50ms' },
       headers: { request: { set: { 'X-Request-Id': ['{http.request.uuid}'] } } },
     });
   }

@@ -28,7 +28,7 @@ describe('renderNginx', () => {
   });
 
   it('resolves upstreams at request time through Docker DNS', () => {
-    expect(conf).toContain('resolver 127.0.0.11 valid=5s ipv6=off;');
+    expect(conf).toContain('resolver 127.0.0.11 valid=1s ipv6=off;');
     const b = block(conf, 'api.example.com');
     expect(b).toContain('set $upstream http://api-prod-web:3000;');
     expect(b).toContain('proxy_pass $upstream;');

@@ -1,6 +1,10 @@
 // nginx renderer: a complete nginx.conf (events + http) for the proxy container of one server,
 // plus the htpasswd files its basic-auth routes read.
 //
+// - A deploy never reloads nginx: the new release joins the edge network under the stable alias
+//   once healthy and the old one leaves it, so answers change within `valid=1s`; a connection
+//   refused by a stopping container, or a connect to one that just left, is retried on the next
+//   address (proxy_next_upstream, 1 s connect timeout).
 // - Upstreams are resolved at request time through Docker's DNS (`resolver 127.0.0.11`) with
 //   `set $upstream …; proxy_pass $upstream;`: `nginx -t` passes before the containers exist, and
 //   a switch only needs the alias to point elsewhere, no reload. `proxy_pass` with a variable and
@@ -100,6 +104,11 @@ function serverBlock(r: Route, o: Required<Pick<NginxOptions, 'listen' | 'htpass
     '      proxy_set_header X-Request-Id $request_id;',
     '      proxy_set_header Upgrade $http_upgrade;',
     '      proxy_set_header Connection $slipway_connection;',
+    // Containers are on the same host: a connect that takes more than 1 s goes to a container
+    // that just left (its address lingers in nginx's DNS cache for up to 1 s); try the next one.
+    '      proxy_connect_timeout 1s;',
+    '      proxy_next_upstream error timeout;',
+    '      proxy_next_upstream_tries 3;',
     '    }',
     '  }',
   );
@@ -149,7 +158,7 @@ export function renderNginx(server: ServerState, opts: NginxOptions = {}): strin
     '  sendfile on;',
     '  keepalive_timeout 65;',
     `  access_log ${o.accessLog};`,
-    `  resolver ${o.resolver} valid=5s ipv6=off;`,
+    `  resolver ${o.resolver} valid=1s ipv6=off;`,
     '  resolver_timeout 5s;',
   ];
   if (opts.tempDir) {

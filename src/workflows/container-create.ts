@@ -11,7 +11,8 @@ export function physicalName(spec: ContainerSpec, release?: string): string {
   return release ? `${spec.name}-${release}` : spec.name;
 }
 
-export function toCreateSpec(spec: ContainerSpec, opts: { release?: string; image?: string; env: Record<string, string> }): CreateContainerSpec {
+/** `without`: networks to leave out at creation (edge networks, joined once healthy). */
+export function toCreateSpec(spec: ContainerSpec, opts: { release?: string; image?: string; env: Record<string, string>; without?: ReadonlySet<string> }): CreateContainerSpec {
   const labels = { ...spec.labels, ...(opts.release ? { 'slipway.release': opts.release } : {}) };
   return {
     name: physicalName(spec, opts.release),
@@ -19,7 +20,7 @@ export function toCreateSpec(spec: ContainerSpec, opts: { release?: string; imag
     cmd: spec.command,
     env: opts.env,
     labels,
-    networks: spec.networks.map((n) => ({
+    networks: spec.networks.filter((n) => !opts.without?.has(n.network)).map((n) => ({
       network: n.network,
       aliases: opts.release ? [...n.aliases, ...n.aliases.map((a) => releaseAlias(a, opts.release!))] : n.aliases,
     })).map((n) => ({ name: n.network, aliases: n.aliases })),
@@ -29,6 +30,7 @@ export function toCreateSpec(spec: ContainerSpec, opts: { release?: string; imag
     restart: spec.restart,
     stopTimeoutS: spec.stopTimeoutS,
     publish: spec.publish.map(parsePublish),
+    ...(spec.sysctls ? { sysctls: spec.sysctls } : {}),
   };
 }
 

@@ -1,16 +1,14 @@
-// The proxy's config files for one server: routes pointed at each app's live release, maintenance
-// pages, basic-auth hashes from the server's secrets. Pure apart from reading secrets.
+// The proxy's config files for one server: routes to each app's stable alias (a deploy changes
+// what the alias resolves to, never this config), maintenance pages, basic-auth hashes from the
+// server's secrets. Pure.
 import type { ProxyKind } from '../config/fleet.ts';
 import type { ServerState, Route } from '../plan/desired.ts';
 import { renderCaddy } from '../render/caddy.ts';
 import { renderHtpasswd, renderNginx } from '../render/nginx.ts';
 import type { TarEntry } from '../engine/tar.ts';
 import { basicAuthHash } from './basic-auth-hash.ts';
-import { releaseAlias } from './container-create.ts';
 
 export interface ProxyInputs {
-  /** `app/env` → live release. */
-  live: Map<string, string>;
   /** `app/env` in maintenance. */
   maintenance: Set<string>;
   /** Basic-auth passwords by secret name (absent: that env is locked, nobody can log in). */
@@ -20,14 +18,9 @@ export interface ProxyInputs {
 export const CADDY_CONFIG = 'etc/caddy/caddy.json';
 export const NGINX_CONFIG = 'etc/nginx/nginx.conf';
 
-/** Routes with upstreams pointed at the live release's alias and maintenance flags set. */
+/** Routes with the maintenance flags set. */
 export function liveRoutes(routes: readonly Route[], inputs: ProxyInputs): Route[] {
-  return routes.map((r) => {
-    const key = `${r.app}/${r.env}`;
-    const release = inputs.live.get(key);
-    const [host, port] = r.upstream.split(':');
-    return { ...r, upstream: release ? `${releaseAlias(host!, release)}:${port}` : r.upstream, maintenance: r.maintenance || inputs.maintenance.has(key) };
-  });
+  return routes.map((r) => ({ ...r, maintenance: r.maintenance || inputs.maintenance.has(`${r.app}/${r.env}`) }));
 }
 
 export function proxyFiles(server: ServerState, kind: ProxyKind, inputs: ProxyInputs): TarEntry[] {

@@ -9,7 +9,6 @@ import type { ContainerSpec, Route } from '../plan/desired.ts';
 import { UserError } from '../diag/errors.ts';
 import { toCreateSpec } from './container-create.ts';
 import { authSecrets, proxyFiles, type ProxyInputs } from './proxy-config.ts';
-import { readHistory } from './releases.ts';
 import type { ServerRun } from './server-run.ts';
 
 const MAINTENANCE = 'proxy/maintenance.json';
@@ -26,21 +25,15 @@ export async function writeMaintenance(run: ServerRun, set: Set<string>): Promis
   await run.store.writeJson(MAINTENANCE, [...set].sort());
 }
 
-/** Live releases, maintenance flags and basic-auth passwords for this server's routes. */
-export async function proxyInputs(run: ServerRun, overrides: Map<string, string> = new Map()): Promise<ProxyInputs> {
-  const live = new Map<string, string>();
-  for (const key of new Set(run.state.routes.map((r) => `${r.app}/${r.env}`))) {
-    const [app, env] = key.split('/') as [string, string];
-    const current = overrides.get(key) ?? (await readHistory(run.store, app, env)).current;
-    if (current) live.set(key, current);
-  }
+/** Maintenance flags and basic-auth passwords for this server's routes. */
+export async function proxyInputs(run: ServerRun): Promise<ProxyInputs> {
   const passwords = new Map<string, string>();
   for (const name of authSecrets(run.state)) {
     const s = await run.store.getSecret(name);
     if (s) passwords.set(name, s.reveal());
     else run.report.warn(`basic-auth secret ${name} is not set: its environment stays locked (set it with: slipway secret set ${name})`);
   }
-  return { live, maintenance: await readMaintenance(run), passwords };
+  return { maintenance: await readMaintenance(run), passwords };
 }
 
 /** Creates (or reconnects) the proxy container so it runs with this server's edge networks. */
@@ -57,7 +50,7 @@ export async function ensureProxy(run: ServerRun, inputs: ProxyInputs): Promise<
   }
   // The proxy's spec hash leaves out its networks (joined live), so a change means image or ports.
   if (info && info.labels['slipway.spec-hash'] !== spec.specHash) {
-    run.report.info(`proxy spec changed (image or ports): recreating ${spec.name}`);
+    run.report.info(`proxy spec changed: recreating ${spec.name}`);
     await engine.removeContainer(info.id, { force: true });
     info = undefined;
   }

@@ -1,20 +1,24 @@
 // The zero-downtime switch of one app in one environment to a release, shared by deploy and
 // rollback:
-//   1. start the new containers (replicas one at a time), each checked healthy from the server;
+//   1. start the new containers (replicas one at a time) on the environment's private network
+//      only, each checked healthy from the server — the proxy cannot reach them yet;
 //   2. singletons (celery beat…) are stopped before their successor starts;
-//   3. switch the proxy gracefully to the new release's alias;
+//   3. switch: the healthy web containers join the edge network under the stable alias the proxy
+//      routes to, so the proxy starts sending them new connections — without a proxy reload
+//      (a reload closes clients' idle keep-alive connections, which loses requests);
 //   4. record the release as live on the server;
-//   5. drain, then stop the old containers with their stop timeout;
+//   5. drain (the proxy's DNS view catches up), then stop the old containers gracefully: they
+//      stop accepting, finish in-flight requests, and the proxy retries refused dials on the
+//      new ones; then they leave the edge network;
 //   6. keep the last N releases' containers stopped for instant rollback, remove older ones.
 // A failure before step 3 removes what it started: the old release never stopped serving.
 import type { App } from '../config/fleet.ts';
 import type { ContainerSpec } from '../plan/desired.ts';
 import { isNotFound } from '../engine/engine-errors.ts';
 import { desiredOf, existingOf, imageFor, releaseOf } from './app-containers.ts';
-import { toCreateSpec } from './container-create.ts';
+import { releaseAlias, toCreateSpec } from './container-create.ts';
 import { resolveEnv } from './env-resolve.ts';
 import { waitReady } from './health.ts';
-import { proxyInputs, reloadProxy } from './proxy.ts';
 import { readHistory, withLive, writeHistory, type ReleaseRecord } from './releases.ts';
 import type { ServerRun } from './server-run.ts';
 
@@ -53,7 +57,9 @@ export async function rollout(run: ServerRun, app: App, env: string, rec: Releas
     else await engine.removeContainer(c.id, { force: true });
   }
   const old = before.filter((c) => releaseOf(c) !== release);
+  const edges = edgeNetworks(run);
   const started: string[] = [];
+  const joined: { id: string; spec: ContainerSpec }[] = [];
   const stoppedSingletons: string[] = [];
   const undo = async () => {
     const kept = new Set(reusable.values());
@@ -70,16 +76,23 @@ export async function rollout(run: ServerRun, app: App, env: string, rec: Releas
             stoppedSingletons.push(c.id);
           }
         }
-        const id = reusable.get(spec.key) ?? (await engine.createContainer(toCreateSpec(spec, { release, image: imageFor(spec, run.fleet.project, release, appImage), env: resolved.env })));
+        const reused = reusable.get(spec.key);
+        if (reused) await leaveEdge(run, reused);
+        const id = reused ?? (await engine.createContainer(toCreateSpec(spec, { release, image: imageFor(spec, run.fleet.project, release, appImage), env: resolved.env, without: edges })));
         started.push(id);
         await engine.startContainer(id);
         await waitReady(run, id, spec, resolved.secretValues);
+        if (spec.networks.some((n) => edges.has(n.network))) joined.push({ id, spec });
       });
     }
     opts.checkpoint('started');
-    const routed = run.state.routes.some((r) => r.app === app.name && r.env === env);
+    const routed = joined.length > 0;
     if (routed) {
-      await run.report.step('switch proxy', async () => reloadProxy(run, await proxyInputs(run, new Map([[`${app.name}/${env}`, release]]))));
+      await run.report.step(`switch traffic to ${release}`, async () => {
+        for (const { id, spec } of joined) {
+          for (const n of spec.networks.filter((n) => edges.has(n.network))) await engine.connectNetwork(n.network, id, [...n.aliases, ...n.aliases.map((a) => releaseAlias(a, release))]);
+        }
+      });
     }
     opts.checkpoint('switched');
     const history = withLive(await readHistory(run.store, app.name, env), rec);
@@ -92,10 +105,15 @@ export async function rollout(run: ServerRun, app: App, env: string, rec: Releas
     throw e;
   }
   await run.report.step('stop previous containers', async () => {
-    for (const c of old.filter((c) => c.state === 'running' && !stoppedSingletons.includes(c.id))) {
-      const spec = specs.find((s) => sameSlot(c.labels, s));
-      await engine.stopContainer(c.id, spec?.stopTimeoutS ?? 10).catch(ignoreMissing);
-    }
+    await Promise.all(
+      old
+        .filter((c) => c.state === 'running' && !stoppedSingletons.includes(c.id))
+        .map(async (c) => {
+          const spec = specs.find((s) => sameSlot(c.labels, s));
+          await engine.stopContainer(c.id, spec?.stopTimeoutS ?? 10).catch(ignoreMissing);
+          await leaveEdge(run, c.id);
+        }),
+    );
   });
   opts.checkpoint('stopped-old');
   await prune(run, app.name, env, opts.keep);
@@ -116,6 +134,18 @@ export async function prune(run: ServerRun, app: string, env: string, keep: numb
     await engine.removeImage(`${run.fleet.project}/${app}:${r.release}`).catch(() => undefined);
   }
   return removed;
+}
+
+/** Edge networks of this server: the proxy routes to what is attached to them. */
+export function edgeNetworks(run: ServerRun): Set<string> {
+  return new Set(run.state.networks.filter((n) => n.purpose === 'edge').map((n) => n.name));
+}
+
+/** Takes a (stopped or stopping) container out of the proxy's reach. */
+export async function leaveEdge(run: ServerRun, id: string): Promise<void> {
+  const edges = edgeNetworks(run);
+  const info = await run.conn.engine.inspectContainer(id).catch(() => undefined);
+  for (const n of info?.networks ?? []) if (edges.has(n.name)) await run.conn.engine.disconnectNetwork(n.name, id, { force: true }).catch(ignoreMissing);
 }
 
 function sameSlot(labels: Record<string, string>, spec: ContainerSpec): boolean {
