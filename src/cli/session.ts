@@ -42,7 +42,9 @@ export async function openSession(ctx: CliContext, fleet: Fleet, servers: readon
     const failed = failures.map((f) => `${f.server}: ${f.error}`);
     if (failed.length && !opts.partial) throw new UserError(`cannot connect to ${failed.length} server(s):\n  ${failed.join('\n  ')}`, (results.find((r) => !r.ok) as { error: { hint?: string } } | undefined)?.error.hint ?? 'check that the server is up and reachable over SSH');
     const allocations: RedisDbSpec[] = [];
-    for (const c of conns) allocations.push(...(await loadRedisAllocations(new StateStore(c.engine, fleet.project))));
+    if (fleet.services.some((s) => s.kind === 'redis')) {
+      for (const c of conns) allocations.push(...(await loadRedisAllocations(new StateStore(c.engine, fleet.project))));
+    }
     const desired = desire(fleet, { redisAllocations: allocations });
     const runs = new Map<string, ServerRun>();
     // With several servers at once, each one's progress lines carry its name.

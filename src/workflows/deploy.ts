@@ -12,7 +12,7 @@ import { runReleaseTasks } from './release-tasks.ts';
 import { readHistory, withFailed, writeHistory, type ReleaseRecord } from './releases.ts';
 import { resolveSpecEnv, rollout } from './rollout.ts';
 import type { ServerRun } from './server-run.ts';
-import { upServer } from './up.ts';
+import { infraCurrent, upServer } from './up.ts';
 
 export interface DeployOptions {
   ref?: string;
@@ -62,13 +62,14 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
   checkpoint('locked');
   let release = '';
   try {
-    await run.report.step('infrastructure (networks, services, proxy)', () => upServer({ ...run, report: quiet(run) }));
+    if (!(await infraCurrent(run))) await run.report.step('infrastructure (networks, services, proxy)', () => upServer({ ...run, report: quiet(run) }));
     const rec = await reconcile(run, app.name, env.name);
     const recovered = [...rec.removed.map((n) => `removed ${n}`), ...rec.stopped.map((n) => `stopped ${n}`), ...rec.started.map((n) => `restarted ${n}`)];
     if (recovered.length) run.report.warn(`recovered from an interrupted run: ${recovered.join(', ')}`);
     const history = await readHistory(run.store, app.name, env.name);
     release = releaseId(run.now(), new Set(history.releases.map((r) => r.release)));
-    await audit(run.store, { action: 'deploy', env: env.name, app: app.name, release, outcome: 'started', detail: command }, run.now);
+    // Off the critical path: awaited before the final entry.
+    const started = audit(run.store, { action: 'deploy', env: env.name, app: app.name, release, outcome: 'started', detail: command }, run.now).catch(() => undefined);
     const builder = opts.buildOn ?? run;
     const built = await run.report.step(source.image ? `image ${source.image}` : `build ${source.ref!.ref} (${source.ref!.sha.slice(0, 12)}) on ${builder.conn.server.name}`, () => makeReleaseImages(builder, app, env.name, release, source));
     if (builder !== run) {
@@ -91,6 +92,7 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
       throw e;
     }
     const durationMs = run.now() - t0;
+    await started;
     await audit(run.store, { action: 'deploy', env: env.name, app: app.name, release, outcome: 'ok', durationMs }, run.now);
     const urls = run.state.routes.filter((r) => r.app === app.name && r.env === env.name).map((r) => urlOf(run, r.host));
     return { app: app.name, env: env.name, server: run.conn.server.name, release, image: built.image, gitSha: built.gitSha, ref: built.ref, urls, durationMs, recovered };

@@ -1,6 +1,7 @@
 // `up`: applies the infrastructure part of the desired state on one server — networks, volumes,
 // shared services with their databases and Redis DB allocations, and the proxy. App containers
 // are left to `deploy`. Idempotent: a second run changes nothing.
+import { createHash } from 'node:crypto';
 import type { ServerRun } from './server-run.ts';
 import { ensureServices } from './services.ts';
 import { ensureProxy, proxyInputs, reloadProxy } from './proxy.ts';
@@ -46,5 +47,36 @@ export async function upServer(run: ServerRun): Promise<UpResult> {
       await reloadProxy(run, inputs);
     });
   }
+  await run.store.writeJson(INFRA_APPLIED, { digest: infraDigest(run) });
   return { server: run.conn.server.name, networksCreated, volumesCreated, services, databases, redisDbs: run.state.redisDbs.length, proxy: hasProxy };
+}
+
+const INFRA_APPLIED = 'infra/applied.json';
+
+/** Everything `up` converges on this server, as one digest (secrets by name only). */
+export function infraDigest(run: ServerRun): string {
+  const s = run.state;
+  const infra = {
+    networks: s.networks.map((n) => n.name),
+    volumes: s.volumes.map((v) => v.name),
+    containers: s.containers.filter((c) => c.role !== 'app').map((c) => `${c.name}@${c.specHash}`),
+    routes: s.routes,
+    databases: s.databases,
+    redisDbs: s.redisDbs,
+  };
+  return createHash('sha256').update(JSON.stringify(infra)).digest('hex');
+}
+
+/**
+ * Is the infrastructure already what the fleet wants? True when the last `up` applied this exact
+ * digest and every service and the proxy still run with their spec: one state read and one
+ * container list, so a deploy does not redo `up` on its critical path.
+ */
+export async function infraCurrent(run: ServerRun): Promise<boolean> {
+  const applied = await run.store.readJson<{ digest: string }>(INFRA_APPLIED);
+  if (applied?.digest !== infraDigest(run)) return false;
+  const running = await run.conn.engine.listContainers({ 'slipway.project': run.fleet.project }, { all: false });
+  return run.state.containers
+    .filter((c) => c.role === 'service' || c.role === 'proxy')
+    .every((c) => running.some((r) => r.name === c.name && r.labels['slipway.spec-hash'] === c.specHash));
 }
