@@ -9,6 +9,10 @@
 #                                            (docker save | docker -H unix://…/docker.sock load;
 #                                            skipped where the host already has the same image id)
 #        scripts/hosts.sh env                shell exports for the client side (eval "$(… env)")
+#        scripts/hosts.sh sshd-stop HOST     kill all of HOST's sshd processes (listener and
+#                                            per-connection ones: open connections drop); its
+#                                            engine keeps running
+#        scripts/hosts.sh sshd-start HOST    start HOST's sshd again in its namespaces (no-op if up)
 # Files under $SLIPWAY_HARNESS (default /tmp/slipway-harness):
 #   ssh/id_ed25519{,.pub}  client key (root login on every host), ssh/known_hosts (host keys),
 #   ssh/config, bin/ssh (wrapper: ssh -F ssh/config, so `docker -H ssh://root@10.200.0.2` works),
@@ -167,6 +171,42 @@ host_stop_wait() {
 }
 host_stop() { host_stop_begin "$1"; host_stop_wait "$1"; }
 
+# sshd_pids <h>: live (non-zombie) sshd processes in the host's network namespace.
+sshd_pids() {
+  local p c
+  for p in $(ip netns pids "$1" 2>/dev/null); do
+    c=$(cat "/proc/$p/comm" 2>/dev/null) || continue
+    case "$c" in sshd|sshd-session) ;; *) continue ;; esac
+    [ "$(ps -o stat= -p "$p" 2>/dev/null | cut -c1)" = Z ] || echo "$p"
+  done
+}
+# sshd_stop <h>: SIGKILL every sshd of the host, so that established connections drop too.
+sshd_stop() {
+  local h=$1 pids i
+  for i in $(seq 1 50); do
+    pids=$(sshd_pids "$h")
+    [ -n "$pids" ] || return 0
+    kill -9 $pids 2>/dev/null || true
+    sleep 0.1
+  done
+  die "$h: sshd processes still alive: $(sshd_pids "$h" | tr '\n' ' ')"
+}
+# sshd_start <h>: a new sshd listener in the host's namespaces (those of its init.sh), if none runs.
+sshd_start() {
+  local h=$1 d i
+  d=$(hdir "$h")
+  pid_alive "$d/sshd.pid2" && [ -n "$(sshd_pids "$h")" ] && return 0
+  pid_alive "$d/init.pid" || die "$h is not up (run scripts/hosts.sh up)"
+  setsid nsenter --target "$(cat "$d/init.pid")" --net --mount --uts \
+    /usr/sbin/sshd -D -e -f "$d/sshd_config" >>"$d/sshd.log" 2>&1 </dev/null 9>&- &
+  echo $! >"$d/sshd.pid2"
+  for i in $(seq 1 100); do
+    timeout 1 bash -c "exec 3<>/dev/tcp/${HOST_IP[$h]}/22" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  die "$h: sshd did not start listening on ${HOST_IP[$h]}:22 (see $d/sshd.log)"
+}
+
 cmd_up() {
   local start h; start=$(now_ms)
   require_root
@@ -176,6 +216,9 @@ cmd_up() {
   client_up
   for h in "${HOSTS[@]}"; do
     if host_up "$h"; then log "$h ${HOST_IP[$h]} already up"; continue; fi
+    if pid_alive "$(hdir "$h")/init.pid" && hdocker "$h" version >/dev/null 2>&1; then
+      sshd_start "$h"; log "$h ${HOST_IP[$h]}: engine up, sshd restarted"; continue   # keep its containers
+    fi
     host_stop "$h"   # half-up (e.g. sshd died): restart cleanly
     host_start "$h"
     log "$h ${HOST_IP[$h]} up (engine $(hdocker "$h" version --format '{{.Server.Version}}'))"
@@ -247,8 +290,13 @@ case "$cmd" in
     # one up/down/load at a time (tests in parallel may all ask for the hosts)
     exec 9>"$SLIPWAY_LOCK_DIR/slipway-hosts.lock"; flock -w 300 9 || die "timed out waiting for another hosts.sh"
     "cmd_$cmd" "$@" ;;
+  sshd-stop|sshd-start)
+    case "${1:-}" in hostA|hostB) ;; *) die "usage: scripts/hosts.sh $cmd HOST (hosts: ${HOSTS[*]})" ;; esac
+    require_root
+    exec 9>"$SLIPWAY_LOCK_DIR/slipway-hosts.lock"; flock -w 300 9 || die "timed out waiting for another hosts.sh"
+    "${cmd/-/_}" "$1"; log "$1: $cmd done" ;;
   status) cmd_status ;;
   env) cmd_env ;;
-  -h|--help|'') sed -n '2,20p' "$0"; [ -n "$cmd" ] ;;
-  *) die "unknown command '$cmd' (up | down [--wipe] | status | load | env)" ;;
+  -h|--help|'') sed -n '2,22p' "$0"; [ -n "$cmd" ] ;;
+  *) die "unknown command '$cmd' (up | down [--wipe] | status | load | env | sshd-stop H | sshd-start H)" ;;
 esac

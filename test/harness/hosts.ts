@@ -77,6 +77,19 @@ export async function loadImagesIntoHosts(images: readonly string[], hosts: read
   await runScript('hosts.sh', ['load', ...hostArgs, ...images], { timeoutMs: 300_000 });
 }
 
+/**
+ * Kills every sshd process of one host (the listener and the per-connection ones, so open SSH
+ * connections drop); its engine and containers keep running. Undo with startSshd.
+ */
+export async function stopSshd(host: HarnessHostName): Promise<void> {
+  await runScript('hosts.sh', ['sshd-stop', host], { timeoutMs: 60_000 });
+}
+
+/** Starts a host's sshd again in its namespaces and waits until it listens (no-op when up). */
+export async function startSshd(host: HarnessHostName): Promise<void> {
+  await runScript('hosts.sh', ['sshd-start', host], { timeoutMs: 60_000 });
+}
+
 /** Runs a command on a host over SSH with the harness key (argv is quoted for the remote shell). */
 export async function sshExec(host: HarnessHostName, argv: readonly string[], hosts: HarnessHosts = describeHosts()): Promise<string> {
   const remote = argv.map(shQuote).join(' ');
