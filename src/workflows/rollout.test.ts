@@ -1,8 +1,9 @@
 // The zero-downtime rollout against the recording FakeEngine, asserted on its transcript: new web
-// containers start (healthy) before the proxy reload, old ones stop only after it; a singleton's
-// old container stops before its successor starts; a failed health check removes what it started
-// and never touches the proxy; an engine lost at a step boundary (as with a killed CLI) is
-// recovered by reconcile without ever running two copies of a singleton.
+// containers start healthy off the edge network and join it (the switch) before the old ones stop
+// (after the drain); a singleton's old container stops before its successor starts; a failed
+// health check removes what it started and never makes it reachable; a deploy never reloads the
+// proxy; an engine lost at a step boundary (as with a killed CLI) is recovered by reconcile without
+// ever running two copies of a singleton or taking the live web out of reach.
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { loadFleet } from '../config/load.ts';
@@ -138,7 +139,7 @@ describe('rollout transcript (FakeEngine)', () => {
     expect(w.sleeps).toContain(200); // the drain
   });
 
-  it('next release: new web up before the reload, old web stopped only after it, old singleton stopped before its successor starts', async () => {
+  it('next release: new web healthy before it joins the edge network, old web stopped only after the switch and drain, old singleton stopped before its successor starts', async () => {
     const w = await world();
     await w.roll(R1);
     const old = Object.fromEntries(['web', 'worker', 'beat'].map((p) => [p, idOf(w.fake, name(p, R1))]));
@@ -148,33 +149,39 @@ describe('rollout transcript (FakeEngine)', () => {
     const f = w.fake;
     const neu = Object.fromEntries(['web', 'worker', 'beat'].map((p) => [p, idOf(f, name(p, R2))]));
 
-    const reloads = proxyReloads(f);
-    expect(reloads).toHaveLength(1);
-    const reload = reloads[0]!;
-    // New web: created, started and probed healthy before the proxy moves.
+    // The switch is the new web joining the staging edge network (where the proxy's alias
+    // resolves); a deploy never reloads the proxy.
+    expect(proxyReloads(f)).toEqual([]);
+    const joins = f.transcript.flatMap((e, i) => (e.op === 'connectNetwork' && e.args[0] === 'acme-staging-edge' ? [{ i, id: e.args[1], aliases: e.args[2] }] : []));
+    expect(joins).toEqual([{ i: expect.any(Number), id: neu.web, aliases: ['web-staging-web', `web-staging-web-${R2}`] }]);
+    const sw = joins[0]!.i;
+    // New web: created off the edge network, started and probed healthy before it joins.
+    const spec = f.calls('createContainer').find((a) => (a[0] as { name: string }).name === name('web', R2))![0] as { networks: { name: string }[] };
+    expect(spec.networks.map((n) => n.name)).toEqual(['acme-staging']);
     expect(created(f, name('web', R2))).toBeLessThan(startedAt(f, neu.web!));
-    expect(startedAt(f, neu.web!)).toBeLessThan(reload);
-    expect(at(f, 'inspectContainer', (a) => a === neu.web)).toBeLessThan(reload);
-    expect(startedAt(f, neu.worker!)).toBeLessThan(reload);
-    // Old web and worker keep running through the switch and the drain; stopped after.
-    expect(stoppedAt(f, old.web!)).toBeGreaterThan(reload);
-    expect(stoppedAt(f, old.worker!)).toBeGreaterThan(reload);
-    const drained = w.marks.find((m) => m.step === 'drained')!.at;
-    expect(stoppedAt(f, old.web!)).toBeGreaterThanOrEqual(drained);
+    expect(startedAt(f, neu.web!)).toBeLessThan(sw);
+    expect(at(f, 'inspectContainer', (a) => a === neu.web)).toBeLessThan(sw);
+    expect(startedAt(f, neu.worker!)).toBeLessThan(sw);
+    // Old web and worker keep running through the switch and the drain; stopped after, and the
+    // old web leaves the edge network only once stopped.
+    expect(stoppedAt(f, old.web!)).toBeGreaterThan(sw);
+    expect(stoppedAt(f, old.worker!)).toBeGreaterThan(sw);
+    const mark = (s: string) => w.marks.find((m) => m.step === s)!.at;
+    expect(stoppedAt(f, old.web!)).toBeGreaterThanOrEqual(mark('drained'));
+    expect(at(f, 'disconnectNetwork', (a) => a === 'acme-staging-edge')).toBeGreaterThan(stoppedAt(f, old.web!));
+    expect(f.calls('disconnectNetwork')).toEqual([['acme-staging-edge', old.web, { force: true }]]);
     // The singleton: old stopped before the new one is even created, so two never run at once.
     expect(stoppedAt(f, old.beat!)).toBeLessThan(created(f, name('beat', R2)));
     expect(created(f, name('beat', R2))).toBeLessThan(startedAt(f, neu.beat!));
     // Step boundaries fall where the fault injection expects them.
-    const mark = (s: string) => w.marks.find((m) => m.step === s)!.at;
     expect(mark('started')).toBeGreaterThan(startedAt(f, neu.beat!));
-    expect(mark('started')).toBeLessThanOrEqual(reload);
-    expect(mark('switched')).toBeGreaterThan(reload);
+    expect(mark('started')).toBeLessThanOrEqual(sw);
+    expect(mark('switched')).toBeGreaterThan(sw);
     expect(mark('stopped-old')).toBeGreaterThan(stoppedAt(f, old.worker!));
 
     expect(running(f)).toEqual([name('beat', R2), name('web', R2), name('worker', R2)]);
     // Old containers are kept (stopped) for instant rollback.
     expect(f.find(name('web', R1))?.state).toBe('exited');
-    expect(proxyConfig(f)).toContain(`web-staging-web-${R2}:8000`);
     expect(reachableReleases(f)).toEqual([R2]);
     const h = await readHistory(w.run.store, 'web', 'staging');
     expect(h.current).toBe(R2);
@@ -228,6 +235,7 @@ describe('rollout failures leave the previous release serving', () => {
     expect(w.fake.calls('createContainer').map((a) => (a[0] as { name: string }).name)).toEqual([name('web', R2)]); // stopped at the first failure
     expect(running(w.fake)).toEqual([name('beat', R1), name('web', R1), name('worker', R1)]);
     expect(proxyConfig(w.fake)).toBe(configBefore);
+    expect(w.fake.calls('connectNetwork')).toEqual([]);
     expect(reachableReleases(w.fake)).toEqual([R1]);
     expect((await readHistory(w.run.store, 'web', 'staging')).current).toBe(R1);
   });
@@ -313,13 +321,24 @@ describe('an interrupted rollout (engine lost at a step boundary, no undo) is re
     expect(gone).toBeLessThan(startedAt(f, oldBeat));
   });
 
-  it('killed at switched: the proxy is pointed back at the live release before the new web goes away', async () => {
+  it('killed at started: the new release never became reachable; reconcile keeps it that way', async () => {
+    const { w } = await interrupted('started');
+    expect(reachableReleases(w.fake)).toEqual([R1]);
+    await reconcile(w.run, 'web', 'staging');
+    expect(w.fake.calls('connectNetwork').filter((a) => a[1] === idOf(w.fake, name('web', R1)))).toEqual([]);
+    expect(reachableReleases(w.fake)).toEqual([R1]);
+  });
+
+  it('killed at switched: the live web keeps serving while the new one is taken out of reach and removed', async () => {
     const { w } = await interrupted('switched');
     const f = w.fake;
+    expect(reachableReleases(f)).toEqual([R1, R2]);
+    const liveWeb = idOf(f, name('web', R1));
     const newWeb = idOf(f, name('web', R2));
     await reconcile(w.run, 'web', 'staging');
-    const reloads = proxyReloads(f);
-    expect(reloads).toHaveLength(1);
-    expect(reloads[0]).toBeLessThan(at(f, 'removeContainer', (a) => a === newWeb));
+    // The live web was never stopped nor taken off the edge network.
+    expect(f.transcript.filter((e) => ['stopContainer', 'disconnectNetwork', 'removeContainer'].includes(e.op) && e.args.includes(liveWeb))).toEqual([]);
+    expect(at(f, 'stopContainer', (a) => a === newWeb)).toBeLessThan(at(f, 'removeContainer', (a) => a === newWeb));
+    expect(reachableReleases(f)).toEqual([R1]);
   });
 });
