@@ -13,13 +13,17 @@ export async function existingOf(run: ServerRun, app: string, env: string, role:
 
 export const releaseOf = (c: ContainerSummary): string => c.labels['slipway.release'] ?? '';
 
+/** Release image tags carry the environment: release ids are timestamps, unique per app and env only. */
+export const releaseTagOf = (env: string, release: string): string => `${env}-${release}`;
+export const releaseImage = (project: string, app: string, env: string, release: string): string => `${project}/${app}:${releaseTagOf(env, release)}`;
+
 /**
  * Final image of a desired container for a release. Every release is tagged
- * `{project}/{app}:{release}` on the server (built from git, or the app's image retagged), so
+ * `{project}/{app}:{env}-{release}` on the server (built from git, or the app's image retagged), so
  * rollback never depends on a moving tag; processes that name their own image keep it.
  */
 export function imageFor(spec: ContainerSpec, project: string, release: string, appImage?: string): string {
-  if (spec.image.startsWith(`${project}/`) && spec.image.endsWith(':current')) return `${spec.image.slice(0, -':current'.length)}:${release}`;
-  if (appImage !== undefined && spec.image === appImage) return `${project}/${spec.app}:${release}`;
+  if (spec.image.startsWith(`${project}/`) && spec.image.endsWith(':current')) return `${spec.image.slice(0, -':current'.length)}:${releaseTagOf(spec.env!, release)}`;
+  if (appImage !== undefined && spec.image === appImage) return releaseImage(project, spec.app!, spec.env!, release);
   return spec.image;
 }

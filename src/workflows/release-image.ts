@@ -1,12 +1,13 @@
 // The image of a release, on the target engine and without a registry: built from `git archive`
 // of the deployed ref through the Engine build API, or an existing image retagged. Every release
-// gets the tag `{project}/{app}:{release}` and labels saying what it was made from.
+// gets the tag `{project}/{app}:{env}-{release}` and labels saying what it was made from.
 import { resolve } from 'node:path';
 import type { App, Environment, Fleet } from '../config/fleet.ts';
 import { UserError } from '../diag/errors.ts';
 import { archiveContext, currentBranch, resolveRef, type ResolvedRef } from './git-source.ts';
 import { defaultRef, enforcePolicy } from './deploy-policy.ts';
 import { operator } from './audit.ts';
+import { releaseImage, releaseTagOf } from './app-containers.ts';
 import type { ServerRun } from './server-run.ts';
 import { dirname } from 'node:path';
 
@@ -48,7 +49,7 @@ export interface BuiltRelease {
 export async function makeReleaseImages(run: ServerRun, app: App, env: string, release: string, src: ReleaseSource): Promise<BuiltRelease> {
   const { engine } = run.conn;
   const project = run.fleet.project;
-  const tag = `${project}/${app.name}:${release}`;
+  const tag = releaseImage(project, app.name, env, release);
   const labels = { 'slipway.project': project, 'slipway.app': app.name, 'slipway.release': release, 'slipway.built-by': operator(), ...(src.ref ? { 'slipway.git-sha': src.ref.sha, 'slipway.ref': src.ref.ref } : {}) };
   if (src.image) {
     const img = await engine.imageInspect(src.image);
@@ -61,7 +62,7 @@ export async function makeReleaseImages(run: ServerRun, app: App, env: string, r
   const builds: { tag: string; context: string; dockerfile: string }[] = [];
   if (app.source.kind === 'git') builds.push({ tag, context: app.source.context, dockerfile: app.source.dockerfile });
   for (const p of app.perEnv[env]?.processes ?? []) {
-    if (p.build) builds.push({ tag: `${project}/${app.name}-${p.name}:${release}`, context: p.build.context, dockerfile: p.build.dockerfile });
+    if (p.build) builds.push({ tag: `${project}/${app.name}-${p.name}:${releaseTagOf(env, release)}`, context: p.build.context, dockerfile: p.build.dockerfile });
   }
   let appImage: BuiltRelease | undefined;
   // Build once per commit: an image already built from this commit (tagged git-<sha>) is reused.

@@ -32,11 +32,14 @@ export async function writeHistory(store: StateStore, h: ReleaseHistory): Promis
 }
 
 /** Records `rec` as the live release; the previous live one becomes `previous`. */
+/** The history keeps the newest entries only (containers and images are pruned separately). */
+export const HISTORY_LIMIT = 50;
+
 export function withLive(h: ReleaseHistory, rec: ReleaseRecord): ReleaseHistory {
   const releases = h.releases.filter((r) => r.release !== rec.release).map((r) => (r.status === 'live' ? { ...r, status: 'previous' as const } : r));
-  return { ...h, current: rec.release, releases: [{ ...rec, status: 'live' }, ...releases] };
+  return { ...h, current: rec.release, releases: [{ ...rec, status: 'live' as const }, ...releases].slice(0, HISTORY_LIMIT) };
 }
 
 export function withFailed(h: ReleaseHistory, rec: ReleaseRecord, note: string): ReleaseHistory {
-  return { ...h, releases: [{ ...rec, status: 'failed', note }, ...h.releases.filter((r) => r.release !== rec.release)] };
+  return { ...h, releases: [{ ...rec, status: 'failed' as const, note }, ...h.releases.filter((r) => r.release !== rec.release)].slice(0, HISTORY_LIMIT) };
 }

@@ -15,7 +15,7 @@
 import type { App } from '../config/fleet.ts';
 import type { ContainerSpec } from '../plan/desired.ts';
 import { isNotFound } from '../engine/engine-errors.ts';
-import { desiredOf, existingOf, imageFor, releaseOf } from './app-containers.ts';
+import { desiredOf, existingOf, imageFor, releaseImage, releaseOf } from './app-containers.ts';
 import { releaseAlias, toCreateSpec } from './container-create.ts';
 import { resolveEnv } from './env-resolve.ts';
 import { waitReady } from './health.ts';
@@ -131,7 +131,7 @@ export async function prune(run: ServerRun, app: string, env: string, keep: numb
     removed.push(c.name);
   }
   for (const r of history.releases.filter((r) => !kept.has(r.release) && r.status !== 'live')) {
-    await engine.removeImage(`${run.fleet.project}/${app}:${r.release}`).catch(() => undefined);
+    await engine.removeImage(releaseImage(run.fleet.project, app, env, r.release)).catch(() => undefined);
   }
   return removed;
 }
