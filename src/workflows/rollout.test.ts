@@ -83,8 +83,8 @@ async function world(): Promise<World> {
   const app = fleet.apps.find((a) => a.name === 'web')!;
   const marks: { step: string; at: number }[] = [];
   const roll = async (release: string, opts: Partial<RolloutOptions> = {}) => {
-    if (!fake.images.has(`acme/web:${release}`)) fake.addImage(`acme/web:${release}`);
-    const rec: ReleaseRecord = { release, image: `acme/web:${release}`, deployedAt: new Date(t).toISOString(), deployedBy: 'test', status: 'live' };
+    if (!fake.images.has(`acme/web:staging-${release}`)) fake.addImage(`acme/web:staging-${release}`);
+    const rec: ReleaseRecord = { release, image: `acme/web:staging-${release}`, deployedAt: new Date(t).toISOString(), deployedBy: 'test', status: 'live' };
     await rollout(run, app, 'staging', rec, { drainMs: 200, keep: 3, checkpoint: (step) => marks.push({ step, at: fake.transcript.length }), ...opts });
   };
   fake.clearTranscript();
@@ -211,8 +211,8 @@ describe('rollout transcript (FakeEngine)', () => {
     const names = [...w.fake.containers.values()].filter((c) => c.spec.labels['slipway.role'] === 'app').map((c) => c.name);
     expect(names.filter((n) => n.endsWith(R1))).toEqual([]);
     expect(names.filter((n) => n.endsWith(R2))).toHaveLength(3);
-    expect(w.fake.images.has(`acme/web:${R1}`)).toBe(false);
-    expect(w.fake.images.has(`acme/web:${R2}`)).toBe(true);
+    expect(w.fake.images.has(`acme/web:staging-${R1}`)).toBe(false);
+    expect(w.fake.images.has(`acme/web:staging-${R2}`)).toBe(true);
   });
 });
 
