@@ -57,6 +57,8 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
   const checkpoint = checkpointer(opts.killAt);
   const source = await chooseSource(run.fleet, app, env, opts);
   const lock = new EnvLock(run.conn.engine, run.fleet.project, env.name);
+  // State the deploy reads before its first container starts, fetched while the lock is taken.
+  run.store.prefetch(['infra/applied.json', `releases/${env.name}/${app.name}.json`]);
   const command = `deploy ${app.name} ${env.name}${opts.ref ? ` --ref ${opts.ref}` : ''}${opts.image ? ` --image ${opts.image}` : ''}`;
   await run.report.step(`lock ${env.name} on ${run.conn.server.name}`, () => lock.acquire({ command, waitS: opts.lockWaitS, now: run.now, onNote: (m) => run.report.warn(m) }));
   checkpoint('locked');

@@ -14,13 +14,13 @@ const MOUNT = '/state';
 export class StateStore {
   readonly volume: string;
   readonly holder: string;
-  #ready = false;
+  #ready: Promise<void> | undefined;
   /**
    * Files read or written by this command. Each command works under the environment lock (or
    * only reads), so a file cannot change underneath it; every archive round trip saved here is
    * one less Engine API call on the deploy's critical path.
    */
-  readonly #cache = new Map<string, Buffer | undefined>();
+  readonly #cache = new Map<string, Promise<Buffer | undefined>>();
 
   constructor(
     readonly engine: DockerEngine,
@@ -30,9 +30,16 @@ export class StateStore {
     this.holder = `${project}-slipway-state`;
   }
 
-  /** Creates the volume and holder container once (idempotent). */
-  async ensure(): Promise<void> {
-    if (this.#ready) return;
+  /** Creates the volume and holder container once (idempotent; concurrent callers share it). */
+  ensure(): Promise<void> {
+    this.#ready ??= this.#ensure().catch((e) => {
+      this.#ready = undefined;
+      throw e;
+    });
+    return this.#ready;
+  }
+
+  async #ensure(): Promise<void> {
     try {
       await this.engine.inspectContainer(this.holder);
     } catch (e) {
@@ -58,21 +65,32 @@ export class StateStore {
       }
       await this.engine.putArchive(this.holder, '/', packTar([{ path: 'state', content: '', mode: 0o700, type: 'dir' }, { path: 'state/.slipway', content: 'state v1\n', mode: 0o600 }]));
     }
-    this.#ready = true;
   }
 
   /** File content, or undefined when it does not exist. */
-  async read(path: string): Promise<Buffer | undefined> {
-    if (this.#cache.has(path)) return this.#cache.get(path);
-    await this.ensure();
-    let content: Buffer | undefined;
-    try {
-      content = unpackTar(await this.engine.getArchive(this.holder, `${MOUNT}/${path}`)).find((e) => e.type === 'file')?.content;
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
+  read(path: string): Promise<Buffer | undefined> {
+    let p = this.#cache.get(path);
+    if (!p) {
+      p = this.#fetch(path);
+      this.#cache.set(path, p);
+      p.catch(() => this.#cache.delete(path));
     }
-    this.#cache.set(path, content);
-    return content;
+    return p;
+  }
+
+  /** Starts reading these files now (concurrently), so later reads find them cached. */
+  prefetch(paths: readonly string[]): void {
+    for (const p of paths) this.read(p).catch(() => undefined);
+  }
+
+  async #fetch(path: string): Promise<Buffer | undefined> {
+    await this.ensure();
+    try {
+      return unpackTar(await this.engine.getArchive(this.holder, `${MOUNT}/${path}`)).find((e) => e.type === 'file')?.content;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
   }
 
   /** Every file under a directory of the state (one archive call), path → content. */
@@ -95,7 +113,7 @@ export class StateStore {
     // Parent directories are created by the archive itself; keep them private.
     const dirs = ['', ...parts.map((_, i) => `/${parts.slice(0, i + 1).join('/')}`)].map((d) => ({ path: `${MOUNT.slice(1)}${d}`, content: '', mode: 0o700, type: 'dir' as const }));
     await this.engine.putArchive(this.holder, '/', packTar([...dirs, { path: `${dir}/${name}`, content, mode }]));
-    this.#cache.set(path, typeof content === 'string' ? Buffer.from(content) : content);
+    this.#cache.set(path, Promise.resolve(typeof content === 'string' ? Buffer.from(content) : content));
   }
 
   async readJson<T>(path: string): Promise<T | undefined> {
