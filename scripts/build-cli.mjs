@@ -1,4 +1,4 @@
-// Bundles the CLI into dist/slipway.mjs (dependencies stay external in node_modules), so each
+// Bundles the CLI and its dependencies into dist/slipway.mjs, so each
 // command starts in well under a second instead of compiling TypeScript through tsx first.
 // Run by `npm ci`/`npm install` (prepare). If it fails, bin/slipway.mjs falls back to tsx.
 import { build } from 'esbuild';
@@ -13,7 +13,10 @@ try {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    packages: 'external',
+    // Dependencies are bundled too (one file to load: startup matters for a CLI), except ssh2,
+    // whose optional native parts must be resolved at run time.
+    external: ['ssh2', 'cpu-features'],
+    banner: { js: "import { createRequire as __slipwayCreateRequire } from 'node:module'; const require = __slipwayCreateRequire(import.meta.url);" },
     sourcemap: 'linked',
     logLevel: 'warning',
   });
