@@ -14,7 +14,7 @@ import { ensureImages } from './harness/engine.ts';
 import { hostsUp, loadImagesIntoHosts, startSshd, stopSshd, type HarnessHostName, type HarnessHosts } from './harness/hosts.ts';
 import { slipway, slipwayOk, startSlipway, type CliResult } from './support/cli.ts';
 import { fleetRoutes, multiFleet, multiFleetYaml } from './support/multi-fleet.ts';
-import { cleanupProjectOn, getVia, hostContainers, hostDocker, hostHasImage, hostKeyFingerprint, waitForLine } from './support/multi-hosts.ts';
+import { cleanupProjectOn, getVia, hostContainers, hostDocker, hostHasImage, hostKeyFingerprint, releaseImageTags, runningImageId, waitForLine } from './support/multi-hosts.ts';
 import { makeProject, type TestProject } from './support/project.ts';
 
 const IMAGES = ['node:20-slim', 'nginx:1.27', 'postgres:17', 'redis:7', 'busybox:1.36'];
@@ -163,17 +163,19 @@ describe('multi-server: prod on vps1 (hostA), dev and staging on vps2 (hostB)', 
   });
 
   it('helios staging was built on hostB only', async () => {
-    const tag = `${p.project}/helios:${releases.get('helios/staging')}`;
-    expect(await hostHasImage(docker.hostB, tag)).toBe(true);
-    expect(await hostHasImage(docker.hostA, tag)).toBe(false);
+    const first = releases.get('helios/staging')!;
+    expect(await releaseImageTags(docker.hostB, p.project, 'helios', first)).toHaveLength(1);
+    expect(await releaseImageTags(docker.hostA, p.project, 'helios', first)).toEqual([]);
+    const stagingImage = await runningImageId(docker.hostB, p.project, 'helios', 'staging', 'web');
+    expect(await hostHasImage(docker.hostA, stagingImage)).toBe(false);
     // And a redeploy from develop builds (or reuses) on hostB, never on hostA.
     const r = await timed('deploy helios staging (again)', () => cliOk(['deploy', 'helios', 'staging', '--ref', 'develop', '--drain', '200']));
     const release = /helios deployed release (\S+) in staging on vps2/.exec(r.stdout)?.[1];
     expect(release, r.stdout).toBeDefined();
     expect(r.stderr).toMatch(/on vps2/);
     expect(r.stderr).not.toMatch(/vps1/);
-    expect(await hostHasImage(docker.hostB, `${p.project}/helios:${release}`)).toBe(true);
-    expect(await hostHasImage(docker.hostA, `${p.project}/helios:${release}`)).toBe(false);
+    expect(await releaseImageTags(docker.hostB, p.project, 'helios', release!)).toHaveLength(1);
+    expect(await releaseImageTags(docker.hostA, p.project, 'helios', release!)).toEqual([]);
     releases.set('helios/staging', release!);
     const res = await getVia(ipOf('vps2'), 80, 'cda-staging.example.com', '/', AUTH.staging);
     expect(res.status, res.body).toBe(200);
@@ -221,8 +223,11 @@ describe('multi-server: prod on vps1 (hostA), dev and staging on vps2 (hostB)', 
     expect(out1).toMatch(/streamed from vps2 \(docker save \| docker load\)/);
     const rel1 = /aletheia deployed release (\S+) in prod on vps1/.exec(first.stdout)?.[1];
     expect(rel1, first.stdout).toBeDefined();
-    const idB = (await docker.hostB.getImage(`${p.project}/aletheia:git-${p.git(['rev-parse', 'v1.0.0^{commit}']).slice(0, 12)}`).inspect()).Id;
-    expect((await docker.hostA.getImage(`${p.project}/aletheia:${rel1}`).inspect()).Id).toBe(idB);
+    // prod on vps1 now runs the very image aletheia staging runs on vps2.
+    const idB = await runningImageId(docker.hostB, p.project, 'aletheia', 'staging', 'web');
+    expect(out1).toContain(`reusing image ${idB.slice(7, 19)}`);
+    expect(await runningImageId(docker.hostA, p.project, 'aletheia', 'prod', 'web')).toBe(idB);
+    expect(await releaseImageTags(docker.hostA, p.project, 'aletheia', rel1!)).toHaveLength(1);
 
     const second = await timed('deploy --build-on (present)', () => cliOk(['deploy', 'aletheia', 'prod', '--ref', 'v1.0.0', '--build-on', 'vps2', '--drain', '200']));
     const out2 = `${second.stdout}\n${second.stderr}`;

@@ -40,6 +40,23 @@ export async function hostHasImage(docker: Docker, tag: string): Promise<boolean
   }
 }
 
+/**
+ * Tags of `{project}/{app}` images on one host that name `release` (whatever the tag's exact
+ * spelling: `{release}` or `{env}-{release}`).
+ */
+export async function releaseImageTags(docker: Docker, project: string, app: string, release: string): Promise<string[]> {
+  const images = await docker.listImages({ filters: { reference: [`${project}/${app}:*`] } });
+  return images.flatMap((i) => i.RepoTags ?? []).filter((t) => t.split(':').pop()!.includes(release));
+}
+
+/** Image id of the running container of app/env/process of `project` on one host. */
+export async function runningImageId(docker: Docker, project: string, app: string, env: string, process: string): Promise<string> {
+  const label = [`slipway.project=${project}`, `slipway.app=${app}`, `slipway.env=${env}`, `slipway.process=${process}`];
+  const [c] = await docker.listContainers({ filters: { label, status: ['running'] } });
+  if (!c) throw new Error(`no running ${app}/${env}/${process} container`);
+  return c.ImageID;
+}
+
 /** Removes every container, network, volume and image of `project` from one host's engine. */
 export async function cleanupProjectOn(docker: Docker, project: string): Promise<void> {
   const filters = { label: [`slipway.project=${project}`] };
