@@ -26,7 +26,8 @@ const PROBE = [
   'names=1',
   'for h in "$@"; do',
   '  if [ "$h" = -- ]; then names=; continue; fi',
-  '  if [ -n "$names" ]; then if getent hosts "$h" >/dev/null 2>&1 || nslookup "$h" >/dev/null 2>&1; then echo "dns $h ok"; else echo "dns $h fail"; fi; fi',
+  // Bounded: a server whose DNS upstream is unreachable makes unknown names hang for 20 s.
+  '  if [ -n "$names" ]; then if timeout 3 getent hosts "$h" >/dev/null 2>&1 || timeout 3 nslookup "$h" >/dev/null 2>&1; then echo "dns $h ok"; else echo "dns $h fail"; fi; fi',
   '  if tcp "$h" "$port"; then echo "tcp $h ok"; else echo "tcp $h fail"; fi',
   'done',
 ].join('\n');
