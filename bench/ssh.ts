@@ -4,7 +4,9 @@
 //       /var/run/docker.sock per call);
 //   (c) dockerode's own `protocol: 'ssh'` (a new SSH login + `docker system dial-stdio` per call).
 // Prints the median of N calls (default 50) of `ping` and `listContainers` for each, and the
-// ratio (c)/(b). Target: (c)/(b) ≥ 10×. Brings the simulated hosts up if needed (scripts/hosts.sh).
+// ratio (c)/(b). Target: (c)/(b) ≥ 10×. Then the wall time of `status` over 2 servers against
+// the sum of the same calls made one server at a time (bench/lib/status-parallel.ts). Brings the
+// simulated hosts up if needed (scripts/hosts.sh).
 //   npx tsx bench/ssh.ts [--n 50]
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -13,6 +15,7 @@ import type { DockerEngine } from '../src/engine/docker-engine.ts';
 import { DockerodeEngine } from '../src/engine/dockerode-engine.ts';
 import { connectSsh } from '../src/engine/ssh-connect.ts';
 import { hostsUp } from '../test/harness/hosts.ts';
+import { statusParallelBench } from './lib/status-parallel.ts';
 
 const nArg = process.argv.indexOf('--n');
 const N = nArg > 0 ? Number(process.argv[nArg + 1]) : 50;
@@ -95,6 +98,13 @@ async function main(): Promise<void> {
   }
   console.log(ok ? 'target met' : 'TARGET MISSED');
   if (!ok) process.exitCode = 1;
+
+  console.log('');
+  console.log('status over 2 servers (hostA, hostB; 3 running containers each), median of 5:');
+  const st = await statusParallelBench(hosts);
+  console.log(`  parallel (as slipway status does):   ${st.parallelMs.toFixed(0)} ms`);
+  console.log(`  one server at a time (sum):          ${st.sequentialMs.toFixed(0)} ms`);
+  console.log(`  ratio sequential/parallel:           ${(st.sequentialMs / st.parallelMs).toFixed(2)}×  (2 servers: ideal 2.0×)`);
 }
 
 main().catch((err: unknown) => {
