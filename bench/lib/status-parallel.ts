@@ -13,6 +13,7 @@ import { serverRun } from '../../src/workflows/server-run.ts';
 import { serverStatus } from '../../src/workflows/status.ts';
 import { loadImagesIntoHosts, type HarnessHosts } from '../../test/harness/hosts.ts';
 import { slipwayOk } from '../../test/support/cli.ts';
+import { cleanupProjectOn } from '../../test/support/project.ts';
 import Docker from 'dockerode';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -66,14 +67,7 @@ apps:
     return { parallelMs: median(par), sequentialMs: median(seq) };
   } finally {
     for (const c of conns) await c.close().catch(() => undefined);
-    for (const h of [hosts.hosts.hostA, hosts.hosts.hostB]) {
-      const d = new Docker({ socketPath: h.socketPath });
-      const filters = { label: [`slipway.project=${project}`] };
-      for (const c of await d.listContainers({ all: true, filters })) await d.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-      for (const n of await d.listNetworks({ filters })) await d.getNetwork(n.Id).remove().catch(() => undefined);
-      for (const v of (await d.listVolumes({ filters })).Volumes ?? []) await d.getVolume(v.Name).remove().catch(() => undefined);
-      for (const img of await d.listImages({ filters: { reference: [`${project}/*`] } })) await d.getImage(img.Id).remove({ force: true }).catch(() => undefined);
-    }
+    for (const h of [hosts.hosts.hostA, hosts.hosts.hostB]) await cleanupProjectOn(new Docker({ socketPath: h.socketPath }), project);
     rmSync(dir, { recursive: true, force: true });
   }
 }

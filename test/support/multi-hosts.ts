@@ -57,16 +57,7 @@ export async function runningImageId(docker: Docker, project: string, app: strin
   return c.ImageID;
 }
 
-/** Removes every container, network, volume and image of `project` from one host's engine. */
-export async function cleanupProjectOn(docker: Docker, project: string): Promise<void> {
-  const filters = { label: [`slipway.project=${project}`] };
-  for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
-  for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
-  const vols = await docker.listVolumes({ filters });
-  for (const v of vols.Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
-  const images = [...(await docker.listImages({ filters: { reference: [`${project}/*`] } })), ...(await docker.listImages({ filters }))];
-  for (const id of new Set(images.map((i) => i.Id))) await docker.getImage(id).remove({ force: true }).catch(() => undefined);
-}
+export { cleanupProjectOn } from './project.ts';
 
 export interface HttpResult {
   status: number;

@@ -48,14 +48,19 @@ export function makeProject(prefix: string): TestProject {
 
 /** Removes every container, network, volume and image of `project` from the local engine. */
 export async function cleanupProject(project: string, dir?: string): Promise<void> {
-  const docker = new Docker();
+  await cleanupProjectOn(new Docker(), project);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Removes every container, network, volume and image of `project` from one engine. */
+export async function cleanupProjectOn(docker: Docker, project: string): Promise<void> {
   const filters = { label: [`slipway.project=${project}`] };
-  for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
   for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
   const vols = await docker.listVolumes({ filters });
   for (const v of vols.Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
-  for (const img of await docker.listImages({ filters: { reference: [`${project}/*`] } })) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  const images = [...(await docker.listImages({ filters: { reference: [`${project}/*`] } })), ...(await docker.listImages({ filters }))];
+  for (const id of new Set(images.map((i) => i.Id))) await docker.getImage(id).remove({ force: true }).catch(() => undefined);
 }
 
 /** Names of this project's containers, with their state. */
