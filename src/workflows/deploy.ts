@@ -60,7 +60,10 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
   // State the deploy reads before its first container starts, fetched while the lock is taken.
   run.store.prefetch(['infra/applied.json', `releases/${env.name}/${app.name}.json`]);
   const command = `deploy ${app.name} ${env.name}${opts.ref ? ` --ref ${opts.ref}` : ''}${opts.image ? ` --image ${opts.image}` : ''}`;
-  await run.report.step(`lock ${env.name} on ${run.conn.server.name}`, () => lock.acquire({ command, waitS: opts.lockWaitS, now: run.now, onNote: (m) => run.report.warn(m) }));
+  // If another deploy held the lock, it may have written the state prefetched above.
+  let contended = false;
+  await run.report.step(`lock ${env.name} on ${run.conn.server.name}`, () => lock.acquire({ command, waitS: opts.lockWaitS, now: run.now, onNote: (m) => run.report.warn(m), onContended: () => (contended = true) }));
+  if (contended) run.store.forget();
   checkpoint('locked');
   let release = '';
   try {

@@ -36,6 +36,8 @@ export interface LockOptions {
   /** Is this process (on this host) still alive? Injected for tests. */
   isAlive?: (pid: number) => boolean;
   onNote?: (msg: string) => void;
+  /** Called each time the lock is found held by someone alive (before waiting). */
+  onContended?: () => void;
 }
 
 export const lockName = (project: string, env: string): string => `${project}-lock-${env}`;
@@ -92,6 +94,7 @@ export class EnvLock {
         await this.#remove(box.id);
         continue;
       }
+      opts.onContended?.();
       if (now() >= deadline) throw new LockHeldError(this.env, this.engine.serverName, held);
       await sleep(500);
     }

@@ -22,7 +22,7 @@ export interface RollbackOptions {
 export async function rollback(run: ServerRun, app: App, env: Environment, opts: RollbackOptions): Promise<DeployResult> {
   const t0 = run.now();
   const lock = new EnvLock(run.conn.engine, run.fleet.project, env.name);
-  await run.report.step(`lock ${env.name} on ${run.conn.server.name}`, () => lock.acquire({ command: `rollback ${app.name} ${env.name}${opts.release ? ` ${opts.release}` : ''}`, waitS: opts.lockWaitS, now: run.now, onNote: (m) => run.report.warn(m) }));
+  await run.report.step(`lock ${env.name} on ${run.conn.server.name}`, () => lock.acquire({ command: `rollback ${app.name} ${env.name}${opts.release ? ` ${opts.release}` : ''}`, waitS: opts.lockWaitS, now: run.now, onNote: (m) => run.report.warn(m), onContended: () => run.store.forget() }));
   try {
     const rec = await reconcile(run, app.name, env.name);
     const recovered = [...rec.removed, ...rec.stopped, ...rec.started];

@@ -78,6 +78,11 @@ export class StateStore {
     return p;
   }
 
+  /** Drops every cached file (another operator may have written since they were read). */
+  forget(): void {
+    this.#cache.clear();
+  }
+
   /** Starts reading these files now (concurrently), so later reads find them cached. */
   prefetch(paths: readonly string[]): void {
     for (const p of paths) this.read(p).catch(() => undefined);

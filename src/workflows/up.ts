@@ -3,6 +3,7 @@
 // are left to `deploy`. Idempotent: a second run changes nothing.
 import { createHash } from 'node:crypto';
 import type { ServerRun } from './server-run.ts';
+import { EnvLock } from './lock.ts';
 import { ensureServices } from './services.ts';
 import { ensureProxy, proxyInputs, reloadProxy } from './proxy.ts';
 import { saveRedisAllocations } from './redis-allocations.ts';
@@ -15,6 +16,25 @@ export interface UpResult {
   databases: number;
   redisDbs: number;
   proxy: boolean;
+}
+
+/**
+ * `up` as a command: holds the lock of every environment on the server (in name order, so two
+ * `up`s cannot deadlock) so no deploy or rollback runs underneath it.
+ */
+export async function upServerLocked(run: ServerRun, opts: { lockWaitS: number }): Promise<UpResult> {
+  const envs = [...new Set(run.state.networks.map((n) => n.env))].sort();
+  const locks: EnvLock[] = [];
+  try {
+    for (const env of envs) {
+      const lock = new EnvLock(run.conn.engine, run.fleet.project, env);
+      await lock.acquire({ command: 'up', waitS: opts.lockWaitS, now: run.now, onNote: (m) => run.report.warn(m), onContended: () => run.store.forget() });
+      locks.push(lock);
+    }
+    return await upServer(run);
+  } finally {
+    for (const l of locks.reverse()) await l.release().catch(() => undefined);
+  }
 }
 
 export async function upServer(run: ServerRun): Promise<UpResult> {

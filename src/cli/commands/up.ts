@@ -5,7 +5,7 @@ import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
 import { withSession } from '../session.ts';
-import { upServer, type UpResult } from '../../workflows/up.ts';
+import { upServerLocked, type UpResult } from '../../workflows/up.ts';
 import { UserError } from '../../diag/errors.ts';
 import { fmtMs } from '../../workflows/reporter.ts';
 import { settleLimit } from '../../util/map-limit.ts';
@@ -18,8 +18,11 @@ export function registerUp(program: Command, ctx: CliContext): void {
     .description('Create networks, volumes, shared services (with databases and users) and the proxy on every server')
     .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
     .option('--server <name>', 'only this server')
+    .option('--lock-wait <seconds>', 'wait this long for deploys holding environment locks', '0')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { file: string; server?: string; json?: boolean }, cmd: Command) => {
+    .action(async (opts: { file: string; server?: string; json?: boolean; lockWait: string }, cmd: Command) => {
+      const lockWaitS = Number(opts.lockWait);
+      if (!Number.isFinite(lockWaitS) || lockWaitS < 0) throw new UserError(`--lock-wait must be a non-negative number, got "${opts.lockWait}"`);
       const { fleet } = requireFleet(ctx, opts);
       const servers = opts.server ? [opts.server] : fleet.servers.map((s) => s.name);
       if (opts.server && !fleet.servers.some((s) => s.name === opts.server)) throw new UserError(`unknown server "${opts.server}"`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
@@ -28,7 +31,7 @@ export function registerUp(program: Command, ctx: CliContext): void {
         // Servers in parallel (bounded); one failing server is reported by name and does not stop
         // the others, which finish in a consistent state.
         const runs = [...session.runs.values()];
-        const settled = await settleLimit(runs, MAX_PARALLEL, (run) => upServer(run));
+        const settled = await settleLimit(runs, MAX_PARALLEL, (run) => upServerLocked(run, { lockWaitS }));
         const results: UpResult[] = settled.flatMap((r) => (r.ok ? [r.value] : []));
         const failures = [...session.failures, ...settled.flatMap((r, i) => (r.ok ? [] : [{ server: runs[i]!.conn.server.name, error: (r.error as Error).message, hint: (r.error as { hint?: string }).hint }]))];
         if (opts.json) {
