@@ -101,6 +101,16 @@ describe('two-apps-three-envs on the local engine', () => {
     }
   });
 
+  it('maintenance on serves a 503 page for that app only; off restores it', async () => {
+    await slipwayOk(['maintenance', 'on', 'helios', 'prod'], { cwd });
+    const down = await get(port, host('helios', 'prod'), '/');
+    expect(down.status).toBe(503);
+    expect(down.headers['retry-after']).toBeDefined();
+    expect((await get(port, host('aletheia', 'prod'), '/')).status).toBe(200);
+    await slipwayOk(['maintenance', 'off', 'helios', 'prod'], { cwd });
+    expect(JSON.parse((await get(port, host('helios', 'prod'), '/')).body).release).toBe(releases.get('helios/prod'));
+  });
+
   it('refuses a prod deploy from a branch, and leaves prod as it was', async () => {
     const r = await slipway(['deploy', 'aletheia', 'prod', '--ref', 'main'], { cwd });
     expect(r.code).not.toBe(0);
