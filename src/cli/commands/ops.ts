@@ -116,6 +116,23 @@ export function registerOps(program: Command, ctx: CliContext): void {
       });
     });
   secret
+    .command('rm')
+    .description('Remove secret NAME (for ENV only with --env) from every server')
+    .argument('<name>')
+    .option('--env <env>', 'only the value for this environment')
+    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('--json', 'print as JSON')
+    .action(async (name: string, opts: { env?: string; file: string; json?: boolean }) => {
+      const { fleet } = requireFleet(ctx, opts);
+      const servers = opts.env ? serversOfEnv(fleet, envByName(fleet, opts.env).name) : fleet.servers.map((s) => s.name);
+      await withSession(ctx, fleet, servers, { json: true }, async (session) => {
+        const removed: string[] = [];
+        for (const [server, run] of session.runs) if (await run.store.deleteSecret(name, opts.env)) removed.push(server);
+        if (opts.json) return printJson(ctx, { ok: true, name, env: opts.env ?? null, removedFrom: removed });
+        ctx.stdout.write(removed.length ? `secret ${name}${opts.env ? ` (${opts.env})` : ''} removed from ${removed.join(', ')}\n` : `secret ${name} was not set\n`);
+      });
+    });
+  secret
     .command('list')
     .description('List secret names per server (never values)')
     .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
