@@ -29,7 +29,7 @@ export async function serverStatus(run: ServerRun, envFilter?: string): Promise<
     const key = l['slipway.role'] === 'app' ? `${l['slipway.app']}/${l['slipway.env']}/${l['slipway.process']}/${l['slipway.replica'] ?? '0'}` : l['slipway.role'] === 'proxy' ? 'proxy' : c.name;
     byKey.set(key, c);
   }
-  const specs = run.state.containers.filter((s) => !envFilter || s.env === envFilter || (s.role !== 'app' && envFilter === undefined));
+  const specs = run.state.containers.filter((s) => !envFilter || s.env === envFilter);
   return Promise.all(
     specs.map(async (s): Promise<StatusRow> => {
       const c = s.role === 'app' ? byKey.get(s.key) : s.role === 'proxy' ? byKey.get('proxy') : byKey.get(s.name);
