@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Docker from 'dockerode';
 import { ensureEngine, ensureImages } from './harness/engine.ts';
-import { REPO, slipway, slipwayOk } from './support/cli.ts';
+import { REPO, slipway, slipwayOk, transcript } from './support/cli.ts';
 import { cleanupProject, freePort, makeProject, projectContainers, type TestProject } from './support/project.ts';
 import { get } from './support/http.ts';
 
@@ -126,5 +126,22 @@ describe('two-apps-three-envs on the local engine', () => {
     expect(rows.filter((r) => r.state === 'not deployed')).toEqual([]);
     const plan = JSON.parse((await slipwayOk(['plan', '--json'], { cwd })).stdout) as { actions: { kind: string; type: string; id: string; reason: string }[] };
     expect(plan.actions.filter((a) => a.type === 'container' || a.type === 'network' || a.type === 'database' || a.type === 'route')).toEqual([]);
+  });
+
+  it('no secret value ever appears in anything the CLI printed', async () => {
+    // The generated database password, read from inside the container (not through the CLI).
+    const c = (await projectContainers(p.project)).find((c) => c.labels['slipway.app'] === 'aletheia' && c.labels['slipway.env'] === 'prod' && c.labels['slipway.process'] === 'web' && c.state === 'running')!;
+    const exec = await new Docker().getContainer(c.name).exec({ Cmd: ['node', '-e', 'process.stdout.write(new URL(process.env.DATABASE_URL).password)'], AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({});
+    const raw = await new Promise<Buffer>((resolve) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (d: Buffer) => chunks.push(d));
+      stream.on('end', () => resolve(Buffer.concat(chunks)));
+    });
+    const dbPassword = raw.subarray(8).toString('utf8'); // one stdout frame: 8-byte header
+    expect(dbPassword.length).toBeGreaterThanOrEqual(20);
+    const printed = transcript.join('\n');
+    expect(printed.length).toBeGreaterThan(1000);
+    for (const secret of ['pw-dev', 'pw-staging', dbPassword]) expect(printed.includes(secret), `a secret appeared in CLI output`).toBe(false);
   });
 });

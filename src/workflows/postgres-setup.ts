@@ -6,6 +6,7 @@ import type { ContainerSpec } from '../plan/desired.ts';
 import type { ObservedDatabase } from '../plan/observed.ts';
 import { renderPostgresInitSqlFor, passwordVar, quoteLiteral } from '../render/sql.ts';
 import { UserError } from '../diag/errors.ts';
+import { redact } from '../engine/engine-errors.ts';
 import { dbUrlSecret } from '../plan/desire-names.ts';
 import type { ServerRun } from './server-run.ts';
 
@@ -28,6 +29,7 @@ export async function setupDatabases(run: ServerRun, instance: ContainerSpec): P
   const alias = instance.networks[0]?.aliases[0] ?? instance.name;
   const port = instance.port ?? 5432;
   const sets: string[] = [];
+  const passwords: string[] = [];
   for (const d of dbs) {
     let pw = (await run.store.getSecret(d.passwordSecret))?.reveal();
     if (!pw) {
@@ -36,12 +38,13 @@ export async function setupDatabases(run: ServerRun, instance: ContainerSpec): P
     }
     await run.store.setSecret(dbUrlSecret(instance.name, d.database), `postgres://${d.user}:${pw}@${alias}:${port}/${d.database}`);
     sets.push(`\\set ${passwordVar(d.database)} ${quoteLiteral(pw)}`);
+    passwords.push(pw);
   }
   await waitForPostgres(run, instance.name);
   const sql = `${sets.join('\n')}\n${renderPostgresInitSqlFor(run.state, instance.key)}`;
   const r = await run.conn.engine.exec(instance.name, ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-U', 'postgres', '-d', 'postgres'], { stdin: sql, user: 'postgres' });
   if (r.exitCode !== 0) {
-    throw new UserError(`${run.conn.server.name}: creating databases on ${instance.name} failed (psql exited ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`, 'check the instance with: slipway status; its logs with docker logs');
+    throw new UserError(`${run.conn.server.name}: creating databases on ${instance.name} failed (psql exited ${r.exitCode}): ${redact(r.stderr, passwords).trim().split('\n').slice(-3).join(' | ')}`, 'check the instance with: slipway status; its logs with docker logs');
   }
   const known = (await readDatabases(run)).filter((d) => d.instance !== instance.key);
   await run.store.writeJson(DATABASES, [...known, ...dbs.map((d) => ({ service: d.service, instance: d.instance, database: d.database, user: d.user }))]);

@@ -12,6 +12,9 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Everything the CLI printed in this test file (for "secrets never appear in output" checks). */
+export const transcript: string[] = [];
+
 export function startSlipway(args: string[], opts: { cwd: string; env?: Record<string, string>; input?: string }): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
@@ -19,7 +22,12 @@ export function startSlipway(args: string[], opts: { cwd: string; env?: Record<s
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
   child.stdin!.end(opts.input ?? '');
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const done = new Promise<CliResult>((resolve) =>
+    child.on('close', (code, signal) => {
+      transcript.push(`$ slipway ${args.join(' ')}\n${stdout}${stderr}`);
+      resolve({ code, signal, stdout, stderr });
+    }),
+  );
   return { child, done };
 }
 
