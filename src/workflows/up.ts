@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { ServerRun } from './server-run.ts';
 import { EnvLock } from './lock.ts';
+import { audit } from './audit.ts';
 import { ensureServices } from './services.ts';
 import { ensureProxy, proxyInputs, reloadProxy } from './proxy.ts';
 import { saveRedisAllocations } from './redis-allocations.ts';
@@ -31,7 +32,15 @@ export async function upServerLocked(run: ServerRun, opts: { lockWaitS: number }
       await lock.acquire({ command: 'up', waitS: opts.lockWaitS, now: run.now, onNote: (m) => run.report.warn(m), onContended: () => run.store.forget() });
       locks.push(lock);
     }
-    return await upServer(run);
+    const t0 = run.now();
+    try {
+      const result = await upServer(run);
+      await audit(run.store, { action: 'up', outcome: 'ok', durationMs: run.now() - t0, detail: `${result.networksCreated.length} networks, ${result.volumesCreated.length} volumes created; ${result.services} services, ${result.databases} databases` }, run.now);
+      return result;
+    } catch (e) {
+      await audit(run.store, { action: 'up', outcome: 'failed', detail: (e as Error).message.split('\n')[0] }, run.now).catch(() => undefined);
+      throw e;
+    }
   } finally {
     for (const l of locks.reverse()) await l.release().catch(() => undefined);
   }
