@@ -1,6 +1,6 @@
 // YAML with source positions: parses a document once and answers "where is the node (or key)
 // at this path?" so every diagnostic can point at file:line:col.
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { Diagnostic, SourcePos } from '../diag/diagnostic.ts';
 
 export type PathPart = string | number;
@@ -72,10 +72,6 @@ export class YamlSource {
     }
     return undefined;
   }
-}
-
-export function isYamlCollection(n: unknown): boolean {
-  return isMap(n) || isSeq(n);
 }
 
 function firstLine(s: string): string {
