@@ -5,9 +5,9 @@
 //   npx tsx bench/plan.ts
 import { performance } from 'node:perf_hooks';
 import { loadFleet } from '../src/config/load.ts';
-import { desire } from '../src/plan/desire.ts';
-import { diff } from '../src/plan/diff.ts';
-import { emptyObserved } from '../src/plan/observed.ts';
+import { desire } from '../src/plan/desire/desire.ts';
+import { diff } from '../src/plan/diff/diff.ts';
+import { emptyObserved } from '../src/plan/diff/observed.ts';
 import { renderAll } from '../src/cli/commands/render.ts';
 
 function fleetYaml(apps: number, servers: number): string {

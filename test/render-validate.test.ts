@@ -17,8 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderCaddy } from '../src/render/caddy.ts';
 import { renderHtpasswd, renderNginx } from '../src/render/nginx.ts';
 import { passwordVar, renderPostgresInitSqlFor } from '../src/render/sql.ts';
-import { fixtureServer } from '../src/render/test-fixtures.ts';
-import type { ServerState } from '../src/plan/desired.ts';
+import { fixtureServer } from './fixtures/render-fixtures.ts';
+import type { ServerState } from '../src/plan/desire/desired.ts';
 
 const run = promisify(execFile);
 const NGINX = '/usr/sbin/nginx';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFleet } from '../../src/config/load.ts';
 import { defaultConnector } from '../../src/engine/connect.ts';
-import { desire } from '../../src/plan/desire.ts';
+import { desire } from '../../src/plan/desire/desire.ts';
 import { loadRedisAllocations } from '../../src/workflows/redis-allocations.ts';
 import { createReporter } from '../../src/workflows/reporter.ts';
 import { serverRun, type ServerRun } from '../../src/workflows/server-run.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadFleet } from '../../src/config/load.ts';
 import { defaultConnector } from '../../src/engine/connect.ts';
-import { desire } from '../../src/plan/desire.ts';
+import { desire } from '../../src/plan/desire/desire.ts';
 import { createReporter } from '../../src/workflows/reporter.ts';
 import { serverRun } from '../../src/workflows/server-run.ts';
 import { serverStatus } from '../../src/workflows/status.ts';

@@ -2,8 +2,8 @@
 // Redis allocations, the desired state computed with them, and a ServerRun per server.
 import type { Fleet } from '../config/fleet.ts';
 import { defaultConnector, type ServerConnection } from '../engine/connect.ts';
-import { desire } from '../plan/desire.ts';
-import type { DesiredState, RedisDbSpec } from '../plan/desired.ts';
+import { desire } from '../plan/desire/desire.ts';
+import type { DesiredState, RedisDbSpec } from '../plan/desire/desired.ts';
 import { loadRedisAllocations } from '../workflows/redis-allocations.ts';
 import { createReporter, type Reporter } from '../workflows/reporter.ts';
 import { serverRun, type ServerRun } from '../workflows/server-run.ts';

@@ -10,7 +10,7 @@ import { fleetSchema, type RawFleet } from './schema.ts';
 import { schemaDiagnostics } from './schema-diagnostics.ts';
 import { semanticDiagnostics } from './semantic.ts';
 import { YamlSource } from './yaml-source.ts';
-import { composeImporter } from './compose-importer.ts';
+import { composeImporter } from './compose/importer.ts';
 
 export interface LoadResult {
   fleet?: Fleet;

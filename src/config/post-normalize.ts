@@ -1,7 +1,7 @@
 // Checks that need the normalized fleet: domains claimed twice (after patterns expand) and
 // `${app.process}` references in env values.
 import type { Diagnostic } from '../diag/diagnostic.ts';
-import { findInterpolationProblems } from '../plan/interpolate.ts';
+import { findInterpolationProblems } from '../model/interpolate.ts';
 import type { Fleet } from './fleet.ts';
 import type { YamlSource } from './yaml-source.ts';
 

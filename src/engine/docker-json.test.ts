@@ -12,7 +12,7 @@ import {
 } from './docker-json.ts';
 
 const fixture = (name: string) =>
-  JSON.parse(readFileSync(new URL(`../plan/__fixtures__/docker/${name}.json`, import.meta.url), 'utf8'));
+  JSON.parse(readFileSync(new URL(`../../test/fixtures/plan/docker/${name}.json`, import.meta.url), 'utf8'));
 
 describe('containerInfoFromInspect', () => {
   it('maps a running, healthy app container on two networks', () => {

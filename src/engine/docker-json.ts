@@ -1,5 +1,5 @@
 // Pure mappers from the Docker Engine API's JSON (inspect and list responses, API 1.41) to the
-// DockerEngine port's own types. No I/O here: the fixtures in src/plan/__fixtures__/docker are
+// DockerEngine port's own types. No I/O here: the fixtures in test/fixtures/plan/docker are
 // real engine responses, and the tests feed them through these functions.
 import type {
   ContainerHealth,

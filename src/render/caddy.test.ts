@@ -1,7 +1,7 @@
 // Golden and property tests for the Caddy JSON renderer.
 import { describe, expect, it } from 'vitest';
 import { LOCKED_BCRYPT_PLACEHOLDER, renderCaddy } from './caddy.ts';
-import { LEAKY_SECRET_VALUE, fixtureServer } from './test-fixtures.ts';
+import { LEAKY_SECRET_VALUE, fixtureServer } from '../../test/fixtures/render-fixtures.ts';
 
 const HASH_QA = '$2a$04$Xbq5wSrN8dE7hJ3Lk2mP0uYcVfTg6HiJkLmNoPqRsTuVwXyZa1b2C';
 

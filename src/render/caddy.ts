@@ -13,7 +13,7 @@
 //   Caddy from paying a bcrypt comparison on every request.
 // - No rate limit: stock Caddy has no rate-limit module (`check` warns about that instead).
 // - The admin endpoint defaults to `localhost:2019` inside the proxy container; never publish it.
-import type { Route, ServerState } from '../plan/desired.ts';
+import type { Route, ServerState } from '../plan/desire/desired.ts';
 import { MAINTENANCE_HTML } from './nginx.ts';
 
 export interface CaddyOptions {

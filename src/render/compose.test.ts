@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { composeBytes, renderCompose, secretEnvVar } from './compose.ts';
-import { LEAKY_SECRET_VALUE, fixtureDesired } from './test-fixtures.ts';
+import { LEAKY_SECRET_VALUE, fixtureDesired } from '../../test/fixtures/render-fixtures.ts';
 
 describe('renderCompose', () => {
   const prod = renderCompose(fixtureDesired(), 'acme', 'prod');

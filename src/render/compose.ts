@@ -20,7 +20,7 @@
 //   and Redis DBs; plus same-app processes listed in an optional `dependsOn` field on the container
 //   spec (process names, as in ProcessSpec.dependsOn) once desire provides it.
 import { stringify } from 'yaml';
-import type { ContainerSpec, DesiredState, NetworkSpec, VolumeSpec } from '../plan/desired.ts';
+import type { ContainerSpec, DesiredState, NetworkSpec, VolumeSpec } from '../plan/desire/desired.ts';
 
 /** Compose variable name for a secret: `pg/main/api_prod/url` -> `PG_MAIN_API_PROD_URL`. */
 export function secretEnvVar(secretName: string): string {

@@ -1,7 +1,7 @@
 // Golden and property tests for the nginx renderer and htpasswd helper.
 import { describe, expect, it } from 'vitest';
 import { renderHtpasswd, renderNginx } from './nginx.ts';
-import { LEAKY_SECRET_VALUE, fixtureServer } from './test-fixtures.ts';
+import { LEAKY_SECRET_VALUE, fixtureServer } from '../../test/fixtures/render-fixtures.ts';
 
 /** The text of the server block for `host`. */
 function block(conf: string, host: string): string {

@@ -15,7 +15,7 @@
 //   upgrades are passed through via a map on `$http_upgrade`.
 // - TLS is not terminated here (Caddy is the default proxy for that): every server listens on 80.
 // - Rate limits use one zone per environment, `rl_{env}`; exceeded requests get 429.
-import type { Route, ServerState } from '../plan/desired.ts';
+import type { Route, ServerState } from '../plan/desire/desired.ts';
 
 export interface NginxOptions {
   /** Hosts to serve the maintenance page for, in addition to `route.maintenance`. */

@@ -1,7 +1,7 @@
 // Golden and property tests for the Postgres init SQL renderer.
 import { describe, expect, it } from 'vitest';
 import { passwordVar, postgresInstances, quoteIdent, quoteLiteral, renderPostgresInitSql } from './sql.ts';
-import { LEAKY_SECRET_VALUE, fixtureServer } from './test-fixtures.ts';
+import { LEAKY_SECRET_VALUE, fixtureServer } from '../../test/fixtures/render-fixtures.ts';
 
 describe('renderPostgresInitSql', () => {
   const sql = renderPostgresInitSql(fixtureServer());

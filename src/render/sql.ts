@@ -6,7 +6,7 @@
 // The value reaches the server through `SET slipway.password = :'pw_…'` and is used by `format()`
 // inside a DO block, so `log_statement = ddl` logs the DO block, never the password. Running the
 // script again re-applies the password (rotation) and ownership; nothing is dropped.
-import type { DatabaseSpec, ServerState } from '../plan/desired.ts';
+import type { DatabaseSpec, ServerState } from '../plan/desire/desired.ts';
 
 /** psql variable holding the password of `database`: `pw_` + [A-Za-z0-9_]. */
 export const passwordVar = (database: string): string => `pw_${database.replace(/[^A-Za-z0-9_]/g, '_')}`;

@@ -1,6 +1,6 @@
 // The containers of one app in one environment, as they exist on the engine, grouped by release.
 import type { ContainerSummary } from '../engine/docker-engine.ts';
-import type { ContainerSpec } from '../plan/desired.ts';
+import type { ContainerSpec } from '../plan/desire/desired.ts';
 import type { ServerRun } from './server-run.ts';
 
 export function desiredOf(run: ServerRun, app: string, env: string): ContainerSpec[] {

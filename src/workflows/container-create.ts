@@ -1,7 +1,7 @@
 // Turns a desired ContainerSpec (plus a release and resolved env) into the engine's
 // CreateContainerSpec: physical name with the release, per-release alias next to the stable one,
 // release label.
-import type { ContainerSpec } from '../plan/desired.ts';
+import type { ContainerSpec } from '../plan/desire/desired.ts';
 import type { CreateContainerSpec } from '../engine/docker-engine.ts';
 
 /** The alias all replicas of one release share on each of their networks. */

@@ -1,7 +1,7 @@
 // Readiness of a freshly started container, checked from the server's side: an HTTP GET of its
 // health path (or a TCP connect to its port) through the Dialer — no curl or wget needed in the
 // image. Workers must still be running, unrestarted, after a short settle time.
-import type { ContainerSpec } from '../plan/desired.ts';
+import type { ContainerSpec } from '../plan/desire/desired.ts';
 import { UserError } from '../diag/errors.ts';
 import { redact } from '../engine/engine-errors.ts';
 import { httpProbe } from './http-probe.ts';

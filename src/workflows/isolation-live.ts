@@ -6,7 +6,7 @@
 //   - no container of the project publishes a host port, except the proxy.
 // Each check reports pass or fail, so a broken isolation is shown, not hidden.
 import { randomBytes } from 'node:crypto';
-import { privateNetwork } from '../plan/desire-names.ts';
+import { privateNetwork } from '../model/names.ts';
 import type { ServerRun } from './server-run.ts';
 
 export interface LiveCheck {

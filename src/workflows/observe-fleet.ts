@@ -1,8 +1,8 @@
 // Observed state of the servers a command touches: containers, networks and volumes read back
 // from each engine by Slipway's labels, plus what only the server's state knows (the routes the
 // proxy was last given, the databases created, the Redis allocations).
-import { observeServer } from '../plan/observe.ts';
-import type { ObservedServer, ObservedState } from '../plan/observed.ts';
+import { observeServer } from './observe-server.ts';
+import type { ObservedServer, ObservedState } from '../plan/diff/observed.ts';
 import type { ServerRun } from './server-run.ts';
 import { loadRedisAllocations } from './redis-allocations.ts';
 import { readAppliedRoutes } from './proxy.ts';

@@ -2,12 +2,12 @@
 // instance: passwords are generated once and kept on the server (0600), the SQL goes in on
 // psql's stdin (never argv), and the app's DATABASE_URL secret is written next to it.
 import { randomBytes } from 'node:crypto';
-import type { ContainerSpec } from '../plan/desired.ts';
-import type { ObservedDatabase } from '../plan/observed.ts';
+import type { ContainerSpec } from '../plan/desire/desired.ts';
+import type { ObservedDatabase } from '../plan/diff/observed.ts';
 import { renderPostgresInitSqlFor, passwordVar, quoteLiteral } from '../render/sql.ts';
 import { UserError } from '../diag/errors.ts';
 import { redact } from '../engine/engine-errors.ts';
-import { dbUrlSecret } from '../plan/desire-names.ts';
+import { dbUrlSecret } from '../model/names.ts';
 import type { ServerRun } from './server-run.ts';
 
 export const generatePassword = (): string => randomBytes(24).toString('base64url');

@@ -2,7 +2,7 @@
 // what the alias resolves to, never this config), maintenance pages, basic-auth hashes from the
 // server's secrets. Pure.
 import type { ProxyKind } from '../config/fleet.ts';
-import type { ServerState, Route } from '../plan/desired.ts';
+import type { ServerState, Route } from '../plan/desire/desired.ts';
 import { renderCaddy } from '../render/caddy.ts';
 import { renderHtpasswd, renderNginx } from '../render/nginx.ts';
 import type { TarEntry } from '../engine/tar.ts';

@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { isNotFound } from '../engine/engine-errors.ts';
 import { packTar } from '../engine/tar.ts';
-import { PROXY_KEY } from '../plan/desire-names.ts';
-import type { ContainerSpec, Route } from '../plan/desired.ts';
+import { PROXY_KEY } from '../model/names.ts';
+import type { ContainerSpec, Route } from '../plan/desire/desired.ts';
 import { UserError } from '../diag/errors.ts';
 import { toCreateSpec } from './container-create.ts';
 import { authSecrets, proxyFiles, type ProxyInputs } from './proxy-config.ts';

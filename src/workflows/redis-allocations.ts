@@ -1,6 +1,6 @@
 // Redis DB numbers are allocated once and kept on the server, so adding an environment never
 // renumbers an existing one: `desire` takes the stored allocations as its starting point.
-import type { RedisDbSpec } from '../plan/desired.ts';
+import type { RedisDbSpec } from '../plan/desire/desired.ts';
 import type { ServerRun } from './server-run.ts';
 import type { StateStore } from './state-store.ts';
 

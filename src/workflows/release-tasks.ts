@@ -2,7 +2,7 @@
 // environment's private network, run before any traffic moves. The first failure stops the
 // deploy; the old release keeps serving.
 import type { App } from '../config/fleet.ts';
-import type { ContainerSpec } from '../plan/desired.ts';
+import type { ContainerSpec } from '../plan/desire/desired.ts';
 import { UserError } from '../diag/errors.ts';
 import { redact } from '../engine/engine-errors.ts';
 import type { ServerRun } from './server-run.ts';

@@ -10,7 +10,7 @@ import { loadFleet } from '../config/load.ts';
 import type { ServerConnection } from '../engine/connect.ts';
 import type { Dialer } from '../engine/dialer.ts';
 import { FakeEngine } from '../engine/fake-engine.ts';
-import { desire } from '../plan/desire.ts';
+import { desire } from '../plan/desire/desire.ts';
 import { UnhealthyError } from './health.ts';
 import { reconcile } from './reconcile.ts';
 import { readHistory, type ReleaseRecord } from './releases.ts';

@@ -13,7 +13,7 @@
 //   6. keep the last N releases' containers stopped for instant rollback, remove older ones.
 // A failure before step 3 removes what it started: the old release never stopped serving.
 import type { App } from '../config/fleet.ts';
-import type { ContainerSpec } from '../plan/desired.ts';
+import type { ContainerSpec } from '../plan/desire/desired.ts';
 import { isNotFound } from '../engine/engine-errors.ts';
 import { desiredOf, existingOf, imageFor, releaseImage, releaseOf } from './app-containers.ts';
 import { releaseAlias, toCreateSpec } from './container-create.ts';

@@ -3,7 +3,7 @@
 // command and passed down (no globals).
 import type { Fleet } from '../config/fleet.ts';
 import type { ServerConnection } from '../engine/connect.ts';
-import type { DesiredState, ServerState } from '../plan/desired.ts';
+import type { DesiredState, ServerState } from '../plan/desire/desired.ts';
 import type { Reporter } from './reporter.ts';
 import { StateStore } from './state-store.ts';
 

@@ -1,7 +1,7 @@
 // Shared services (Postgres, Redis, any image) on one server: created from desired state with
 // their data volumes, generated superuser secrets, and no published ports.
 import { isNotFound } from '../engine/engine-errors.ts';
-import type { ContainerSpec } from '../plan/desired.ts';
+import type { ContainerSpec } from '../plan/desire/desired.ts';
 import { UserError } from '../diag/errors.ts';
 import { toCreateSpec } from './container-create.ts';
 import { resolveEnv } from './env-resolve.ts';

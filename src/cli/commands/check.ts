@@ -2,8 +2,8 @@
 // verification checklist and seed 000's risk list, automated); with --live, isolation is also
 // proven on the servers. Exit 1 when any error-level finding or failed live check exists.
 import type { Command } from 'commander';
-import { check } from '../../plan/check.ts';
-import { desire } from '../../plan/desire.ts';
+import { check } from '../../plan/check/check.ts';
+import { desire } from '../../plan/desire/desire.ts';
 import { liveIsolation, type LiveCheck } from '../../workflows/isolation-live.ts';
 import type { CliContext } from '../context.ts';
 import { setExit } from '../exit.ts';

@@ -2,7 +2,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { initFromCompose } from '../../config/init-from-compose.ts';
+import { initFromCompose } from '../../config/compose/init-from-compose.ts';
 import { renderDiagnostics } from '../../diag/render-human.ts';
 import type { CliContext } from '../context.ts';
 import { UserError } from '../../diag/errors.ts';

@@ -1,5 +1,5 @@
 // Human view of `check` findings, grouped by severity, one line each with its stable code.
-import type { Finding } from '../../plan/finding.ts';
+import type { Finding } from '../../plan/check/finding.ts';
 
 export function renderFindings(findings: readonly Finding[], opts: { color?: boolean } = {}): string {
   const on = opts.color ?? false;

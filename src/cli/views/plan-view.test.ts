@@ -1,9 +1,9 @@
 // Golden and unit tests for the Terraform-style plan view.
 import { describe, expect, it } from 'vitest';
-import { diff } from '../../plan/diff.ts';
-import { PROJECT, appContainer, desiredState, observedFrom, observedMatching, route } from '../../plan/diff-fixtures.ts';
-import { LABELS, emptyObserved } from '../../plan/observed.ts';
-import type { Plan } from '../../plan/plan.ts';
+import { diff } from '../../plan/diff/diff.ts';
+import { PROJECT, appContainer, desiredState, observedFrom, observedMatching, route } from '../../../test/fixtures/diff-fixtures.ts';
+import { LABELS, emptyObserved } from '../../plan/diff/observed.ts';
+import type { Plan } from '../../plan/diff/plan.ts';
 import { Secret } from '../../util/secret.ts';
 import { NO_CHANGES, formatValue, renderPlan } from './plan-view.ts';
 

@@ -2,7 +2,7 @@
 // (+ create, ~ update, ± replace, - delete, > run-once), their reason, changed fields indented
 // beneath, destructive actions flagged, and a one-line summary. Pure: color is ANSI and only on
 // request. Secret values and secret references in `changes` print as (sensitive).
-import type { Action, ActionKind, Plan } from '../../plan/plan.ts';
+import type { Action, ActionKind, Plan } from '../../plan/diff/plan.ts';
 import { Secret } from '../../util/secret.ts';
 
 export interface PlanViewOptions {

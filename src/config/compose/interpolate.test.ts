@@ -1,0 +1,37 @@
+// Compose interpolation: defaults resolved, unknown variables kept as written and reported.
+import { describe, expect, it } from 'vitest';
+import { interpolate } from './interpolate.ts';
+
+const vars = { SET: 'v', EMPTY: '' };
+
+describe('interpolate', () => {
+  it.each([
+    ['plain', 'plain', []],
+    ['${SET}', 'v', []],
+    ['$SET/x', 'v/x', []],
+    ['${NOPE:-def}', 'def', []],
+    ['${EMPTY:-def}', 'def', []],
+    ['${EMPTY-def}', '', []],
+    ['${NOPE-def}', 'def', []],
+    ['${SET:+alt}', 'alt', []],
+    ['${NOPE:+alt}', '', []],
+    ['${NOPE:-${SET}}', 'v', []],
+    ['${NOPE:-a ${ALSO_NOPE:-b} c}', 'a b c', []],
+    ['$$SET and $${SET}', '$SET and ${SET}', []],
+    ['cost: 5$', 'cost: 5$', []],
+    ['${NOPE}', '${NOPE}', ['NOPE']],
+    ['$NOPE', '$NOPE', ['NOPE']],
+    ['${NOPE:?must be set}', '${NOPE:?must be set}', ['NOPE']],
+    ['${SET:?must be set}', 'v', []],
+    ['${1BAD}', '${1BAD}', ['1BAD']],
+    ['${UNCLOSED', '${UNCLOSED', ['${UNCLOSED']],
+  ] as const)('%s → %s', (text, value, unresolved) => {
+    const r = interpolate(text, vars);
+    expect(r.value).toBe(value);
+    expect(r.unresolved.map((u) => u.name)).toEqual(unresolved);
+  });
+
+  it('says why a required variable is missing', () => {
+    expect(interpolate('${DB:?set DB first}').unresolved[0]!.message).toBe('variable DB is required: set DB first');
+  });
+});

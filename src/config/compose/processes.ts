@@ -1,0 +1,196 @@
+// Turns a ComposeProject into the processes of one app in one environment: what seed 002 did by
+// hand (suffixing 14 services, their hostnames, volumes and depends_on) done per environment.
+// - service hostnames in env values and command URLs → alias `{app}-{env}-{process}`
+// - named volumes keep their compose name (desire names them per environment), binds keep a path
+// - networks are dropped: each environment gets its own private network
+// - healthchecks become HealthChecks (HTTP path extracted from curl/wget probes)
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import type { Diagnostic } from '../../diag/diagnostic.ts';
+import type { EnvValue, HealthCheck, ProcessSpec } from '../fleet.ts';
+import { rewriteHosts } from './hostnames.ts';
+import type { ComposeHealth, ComposeProject, ComposeService } from './types.ts';
+
+export interface ComposeProcessContext {
+  project: string;
+  app: string;
+  env: string;
+  /** Directory of the fleet file: build contexts and bind sources are made relative to it. */
+  fleetDir: string;
+}
+
+export const COMPOSE_HEALTH_DEFAULTS = { intervalMs: 5000, timeoutMs: 3000, retries: 10, startPeriodMs: 0 } as const;
+const DEFAULT_STOP_TIMEOUT_S = 10;
+
+/** Process name for a compose service: lowercase, `_` and `.` become `-` (`strapi_cms` → `strapi-cms`). */
+export function processName(service: string): string {
+  return service.toLowerCase().replace(/[_.]+/g, '-').replace(/^-+|-+$/g, '');
+}
+
+/** Every hostname a service answers to in compose (name, aliases, container_name) → its alias here. */
+export function composeHostMap(compose: ComposeProject, app: string, env: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const s of compose.services) {
+    const alias = `${app}-${env}-${processName(s.name)}`;
+    for (const h of [s.name, ...s.hostAliases]) if (!map.has(h)) map.set(h, alias);
+  }
+  return map;
+}
+
+export function composeToProcesses(
+  compose: ComposeProject,
+  ctx: ComposeProcessContext,
+): { processes: ProcessSpec[]; volumes: string[]; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const hosts = composeHostMap(compose, ctx.app, ctx.env);
+  const composeDir = dirname(resolve(compose.file)); // as given to readCompose (absolute from the loader)
+  const volumes = new Set<string>();
+  const seen = new Map<string, string>();
+  const processes: ProcessSpec[] = [];
+  for (const s of compose.services) {
+    const name = processName(s.name);
+    const clash = seen.get(name);
+    if (clash !== undefined) {
+      diagnostics.push({ severity: 'error', code: 'duplicate-process', path: `services/${s.name}`, message: `services "${clash}" and "${s.name}" both become process "${name}"`, hint: 'rename one of them in the compose file', pos: s.pos });
+      continue;
+    }
+    seen.set(name, s.name);
+    if (name !== s.name)
+      diagnostics.push({ severity: 'info', code: 'process-renamed', path: `services/${s.name}`, message: `service "${s.name}" becomes process "${name}" (alias ${ctx.app}-${ctx.env}-${name})`, hint: 'process names use lowercase letters, digits and dashes', pos: s.pos });
+    processes.push(toProcess(s, name, ctx, hosts, composeDir, volumes, diagnostics));
+  }
+  return { processes, volumes: [...volumes].sort(), diagnostics };
+}
+
+function toProcess(
+  s: ComposeService,
+  name: string,
+  ctx: ComposeProcessContext,
+  hosts: ReadonlyMap<string, string>,
+  composeDir: string,
+  volumes: Set<string>,
+  diagnostics: Diagnostic[],
+): ProcessSpec {
+  const base = `services/${s.name}`;
+  const env: Record<string, EnvValue> = {};
+  for (const [key, raw] of Object.entries(s.environment)) {
+    const r = rewriteHosts(raw, hosts, key);
+    for (const bare of r.keptBare)
+      diagnostics.push({ severity: 'info', code: 'bare-name-kept', path: `${base}/environment/${key}`, message: `${key}=${bare} names service "${bare}" but ${key} does not look like a host, so it is left as is`, hint: `if it is a hostname, use \${${ctx.app}.${processName(bare)}} or rename the key (…_HOST)`, pos: s.envPos[key] ?? s.pos });
+    // Desire interpolates `${…}` in env values; what compose left literal must stay literal.
+    env[key] = { kind: 'plain', value: r.value.replace(/\$\{/g, () => '$${') };
+  }
+
+  let command = s.command?.map((a) => rewriteHosts(a, hosts).value);
+  if (s.entrypoint !== undefined) {
+    command = [...s.entrypoint, ...(command ?? [])];
+    diagnostics.push({ severity: 'warning', code: 'entrypoint-folded', path: `${base}/entrypoint`, message: `entrypoint ${JSON.stringify(s.entrypoint)} is run as the start of the command; the image's own ENTRYPOINT (if any) still runs first`, hint: 'set the ENTRYPOINT in the Dockerfile instead', pos: s.pos });
+  }
+
+  const procVolumes: Record<string, string> = {};
+  for (const v of s.volumes) {
+    const key = v.kind === 'volume' ? v.source : bindPath(v.source, composeDir, ctx.fleetDir);
+    if (v.kind === 'volume') volumes.add(v.source);
+    if (key in procVolumes)
+      diagnostics.push({ severity: 'warning', code: 'duplicate-mount', path: `${base}/volumes`, message: `${v.source} is mounted twice; only ${procVolumes[key]} is kept`, hint: 'mount each volume once', pos: s.pos });
+    else procVolumes[key] = v.target;
+    if (v.readOnly)
+      diagnostics.push({ severity: 'info', code: 'read-only-dropped', path: `${base}/volumes`, message: `${v.source} → ${v.target} is mounted read-write: Slipway mounts have no read-only flag yet`, hint: 'make the files read-only in the image if it matters', pos: s.pos });
+  }
+
+  const p: ProcessSpec = {
+    name,
+    health: s.health ? toHealth(s.health, s, diagnostics) : null,
+    replicas: s.replicas ?? 1,
+    singleton: false,
+    env,
+    volumes: procVolumes,
+    dependsOn: s.dependsOn.map(processName),
+    stopTimeoutS: s.stopGracePeriodMs !== undefined ? Math.max(1, Math.ceil(s.stopGracePeriodMs / 1000)) : DEFAULT_STOP_TIMEOUT_S,
+    pos: s.pos,
+  };
+  if (command !== undefined) p.command = command;
+  if (s.port !== undefined) p.port = s.port;
+  if (s.memory !== undefined) p.memory = s.memory;
+  if (s.cpus !== undefined) p.cpus = s.cpus;
+  if (s.build) {
+    const context = relPath(resolve(composeDir, s.build.context), ctx.fleetDir);
+    p.build = { context, dockerfile: s.build.dockerfile };
+  } else if (s.image !== undefined) p.image = s.image;
+  return p;
+}
+
+/**
+ * HTTP probe path of a curl/wget healthcheck. A test that is not HTTP (pg_isready, redis-cli…)
+ * gives null: Slipway then waits for the process's port to accept connections (noted).
+ */
+function toHealth(h: ComposeHealth, s: ComposeService, diagnostics: Diagnostic[]): HealthCheck | null {
+  const probe = httpProbe(h.test);
+  const path = `services/${s.name}/healthcheck/test`;
+  if (!probe) {
+    diagnostics.push({ severity: 'info', code: 'health-not-http', path, message: `healthcheck of "${s.name}" (${h.test.join(' ')}) is not an HTTP probe; Slipway waits for its port to accept connections instead`, hint: 'to probe HTTP, set health: /path under processes: in slipway.yaml', pos: s.pos });
+    return null;
+  }
+  if (probe.port !== undefined && s.port !== undefined && probe.port !== s.port)
+    diagnostics.push({ severity: 'warning', code: 'health-port', path, message: `healthcheck of "${s.name}" probes port ${probe.port} but the process port is ${s.port}; Slipway probes the process port`, hint: 'list the probed port first under ports:/expose:, or serve the health path on the main port', pos: s.pos });
+  return {
+    path: probe?.path ?? '/',
+    intervalMs: h.intervalMs ?? COMPOSE_HEALTH_DEFAULTS.intervalMs,
+    timeoutMs: h.timeoutMs ?? COMPOSE_HEALTH_DEFAULTS.timeoutMs,
+    retries: h.retries ?? COMPOSE_HEALTH_DEFAULTS.retries,
+    startPeriodMs: h.startPeriodMs ?? COMPOSE_HEALTH_DEFAULTS.startPeriodMs,
+  };
+}
+
+/** `curl -f http://localhost:3000/health` → { port: 3000, path: '/health' }. */
+export function httpProbe(test: readonly string[]): { path: string; port?: number } | undefined {
+  const args = test[0] === 'CMD' || test[0] === 'CMD-SHELL' ? test.slice(1) : test;
+  const text = args.join(' ');
+  if (!/(^|[\s/;&|(])(curl|wget)(\s|$)/.test(text)) return undefined;
+  const m = /https?:\/\/(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(\d+))?(\/[^\s"'|;&)]*)?/.exec(text);
+  if (!m) return undefined;
+  return { path: m[2] || '/', ...(m[1] !== undefined ? { port: Number(m[1]) } : {}) };
+}
+
+function bindPath(source: string, composeDir: string, fleetDir: string): string {
+  if (source.startsWith('~') || isAbsolute(source)) return source;
+  return relPath(resolve(composeDir, source), fleetDir);
+}
+
+function relPath(abs: string, fleetDir: string): string {
+  const rel = relative(resolve(fleetDir), abs);
+  if (rel === '') return '.';
+  if (isAbsolute(rel) || rel.startsWith('..')) return rel;
+  return `./${rel}`;
+}
+
+// ---- secrets ---------------------------------------------------------------------------------
+
+const SECRET_WORD = /(PASSWORD|PASSWD|PASS|PWD|SECRET|SECRETS|TOKEN|TOKENS|KEY|KEYS|APIKEY|SALT|CREDENTIALS)$/;
+
+/** True for env keys that usually hold a secret: DATABASE_PASSWORD, JWT_SECRET, APP_KEYS, API_TOKEN_SALT. */
+export function isSecretKey(key: string): boolean {
+  const parts = key.toUpperCase().split(/[_.-]/).filter(Boolean);
+  const last = parts[parts.length - 1] ?? '';
+  if (parts.includes('PUBLIC') || last === 'FILE' || last === 'PATH') return false;
+  return SECRET_WORD.test(last);
+}
+
+/** True for values that carry a password in a URL (`postgres://user:pw@db/app`). */
+export function hasUrlPassword(value: string): boolean {
+  return /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/.test(value);
+}
+
+/**
+ * Env keys whose values look like secrets (by name, or a URL with a password), sorted. Numbers,
+ * booleans and empty values are not secrets. They stay plain in the processes; `init` turns them
+ * into `{ secret: NAME }` references.
+ */
+export function suspectedSecrets(compose: ComposeProject): string[] {
+  const keys = new Set<string>();
+  for (const s of compose.services)
+    for (const [k, v] of Object.entries(s.environment)) {
+      if (v === '' || /^(\d+(\.\d+)?|true|false)$/i.test(v)) continue;
+      if (isSecretKey(k) || hasUrlPassword(v)) keys.add(k);
+    }
+  return [...keys].sort();
+}

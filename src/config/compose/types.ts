@@ -1,0 +1,65 @@
+// The compose project as Slipway reads it: the subset of docker-compose that maps onto Slipway
+// processes, already interpolated and normalized (durations in ms, sizes in bytes, argv arrays).
+import type { SourcePos } from '../../diag/diagnostic.ts';
+
+export interface ComposeVolumeMount {
+  /** Named volume (`pgdata`) or bind source as written (`./conf`, `/srv/x`). */
+  source: string;
+  target: string;
+  readOnly: boolean;
+  kind: 'volume' | 'bind';
+}
+
+export interface ComposePort {
+  /** Container port (the first one becomes the process port). */
+  container: number;
+  /** Host side as written (`8080`, `127.0.0.1:8080`); Slipway never publishes it. */
+  published?: string;
+  protocol: 'tcp' | 'udp';
+}
+
+export interface ComposeHealth {
+  /** As in compose: `["CMD", ...]`, `["CMD-SHELL", "..."]`. */
+  test: string[];
+  intervalMs?: number;
+  timeoutMs?: number;
+  retries?: number;
+  startPeriodMs?: number;
+}
+
+export interface ComposeService {
+  name: string;
+  image?: string;
+  /** Paths as written in the compose file (relative to its directory); dockerfile relative to context. */
+  build?: { context: string; dockerfile: string };
+  command?: string[];
+  entrypoint?: string[];
+  environment: Record<string, string>;
+  /** Container port of the first `ports` entry, else the first `expose`. */
+  port?: number;
+  ports: ComposePort[];
+  expose: number[];
+  volumes: ComposeVolumeMount[];
+  networks: string[];
+  /** Extra DNS names other services may use for this one (network aliases, container_name). */
+  hostAliases: string[];
+  dependsOn: string[];
+  health?: ComposeHealth;
+  memory?: number;
+  cpus?: number;
+  replicas?: number;
+  stopGracePeriodMs?: number;
+  labels: Record<string, string>;
+  pos: SourcePos;
+  /** Where each environment variable was defined (for diagnostics about values). */
+  envPos: Record<string, SourcePos>;
+}
+
+export interface ComposeProject {
+  file: string;
+  /** Top-level `name:`, if any. */
+  name?: string;
+  services: ComposeService[];
+  volumes: string[];
+  networks: string[];
+}

@@ -1,0 +1,30 @@
+// check: every rule over a fleet and its desired state, as sorted Findings. Pure; each rule
+// lives in its own check-*.ts file and is listed here.
+import type { Fleet } from '../../config/fleet.ts';
+import type { DesiredState } from '../desire/desired.ts';
+import type { CheckRule } from './context.ts';
+import { checkCrossEnvReferences } from './cross-env.ts';
+import { checkDuplicateDomains, checkDuplicateNames } from './duplicates.ts';
+import { checkSharedInstances } from './isolation.ts';
+import { checkMemoryBudget, checkMissingMemoryLimit } from './memory.ts';
+import { checkCrossServer, checkSingletons } from './placement.ts';
+import { checkProtectedHealth, checkRateLimitSupport, checkRouteAuth } from './web.ts';
+import { sortFindings, type Finding } from './finding.ts';
+
+export const CHECK_RULES: readonly CheckRule[] = [
+  checkDuplicateNames,
+  checkDuplicateDomains,
+  checkCrossEnvReferences,
+  checkCrossServer,
+  checkSingletons,
+  checkMemoryBudget,
+  checkMissingMemoryLimit,
+  checkSharedInstances,
+  checkProtectedHealth,
+  checkRouteAuth,
+  checkRateLimitSupport,
+];
+
+export function check(fleet: Fleet, desired: DesiredState): Finding[] {
+  return sortFindings(CHECK_RULES.flatMap((rule) => rule({ fleet, desired })));
+}

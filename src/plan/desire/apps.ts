@@ -1,0 +1,99 @@
+// App containers in desired state: one per (app, env, process, replica), with image, merged and
+// interpolated env, limits, networks and aliases, mounts, labels and the spec hash.
+import type { EnvValue, Fleet, ProcessSpec } from '../../config/fleet.ts';
+import type { ContainerNet, ContainerSpec, VolumeSpec } from './desired.ts';
+import {
+  LABEL,
+  appContainerKey,
+  appContainerName,
+  appVolume,
+  edgeNetwork,
+  privateNetwork,
+  processAlias,
+} from '../../model/names.ts';
+import type { Placement } from './placement.ts';
+import { sortRecord } from './services.ts';
+import { specHash } from './hash.ts';
+import { interpolateEnvValue } from '../../model/interpolate.ts';
+
+/** Image of a process: its own image, its own build, the app's image, or the app's build. */
+export function processImage(project: string, p: Placement, proc: ProcessSpec): string {
+  if (proc.image !== undefined) return proc.image;
+  if (proc.build !== undefined) return `${project}/${p.app.name}-${proc.name}:current`;
+  if (p.app.source.kind === 'image') return p.app.source.image;
+  return `${project}/${p.app.name}:current`;
+}
+
+/** The process the proxy routes to: `web` if it has a port, else the first with a port. */
+export function webProcess(processes: readonly ProcessSpec[]): ProcessSpec | undefined {
+  return processes.find((p) => p.name === 'web' && p.port !== undefined) ?? processes.find((p) => p.port !== undefined);
+}
+
+export function appContainers(
+  fleet: Fleet,
+  p: Placement,
+  injected: Record<string, EnvValue>,
+): { containers: ContainerSpec[]; volumes: VolumeSpec[] } {
+  const project = fleet.project;
+  const app = p.app.name;
+  const env = p.env.name;
+  const ctx = { fleet, env, app };
+  const containers: ContainerSpec[] = [];
+  const volumes: VolumeSpec[] = [];
+  const volLabels = { [LABEL.project]: project, [LABEL.app]: app, [LABEL.env]: env };
+  const volNames = new Set<string>(p.app.volumes);
+  for (const proc of p.appEnv.processes) for (const v of Object.keys(proc.volumes)) volNames.add(v);
+  for (const v of [...volNames].sort()) volumes.push({ name: appVolume(project, env, app, v), labels: { ...volLabels } });
+
+  for (const proc of p.appEnv.processes) {
+    const alias = processAlias(app, env, proc.name);
+    const networks: ContainerNet[] = [{ network: privateNetwork(project, env), aliases: [alias] }];
+    if (proc.port !== undefined) networks.push({ network: edgeNetwork(project, env), aliases: [alias] });
+    const envVars: Record<string, EnvValue> = {};
+    for (const [k, v] of Object.entries({ ...p.appEnv.env_vars, ...proc.env })) envVars[k] = interpolateEnvValue(v, ctx);
+    for (const [k, v] of Object.entries(injected)) if (!(k in envVars)) envVars[k] = v;
+    const mounts: Record<string, string> = {};
+    for (const [v, path] of Object.entries(proc.volumes).sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      mounts[appVolume(project, env, app, v)] = path;
+    }
+    const memory = proc.memory ?? p.env.limits.memory;
+    const cpus = proc.cpus ?? p.env.limits.cpus;
+    for (let r = 0; r < proc.replicas; r++) {
+      const labels: Record<string, string> = {
+        [LABEL.project]: project,
+        [LABEL.app]: app,
+        [LABEL.env]: env,
+        [LABEL.process]: proc.name,
+        [LABEL.replica]: String(r),
+        [LABEL.role]: 'app',
+      };
+      const c: Omit<ContainerSpec, 'specHash'> = {
+        key: appContainerKey(app, env, proc.name, r),
+        name: appContainerName(project, app, env, proc.name, r),
+        role: 'app',
+        app,
+        env,
+        process: proc.name,
+        replica: r,
+        image: processImage(project, p, proc),
+        env_vars: sortRecord(envVars),
+        labels,
+        networks: networks.map((n) => ({ network: n.network, aliases: [...n.aliases] })),
+        mounts: { ...mounts },
+        health: proc.health ? { ...proc.health } : null,
+        restart: 'unless-stopped',
+        singleton: proc.singleton,
+        stopTimeoutS: proc.stopTimeoutS,
+        publish: [],
+      };
+      if (proc.command !== undefined) c.command = [...proc.command];
+      if (memory !== undefined) c.memory = memory;
+      if (cpus !== undefined) c.cpus = cpus;
+      if (proc.port !== undefined) c.port = proc.port;
+      const hash = specHash(c);
+      labels[LABEL.specHash] = hash;
+      containers.push({ ...c, specHash: hash });
+    }
+  }
+  return { containers, volumes };
+}

@@ -1,0 +1,111 @@
+// DesiredState: every resource each server should have, derived purely from a Fleet.
+// Observed state (read from engines) uses the same shapes so `diff` can compare them.
+import type { EnvValue, HealthCheck, ProxyKind } from '../../config/fleet.ts';
+
+export type Role = 'app' | 'proxy' | 'service' | 'release-task';
+
+export interface NetworkSpec {
+  name: string;
+  /** `private` carries an environment's traffic; `edge` is shared only with the proxy. */
+  purpose: 'private' | 'edge';
+  env: string;
+  labels: Record<string, string>;
+}
+
+export interface VolumeSpec {
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface ContainerNet {
+  network: string;
+  aliases: string[];
+}
+
+export interface ContainerSpec {
+  /** Stable identity across releases: `{app}/{env}/{process}/{replica}` or `service/{name}`. */
+  key: string;
+  /** Physical name prefix; the release id is appended at deploy time. */
+  name: string;
+  role: Role;
+  app?: string;
+  env?: string;
+  process?: string;
+  service?: string;
+  replica: number;
+  /** Image reference; for git apps, `{project}/{app}:{release}` is resolved at deploy time. */
+  image: string;
+  command?: string[];
+  env_vars: Record<string, EnvValue>;
+  labels: Record<string, string>;
+  networks: ContainerNet[];
+  /** volume name -> mount path */
+  mounts: Record<string, string>;
+  memory?: number;
+  cpus?: number;
+  health: HealthCheck | null;
+  port?: number;
+  restart: 'unless-stopped' | 'no';
+  singleton: boolean;
+  stopTimeoutS: number;
+  /** Host ports published ("hostPort:containerPort"); only the proxy publishes any. */
+  publish: string[];
+  /** Namespaced kernel settings (the proxy's TCP tuning). */
+  sysctls?: Record<string, string>;
+  /** Hash of every field above that, when changed, needs a new container. */
+  specHash: string;
+}
+
+export interface Route {
+  host: string;
+  env: string;
+  app: string;
+  /** alias:port on the env's edge network */
+  upstream: string;
+  tls: 'auto' | 'off' | 'internal';
+  basicAuth: { user: string; secret: string }[] | null;
+  rateLimit: { rps: number; burst: number } | null;
+  maintenance: boolean;
+}
+
+export interface DatabaseSpec {
+  service: string;
+  /** Container key of the instance that hosts it. */
+  instance: string;
+  env: string;
+  app: string;
+  database: string;
+  user: string;
+  /** Name of the generated secret holding the password (never the value). */
+  passwordSecret: string;
+}
+
+export interface RedisDbSpec {
+  service: string;
+  instance: string;
+  env: string;
+  app: string;
+  db: number;
+}
+
+export interface BudgetLine {
+  key: string;
+  memory?: number;
+}
+
+export interface ServerState {
+  server: string;
+  proxy: ProxyKind;
+  networks: NetworkSpec[];
+  volumes: VolumeSpec[];
+  containers: ContainerSpec[];
+  routes: Route[];
+  databases: DatabaseSpec[];
+  redisDbs: RedisDbSpec[];
+  budget: { memory?: number; cpus?: number; reservedMemory: number; lines: BudgetLine[] };
+}
+
+export interface DesiredState {
+  project: string;
+  servers: ServerState[];
+}

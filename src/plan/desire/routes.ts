@@ -1,0 +1,66 @@
+// Proxy routes and the proxy container in desired state.
+import type { Fleet, Server } from '../../config/fleet.ts';
+import type { ContainerSpec, Route, VolumeSpec } from './desired.ts';
+import { webProcess } from './apps.ts';
+import { LABEL, PROXY_KEY, edgeNetwork, processAlias, proxyContainerName, proxyDataVolume } from '../../model/names.ts';
+import type { Placement } from './placement.ts';
+import { specHash } from './hash.ts';
+
+export const PROXY_IMAGE = { caddy: 'caddy:2', nginx: 'nginx:1.27' } as const;
+
+/** One route per domain of an app env that has a web process. */
+export function routes(p: Placement): Route[] {
+  const web = webProcess(p.appEnv.processes);
+  if (!web || web.port === undefined) return [];
+  const env = p.env;
+  return p.appEnv.domains.map((host) => ({
+    host,
+    env: env.name,
+    app: p.app.name,
+    upstream: `${processAlias(p.app.name, env.name, web.name)}:${web.port}`,
+    tls: env.tls,
+    basicAuth: env.auth ? env.auth.users.map((u) => ({ ...u })) : null,
+    rateLimit: env.rateLimit ? { ...env.rateLimit } : null,
+    maintenance: false,
+  }));
+}
+
+/** The proxy: joins every edge network of the envs on the server; the only publisher. */
+export function proxyContainer(fleet: Fleet, server: Server, envs: readonly string[]): { container: ContainerSpec; volumes: VolumeSpec[] } {
+  const p = fleet.project;
+  const labels: Record<string, string> = { [LABEL.project]: p, [LABEL.role]: 'proxy' };
+  const publish = [`${server.httpPort}:80`];
+  if (server.httpsPort !== undefined) publish.push(`${server.httpsPort}:443`);
+  const mounts: Record<string, string> = {};
+  const volumes: VolumeSpec[] = [];
+  if (server.proxy === 'caddy') {
+    // Caddy keeps its certificates and ACME account here; losing them on recreate hits rate limits.
+    mounts[proxyDataVolume(p)] = '/data';
+    volumes.push({ name: proxyDataVolume(p), labels: { [LABEL.project]: p, [LABEL.role]: 'proxy' } });
+  }
+  const c: Omit<ContainerSpec, 'specHash'> = {
+    key: PROXY_KEY,
+    name: proxyContainerName(p),
+    role: 'proxy',
+    replica: 0,
+    image: PROXY_IMAGE[server.proxy],
+    env_vars: {},
+    labels,
+    networks: envs.map((e) => ({ network: edgeNetwork(p, e), aliases: [] })),
+    mounts,
+    health: null,
+    restart: 'unless-stopped',
+    // It holds the host ports: a second copy cannot start beside it.
+    singleton: true,
+    stopTimeoutS: 10,
+    publish,
+    // A proxy opens a connection per upstream request (nginx 1.22 with runtime DNS): reuse
+    // TIME_WAIT ports and widen the range, or a busy proxy runs out of local ports.
+    sysctls: { 'net.ipv4.tcp_tw_reuse': '1', 'net.ipv4.ip_local_port_range': '10240 65000' },
+  };
+  // Edge networks are left out of the hash: the proxy joins a new env's edge network with
+  // `docker network connect` instead of being recreated (which would drop requests).
+  const hash = specHash({ ...c, networks: [] });
+  labels[LABEL.specHash] = hash;
+  return { container: { ...c, specHash: hash }, volumes };
+}
