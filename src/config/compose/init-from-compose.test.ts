@@ -7,7 +7,7 @@ import { initFromCompose } from './init-from-compose.ts';
 import { loadFleet } from '../load.ts';
 import { fleetSchema } from '../schema.ts';
 
-const EXAMPLE_DIR = resolve(import.meta.dirname, '../../examples/qual-prod-compose');
+const EXAMPLE_DIR = resolve(import.meta.dirname, '../../../examples/qual-prod-compose');
 
 describe('initFromCompose: qual-prod example', () => {
   const r = initFromCompose('docker-compose.yml', { baseDir: EXAMPLE_DIR, envs: ['qual', 'prod'], project: 'odyssey' });

@@ -191,11 +191,11 @@ describe('processName', () => {
 });
 
 describe('examples/qual-prod-compose (seed 002)', () => {
-  const file = resolve(import.meta.dirname, '../../examples/qual-prod-compose/docker-compose.yml');
+  const file = resolve(import.meta.dirname, '../../../examples/qual-prod-compose/docker-compose.yml');
   const read = readCompose(file);
   const compose = read.compose!;
   const envs = ['qual', 'prod'];
-  const fleetDir = resolve(import.meta.dirname, '../../examples/qual-prod-compose');
+  const fleetDir = resolve(import.meta.dirname, '../../../examples/qual-prod-compose');
   const byEnv = Object.fromEntries(envs.map((e) => [e, composeToProcesses(compose, { project: 'odyssey', app: 'odyssey', env: e, fleetDir })]));
   const names = compose.services.map((s) => s.name);
   const hostnames = [...composeHostMap(compose, 'x', 'y').keys()];
