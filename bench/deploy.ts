@@ -100,9 +100,27 @@ async function slipwayRun(p: BenchProject, run: ServerRun, n: number, from: Serv
   const report = await load.stop();
   if (r.code !== 0) throw new DeployFailed(`slipway deploy (run ${n}) exited ${r.code}\n${r.stdout}${r.stderr}`);
   const out = JSON.parse(r.stdout) as { release: string; durationMs: number; steps: Step[] };
-  if (!seen || seen.release !== out.release) throw new DeployFailed(`slipway run ${n}: the proxy serves ${seen?.release ?? 'nothing new'}, not release ${out.release}`);
+  if (!seen || seen.release !== out.release)
+    throw new DeployFailed(`slipway run ${n}: the proxy serves ${seen?.release ?? 'nothing new'}, not release ${out.release}`);
   const steps = out.steps.map((s) => ({ label: s.label.replaceAll(out.release, '<release>').replace(image, '<tag>'), ms: s.ms }));
-  return [{ n, method: 'slipway', image, release: out.release, servingMs: seen.at - t0, wallMs, load: report, failures: failuresSince(t0, report.failures), steps, deployMs: out.durationMs, clock: r.clock, startEpochMs: performance.timeOrigin + t0, oldExit: await exitOf(run, oldId) }, { release: out.release, tag }];
+  return [
+    {
+      n,
+      method: 'slipway',
+      image,
+      release: out.release,
+      servingMs: seen.at - t0,
+      wallMs,
+      load: report,
+      failures: failuresSince(t0, report.failures),
+      steps,
+      deployMs: out.durationMs,
+      clock: r.clock,
+      startEpochMs: performance.timeOrigin + t0,
+      oldExit: await exitOf(run, oldId),
+    },
+    { release: out.release, tag },
+  ];
 }
 
 async function floorRun(p: BenchProject, run: ServerRun, n: number, from: Serving, release: string): Promise<[RunResult, Serving]> {
@@ -127,7 +145,22 @@ async function floorRun(p: BenchProject, run: ServerRun, n: number, from: Servin
   const report = await load.stop();
   await recordFloorRelease(run, APP, ENV, image, f);
   if (!seen || seen.release !== release) throw new DeployFailed(`floor run ${n}: the proxy serves ${seen?.release ?? 'nothing new'}, not release ${release}`);
-  return [{ n, method: 'floor', image, release, servingMs: seen.at - t0, wallMs, load: report, failures: failuresSince(t0, report.failures), steps: f.steps.map((s: FloorStep) => ({ ...s })), startEpochMs: performance.timeOrigin + t0, oldExit: await exitOf(run, oldId) }, { release, tag }];
+  return [
+    {
+      n,
+      method: 'floor',
+      image,
+      release,
+      servingMs: seen.at - t0,
+      wallMs,
+      load: report,
+      failures: failuresSince(t0, report.failures),
+      steps: f.steps.map((s: FloorStep) => ({ ...s })),
+      startEpochMs: performance.timeOrigin + t0,
+      oldExit: await exitOf(run, oldId),
+    },
+    { release, tag },
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -147,7 +180,9 @@ function printRuns(results: RunResult[]): void {
   console.log('');
   console.log(' run  method   image  time to serving      wall   requests  non-2xx  connect-err  read-err  timeouts  p99 latency  old container exit');
   for (const r of results) {
-    const codes = Object.entries(r.load.non2xx).map(([c, k]) => `${k}×${c}`).join(',');
+    const codes = Object.entries(r.load.non2xx)
+      .map(([c, k]) => `${k}×${c}`)
+      .join(',');
     console.log(
       `${pad(r.n, 4)}  ${r.method.padEnd(7)}  ${r.image.slice(-1).padEnd(5)}  ${pad(ms(r.servingMs), 15)}  ${pad(ms(r.wallMs), 8)}  ${pad(r.load.requests, 9)}  ${pad(codes || '0', 7)}  ${pad(r.load.connectErrors, 11)}  ${pad(r.load.readErrors, 8)}  ${pad(r.load.timeouts, 8)}  ${pad(`${Math.round(r.load.latencyMs.p99)} ms`, 11)}  ${r.oldExit}`,
     );
@@ -171,10 +206,15 @@ function summarize(results: RunResult[]): void {
   const f = of('floor');
   console.log('');
   console.log(`                 time to serving (median / min)      wall (median / min)     [${RUNS} runs each]`);
-  for (const [name, rs] of [['slipway', s], ['floor', f]] as const) {
+  for (const [name, rs] of [
+    ['slipway', s],
+    ['floor', f],
+  ] as const) {
     const sv = rs.map((r) => r.servingMs);
     const w = rs.map((r) => r.wallMs);
-    console.log(`  ${name.padEnd(8)}       ${pad(ms(median(sv)), 8)} / ${pad(ms(Math.min(...sv)), 8)}              ${pad(ms(median(w)), 8)} / ${pad(ms(Math.min(...w)), 8)}`);
+    console.log(
+      `  ${name.padEnd(8)}       ${pad(ms(median(sv)), 8)} / ${pad(ms(Math.min(...sv)), 8)}              ${pad(ms(median(w)), 8)} / ${pad(ms(Math.min(...w)), 8)}`,
+    );
   }
   const ratioServing = median(s.map((r) => r.servingMs)) / median(f.map((r) => r.servingMs));
   const ratioWall = median(s.map((r) => r.wallMs)) / median(f.map((r) => r.wallMs));
@@ -185,7 +225,9 @@ function summarize(results: RunResult[]): void {
   // app's 8 s drain timeout; without it the wall ratio compares orchestration only.
   const stopMs = (r: RunResult) => r.steps.filter((x) => /^stop /.test(x.label)).reduce((a, x) => a + x.ms, 0);
   const ratioNoStop = median(s.map((r) => r.wallMs - stopMs(r))) / median(f.map((r) => r.wallMs - stopMs(r)));
-  console.log(`ratio slipway/floor (median, wall minus the old container's stop): ${ratioNoStop.toFixed(2)}×  (slipway ${ms(median(s.map((r) => r.wallMs - stopMs(r))))}, floor ${ms(median(f.map((r) => r.wallMs - stopMs(r))))})`);
+  console.log(
+    `ratio slipway/floor (median, wall minus the old container's stop): ${ratioNoStop.toFixed(2)}×  (slipway ${ms(median(s.map((r) => r.wallMs - stopMs(r))))}, floor ${ms(median(f.map((r) => r.wallMs - stopMs(r))))})`,
+  );
   const fail = (rs: RunResult[]) => {
     const sum = (k: (r: LoadReport) => number) => rs.reduce((a, r) => a + k(r.load), 0);
     return `${sum(non2xx)} non-2xx, ${sum(errors)} errors (${sum((r) => r.connectErrors)} connect, ${sum((r) => r.readErrors)} read, ${sum((r) => r.timeouts)} timeouts) of ${sum((r) => r.requests)} requests`;
@@ -216,7 +258,9 @@ function printBreakdowns(results: RunResult[]): void {
     line('  outside deploy() (session: state holder + allocations; audit "ok"; unlock)', c.lastApiEnd - c.firstApi - deployMs);
     line('last Engine response → process exit (print, close, event loop drains)', c.exit - c.lastApiEnd);
     line('process exit → close seen by the bench', c.close - c.exit);
-    console.log(`    (${c.apiCalls} Engine API requests; the proxy served the new release ${ms(s.startEpochMs + s.servingMs - c.firstApi)} after the first one)`);
+    console.log(
+      `    (${c.apiCalls} Engine API requests; the proxy served the new release ${ms(s.startEpochMs + s.servingMs - c.firstApi)} after the first one)`,
+    );
   } else {
     for (const x of s.steps) line(`step: ${x.label}`, x.ms);
   }
@@ -240,7 +284,7 @@ function printTrace(events: TraceEvent[], wallMs: number): void {
   for (const [op, o] of [...byOp].sort((a, b) => b[1].ms - a[1].ms)) console.log(`    ${op.padEnd(24)} ${pad(o.n, 3)} calls  ${pad(ms(o.ms), 8)}`);
   console.log(`    ${'total'.padEnd(24)} ${pad(total.n, 3)} calls  ${pad(ms(total.ms), 8)}  (sequential: no two calls overlap)`);
   console.log('');
-  console.log('  timeline (start offset, duration, call; → / ✓ are the CLI\'s step lines):');
+  console.log("  timeline (start offset, duration, call; → / ✓ are the CLI's step lines):");
   for (const e of events) {
     if (e.kind === 'step') console.log(`    ${pad(Math.round(e.at), 5)}            ${e.what}`);
     else console.log(`    ${pad(Math.round(e.at), 5)}  ${pad(Math.round(e.ms), 5)} ms  ${e.what}`);
@@ -254,8 +298,14 @@ async function main(): Promise<number> {
   await ensureImages(['node', 'caddy']);
   console.log(`deploy benchmark — local Docker engine ${engine.serverVersion}, Caddy proxy, one web process (echo app) with HTTP health /health`);
   console.log(`  slipway: \`node bin/slipway.mjs deploy ${APP} ${ENV} --image TAG --drain 0 --json\` as a child process (CLI startup included)`);
-  console.log(`  floor:   in-process Engine API calls: list old, create (+ connect edge net), start, HTTP health from the host every ${FLOOR_POLL_MS} ms, putArchive + caddy reload, stop old`);
-  console.log(`  machine: ${availableParallelism()} CPUs, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} at start (the engine is shared; ABBA order spreads the noise)`);
+  console.log(
+    `  floor:   in-process Engine API calls: list old, create (+ connect edge net), start, HTTP health from the host every ${FLOOR_POLL_MS} ms, putArchive + caddy reload, stop old`,
+  );
+  console.log(
+    `  machine: ${availableParallelism()} CPUs, load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} at start (the engine is shared; ABBA order spreads the noise)`,
+  );
   console.log('  both: drain 0, same proxy/networks/aliases, alternate image tags a/b; 20 keep-alive connections of load through the proxy during every run');
   let p: BenchProject | undefined;
   let failed: Error | undefined;
@@ -282,11 +332,17 @@ async function main(): Promise<number> {
         let r: RunResult;
         [r, serving] = m === 'slipway' ? await slipwayRun(p, run, i + 1, serving) : await floorRun(p, run, i + 1, serving, nextFloorRelease());
         results.push(r);
-        console.log(`  run ${i + 1} ${m.padEnd(7)} serving ${pad(ms(r.servingMs), 8)}  wall ${pad(ms(r.wallMs), 8)}  non-2xx ${non2xx(r.load)}  errors ${errors(r.load)}`);
+        console.log(
+          `  run ${i + 1} ${m.padEnd(7)} serving ${pad(ms(r.servingMs), 8)}  wall ${pad(ms(r.wallMs), 8)}  non-2xx ${non2xx(r.load)}  errors ${errors(r.load)}`,
+        );
         await sleep(SETTLE_MS);
       }
     }
-    console.log(`  load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    console.log(
+      `  load average at the end: ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    );
     printRuns(results);
     printFailureTimes(results);
     summarize(results);
@@ -300,9 +356,14 @@ async function main(): Promise<number> {
     const report = await load.stop();
     if (trace.code !== 0) throw new DeployFailed(`traced slipway deploy exited ${trace.code}\n${trace.stdout}${trace.stderr}`);
     const release = /release (\S+)/.exec(trace.stdout)?.[1] ?? '<release>';
-    printTrace(trace.events.map((e) => ({ ...e, what: e.what.replaceAll(release, '<release>').replaceAll(p!.project, '{p}') })), trace.wallMs);
+    printTrace(
+      trace.events.map((e) => ({ ...e, what: e.what.replaceAll(release, '<release>').replaceAll(p!.project, '{p}') })),
+      trace.wallMs,
+    );
     const when = report.failures.map((x) => `${x.count} ${x.kind} @ +${Math.round(x.epochMs - trace.startEpochMs)}`).join(', ');
-    console.log(`  (load during the traced run: ${non2xx(report)} non-2xx, ${errors(report)} errors of ${report.requests} requests${when ? `; noticed ${when} ms` : ''})`);
+    console.log(
+      `  (load during the traced run: ${non2xx(report)} non-2xx, ${errors(report)} errors of ${report.requests} requests${when ? `; noticed ${when} ms` : ''})`,
+    );
   } catch (e) {
     failed = e as Error;
   } finally {

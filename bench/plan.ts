@@ -55,4 +55,6 @@ console.log('desire + diff + render (best of 5 runs)');
 console.log(`  ${String(small.containers).padStart(6)} containers: ${small.ms.toFixed(1)} ms total, ${(small.perContainerMs * 1000).toFixed(1)} µs/container`);
 console.log(`  ${String(large.containers).padStart(6)} containers: ${large.ms.toFixed(1)} ms total, ${(large.perContainerMs * 1000).toFixed(1)} µs/container`);
 console.log(`growth ratio (per-container time at 10× ÷ at 1×): ${ratio.toFixed(2)}  (1.00 = linear)`);
-console.log(`target: < 1 ms/container → ${large.perContainerMs < 1 && small.perContainerMs < 1 ? 'met' : 'NOT met'}; linear growth → ${ratio < 1.5 ? 'met' : 'NOT met'}`);
+console.log(
+  `target: < 1 ms/container → ${large.perContainerMs < 1 && small.perContainerMs < 1 ? 'met' : 'NOT met'}; linear growth → ${ratio < 1.5 ? 'met' : 'NOT met'}`,
+);

@@ -16,7 +16,13 @@ for (const [path, meta] of Object.entries(pk)) {
     const os = OS.find((o) => name.split('-').includes(o));
     const cpu = CPU.find((c) => name.split('-').includes(c));
     if (!os && !cpu) continue;
-    pk[key] = { version, ...(cpu ? { cpu: [cpu] } : {}), ...(os ? { os: [os] } : {}), ...(name.includes('musl') ? { libc: ['musl'] } : name.includes('gnu') ? { libc: ['glibc'] } : {}), optional: true };
+    pk[key] = {
+      version,
+      ...(cpu ? { cpu: [cpu] } : {}),
+      ...(os ? { os: [os] } : {}),
+      ...(name.includes('musl') ? { libc: ['musl'] } : name.includes('gnu') ? { libc: ['glibc'] } : {}),
+      optional: true,
+    };
     added++;
   }
 }

@@ -58,8 +58,14 @@ async function expectConverged(expectedLive: string): Promise<History> {
   expect(running.map((c) => c.slot).sort()).toEqual(['beat/0', 'web/0', 'worker/0']);
   expect(running.filter((c) => c.release !== expectedLive)).toEqual([]);
   const kept = new Set(h.releases.filter((r) => r.status === 'live' || r.status === 'previous').map((r) => r.release));
-  expect(cs.filter((c) => !kept.has(c.release)), 'containers of releases neither live nor previous').toEqual([]);
-  expect(cs.filter((c) => c.role !== 'app'), 'leftover release-task containers').toEqual([]);
+  expect(
+    cs.filter((c) => !kept.has(c.release)),
+    'containers of releases neither live nor previous',
+  ).toEqual([]);
+  expect(
+    cs.filter((c) => c.role !== 'app'),
+    'leftover release-task containers',
+  ).toEqual([]);
   expect(await servedRelease()).toBe(expectedLive);
   expect(await lockStatus(cwd(), 'staging')).toMatchObject({ locked: false });
   return h;
@@ -78,51 +84,57 @@ const KILL_POINTS: [step: string, reached: RegExp, notReached: RegExp][] = [
 ];
 
 describe.sequential('deploy interrupted by SIGKILL at each step boundary', () => {
-  it.each(KILL_POINTS)('killed at %s: keeps serving, leaves a stale lock, and the next deploy takes over and converges', async (step, reached, notReached) => {
-    const before = await history(cwd(), 'web', 'staging');
-    expect(before.current).toBeTruthy();
-    const releasesBefore = new Set(before.releases.map((r) => r.release));
+  it.each(KILL_POINTS)(
+    'killed at %s: keeps serving, leaves a stale lock, and the next deploy takes over and converges',
+    async (step, reached, notReached) => {
+      const before = await history(cwd(), 'web', 'staging');
+      expect(before.current).toBeTruthy();
+      const releasesBefore = new Set(before.releases.map((r) => r.release));
 
-    const t0 = Date.now();
-    const run = startSlipway(DEPLOY, { cwd: cwd(), env: { SLIPWAY_TEST_KILL_AT: step } });
-    const killed = await run.done;
-    const killedMs = Date.now() - t0;
-    expect(killed.signal, `deploy was expected to die by SIGKILL at ${step}\n${killed.stderr}`).toBe('SIGKILL');
-    expect(killed.stderr).toMatch(reached);
-    expect(`${killed.stderr}${killed.stdout}`).not.toMatch(notReached);
+      const t0 = Date.now();
+      const run = startSlipway(DEPLOY, { cwd: cwd(), env: { SLIPWAY_TEST_KILL_AT: step } });
+      const killed = await run.done;
+      const killedMs = Date.now() - t0;
+      expect(killed.signal, `deploy was expected to die by SIGKILL at ${step}\n${killed.stderr}`).toBe('SIGKILL');
+      expect(killed.stderr).toMatch(reached);
+      expect(`${killed.stderr}${killed.stdout}`).not.toMatch(notReached);
 
-    // Right after the kill the URL still answers, with a release that was (or was becoming) live.
-    const servedAfterKill = await servedRelease();
-    const left = await appContainers(p.project, 'web', 'staging');
-    const killedRelease = [...new Set(left.map((c) => c.release))].find((r) => !releasesBefore.has(r));
-    expect([before.current, killedRelease]).toContain(servedAfterKill);
-    const afterKill = await history(cwd(), 'web', 'staging');
+      // Right after the kill the URL still answers, with a release that was (or was becoming) live.
+      const servedAfterKill = await servedRelease();
+      const left = await appContainers(p.project, 'web', 'staging');
+      const killedRelease = [...new Set(left.map((c) => c.release))].find((r) => !releasesBefore.has(r));
+      expect([before.current, killedRelease]).toContain(servedAfterKill);
+      const afterKill = await history(cwd(), 'web', 'staging');
 
-    const lock = await lockStatus(cwd(), 'staging');
-    expect(lock).toMatchObject({ locked: true, stale: true, pid: run.child.pid, command: 'deploy web staging --ref develop' });
+      const lock = await lockStatus(cwd(), 'staging');
+      expect(lock).toMatchObject({ locked: true, stale: true, pid: run.child.pid, command: 'deploy web staging --ref develop' });
 
-    const t1 = Date.now();
-    const rerun = await slipway(DEPLOY, { cwd: cwd() });
-    const rerunMs = Date.now() - t1;
-    expect(rerun.code, rerun.stderr).toBe(0);
-    expect(rerun.stderr).toMatch(/lock on staging was left by pid \d+ .*no longer running: taking it over/);
-    const live = deployedRelease(rerun);
-    const h = await expectConverged(live);
+      const t1 = Date.now();
+      const rerun = await slipway(DEPLOY, { cwd: cwd() });
+      const rerunMs = Date.now() - t1;
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(rerun.stderr).toMatch(/lock on staging was left by pid \d+ .*no longer running: taking it over/);
+      const live = deployedRelease(rerun);
+      const h = await expectConverged(live);
 
-    observations.push({
-      step,
-      killedMs,
-      rerunMs,
-      killedRelease: killedRelease ?? null,
-      servedAfterKill: servedAfterKill === before.current ? 'previous live' : 'killed release',
-      historyAfterKill: afterKill.current === before.current ? 'previous live' : 'killed release',
-      leftAfterKill: left.filter((c) => !releasesBefore.has(c.release) || c.state !== 'exited').map((c) => `${c.slot}@${c.release === killedRelease ? 'killed' : c.release === before.current ? 'prev' : c.release}:${c.state}`),
-      recovered: /recovered from an interrupted run: (.*)/.exec(rerun.stderr)?.[1] ?? null,
-      historyAfter: h.releases.map((r) => r.status).join(','),
-      // Not asserted (reported): release images left by runs that never reached the history.
-      imagesOutsideHistory: (await releaseImages(p.project, 'web')).filter((r) => /^\d{14}/.test(r) && !h.releases.some((x) => x.release === r)),
-    });
-  }, 300_000);
+      observations.push({
+        step,
+        killedMs,
+        rerunMs,
+        killedRelease: killedRelease ?? null,
+        servedAfterKill: servedAfterKill === before.current ? 'previous live' : 'killed release',
+        historyAfterKill: afterKill.current === before.current ? 'previous live' : 'killed release',
+        leftAfterKill: left
+          .filter((c) => !releasesBefore.has(c.release) || c.state !== 'exited')
+          .map((c) => `${c.slot}@${c.release === killedRelease ? 'killed' : c.release === before.current ? 'prev' : c.release}:${c.state}`),
+        recovered: /recovered from an interrupted run: (.*)/.exec(rerun.stderr)?.[1] ?? null,
+        historyAfter: h.releases.map((r) => r.status).join(','),
+        // Not asserted (reported): release images left by runs that never reached the history.
+        imagesOutsideHistory: (await releaseImages(p.project, 'web')).filter((r) => /^\d{14}/.test(r) && !h.releases.some((x) => x.release === r)),
+      });
+    },
+    300_000,
+  );
 });
 
 describe.sequential('deploys to one environment are serialized', () => {
@@ -159,7 +171,11 @@ describe.sequential('deploys to one environment are serialized', () => {
     ]);
     // Serialized: the second deploy started (under the lock) only after the first had finished.
     const log = JSON.parse((await slipwayOk(['audit', 'staging', '--json'], { cwd: cwd() })).stdout) as { action: string; release?: string; outcome: string }[];
-    expect(log.filter((e) => e.action === 'deploy' && (e.release === rel1 || e.release === rel2)).map((e) => `${e.release === rel1 ? 'first' : 'second'} ${e.outcome}`)).toEqual(['first started', 'first ok', 'second started', 'second ok']);
+    expect(
+      log
+        .filter((e) => e.action === 'deploy' && (e.release === rel1 || e.release === rel2))
+        .map((e) => `${e.release === rel1 ? 'first' : 'second'} ${e.outcome}`),
+    ).toEqual(['first started', 'first ok', 'second started', 'second ok']);
   }, 300_000);
 });
 

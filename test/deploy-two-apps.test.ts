@@ -22,7 +22,9 @@ beforeAll(async () => {
   port = await freePort();
   cwd = join(p.dir, 'examples', 'two-apps-three-envs');
   mkdirSync(cwd, { recursive: true });
-  const yaml = readFileSync(join(REPO, 'examples', 'two-apps-three-envs', 'slipway.yaml'), 'utf8').replace('project: suffren', `project: ${p.project}`).replace('http_port: 8080', `http_port: ${port}`);
+  const yaml = readFileSync(join(REPO, 'examples', 'two-apps-three-envs', 'slipway.yaml'), 'utf8')
+    .replace('project: suffren', `project: ${p.project}`)
+    .replace('http_port: 8080', `http_port: ${port}`);
   writeFileSync(join(cwd, 'slipway.yaml'), yaml);
   p.commit('fleet');
   p.git(['branch', '-f', 'develop', 'HEAD']);
@@ -46,12 +48,15 @@ const host = (app: string, env: string) => (env === 'prod' ? `${app}.localhost` 
 const auth = (env: string) => (env === 'prod' ? undefined : `team:pw-${env}`);
 
 describe('two-apps-three-envs on the local engine', () => {
-  it.each(['dev', 'staging', 'prod'].flatMap((env) => ['aletheia', 'helios'].map((app) => [app, env] as const)))('%s in %s answers with its app, env and release', async (app, env) => {
-    const r = await get(port, host(app, env), '/', auth(env));
-    expect(r.status).toBe(200);
-    const body = JSON.parse(r.body);
-    expect(body).toMatchObject({ app, env, process: 'web', release: releases.get(`${app}/${env}`) });
-  });
+  it.each(['dev', 'staging', 'prod'].flatMap((env) => ['aletheia', 'helios'].map((app) => [app, env] as const)))(
+    '%s in %s answers with its app, env and release',
+    async (app, env) => {
+      const r = await get(port, host(app, env), '/', auth(env));
+      expect(r.status).toBe(200);
+      const body = JSON.parse(r.body);
+      expect(body).toMatchObject({ app, env, process: 'web', release: releases.get(`${app}/${env}`) });
+    },
+  );
 
   it('non-prod asks for basic auth; prod does not', async () => {
     expect((await get(port, host('aletheia', 'staging'), '/')).status).toBe(401);
@@ -67,7 +72,9 @@ describe('two-apps-three-envs on the local engine', () => {
   it('from inside staging, prod aliases do not resolve and prod containers cannot be reached', async () => {
     const r = await get(port, host('helios', 'staging'), '/probe?host=aletheia-prod-web&port=8000', auth('staging'));
     expect(JSON.parse(r.body).dns.ok).toBe(false);
-    const prodWeb = (await projectContainers(p.project)).find((c) => c.labels['slipway.app'] === 'aletheia' && c.labels['slipway.env'] === 'prod' && c.labels['slipway.process'] === 'web' && c.state === 'running')!;
+    const prodWeb = (await projectContainers(p.project)).find(
+      (c) => c.labels['slipway.app'] === 'aletheia' && c.labels['slipway.env'] === 'prod' && c.labels['slipway.process'] === 'web' && c.state === 'running',
+    )!;
     const info = await new Docker().getContainer(prodWeb.name).inspect();
     const ip = info.NetworkSettings.Networks[`${p.project}-prod`]!.IPAddress;
     expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
@@ -76,18 +83,38 @@ describe('two-apps-three-envs on the local engine', () => {
   });
 
   it('each environment has its own database and Redis DB', async () => {
-    const c = (await projectContainers(p.project)).find((c) => c.labels['slipway.app'] === 'aletheia' && c.labels['slipway.env'] === 'staging' && c.labels['slipway.process'] === 'web' && c.state === 'running')!;
-    const exec = await slipwayOk(['exec', 'aletheia', 'staging', 'web', '--json', '--', 'node', '-e', 'console.log(process.env.PGDATABASE, process.env.REDIS_URL, process.env.DATABASE_URL ? "url" : "none")'], { cwd });
+    const c = (await projectContainers(p.project)).find(
+      (c) => c.labels['slipway.app'] === 'aletheia' && c.labels['slipway.env'] === 'staging' && c.labels['slipway.process'] === 'web' && c.state === 'running',
+    )!;
+    const exec = await slipwayOk(
+      [
+        'exec',
+        'aletheia',
+        'staging',
+        'web',
+        '--json',
+        '--',
+        'node',
+        '-e',
+        'console.log(process.env.PGDATABASE, process.env.REDIS_URL, process.env.DATABASE_URL ? "url" : "none")',
+      ],
+      { cwd },
+    );
     expect(JSON.parse(exec.stdout).stdout.trim()).toBe('aletheia_staging redis://redis:6379/1 url');
     expect(c.name).toContain('aletheia-staging-web-0-');
   });
 
   it('check --live proves isolation, and reports it broken when a prod container joins staging', async () => {
-    const ok = JSON.parse((await slipwayOk(['check', '--live', '--json'], { cwd })).stdout) as { ok: boolean; live: { check: string; ok: boolean; subject: string; message: string }[] };
+    const ok = JSON.parse((await slipwayOk(['check', '--live', '--json'], { cwd })).stdout) as {
+      ok: boolean;
+      live: { check: string; ok: boolean; subject: string; message: string }[];
+    };
     expect(ok.live.filter((l) => !l.ok)).toEqual([]);
     expect(new Set(ok.live.map((l) => l.check))).toEqual(new Set(['network', 'database', 'redis', 'published-ports']));
     expect(ok.live.filter((l) => l.check === 'network')).toHaveLength(6);
-    const prodWeb = (await projectContainers(p.project)).find((c) => c.labels['slipway.app'] === 'aletheia' && c.labels['slipway.env'] === 'prod' && c.labels['slipway.process'] === 'web' && c.state === 'running')!;
+    const prodWeb = (await projectContainers(p.project)).find(
+      (c) => c.labels['slipway.app'] === 'aletheia' && c.labels['slipway.env'] === 'prod' && c.labels['slipway.process'] === 'web' && c.state === 'running',
+    )!;
     const net = new Docker().getNetwork(`${p.project}-staging`);
     await net.connect({ Container: prodWeb.name });
     try {
@@ -120,7 +147,14 @@ describe('two-apps-three-envs on the local engine', () => {
   });
 
   it('status lists every process with its release; the plan against the engine is empty for deployed apps', async () => {
-    const rows = JSON.parse((await slipwayOk(['status', '--json'], { cwd })).stdout) as { app: string; env: string; process: string; release: string; state: string; health: string }[];
+    const rows = JSON.parse((await slipwayOk(['status', '--json'], { cwd })).stdout) as {
+      app: string;
+      env: string;
+      process: string;
+      release: string;
+      state: string;
+      health: string;
+    }[];
     const web = rows.find((r) => r.app === 'aletheia' && r.env === 'prod' && r.process === 'web')!;
     expect(web).toMatchObject({ state: 'running', health: 'healthy', release: releases.get('aletheia/prod') });
     expect(rows.filter((r) => r.state === 'not deployed')).toEqual([]);
@@ -130,8 +164,12 @@ describe('two-apps-three-envs on the local engine', () => {
 
   it('no secret value ever appears in anything the CLI printed', async () => {
     // The generated database password, read from inside the container (not through the CLI).
-    const c = (await projectContainers(p.project)).find((c) => c.labels['slipway.app'] === 'aletheia' && c.labels['slipway.env'] === 'prod' && c.labels['slipway.process'] === 'web' && c.state === 'running')!;
-    const exec = await new Docker().getContainer(c.name).exec({ Cmd: ['node', '-e', 'process.stdout.write(new URL(process.env.DATABASE_URL).password)'], AttachStdout: true, AttachStderr: true });
+    const c = (await projectContainers(p.project)).find(
+      (c) => c.labels['slipway.app'] === 'aletheia' && c.labels['slipway.env'] === 'prod' && c.labels['slipway.process'] === 'web' && c.state === 'running',
+    )!;
+    const exec = await new Docker()
+      .getContainer(c.name)
+      .exec({ Cmd: ['node', '-e', 'process.stdout.write(new URL(process.env.DATABASE_URL).password)'], AttachStdout: true, AttachStderr: true });
     const stream = await exec.start({});
     const raw = await new Promise<Buffer>((resolve) => {
       const chunks: Buffer[] = [];

@@ -120,7 +120,15 @@ describe('DockerodeEngine on a real engine', () => {
     id = await engine.createContainer(webSpec());
     await engine.startContainer(id);
     const info = await engine.inspectContainer(NAME);
-    expect(info).toMatchObject({ id, name: NAME, image: 'busybox:1.36', state: 'running', memoryLimit: 64 * 1024 * 1024, cpus: 0.5, restart: 'unless-stopped' });
+    expect(info).toMatchObject({
+      id,
+      name: NAME,
+      image: 'busybox:1.36',
+      state: 'running',
+      memoryLimit: 64 * 1024 * 1024,
+      cpus: 0.5,
+      restart: 'unless-stopped',
+    });
     expect(info.networks).toEqual([
       { name: NET, aliases: ['blog-prod-web'] },
       { name: EDGE, aliases: ['blog-prod-web', 'blog-edge'] },
@@ -140,7 +148,10 @@ describe('DockerodeEngine on a real engine', () => {
   });
 
   it('resolves the aliases on both networks from another container', async () => {
-    const r = await engine.runOnce({ ...taskSpec('dns', 'nslookup blog-prod-web && nslookup blog-edge'), networks: [{ name: EDGE, aliases: [] }] }, { timeoutMs: 10_000 });
+    const r = await engine.runOnce(
+      { ...taskSpec('dns', 'nslookup blog-prod-web && nslookup blog-edge'), networks: [{ name: EDGE, aliases: [] }] },
+      { timeoutMs: 10_000 },
+    );
     expect(r.exitCode, r.logs).toBe(0);
     const r2 = await engine.runOnce(taskSpec('dns2', 'nslookup blog-edge'), { timeoutMs: 10_000 });
     expect(r2.exitCode, 'blog-edge is an alias on the edge network only').not.toBe(0);
@@ -158,13 +169,25 @@ describe('DockerodeEngine on a real engine', () => {
 
   it('puts an archive and reads it back', async () => {
     await engine.exec(id, ['mkdir', '-p', '/etc/app'], { check: true });
-    await engine.putArchive(id, '/etc/app', packTar([{ path: 'config.json', content: '{"ok":true}\n' }, { path: 'bin/run.sh', content: '#!/bin/sh\necho ran\n', mode: 0o755 }]));
+    await engine.putArchive(
+      id,
+      '/etc/app',
+      packTar([
+        { path: 'config.json', content: '{"ok":true}\n' },
+        { path: 'bin/run.sh', content: '#!/bin/sh\necho ran\n', mode: 0o755 },
+      ]),
+    );
     expect((await engine.exec(id, ['cat', '/etc/app/config.json'])).stdout).toBe('{"ok":true}\n');
     expect((await engine.exec(id, ['/etc/app/bin/run.sh'])).stdout).toBe('ran\n');
     const files = unpackTar(await engine.getArchive(id, '/etc/app/config.json'));
     expect(files.map((f) => [f.path, f.content.toString()])).toEqual([['config.json', '{"ok":true}\n']]);
     const dir = unpackTar(await engine.getArchive(id, '/etc/app'));
-    expect(dir.filter((f) => f.type === 'file').map((f) => f.path).sort()).toEqual(['app/bin/run.sh', 'app/config.json']);
+    expect(
+      dir
+        .filter((f) => f.type === 'file')
+        .map((f) => f.path)
+        .sort(),
+    ).toEqual(['app/bin/run.sh', 'app/config.json']);
   });
 
   it('reads logs (demultiplexed), with tail and follow', async () => {
@@ -236,14 +259,27 @@ describe('images', () => {
       { path: 'Dockerfile', content: 'FROM busybox:1.36\nARG GREETING\nRUN echo "built with $GREETING" > /greeting\nCOPY app.txt /app.txt\n' },
       { path: 'app.txt', content: 'app v1\n' },
     ]);
-    const built = await engine.buildImage({ contextTar: ctx, tag: TAG, dockerfile: 'Dockerfile', buildArgs: { GREETING: 'args' }, labels: { ...mine, 'slipway.release': 'r1' }, onProgress: (l) => lines.push(l) });
+    const built = await engine.buildImage({
+      contextTar: ctx,
+      tag: TAG,
+      dockerfile: 'Dockerfile',
+      buildArgs: { GREETING: 'args' },
+      labels: { ...mine, 'slipway.release': 'r1' },
+      onProgress: (l) => lines.push(l),
+    });
     expect(built.id).toMatch(/^sha256:/);
     expect(lines.some((l) => l.startsWith('Step 1/'))).toBe(true);
     const img = await engine.imageInspect(TAG);
     expect(img).toMatchObject({ id: built.id, tags: [TAG] });
     expect(img?.labels).toMatchObject({ 'slipway.release': 'r1', 'slipway.project': P });
     // The same context as a stream builds the same image (from the layer cache).
-    const again = await engine.buildImage({ contextTar: Readable.from([ctx]), tag: TAG, dockerfile: 'Dockerfile', buildArgs: { GREETING: 'args' }, labels: { ...mine, 'slipway.release': 'r1' } });
+    const again = await engine.buildImage({
+      contextTar: Readable.from([ctx]),
+      tag: TAG,
+      dockerfile: 'Dockerfile',
+      buildArgs: { GREETING: 'args' },
+      labels: { ...mine, 'slipway.release': 'r1' },
+    });
     expect(again.id).toBe(built.id);
     const r = await engine.runOnce({ ...taskSpec('check', 'cat /greeting /app.txt'), image: TAG }, { timeoutMs: 10_000 });
     expect(r).toEqual({ exitCode: 0, logs: 'built with args\napp v1\n', timedOut: false });
@@ -256,7 +292,9 @@ describe('images', () => {
     expect(err.server).toBe('local');
     expect(err.logTail.join('\n')).toContain('about to fail');
     expect(err.message).toMatch(/returned a non-zero code: 5/);
-    const missing = await engine.buildImage({ contextTar: ctx, tag: `${P}/broken:1`, dockerfile: 'Nope.Dockerfile', buildArgs: {}, labels: mine }).catch((e) => e);
+    const missing = await engine
+      .buildImage({ contextTar: ctx, tag: `${P}/broken:1`, dockerfile: 'Nope.Dockerfile', buildArgs: {}, labels: mine })
+      .catch((e) => e);
     expect(missing).toBeInstanceOf(BuildError);
     expect(await engine.imageInspect(`${P}/broken:1`)).toBeNull();
   });

@@ -82,6 +82,8 @@ describe('broken prod-devstg-split', () => {
 });
 
 it('every example directory is covered', () => {
-  const dirs = readdirSync(ROOT, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(ROOT, d.name, 'slipway.yaml'))).map((d) => d.name);
+  const dirs = readdirSync(ROOT, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(ROOT, d.name, 'slipway.yaml')))
+    .map((d) => d.name);
   expect(dirs.sort()).toEqual([...EXAMPLES].sort());
 });

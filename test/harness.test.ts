@@ -30,9 +30,15 @@ function redisCommand(host: string, command: string): Promise<string> {
     sock.on('connect', () => sock.write(`${command}\r\n`));
     sock.on('data', (d) => {
       buf += d.toString();
-      if (buf.includes('\r\n')) { sock.destroy(); resolve(buf.split('\r\n')[0] ?? ''); }
+      if (buf.includes('\r\n')) {
+        sock.destroy();
+        resolve(buf.split('\r\n')[0] ?? '');
+      }
     });
-    sock.on('timeout', () => { sock.destroy(); reject(new Error(`redis ${host}:6379 timed out`)); });
+    sock.on('timeout', () => {
+      sock.destroy();
+      reject(new Error(`redis ${host}:6379 timed out`));
+    });
     sock.on('error', reject);
   });
 }
@@ -60,8 +66,14 @@ describe('engine and base images', () => {
   });
 
   it('node -e runs in node:20-slim, with a shell and a writable /tmp', async () => {
-    const out = await docker(['run', '--rm', 'node:20-slim', 'node', '-e',
-      'require("fs").writeFileSync("/tmp/x", "ok"); console.log(process.versions.node.split(".")[0], require("fs").readFileSync("/tmp/x", "utf8"))']);
+    const out = await docker([
+      'run',
+      '--rm',
+      'node:20-slim',
+      'node',
+      '-e',
+      'require("fs").writeFileSync("/tmp/x", "ok"); console.log(process.versions.node.split(".")[0], require("fs").readFileSync("/tmp/x", "utf8"))',
+    ]);
     expect(out).toBe('20 ok');
     expect(await docker(['run', '--rm', 'node:20-slim', 'sh', '-c', 'echo $((6*7))'])).toBe('42');
   });
@@ -147,14 +159,33 @@ describe('services', () => {
     const pg = await start('pg', ['-e', 'POSTGRES_PASSWORD=harness-pw', '-e', 'POSTGRES_USER=app', '-e', 'POSTGRES_DB=appdb', 'postgres:15']);
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const ready = await run(['docker', 'exec', pg, 'pg_isready', '-h', '127.0.0.1', '-U', 'app']).then(() => true, () => false);
+      const ready = await run(['docker', 'exec', pg, 'pg_isready', '-h', '127.0.0.1', '-U', 'app']).then(
+        () => true,
+        () => false,
+      );
       if (ready) break;
       if (Date.now() > deadline) throw new Error('postgres:15 did not become ready in 60 s');
       await new Promise((r) => setTimeout(r, 300));
     }
     const psql = (password: string) =>
-      docker(['run', '--rm', '--network', NET, '-e', `PGPASSWORD=${password}`, 'postgres:15',
-        'psql', '-h', pg, '-U', 'app', '-d', 'appdb', '-Atc', 'select current_user || \'@\' || current_database()']);
+      docker([
+        'run',
+        '--rm',
+        '--network',
+        NET,
+        '-e',
+        `PGPASSWORD=${password}`,
+        'postgres:15',
+        'psql',
+        '-h',
+        pg,
+        '-U',
+        'app',
+        '-d',
+        'appdb',
+        '-Atc',
+        "select current_user || '@' || current_database()",
+      ]);
     expect(await psql('harness-pw')).toBe('app@appdb');
     await expect(psql('wrong-pw')).rejects.toThrow(/password authentication failed/);
   });

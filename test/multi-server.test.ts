@@ -14,7 +14,17 @@ import { ensureImages } from './harness/engine.ts';
 import { hostsUp, loadImagesIntoHosts, startSshd, stopSshd, type HarnessHostName, type HarnessHosts } from './harness/hosts.ts';
 import { slipway, slipwayOk, startSlipway, type CliResult } from './support/cli.ts';
 import { fleetRoutes, multiFleet, multiFleetYaml } from './support/multi-fleet.ts';
-import { cleanupProjectOn, getVia, hostContainers, hostDocker, hostHasImage, hostKeyFingerprint, releaseImageTags, runningImageId, waitForLine } from './support/multi-hosts.ts';
+import {
+  cleanupProjectOn,
+  getVia,
+  hostContainers,
+  hostDocker,
+  hostHasImage,
+  hostKeyFingerprint,
+  releaseImageTags,
+  runningImageId,
+  waitForLine,
+} from './support/multi-hosts.ts';
 import { makeProject, type TestProject } from './support/project.ts';
 
 const IMAGES = ['node:20-slim', 'nginx:1.27', 'postgres:17', 'redis:7', 'busybox:1.36'];
@@ -101,7 +111,15 @@ describe('multi-server: prod on vps1 (hostA), dev and staging on vps2 (hostB)', 
     expect(again.stdout).toMatch(/^vps2: .*proxy ready$/m);
     expect(again.stdout).toMatch(/up done in/);
     const plan = JSON.parse((await cliOk(['plan', '--json'])).stdout) as { actions: { kind: string; type: string; id: string; server: string }[] };
-    const infra = plan.actions.filter((a) => a.kind === 'create' && (a.type === 'network' || a.type === 'volume' || a.type === 'database' || a.type === 'redis-db' || (a.type === 'container' && !/^(aletheia|helios)\//.test(a.id))));
+    const infra = plan.actions.filter(
+      (a) =>
+        a.kind === 'create' &&
+        (a.type === 'network' ||
+          a.type === 'volume' ||
+          a.type === 'database' ||
+          a.type === 'redis-db' ||
+          (a.type === 'container' && !/^(aletheia|helios)\//.test(a.id))),
+    );
     expect(infra).toEqual([]);
   }, 600_000);
 
@@ -110,8 +128,14 @@ describe('multi-server: prod on vps1 (hostA), dev and staging on vps2 (hostB)', 
       const cs = (await hostContainers(docker[h], p.project)).filter((c) => c.state === 'running');
       const roles = cs.map((c) => `${c.labels['slipway.role']}:${c.image}`).sort();
       expect(roles, h).toEqual(expect.arrayContaining(['proxy:nginx:1.27', 'service:postgres:17', 'service:redis:7']));
-      expect(cs.filter((c) => c.labels['slipway.role'] === 'proxy'), h).toHaveLength(1);
-      expect(cs.filter((c) => c.labels['slipway.role'] === 'service'), h).toHaveLength(2);
+      expect(
+        cs.filter((c) => c.labels['slipway.role'] === 'proxy'),
+        h,
+      ).toHaveLength(1);
+      expect(
+        cs.filter((c) => c.labels['slipway.role'] === 'service'),
+        h,
+      ).toHaveLength(2);
     }
   });
 
@@ -131,8 +155,16 @@ describe('multi-server: prod on vps1 (hostA), dev and staging on vps2 (hostB)', 
     };
     // vps1 and vps2 at the same time (their environments' locks are independent).
     await Promise.all([
-      chain([['aletheia', 'prod'], ['helios', 'prod']]),
-      chain([['aletheia', 'staging'], ['aletheia', 'dev'], ['helios', 'dev'], ['helios', 'staging']]),
+      chain([
+        ['aletheia', 'prod'],
+        ['helios', 'prod'],
+      ]),
+      chain([
+        ['aletheia', 'staging'],
+        ['aletheia', 'dev'],
+        ['helios', 'dev'],
+        ['helios', 'staging'],
+      ]),
     ]);
     const a = (await hostContainers(docker.hostA, p.project)).filter((c) => c.labels['slipway.role'] === 'app');
     const b = (await hostContainers(docker.hostB, p.project)).filter((c) => c.labels['slipway.role'] === 'app');
@@ -143,10 +175,19 @@ describe('multi-server: prod on vps1 (hostA), dev and staging on vps2 (hostB)', 
     expect(b.filter((c) => c.state === 'running')).toHaveLength(10);
   }, 900_000);
 
-  it('every domain answers through its own server\'s proxy, with its app, env and release', async () => {
+  it("every domain answers through its own server's proxy, with its app, env and release", async () => {
     const routes = fleetRoutes(multiFleet({ project: p.project, ssh: SSH }));
     expect(routes.length).toBe(6);
-    expect(routes.flatMap((r) => r.domains)).toEqual(expect.arrayContaining(['aletheia.example.com', 'cda.example.com', 'www.cda.example.com', 'vsm.example.com', 'aletheia-staging.example.com', 'cda-dev.example.com']));
+    expect(routes.flatMap((r) => r.domains)).toEqual(
+      expect.arrayContaining([
+        'aletheia.example.com',
+        'cda.example.com',
+        'www.cda.example.com',
+        'vsm.example.com',
+        'aletheia-staging.example.com',
+        'cda-dev.example.com',
+      ]),
+    );
     for (const r of routes) {
       for (const d of r.domains) {
         const res = await getVia(ipOf(r.server), 80, d, '/', AUTH[r.env]);
@@ -182,7 +223,7 @@ describe('multi-server: prod on vps1 (hostA), dev and staging on vps2 (hostB)', 
     expect(JSON.parse(res.body).release).toBe(release);
   }, 300_000);
 
-  it('check --live passes on both servers, and fails when a dev container joins staging\'s network', async () => {
+  it("check --live passes on both servers, and fails when a dev container joins staging's network", async () => {
     type Live = { ok: boolean; live: { server: string; check: string; ok: boolean; subject: string; message: string }[] };
     const ok = JSON.parse((await timed('check --live', () => cliOk(['check', '--live', '--json']))).stdout) as Live;
     expect(ok.live.filter((l) => !l.ok)).toEqual([]);
@@ -190,9 +231,16 @@ describe('multi-server: prod on vps1 (hostA), dev and staging on vps2 (hostB)', 
     // published ports can be checked (no second environment to be isolated from).
     expect(new Set(ok.live.filter((l) => l.server === 'vps2').map((l) => l.check))).toEqual(new Set(['network', 'database', 'redis', 'published-ports']));
     expect(ok.live.filter((l) => l.server === 'vps1').map((l) => l.check)).toContain('published-ports');
-    expect(ok.live.filter((l) => l.check === 'network').map((l) => l.subject).sort()).toEqual(['dev → staging', 'staging → dev']);
+    expect(
+      ok.live
+        .filter((l) => l.check === 'network')
+        .map((l) => l.subject)
+        .sort(),
+    ).toEqual(['dev → staging', 'staging → dev']);
 
-    const devWeb = (await hostContainers(docker.hostB, p.project)).find((c) => c.labels['slipway.env'] === 'dev' && c.labels['slipway.app'] === 'aletheia' && c.labels['slipway.process'] === 'web' && c.state === 'running')!;
+    const devWeb = (await hostContainers(docker.hostB, p.project)).find(
+      (c) => c.labels['slipway.env'] === 'dev' && c.labels['slipway.app'] === 'aletheia' && c.labels['slipway.process'] === 'web' && c.state === 'running',
+    )!;
     expect(devWeb).toBeDefined();
     const net = docker.hostB.getNetwork(`${p.project}-staging`);
     await net.connect({ Container: devWeb.id });
@@ -216,7 +264,9 @@ describe('multi-server: prod on vps1 (hostA), dev and staging on vps2 (hostB)', 
   it('ships the release image from vps2 to vps1 without a rebuild, and transfers nothing when vps1 already has it', async () => {
     // aletheia staging was deployed on vps2 from the commit v1.0.0 points at (develop = v1.0.0).
     expect(p.git(['rev-parse', 'develop'])).toBe(p.git(['rev-parse', 'v1.0.0^{commit}']));
-    const first = await timed('deploy --build-on (streamed)', () => cliOk(['deploy', 'aletheia', 'prod', '--ref', 'v1.0.0', '--build-on', 'vps2', '--drain', '200']));
+    const first = await timed('deploy --build-on (streamed)', () =>
+      cliOk(['deploy', 'aletheia', 'prod', '--ref', 'v1.0.0', '--build-on', 'vps2', '--drain', '200']),
+    );
     const out1 = `${first.stdout}\n${first.stderr}`;
     expect(out1).toMatch(/\[vps2\] +reusing image [0-9a-f]{12} built from [0-9a-f]{12} \(no rebuild\)/);
     expect(out1).not.toMatch(/Step \d+\/\d+/); // nothing was built
@@ -229,7 +279,9 @@ describe('multi-server: prod on vps1 (hostA), dev and staging on vps2 (hostB)', 
     expect(await runningImageId(docker.hostA, p.project, 'aletheia', 'prod', 'web')).toBe(idB);
     expect(await releaseImageTags(docker.hostA, p.project, 'aletheia', rel1!)).toHaveLength(1);
 
-    const second = await timed('deploy --build-on (present)', () => cliOk(['deploy', 'aletheia', 'prod', '--ref', 'v1.0.0', '--build-on', 'vps2', '--drain', '200']));
+    const second = await timed('deploy --build-on (present)', () =>
+      cliOk(['deploy', 'aletheia', 'prod', '--ref', 'v1.0.0', '--build-on', 'vps2', '--drain', '200']),
+    );
     const out2 = `${second.stdout}\n${second.stderr}`;
     expect(out2).toMatch(/reusing image/);
     expect(out2).toMatch(new RegExp(`vps1 already has image ${idB.slice(7, 19)}: nothing transferred`));

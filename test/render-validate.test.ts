@@ -336,7 +336,12 @@ describe('caddy (real binary)', () => {
       caddy = spawnLogged(CADDY, ['run', '--config', join(dir, 'caddy.json')], caddyEnv(dir));
       await waitFor('caddy', caddy.proc, caddy.logs, async () => (await get(port, 'nope.invalid')).status === 404);
       // The internal CA issues the staging certificate asynchronously.
-      await waitFor('caddy internal TLS', caddy.proc, caddy.logs, async () => (await get(httpsPort, 'api-staging.example.com', '/', undefined, true)).status === 401);
+      await waitFor(
+        'caddy internal TLS',
+        caddy.proc,
+        caddy.logs,
+        async () => (await get(httpsPort, 'api-staging.example.com', '/', undefined, true)).status === 401,
+      );
     });
 
     afterAll(async () => {
@@ -403,7 +408,10 @@ describe('postgres init SQL (real PostgreSQL 15)', () => {
     }
     await run(join(PG_BIN, 'initdb'), ['-D', join(dir, 'data'), '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256'], { ...ids, cwd: dir });
     port = await freePort();
-    pg = spawnLogged(join(PG_BIN, 'postgres'), ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'], undefined, { ...ids, cwd: dir });
+    pg = spawnLogged(join(PG_BIN, 'postgres'), ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'], undefined, {
+      ...ids,
+      cwd: dir,
+    });
     await waitFor('postgres', pg.proc, pg.logs, async () => readdirSync(dir).some((f) => f === `.s.PGSQL.${port}`));
   });
 
@@ -445,7 +453,9 @@ describe('postgres init SQL (real PostgreSQL 15)', () => {
     const wrong = await tcp('api_staging', 'api_staging', 'nope');
     expect(wrong.code).not.toBe(0);
     // The owner can create tables in public; the schema grants nothing to PUBLIC.
-    const ddl = await psql(['-h', '127.0.0.1', '-p', String(port), '-U', 'api_staging', '-d', 'api_staging', '-c', 'create table t(x int)'], '', { PGPASSWORD: pws.api_staging! });
+    const ddl = await psql(['-h', '127.0.0.1', '-p', String(port), '-U', 'api_staging', '-d', 'api_staging', '-c', 'create table t(x int)'], '', {
+      PGPASSWORD: pws.api_staging!,
+    });
     expect(ddl.code, ddl.out).toBe(0);
     const acl = await psql([...su.slice(0, -1), 'api_staging', '-tAc', "select nspacl::text from pg_namespace where nspname='public'"], '');
     expect(acl.out).not.toMatch(/(^|[{,])=/);

@@ -23,7 +23,11 @@ interface History {
 }
 
 function fleetYaml(project: string, proxy: string, port: number, env: Record<string, string> = {}): string {
-  const envLine = Object.keys(env).length ? `    env: { ${Object.entries(env).map(([k, v]) => `${k}: "${v}"`).join(', ')} }\n` : '';
+  const envLine = Object.keys(env).length
+    ? `    env: { ${Object.entries(env)
+        .map(([k, v]) => `${k}: "${v}"`)
+        .join(', ')} }\n`
+    : '';
   return `project: ${project}
 servers:
   local: { local: true, memory: 8GiB, cpus: 2, proxy: ${proxy}, http_port: ${port} }
@@ -106,7 +110,9 @@ describe.each(['caddy', 'nginx'] as const)('zero downtime behind %s', (proxy) =>
     expect(await answering()).toBe(rel.a);
 
     p.git(['commit', '-q', '--allow-empty', '-m', 'release B']);
-    const { result, report } = await timed('deploy B under load', () => underLoad(port, HOST, CONNECTIONS, () => cliOk(['deploy', 'web', 'prod', '--drain', '2000', '--json'])));
+    const { result, report } = await timed('deploy B under load', () =>
+      underLoad(port, HOST, CONNECTIONS, () => cliOk(['deploy', 'web', 'prod', '--drain', '2000', '--json'])),
+    );
     rel.b = (JSON.parse(result.stdout) as { release: string }).release;
     expect(rel.b).not.toBe(rel.a);
     expect(await answering()).toBe(rel.b);
@@ -116,12 +122,20 @@ describe.each(['caddy', 'nginx'] as const)('zero downtime behind %s', (proxy) =>
     expect(Object.keys(releasesSeen(report)).sort(), summary(proxy, report)).toEqual([rel.a, rel.b].sort());
 
     const cs = await appContainers(p.project, 'web', 'prod');
-    expect(cs.filter((c) => c.release === rel.b).map((c) => [c.process, c.state])).toEqual(expect.arrayContaining([['web', 'running'], ['worker', 'running'], ['beat', 'running']]));
+    expect(cs.filter((c) => c.release === rel.b).map((c) => [c.process, c.state])).toEqual(
+      expect.arrayContaining([
+        ['web', 'running'],
+        ['worker', 'running'],
+        ['beat', 'running'],
+      ]),
+    );
     expect(cs.filter((c) => c.release === rel.a).map((c) => c.state)).toEqual(['exited', 'exited', 'exited']);
   });
 
   it('rolls back to A under the same load without a failed request', async () => {
-    const { result, report } = await timed('rollback B→A under load', () => underLoad(port, HOST, CONNECTIONS, () => cliOk(['rollback', 'web', 'prod', '--drain', '2000', '--json'])));
+    const { result, report } = await timed('rollback B→A under load', () =>
+      underLoad(port, HOST, CONNECTIONS, () => cliOk(['rollback', 'web', 'prod', '--drain', '2000', '--json'])),
+    );
     expect((JSON.parse(result.stdout) as { release: string }).release).toBe(rel.a);
     expect(await answering()).toBe(rel.a);
     expectClean(report, 'rollback B→A', { switched: true });
@@ -135,7 +149,9 @@ describe.each(['caddy', 'nginx'] as const)('zero downtime behind %s', (proxy) =>
     let r: CliResult;
     let report: LoadReport;
     try {
-      ({ result: r, report } = await timed('failing health under load', () => underLoad(port, HOST, CONNECTIONS, () => cli(['deploy', 'web', 'prod', '--drain', '2000']))));
+      ({ result: r, report } = await timed('failing health under load', () =>
+        underLoad(port, HOST, CONNECTIONS, () => cli(['deploy', 'web', 'prod', '--drain', '2000'])),
+      ));
     } finally {
       writeFleet();
     }
@@ -163,7 +179,9 @@ describe.each(['caddy', 'nginx'] as const)('zero downtime behind %s', (proxy) =>
     let r: CliResult;
     let report: LoadReport;
     try {
-      ({ result: r, report } = await timed('failing release command under load', () => underLoad(port, HOST, CONNECTIONS, () => cli(['deploy', 'web', 'prod', '--drain', '2000']))));
+      ({ result: r, report } = await timed('failing release command under load', () =>
+        underLoad(port, HOST, CONNECTIONS, () => cli(['deploy', 'web', 'prod', '--drain', '2000'])),
+      ));
     } finally {
       writeFleet();
     }
@@ -191,9 +209,27 @@ describe.each(['caddy', 'nginx'] as const)('zero downtime behind %s', (proxy) =>
     const cs = await appContainers(p.project, 'web', 'prod');
     const beats = cs.filter((c) => c.process === 'beat' && c.state === 'running');
     expect(beats.map((c) => c.release)).toEqual([e]);
-    expect(cs.filter((c) => c.release === e).map((c) => [c.process, c.state]).sort()).toEqual([['beat', 'running'], ['web', 'running'], ['worker', 'running']]);
+    expect(
+      cs
+        .filter((c) => c.release === e)
+        .map((c) => [c.process, c.state])
+        .sort(),
+    ).toEqual([
+      ['beat', 'running'],
+      ['web', 'running'],
+      ['worker', 'running'],
+    ]);
     // The previous release (A, live before) is kept stopped for an instant rollback…
-    expect(cs.filter((c) => c.release === rel.a).map((c) => [c.process, c.state]).sort()).toEqual([['beat', 'exited'], ['web', 'exited'], ['worker', 'exited']]);
+    expect(
+      cs
+        .filter((c) => c.release === rel.a)
+        .map((c) => [c.process, c.state])
+        .sort(),
+    ).toEqual([
+      ['beat', 'exited'],
+      ['web', 'exited'],
+      ['worker', 'exited'],
+    ]);
     // …and B, a third release, is beyond --keep 2: its containers are gone.
     expect(cs.filter((c) => c.release === rel.b)).toEqual([]);
     expect(new Set(cs.map((c) => c.release)).size).toBeLessThanOrEqual(2);

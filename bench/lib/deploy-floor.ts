@@ -72,7 +72,8 @@ export async function floorDeploy(run: ServerRun, app: string, env: string, imag
   });
   const files = proxyFiles(run.state, 'caddy', { maintenance: new Set(), passwords: new Map() });
   await step('switch (join the edge network under the stable alias)', async () => {
-    for (const n of spec.networks.filter((n) => edges.has(n.network))) await engine.connectNetwork(n.network, id, [...n.aliases, ...n.aliases.map((a) => `${a}-${release}`)]);
+    for (const n of spec.networks.filter((n) => edges.has(n.network)))
+      await engine.connectNetwork(n.network, id, [...n.aliases, ...n.aliases.map((a) => `${a}-${release}`)]);
   });
   await step('stop old container (+ leave the edge network)', async () => {
     for (const c of old) {

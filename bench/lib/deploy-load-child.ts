@@ -30,7 +30,8 @@ const ready = setInterval(() => {
   }
   const now = counters(snap);
   for (const [kind, count] of Object.entries(now)) {
-    if (count > (last[kind] ?? 0)) process.stdout.write(`fail ${(performance.timeOrigin + performance.now()).toFixed(1)} ${kind} ${count - (last[kind] ?? 0)}\n`);
+    if (count > (last[kind] ?? 0))
+      process.stdout.write(`fail ${(performance.timeOrigin + performance.now()).toFixed(1)} ${kind} ${count - (last[kind] ?? 0)}\n`);
   }
   last = now;
 }, 10);

@@ -87,7 +87,11 @@ function describe(op: string, a: unknown[]): string {
     return short(first);
   }
   if (first && typeof first === 'object' && 'name' in first) return short(String((first as { name: unknown }).name));
-  if (first && typeof first === 'object') return Object.entries(first as Record<string, unknown>).filter(([k]) => k !== 'slipway.project').map(([k, v]) => `${k.replace('slipway.', '')}=${String(v)}`).join(',');
+  if (first && typeof first === 'object')
+    return Object.entries(first as Record<string, unknown>)
+      .filter(([k]) => k !== 'slipway.project')
+      .map(([k, v]) => `${k.replace('slipway.', '')}=${String(v)}`)
+      .join(',');
   return '';
 }
 

@@ -47,10 +47,12 @@ export async function startLoadProcess(port: number, host: string, connections =
       const lines = out.split('\n');
       const line = lines.find((l) => l.startsWith('{'));
       if (!line) throw new Error(`load generator exited ${code} without a report: ${err.trim()}`);
-      const failures = lines.filter((l) => l.startsWith('fail ')).map((l) => {
-        const [, epoch, kind, count] = l.split(' ');
-        return { epochMs: Number(epoch), kind: kind as LoadFailure['kind'], count: Number(count) };
-      });
+      const failures = lines
+        .filter((l) => l.startsWith('fail '))
+        .map((l) => {
+          const [, epoch, kind, count] = l.split(' ');
+          return { epochMs: Number(epoch), kind: kind as LoadFailure['kind'], count: Number(count) };
+        });
       return { ...(JSON.parse(line) as LoadReport), failures };
     },
   };

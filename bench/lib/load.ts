@@ -91,8 +91,16 @@ export function startLoad(opts: LoadOptions): LoadRun {
   const connections = opts.connections ?? 20;
   if (!Number.isInteger(connections) || connections < 1) throw new Error(`connections must be a positive integer, got ${connections}`);
   const tally: Tally = {
-    requests: 0, ok2xx: 0, non2xx: new Map(), connectErrors: 0, readErrors: 0, timeouts: 0,
-    bodyMismatches: 0, bodies: new Map(), socketsOpened: 0, latency: new LatencyHistogram(),
+    requests: 0,
+    ok2xx: 0,
+    non2xx: new Map(),
+    connectErrors: 0,
+    readErrors: 0,
+    timeouts: 0,
+    bodyMismatches: 0,
+    bodies: new Map(),
+    socketsOpened: 0,
+    latency: new LatencyHistogram(),
   };
   const started = performance.now();
   let stoppedAt: number | null = null;
@@ -462,7 +470,11 @@ class ResponseParser {
       const name = line.slice(0, colon).trim().toLowerCase();
       const value = line.slice(colon + 1).trim();
       if (name === 'content-length') contentLength = Number(value);
-      else if (name === 'transfer-encoding') chunked = value.toLowerCase().split(',').some((t) => t.trim() === 'chunked');
+      else if (name === 'transfer-encoding')
+        chunked = value
+          .toLowerCase()
+          .split(',')
+          .some((t) => t.trim() === 'chunked');
       else if (name === 'connection') for (const t of value.toLowerCase().split(',')) connection.add(t.trim());
     }
     if (status >= 100 && status < 200) return null; // interim response; the real one follows
@@ -535,13 +547,28 @@ async function main(argv: string[]): Promise<number> {
       return n;
     };
     switch (flag) {
-      case '--url': opts.url = value(); break;
-      case '--host': opts.host = value(); break;
-      case '-c': case '--connections': opts.connections = Math.floor(number()); break;
-      case '-d': case '--duration': seconds = number(); break;
-      case '--timeout': opts.timeoutMs = number(); break;
-      case '--no-keepalive': opts.keepAlive = false; break;
-      case '-H': case '--header': {
+      case '--url':
+        opts.url = value();
+        break;
+      case '--host':
+        opts.host = value();
+        break;
+      case '-c':
+      case '--connections':
+        opts.connections = Math.floor(number());
+        break;
+      case '-d':
+      case '--duration':
+        seconds = number();
+        break;
+      case '--timeout':
+        opts.timeoutMs = number();
+        break;
+      case '--no-keepalive':
+        opts.keepAlive = false;
+        break;
+      case '-H':
+      case '--header': {
         const raw = value();
         const colon = raw.indexOf(':');
         if (colon <= 0) throw new UsageError(`-H needs 'Name: value', got ${raw}`);
@@ -553,8 +580,12 @@ async function main(argv: string[]): Promise<number> {
         opts.expectBody = (body) => body.includes(text);
         break;
       }
-      case '-h': case '--help': process.stdout.write(`${USAGE}\n`); return 0;
-      default: throw new UsageError(`unknown argument ${flag}`);
+      case '-h':
+      case '--help':
+        process.stdout.write(`${USAGE}\n`);
+        return 0;
+      default:
+        throw new UsageError(`unknown argument ${flag}`);
     }
   }
   if (!opts.url) throw new UsageError('--url is required');

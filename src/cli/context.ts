@@ -1,9 +1,8 @@
 // CliContext: everything a command touches from the outside world, passed in (no singletons),
 // so commands can be run in-process by tests with captured output.
 
-export interface Output {
-  write(text: string): void;
-}
+import type { Output } from '../util/output.ts';
+export type { Output };
 
 import type { Connector } from '../engine/connect.ts';
 

@@ -25,7 +25,17 @@ async function run(args: string[], files: Record<string, string> = {}) {
   for (const [name, text] of Object.entries(files)) writeFileSync(join(cwd, name), text);
   let stdout = '';
   let stderr = '';
-  const ctx: CliContext = { stdout: { write: (t) => void (stdout += t) }, stderr: { write: (t) => void (stderr += t) }, cwd, env: {}, color: false, now: () => Date.now(), connector: async () => { throw new Error('no engine in this test'); } };
+  const ctx: CliContext = {
+    stdout: { write: (t) => void (stdout += t) },
+    stderr: { write: (t) => void (stderr += t) },
+    cwd,
+    env: {},
+    color: false,
+    now: () => Date.now(),
+    connector: async () => {
+      throw new Error('no engine in this test');
+    },
+  };
   const code = await main(args, ctx);
   expect(stdout + stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // never a stack trace
   return { code, stdout, stderr };
@@ -74,8 +84,12 @@ describe('slipway CLI errors', () => {
   });
 
   it('conflicting and malformed options', async () => {
-    expect((await run(['deploy', 'api', 'prod', '--ref', 'v1', '--image', 'x:v1'], { 'slipway.yaml': GOOD })).stderr).toContain('pass either --ref or --image, not both');
-    expect((await run(['deploy', 'api', 'prod', '--drain', 'soon'], { 'slipway.yaml': GOOD })).stderr).toContain('--drain must be a non-negative number, got "soon"');
+    expect((await run(['deploy', 'api', 'prod', '--ref', 'v1', '--image', 'x:v1'], { 'slipway.yaml': GOOD })).stderr).toContain(
+      'pass either --ref or --image, not both',
+    );
+    expect((await run(['deploy', 'api', 'prod', '--drain', 'soon'], { 'slipway.yaml': GOOD })).stderr).toContain(
+      '--drain must be a non-negative number, got "soon"',
+    );
     expect((await run(['maintenance', 'maybe', 'api', 'prod'], { 'slipway.yaml': GOOD })).stderr).toContain('maintenance takes "on" or "off", not "maybe"');
     expect((await run(['render', 'apache'], { 'slipway.yaml': GOOD })).stderr).toContain('unknown render kind "apache"');
     expect((await run(['secret', 'set', 'bad name!'], { 'slipway.yaml': GOOD })).stderr).toContain('invalid secret name "bad name!"');
@@ -90,7 +104,7 @@ describe('slipway CLI errors', () => {
   it('an unreachable server is an error naming it, not a crash', async () => {
     const r = await run(['status'], { 'slipway.yaml': GOOD });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: cannot connect to 1 server\(s\):\n  s1: no engine in this test\n  hint: /);
+    expect(r.stderr).toMatch(/^error: cannot connect to 1 server\(s\):\n {2}s1: no engine in this test\n {2}hint: /);
   });
 
   it('good input: validate, check, plan --empty and render work without a server', async () => {

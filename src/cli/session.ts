@@ -27,7 +27,12 @@ export interface FleetSession {
   close(): Promise<void>;
 }
 
-export async function openSession(ctx: CliContext, fleet: Fleet, servers: readonly string[], opts: { json?: boolean; partial?: boolean }): Promise<FleetSession> {
+export async function openSession(
+  ctx: CliContext,
+  fleet: Fleet,
+  servers: readonly string[],
+  opts: { json?: boolean; partial?: boolean },
+): Promise<FleetSession> {
   const report = createReporter(opts.json ? null : ctx.stderr, ctx.now);
   const connector = ctx.connector ?? defaultConnector;
   const conns: ServerConnection[] = [];
@@ -38,9 +43,15 @@ export async function openSession(ctx: CliContext, fleet: Fleet, servers: readon
     const wanted = fleet.servers.filter((s) => servers.includes(s.name));
     const results = await settleLimit(wanted, MAX_PARALLEL, (s) => connector(s));
     for (const r of results) if (r.ok) conns.push(r.value);
-    const failures = results.flatMap((r, i) => (r.ok ? [] : [{ server: wanted[i]!.name, error: (r.error as Error).message, hint: (r.error as { hint?: string }).hint }]));
+    const failures = results.flatMap((r, i) =>
+      r.ok ? [] : [{ server: wanted[i]!.name, error: (r.error as Error).message, hint: (r.error as { hint?: string }).hint }],
+    );
     const failed = failures.map((f) => `${f.server}: ${f.error}`);
-    if (failed.length && !opts.partial) throw new UserError(`cannot connect to ${failed.length} server(s):\n  ${failed.join('\n  ')}`, (results.find((r) => !r.ok) as { error: { hint?: string } } | undefined)?.error.hint ?? 'check that the server is up and reachable over SSH');
+    if (failed.length && !opts.partial)
+      throw new UserError(
+        `cannot connect to ${failed.length} server(s):\n  ${failed.join('\n  ')}`,
+        (results.find((r) => !r.ok) as { error: { hint?: string } } | undefined)?.error.hint ?? 'check that the server is up and reachable over SSH',
+      );
     const allocations: RedisDbSpec[] = [];
     if (fleet.services.some((s) => s.kind === 'redis')) {
       for (const c of conns) allocations.push(...(await loadRedisAllocations(new StateStore(c.engine, fleet.project))));
@@ -67,7 +78,13 @@ export function runFor(session: FleetSession, server: string): ServerRun {
 }
 
 /** Opens a session, runs `fn`, and always closes the connections. */
-export async function withSession<T>(ctx: CliContext, fleet: Fleet, servers: readonly string[], opts: { json?: boolean; partial?: boolean }, fn: (s: FleetSession) => Promise<T>): Promise<T> {
+export async function withSession<T>(
+  ctx: CliContext,
+  fleet: Fleet,
+  servers: readonly string[],
+  opts: { json?: boolean; partial?: boolean },
+  fn: (s: FleetSession) => Promise<T>,
+): Promise<T> {
   const session = await openSession(ctx, fleet, servers, opts);
   try {
     return await fn(session);

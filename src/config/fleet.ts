@@ -19,10 +19,7 @@ export interface Server {
   pos?: SourcePos;
 }
 
-export type DeployPolicy =
-  | { kind: 'any' }
-  | { kind: 'branch'; branches: string[] }
-  | { kind: 'tags'; pattern: string };
+export type DeployPolicy = { kind: 'any' } | { kind: 'branch'; branches: string[] } | { kind: 'tags'; pattern: string };
 
 export interface BasicAuth {
   /** user -> name of the secret holding the bcrypt hash (or plain password, hashed at render). */

@@ -12,7 +12,7 @@ interface Case {
 
 const CASES: Case[] = [
   {
-    name: "unknown top-level key",
+    name: 'unknown top-level key',
     yaml: `project: demo
 projekt: x
 servers:
@@ -28,12 +28,10 @@ apps:
     processes:
       web: { port: 8000, health: /health }
 `,
-    expect: [
-      ["error unknown-key","2:1","projekt","unknown key \"projekt\" at the top level"],
-    ],
+    expect: [['error unknown-key', '2:1', 'projekt', 'unknown key "projekt" at the top level']],
   },
   {
-    name: "unknown process key with did-you-mean",
+    name: 'unknown process key with did-you-mean',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -48,12 +46,10 @@ apps:
     processes:
       web: { prot: 8000 }
 `,
-    expect: [
-      ["error unknown-key","13:14","apps/api/processes/web/prot","unknown key \"prot\" in apps/api/processes/web"],
-    ],
+    expect: [['error unknown-key', '13:14', 'apps/api/processes/web/prot', 'unknown key "prot" in apps/api/processes/web']],
   },
   {
-    name: "port is a string",
+    name: 'port is a string',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -68,12 +64,10 @@ apps:
     processes:
       web: { port: "eighty" }
 `,
-    expect: [
-      ["error bad-type","13:20","apps/api/processes/web/port","expected a port number"],
-    ],
+    expect: [['error bad-type', '13:20', 'apps/api/processes/web/port', 'expected a port number']],
   },
   {
-    name: "port out of range",
+    name: 'port out of range',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -88,12 +82,10 @@ apps:
     processes:
       web: { port: 70000 }
 `,
-    expect: [
-      ["error bad-value","13:20","apps/api/processes/web/port","expected a port between 1 and 65535"],
-    ],
+    expect: [['error bad-value', '13:20', 'apps/api/processes/web/port', 'expected a port between 1 and 65535']],
   },
   {
-    name: "bad memory size",
+    name: 'bad memory size',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -108,12 +100,10 @@ apps:
     processes:
       web: { port: 8000, memory: lots }
 `,
-    expect: [
-      ["error bad-value","13:34","apps/api/processes/web/memory","expected a size such as 512MiB, 2GiB or 1.5GB"],
-    ],
+    expect: [['error bad-value', '13:34', 'apps/api/processes/web/memory', 'expected a size such as 512MiB, 2GiB or 1.5GB']],
   },
   {
-    name: "per-env memory with unknown env",
+    name: 'per-env memory with unknown env',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -128,12 +118,10 @@ apps:
     processes:
       web: { port: 8000, memory: { prd: 1GiB, default: 512MiB } }
 `,
-    expect: [
-      ["error unknown-environment","13:36","apps/api/processes/web/memory/prd","unknown environment \"prd\""],
-    ],
+    expect: [['error unknown-environment', '13:36', 'apps/api/processes/web/memory/prd', 'unknown environment "prd"']],
   },
   {
-    name: "uses an undefined service",
+    name: 'uses an undefined service',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -149,12 +137,10 @@ apps:
     processes:
       web: { port: 8000 }
 `,
-    expect: [
-      ["error unknown-reference","12:12","apps/api/uses/0","unknown service \"postgress\""],
-    ],
+    expect: [['error unknown-reference', '12:12', 'apps/api/uses/0', 'unknown service "postgress"']],
   },
   {
-    name: "depends_on an undefined app",
+    name: 'depends_on an undefined app',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -170,12 +156,10 @@ apps:
     processes:
       web: { port: 8000 }
 `,
-    expect: [
-      ["error unknown-reference","12:18","apps/api/depends_on/0","unknown app \"worker\""],
-    ],
+    expect: [['error unknown-reference', '12:18', 'apps/api/depends_on/0', 'unknown app "worker"']],
   },
   {
-    name: "environment on unknown server",
+    name: 'environment on unknown server',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -190,12 +174,10 @@ apps:
     processes:
       web: { port: 8000, health: /health }
 `,
-    expect: [
-      ["error unknown-reference","5:22","environments/staging/server","unknown server \"s2\""],
-    ],
+    expect: [['error unknown-reference', '5:22', 'environments/staging/server', 'unknown server "s2"']],
   },
   {
-    name: "invalid app name",
+    name: 'invalid app name',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -210,12 +192,10 @@ apps:
     processes:
       web: { port: 8000, health: /health }
 `,
-    expect: [
-      ["error invalid-name","10:3","apps/Api_Server","invalid app name \"Api_Server\""],
-    ],
+    expect: [['error invalid-name', '10:3', 'apps/Api_Server', 'invalid app name "Api_Server"']],
   },
   {
-    name: "invalid environment name",
+    name: 'invalid environment name',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -230,12 +210,10 @@ apps:
     processes:
       web: { port: 8000, health: /health }
 `,
-    expect: [
-      ["error invalid-name","5:3","environments/Staging","invalid environment name \"Staging\""],
-    ],
+    expect: [['error invalid-name', '5:3', 'environments/Staging', 'invalid environment name "Staging"']],
   },
   {
-    name: "invalid process name",
+    name: 'invalid process name',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -250,12 +228,10 @@ apps:
     processes:
       Web_1: { port: 8000 }
 `,
-    expect: [
-      ["error invalid-name","13:7","apps/api/processes/Web_1","invalid process name \"Web_1\""],
-    ],
+    expect: [['error invalid-name', '13:7', 'apps/api/processes/Web_1', 'invalid process name "Web_1"']],
   },
   {
-    name: "domain claimed twice",
+    name: 'domain claimed twice',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -276,12 +252,10 @@ apps:
     processes:
       web: { port: 3000 }
 `,
-    expect: [
-      ["warning duplicate-domain","17:22","apps/shop/domains/prod","domain \"shop.example.com\" is claimed twice: by api in prod and by shop in prod"],
-    ],
+    expect: [['warning duplicate-domain', '17:22', 'apps/shop/domains/prod', 'domain "shop.example.com" is claimed twice: by api in prod and by shop in prod']],
   },
   {
-    name: "domain pattern without {app} collides",
+    name: 'domain pattern without {app} collides',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -300,12 +274,10 @@ apps:
     processes:
       web: { port: 3000 }
 `,
-    expect: [
-      ["warning duplicate-domain","6:48","environments/prod/domain","domain \"www.example.com\" is claimed twice: by api in prod and by shop in prod"],
-    ],
+    expect: [['warning duplicate-domain', '6:48', 'environments/prod/domain', 'domain "www.example.com" is claimed twice: by api in prod and by shop in prod']],
   },
   {
-    name: "app without source",
+    name: 'app without source',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -319,12 +291,10 @@ apps:
     processes:
       web: { port: 8000 }
 `,
-    expect: [
-      ["error missing-source","11:5","apps/api","app \"api\" has no source"],
-    ],
+    expect: [['error missing-source', '11:5', 'apps/api', 'app "api" has no source']],
   },
   {
-    name: "app with two sources",
+    name: 'app with two sources',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -340,12 +310,10 @@ apps:
     processes:
       web: { port: 8000 }
 `,
-    expect: [
-      ["error conflicting-keys","11:12","apps/api/image","app \"api\" sets \"git\" and \"image\""],
-    ],
+    expect: [['error conflicting-keys', '11:12', 'apps/api/image', 'app "api" sets "git" and "image"']],
   },
   {
-    name: "app without processes",
+    name: 'app without processes',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -358,12 +326,10 @@ apps:
   api:
     image: api:1
 `,
-    expect: [
-      ["error missing-key","11:5","apps/api","app \"api\" has no processes"],
-    ],
+    expect: [['error missing-key', '11:5', 'apps/api', 'app "api" has no processes']],
   },
   {
-    name: "bad proxy enum",
+    name: 'bad proxy enum',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB, proxy: traefik }
@@ -378,12 +344,10 @@ apps:
     processes:
       web: { port: 8000, health: /health }
 `,
-    expect: [
-      ["error bad-value","3:43","servers/s1/proxy","expected one of \"caddy\", \"nginx\", got \"traefik\""],
-    ],
+    expect: [['error bad-value', '3:43', 'servers/s1/proxy', 'expected one of "caddy", "nginx", got "traefik"']],
   },
   {
-    name: "server without transport",
+    name: 'server without transport',
     yaml: `project: demo
 servers:
   s1: { memory: 4GiB }
@@ -398,12 +362,10 @@ apps:
     processes:
       web: { port: 8000, health: /health }
 `,
-    expect: [
-      ["error missing-transport","3:7","servers/s1","server \"s1\" says neither \"local: true\" nor \"ssh: user@host\""],
-    ],
+    expect: [['error missing-transport', '3:7', 'servers/s1', 'server "s1" says neither "local: true" nor "ssh: user@host"']],
   },
   {
-    name: "bad ssh target",
+    name: 'bad ssh target',
     yaml: `project: demo
 servers:
   s1: { ssh: "root@@host" }
@@ -418,22 +380,18 @@ apps:
     processes:
       web: { port: 8000, health: /health }
 `,
-    expect: [
-      ["error bad-value","3:14","servers/s1/ssh","expected user@host or user@host:port"],
-    ],
+    expect: [['error bad-value', '3:14', 'servers/s1/ssh', 'expected user@host or user@host:port']],
   },
   {
-    name: "missing environments",
+    name: 'missing environments',
     yaml: `project: demo
 servers:
   s1: { local: true }
 `,
-    expect: [
-      ["error missing-key","1:1","environments","the fleet needs at least one environment"],
-    ],
+    expect: [['error missing-key', '1:1', 'environments', 'the fleet needs at least one environment']],
   },
   {
-    name: "environment without server",
+    name: 'environment without server',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -448,12 +406,10 @@ apps:
     processes:
       web: { port: 8000, health: /health }
 `,
-    expect: [
-      ["error missing-key","5:12","environments/staging/server","every environment needs a server"],
-    ],
+    expect: [['error missing-key', '5:12', 'environments/staging/server', 'every environment needs a server']],
   },
   {
-    name: "bad deploy policy",
+    name: 'bad deploy policy',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -468,12 +424,10 @@ apps:
     processes:
       web: { port: 8000, health: /health }
 `,
-    expect: [
-      ["error bad-type","6:31","environments/prod/deploy","expected { branch: NAME }, { tags: \"v*\" } or \"any\""],
-    ],
+    expect: [['error bad-type', '6:31', 'environments/prod/deploy', 'expected { branch: NAME }, { tags: "v*" } or "any"']],
   },
   {
-    name: "health path without slash",
+    name: 'health path without slash',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -488,12 +442,10 @@ apps:
     processes:
       web: { port: 8000, health: health }
 `,
-    expect: [
-      ["error bad-value","13:34","apps/api/processes/web/health","expected an HTTP path starting with \"/\""],
-    ],
+    expect: [['error bad-value', '13:34', 'apps/api/processes/web/health', 'expected an HTTP path starting with "/"']],
   },
   {
-    name: "health without port",
+    name: 'health without port',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -508,12 +460,10 @@ apps:
     processes:
       worker: { command: "celery worker", health: /health }
 `,
-    expect: [
-      ["error health-without-port","13:51","apps/api/processes/worker/health","process \"worker\" has an HTTP health check but no port"],
-    ],
+    expect: [['error health-without-port', '13:51', 'apps/api/processes/worker/health', 'process "worker" has an HTTP health check but no port']],
   },
   {
-    name: "unknown interpolation reference",
+    name: 'unknown interpolation reference',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -529,12 +479,10 @@ apps:
     processes:
       web: { port: 8000 }
 `,
-    expect: [
-      ["error unknown-reference","12:24","apps/api/env/HELIOS_URL","unknown reference ${helios.web} in HELIOS_URL"],
-    ],
+    expect: [['error unknown-reference', '12:24', 'apps/api/env/HELIOS_URL', 'unknown reference ${helios.web} in HELIOS_URL']],
   },
   {
-    name: "replicas not an integer",
+    name: 'replicas not an integer',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -549,34 +497,28 @@ apps:
     processes:
       web: { port: 8000, replicas: 1.5 }
 `,
-    expect: [
-      ["error bad-type","13:36","apps/api/processes/web/replicas","expected a whole number of replicas"],
-    ],
+    expect: [['error bad-type', '13:36', 'apps/api/processes/web/replicas', 'expected a whole number of replicas']],
   },
   {
-    name: "yaml syntax error",
+    name: 'yaml syntax error',
     yaml: `project: demo
 servers:
   s1: { local: true
 environments: {}
 `,
-    expect: [
-      ["error yaml-syntax","4:1","","Flow map in block collection must be sufficiently indented and end with a }"],
-    ],
+    expect: [['error yaml-syntax', '4:1', '', 'Flow map in block collection must be sufficiently indented and end with a }']],
   },
   {
-    name: "duplicate key",
+    name: 'duplicate key',
     yaml: `project: demo
 project: other
 servers:
   s1: { local: true }
 `,
-    expect: [
-      ["error duplicate-key","2:1","","Map keys must be unique"],
-    ],
+    expect: [['error duplicate-key', '2:1', '', 'Map keys must be unique']],
   },
   {
-    name: "env value is a list",
+    name: 'env value is a list',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -592,12 +534,10 @@ apps:
     processes:
       web: { port: 8000 }
 `,
-    expect: [
-      ["error bad-type","12:27","apps/api/env/ALLOWED_HOSTS","expected a string, a { secret: NAME } reference, or a map of environment → value"],
-    ],
+    expect: [['error bad-type', '12:27', 'apps/api/env/ALLOWED_HOSTS', 'expected a string, a { secret: NAME } reference, or a map of environment → value']],
   },
   {
-    name: "service scope typo",
+    name: 'service scope typo',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -612,12 +552,10 @@ apps:
     processes:
       web: { port: 8000, health: /health }
 `,
-    expect: [
-      ["error bad-value","8:42","services/postgres/scope","expected one of \"server\", \"environment\", got \"servr\""],
-    ],
+    expect: [['error bad-value', '8:42', 'services/postgres/scope', 'expected one of "server", "environment", got "servr"']],
   },
   {
-    name: "secret ref with extra key",
+    name: 'secret ref with extra key',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -633,12 +571,10 @@ apps:
     processes:
       web: { port: 8000 }
 `,
-    expect: [
-      ["error bad-value","12:39","apps/api/env/KEY/default","a secret reference takes only \"secret\", not \"default\""],
-    ],
+    expect: [['error bad-value', '12:39', 'apps/api/env/KEY/default', 'a secret reference takes only "secret", not "default"']],
   },
   {
-    name: "unterminated quote in command",
+    name: 'unterminated quote in command',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -653,12 +589,10 @@ apps:
     processes:
       web: { port: 8000, command: "gunicorn 'app" }
 `,
-    expect: [
-      ["error bad-command","13:35","apps/api/processes/web/command","unterminated ' quote in command: gunicorn 'app"],
-    ],
+    expect: [['error bad-command', '13:35', 'apps/api/processes/web/command', "unterminated ' quote in command: gunicorn 'app"]],
   },
   {
-    name: "several problems at once",
+    name: 'several problems at once',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -675,13 +609,13 @@ apps:
       web: { prot: 8000, memory: huge }
 `,
     expect: [
-      ["error unknown-reference","12:12","apps/api/uses/0","unknown service \"mysql\""],
-      ["error unknown-key","14:14","apps/api/processes/web/prot","unknown key \"prot\" in apps/api/processes/web"],
-      ["error bad-value","14:34","apps/api/processes/web/memory","expected a size such as 512MiB, 2GiB or 1.5GB"],
+      ['error unknown-reference', '12:12', 'apps/api/uses/0', 'unknown service "mysql"'],
+      ['error unknown-key', '14:14', 'apps/api/processes/web/prot', 'unknown key "prot" in apps/api/processes/web'],
+      ['error bad-value', '14:34', 'apps/api/processes/web/memory', 'expected a size such as 512MiB, 2GiB or 1.5GB'],
     ],
   },
   {
-    name: "bad health interval",
+    name: 'bad health interval',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -696,12 +630,10 @@ apps:
     processes:
       web: { port: 8000, health: { path: /health, interval: soon } }
 `,
-    expect: [
-      ["error bad-value","13:61","apps/api/processes/web/health/interval","expected a duration such as 500ms, 5s or 1m30s"],
-    ],
+    expect: [['error bad-value', '13:61', 'apps/api/processes/web/health/interval', 'expected a duration such as 500ms, 5s or 1m30s']],
   },
   {
-    name: "placement on unknown server",
+    name: 'placement on unknown server',
     yaml: `project: demo
 servers:
   s1: { local: true, memory: 4GiB }
@@ -717,9 +649,7 @@ apps:
     processes:
       web: { port: 8000 }
 `,
-    expect: [
-      ["error unknown-reference","12:24","apps/api/placement/prod","unknown server \"vps9\""],
-    ],
+    expect: [['error unknown-reference', '12:24', 'apps/api/placement/prod', 'unknown server "vps9"']],
   },
 ];
 

@@ -49,7 +49,19 @@ export function loadFleet(file: string, opts: LoadOptions = {}): LoadResult {
   if (hasErrors(syntax)) return { diagnostics: syntax, source: src };
   const data = src.toJS();
   if (data === null || data === undefined) {
-    return { diagnostics: [{ severity: 'error', code: 'empty-file', path: '', message: `${file} is empty`, hint: 'start from examples/reference/slipway.yaml or run "slipway init"', pos: src.posAt(0) }], source: src };
+    return {
+      diagnostics: [
+        {
+          severity: 'error',
+          code: 'empty-file',
+          path: '',
+          message: `${file} is empty`,
+          hint: 'start from examples/reference/slipway.yaml or run "slipway init"',
+          pos: src.posAt(0),
+        },
+      ],
+      source: src,
+    };
   }
   const diagnostics = [...syntax, ...schemaDiagnostics(fleetSchema, data, src), ...semanticDiagnostics(data, src)];
   if (hasErrors(diagnostics)) return { diagnostics: sortDiagnostics(diagnostics), source: src };
@@ -65,5 +77,11 @@ export function sortDiagnostics(d: Diagnostic[]): Diagnostic[] {
     const k = `${x.code}|${x.path}|${x.message}|${x.pos?.file}:${x.pos?.line}:${x.pos?.col}`;
     return seen.has(k) ? false : (seen.add(k), true);
   });
-  return unique.sort((a, b) => (a.pos?.file ?? '').localeCompare(b.pos?.file ?? '') || (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0) || a.code.localeCompare(b.code));
+  return unique.sort(
+    (a, b) =>
+      (a.pos?.file ?? '').localeCompare(b.pos?.file ?? '') ||
+      (a.pos?.line ?? 0) - (b.pos?.line ?? 0) ||
+      (a.pos?.col ?? 0) - (b.pos?.col ?? 0) ||
+      a.code.localeCompare(b.code),
+  );
 }

@@ -9,9 +9,10 @@ import { forEnv, isPerEnvMap } from './per-env.ts';
 import type { RawApp, RawEnvValue, RawFleet, RawProcess } from './schema.ts';
 import type { PathPart, YamlSource } from './yaml-source.ts';
 
-export interface ComposeImporter {
-  (file: string, ctx: { project: string; app: string; env: string }): { processes: ProcessSpec[]; volumes: string[]; diagnostics: Diagnostic[] };
-}
+export type ComposeImporter = (
+  file: string,
+  ctx: { project: string; app: string; env: string },
+) => { processes: ProcessSpec[]; volumes: string[]; diagnostics: Diagnostic[] };
 
 export interface NormalizeContext {
   src: YamlSource;
@@ -22,18 +23,25 @@ export interface NormalizeContext {
 export function normalize(raw: RawFleet, ctx: NormalizeContext): Fleet {
   const envNames = Object.keys(raw.environments);
   const servers = Object.entries(raw.servers).map(([name, s]) => normalizeServer(name, s, ctx));
-  const environments = Object.entries(raw.environments).map(([name, e]): Environment => ({
-    name,
-    server: e.server,
-    deploy: deployPolicy(e.deploy),
-    protected: e.protected ?? false,
-    auth: e.auth === 'basic' ? { users: [{ user: 'team', secret: `basic-auth-${name}` }] } : e.auth === undefined || e.auth === 'none' ? null : { users: Object.entries(e.auth.basic.users).map(([user, ref]) => ({ user, secret: ref.secret })) },
-    rateLimit: e.rate_limit ? { rps: e.rate_limit.rps, burst: e.rate_limit.burst ?? e.rate_limit.rps * 2 } : null,
-    domain: e.domain ?? null,
-    tls: e.tls ?? 'auto',
-    limits: { memory: e.limits?.memory !== undefined ? parseSize(e.limits.memory) : undefined, cpus: e.limits?.cpus },
-    pos: ctx.src.posOf(['environments', name]),
-  }));
+  const environments = Object.entries(raw.environments).map(
+    ([name, e]): Environment => ({
+      name,
+      server: e.server,
+      deploy: deployPolicy(e.deploy),
+      protected: e.protected ?? false,
+      auth:
+        e.auth === 'basic'
+          ? { users: [{ user: 'team', secret: `basic-auth-${name}` }] }
+          : e.auth === undefined || e.auth === 'none'
+            ? null
+            : { users: Object.entries(e.auth.basic.users).map(([user, ref]) => ({ user, secret: ref.secret })) },
+      rateLimit: e.rate_limit ? { rps: e.rate_limit.rps, burst: e.rate_limit.burst ?? e.rate_limit.rps * 2 } : null,
+      domain: e.domain ?? null,
+      tls: e.tls ?? 'auto',
+      limits: { memory: e.limits?.memory !== undefined ? parseSize(e.limits.memory) : undefined, cpus: e.limits?.cpus },
+      pos: ctx.src.posOf(['environments', name]),
+    }),
+  );
   const services = Object.entries(raw.services ?? {}).map(([name, s]): SharedService => {
     const kind = s.kind ?? (/(^|\/)postgres(:|$)/.test(s.image) ? 'postgres' : /(^|\/)redis(:|$)/.test(s.image) ? 'redis' : 'generic');
     return {
@@ -120,7 +128,9 @@ function appSource(a: RawApp): AppSource {
   if (a.image) return { kind: 'image', image: a.image };
   if (a.compose) return { kind: 'compose', file: a.compose };
   const g = a.git ?? '.';
-  return typeof g === 'string' ? { kind: 'git', repo: g, dockerfile: 'Dockerfile', context: '.' } : { kind: 'git', repo: g.repo, dockerfile: g.dockerfile ?? 'Dockerfile', context: g.context ?? '.' };
+  return typeof g === 'string'
+    ? { kind: 'git', repo: g, dockerfile: 'Dockerfile', context: '.' }
+    : { kind: 'git', repo: g.repo, dockerfile: g.dockerfile ?? 'Dockerfile', context: g.context ?? '.' };
 }
 
 function domainsFor(app: string, a: RawApp, env: Environment, envNames: string[]): string[] {
@@ -218,7 +228,14 @@ function argv(cmd: string | string[], path: PathPart[], ctx: NormalizeContext): 
   try {
     return splitShellWords(cmd);
   } catch (e) {
-    ctx.diagnostics.push({ severity: 'error', code: 'bad-command', path: path.join('/'), message: (e as Error).message, hint: 'close the quote, or write the command as an argv list', pos: ctx.src.posOf(path) });
+    ctx.diagnostics.push({
+      severity: 'error',
+      code: 'bad-command',
+      path: path.join('/'),
+      message: (e as Error).message,
+      hint: 'close the quote, or write the command as an argv list',
+      pos: ctx.src.posOf(path),
+    });
     return [cmd];
   }
 }

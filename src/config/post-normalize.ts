@@ -30,7 +30,9 @@ function duplicateDomains(fleet: Fleet, src: YamlSource): Diagnostic[] {
           code: 'duplicate-domain',
           path: path.join('/'),
           message: `domain "${domain}" is claimed twice: by ${prev} and by ${owner}`,
-          hint: explicit ? 'each domain routes to one app in one environment; remove one of the claims' : 'include {app} (and {env}) in the environment\'s domain pattern, or set domains: on the app',
+          hint: explicit
+            ? 'each domain routes to one app in one environment; remove one of the claims'
+            : "include {app} (and {env}) in the environment's domain pattern, or set domains: on the app",
           pos: src.posOf(path),
         });
       }

@@ -88,7 +88,9 @@ function pickDeeperBranch(issue: z.ZodInvalidUnionIssue): ZodIssue[] | undefined
     .filter((issues) => issues.every((i) => i.path.length > depth || i.code === 'unrecognized_keys' || (i.code === 'custom' && i.path.length === depth)))
     .filter((issues) => !issues.every((i) => i.code === 'custom'));
   if (candidates.length === 1) return candidates[0];
-  const custom = issue.unionErrors.map((e) => e.issues).filter((issues) => issues.length > 0 && issues.every((i) => i.code === 'custom' && i.path.length === depth));
+  const custom = issue.unionErrors
+    .map((e) => e.issues)
+    .filter((issues) => issues.length > 0 && issues.every((i) => i.code === 'custom' && i.path.length === depth));
   if (candidates.length === 0 && custom.length === 1) return custom[0];
   return undefined;
 }

@@ -12,7 +12,11 @@ const size = z.union([z.string(), z.number()]).refine((v) => parseSize(v) !== un
 });
 const duration = z.string().refine((v) => parseDuration(v) !== undefined, { message: 'expected a duration such as 500ms, 5s or 1m30s' });
 const cpus = z.number({ invalid_type_error: 'expected a number of CPUs, e.g. 0.5 or 2' }).positive('expected a positive number of CPUs');
-const port = z.number({ invalid_type_error: 'expected a port number' }).int('expected an integer port').min(1, 'expected a port between 1 and 65535').max(65535, 'expected a port between 1 and 65535');
+const port = z
+  .number({ invalid_type_error: 'expected a port number' })
+  .int('expected an integer port')
+  .min(1, 'expected a port between 1 and 65535')
+  .max(65535, 'expected a port between 1 and 65535');
 const argvOrString = z.union([z.string().min(1), z.array(z.string()).min(1)], {
   errorMap: () => ({ message: 'expected a command: a string ("gunicorn app.wsgi") or an argv list (["gunicorn", "app.wsgi"])' }),
 });
@@ -21,7 +25,9 @@ const argvOrString = z.union([z.string().min(1), z.array(z.string()).min(1)], {
 export function perEnv<T extends z.ZodTypeAny>(inner: T, what: string) {
   return z.union([inner, z.record(z.string(), inner)], {
     errorMap: (issue, ctx) =>
-      issue.code === 'invalid_union' ? { message: `expected ${what}, or a map of environment → ${what} (with an optional "default")` } : { message: ctx.defaultError },
+      issue.code === 'invalid_union'
+        ? { message: `expected ${what}, or a map of environment → ${what} (with an optional "default")` }
+        : { message: ctx.defaultError },
   });
 }
 
@@ -99,18 +105,11 @@ export const serviceSchema = z
   .strict();
 
 const deployPolicy = z.union(
-  [
-    z.literal('any'),
-    z.object({ branch: z.union([z.string(), z.array(z.string()).min(1)]) }).strict(),
-    z.object({ tags: z.string().min(1) }).strict(),
-  ],
+  [z.literal('any'), z.object({ branch: z.union([z.string(), z.array(z.string()).min(1)]) }).strict(), z.object({ tags: z.string().min(1) }).strict()],
   { errorMap: () => ({ message: 'expected { branch: NAME }, { tags: "v*" } or "any"' }) },
 );
 
-const basicAuth = z.union([
-  z.enum(['basic', 'none']),
-  z.object({ basic: z.object({ users: z.record(z.string(), secretRef) }).strict() }).strict(),
-]);
+const basicAuth = z.union([z.enum(['basic', 'none']), z.object({ basic: z.object({ users: z.record(z.string(), secretRef) }).strict() }).strict()]);
 
 export const environmentSchema = z
   .object({
@@ -118,7 +117,10 @@ export const environmentSchema = z
     deploy: deployPolicy.optional(),
     protected: z.boolean().optional(),
     auth: basicAuth.optional(),
-    rate_limit: z.object({ rps: z.number().positive(), burst: z.number().int().min(0).optional() }).strict().optional(),
+    rate_limit: z
+      .object({ rps: z.number().positive(), burst: z.number().int().min(0).optional() })
+      .strict()
+      .optional(),
     domain: z.string().optional(),
     tls: z.enum(['auto', 'off', 'internal']).optional(),
     limits: z.object({ memory: size.optional(), cpus: cpus.optional() }).strict().optional(),
@@ -129,7 +131,10 @@ export const serverSchema = z
   .object({
     local: z.literal(true).optional(),
     socket: z.string().optional(),
-    ssh: z.string().regex(/^([^@\s]+@)?[^@\s:]+(:\d+)?$/, 'expected user@host or user@host:port').optional(),
+    ssh: z
+      .string()
+      .regex(/^([^@\s]+@)?[^@\s:]+(:\d+)?$/, 'expected user@host or user@host:port')
+      .optional(),
     host_key: z.string().optional(),
     identity: z.string().optional(),
     memory: size.optional(),

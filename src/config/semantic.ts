@@ -10,7 +10,13 @@ import type { PathPart, YamlSource } from './yaml-source.ts';
 export function semanticDiagnostics(data: unknown, src: YamlSource): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (!isMap(data)) {
-    out.push({ severity: 'error', code: 'bad-type', path: '', message: 'expected a map with project, servers, environments, services and apps', pos: src.posOf([]) });
+    out.push({
+      severity: 'error',
+      code: 'bad-type',
+      path: '',
+      message: 'expected a map with project, servers, environments, services and apps',
+      pos: src.posOf([]),
+    });
     return out;
   }
   const ctx = new Ctx(src, out);
@@ -27,7 +33,12 @@ export function semanticDiagnostics(data: unknown, src: YamlSource): Diagnostic[
 
   for (const [name, srv] of entries(data.servers)) {
     if (isMap(srv) && srv.local === undefined && srv.ssh === undefined) {
-      ctx.err('missing-transport', ['servers', name], `server "${name}" says neither "local: true" nor "ssh: user@host"`, 'add "local: true" for this machine\'s Docker engine, or "ssh: deploy@203.0.113.10"');
+      ctx.err(
+        'missing-transport',
+        ['servers', name],
+        `server "${name}" says neither "local: true" nor "ssh: user@host"`,
+        'add "local: true" for this machine\'s Docker engine, or "ssh: deploy@203.0.113.10"',
+      );
     }
     if (isMap(srv) && srv.local !== undefined && srv.ssh !== undefined) {
       ctx.err('conflicting-keys', ['servers', name, 'ssh'], `server "${name}" sets both "local" and "ssh"`, 'keep one of them');
@@ -54,8 +65,20 @@ interface Names {
 function checkApp(ctx: Ctx, name: string, app: RawMap, n: Names): void {
   const base = ['apps', name];
   const sources = ['git', 'image', 'compose'].filter((k) => app[k] !== undefined);
-  if (sources.length === 0) ctx.err('missing-source', base, `app "${name}" has no source`, 'add "git: ." (build from a Dockerfile), "image: NAME:TAG" or "compose: docker-compose.yml"');
-  if (sources.length > 1) ctx.err('conflicting-keys', [...base, sources[1]!], `app "${name}" sets ${sources.map((s) => `"${s}"`).join(' and ')}`, 'an app has exactly one source: git, image or compose');
+  if (sources.length === 0)
+    ctx.err(
+      'missing-source',
+      base,
+      `app "${name}" has no source`,
+      'add "git: ." (build from a Dockerfile), "image: NAME:TAG" or "compose: docker-compose.yml"',
+    );
+  if (sources.length > 1)
+    ctx.err(
+      'conflicting-keys',
+      [...base, sources[1]!],
+      `app "${name}" sets ${sources.map((s) => `"${s}"`).join(' and ')}`,
+      'an app has exactly one source: git, image or compose',
+    );
   if (app.compose === undefined && !isMap(app.processes)) {
     ctx.err('missing-key', base, `app "${name}" has no processes`, 'add processes: { web: { port: 8000, health: /health } }');
   }
@@ -77,7 +100,12 @@ function checkApp(ctx: Ctx, name: string, app: RawMap, n: Names): void {
     for (const field of ['replicas', 'memory', 'cpus']) ctx.perEnvKeys(p[field], n.envs, [...base, 'processes', proc, field], false);
     for (const [key, v] of entries(p.env)) ctx.perEnvKeys(v, n.envs, [...base, 'processes', proc, 'env', key], false, true);
     if (p.health !== undefined && p.port === undefined && app.compose === undefined) {
-      ctx.err('health-without-port', [...base, 'processes', proc, 'health'], `process "${proc}" has an HTTP health check but no port`, 'add "port:" (the port the process listens on) or remove "health:"');
+      ctx.err(
+        'health-without-port',
+        [...base, 'processes', proc, 'health'],
+        `process "${proc}" has an HTTP health check but no port`,
+        'add "port:" (the port the process listens on) or remove "health:"',
+      );
     }
   }
 }
@@ -112,7 +140,11 @@ class Ctx {
       'unknown-reference',
       path,
       `unknown ${what} "${value}"`,
-      guess ? `did you mean "${guess}"?` : known.length ? `defined ${what}s: ${known.join(', ')}` : `define it under "${what === 'environment' ? 'environments' : `${what}s`}:" first`,
+      guess
+        ? `did you mean "${guess}"?`
+        : known.length
+          ? `defined ${what}s: ${known.join(', ')}`
+          : `define it under "${what === 'environment' ? 'environments' : `${what}s`}:" first`,
     );
   }
 
@@ -134,7 +166,13 @@ class Ctx {
     if (!isMap(v)) return;
     if (envValue && 'secret' in v) {
       const extra = Object.keys(v).filter((k) => k !== 'secret');
-      if (extra.length) this.err('bad-value', [...path, extra[0]!], `a secret reference takes only "secret", not "${extra[0]}"`, 'write { secret: NAME } alone; for per-environment secrets use { prod: { secret: A }, default: { secret: B } }');
+      if (extra.length)
+        this.err(
+          'bad-value',
+          [...path, extra[0]!],
+          `a secret reference takes only "secret", not "${extra[0]}"`,
+          'write { secret: NAME } alone; for per-environment secrets use { prod: { secret: A }, default: { secret: B } }',
+        );
       return;
     }
     if (allowLists && Object.values(v).some((x) => isMap(x))) return;

@@ -23,7 +23,8 @@ export class YamlSource {
       code: e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax',
       path: '',
       message: firstLine(e.message),
-      hint: e.code === 'DUPLICATE_KEY' ? 'each key may appear once in a map; merge or rename one of them' : 'check indentation and quoting around this position',
+      hint:
+        e.code === 'DUPLICATE_KEY' ? 'each key may appear once in a map; merge or rename one of them' : 'check indentation and quoting around this position',
       pos: this.posAt(e.pos[0]),
     }));
   }

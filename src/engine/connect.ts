@@ -1,21 +1,8 @@
-// Opens a connection to a server of the fleet: its DockerEngine and its Dialer. This is the one
-// place that knows local from SSH; nothing above it branches on the transport.
-import type { Server } from '../config/fleet.ts';
-import type { Dialer } from './dialer.ts';
+import type { Connector, ServerConnection } from './connection.ts';
 import { LocalDialer } from './dialer.ts';
-import type { DockerEngine } from './docker-engine.ts';
 import { DockerodeEngine } from './dockerode-engine.ts';
 
-export interface ServerConnection {
-  server: Server;
-  engine: DockerEngine;
-  dialer: Dialer;
-  close(): Promise<void>;
-}
-
-export interface Connector {
-  (server: Server): Promise<ServerConnection>;
-}
+export type { Connector, ServerConnection };
 
 export const defaultConnector: Connector = async (server) => {
   if (server.transport.kind === 'local') {

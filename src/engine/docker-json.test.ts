@@ -11,8 +11,7 @@ import {
   volumeFromJson,
 } from './docker-json.ts';
 
-const fixture = (name: string) =>
-  JSON.parse(readFileSync(new URL(`../../test/fixtures/plan/docker/${name}.json`, import.meta.url), 'utf8'));
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../test/fixtures/plan/docker/${name}.json`, import.meta.url), 'utf8'));
 
 describe('containerInfoFromInspect', () => {
   it('maps a running, healthy app container on two networks', () => {

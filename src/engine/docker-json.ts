@@ -83,8 +83,8 @@ export function containerInfoFromInspect(c: Json): ContainerInfo {
     restart: c.HostConfig?.RestartPolicy?.Name || 'no',
     cmd: c.Config?.Cmd ?? [],
     envKeys: ((c.Config?.Env ?? []) as string[]).map((kv) => kv.split('=')[0] ?? kv),
-    publishedPorts: Object.entries((c.HostConfig?.PortBindings ?? {}) as Record<string, { HostIp?: string; HostPort?: string }[] | null>).flatMap(([cp, binds]) =>
-      (binds ?? []).map((b) => `${b.HostIp || '0.0.0.0'}:${b.HostPort ?? ''}->${cp}`),
+    publishedPorts: Object.entries((c.HostConfig?.PortBindings ?? {}) as Record<string, { HostIp?: string; HostPort?: string }[] | null>).flatMap(
+      ([cp, binds]) => (binds ?? []).map((b) => `${b.HostIp || '0.0.0.0'}:${b.HostPort ?? ''}->${cp}`),
     ),
   };
 }

@@ -203,15 +203,18 @@ export class DockerodeEngine implements DockerEngine {
     let stream: NodeJS.ReadableStream;
     try {
       const ctx = Buffer.isBuffer(spec.contextTar) ? spec.contextTar : (spec.contextTar as unknown as NodeJS.ReadableStream);
-      stream = await this.docker.buildImage(ctx as NodeJS.ReadableStream, {
-        t: spec.tag,
-        dockerfile: spec.dockerfile,
-        buildargs: spec.buildArgs,
-        labels: spec.labels,
-        rm: true,
-        forcerm: true,
-        version: '1',
-      } as Docker.ImageBuildOptions);
+      stream = await this.docker.buildImage(
+        ctx as NodeJS.ReadableStream,
+        {
+          t: spec.tag,
+          dockerfile: spec.dockerfile,
+          buildargs: spec.buildArgs,
+          labels: spec.labels,
+          rm: true,
+          forcerm: true,
+          version: '1',
+        } as Docker.ImageBuildOptions,
+      );
     } catch (err) {
       const w = this.wrap('buildImage', spec.tag, err, Object.values(spec.buildArgs));
       throw new BuildError(this.serverName, spec.tag, tail, w.detail);
@@ -233,7 +236,13 @@ export class DockerodeEngine implements DockerEngine {
     } catch (err) {
       error = (err as Error).message;
     }
-    if (error) throw new BuildError(this.serverName, spec.tag, tail.map((l) => redact(l, Object.values(spec.buildArgs))), redact(error, Object.values(spec.buildArgs)));
+    if (error)
+      throw new BuildError(
+        this.serverName,
+        spec.tag,
+        tail.map((l) => redact(l, Object.values(spec.buildArgs))),
+        redact(error, Object.values(spec.buildArgs)),
+      );
     if (!id) {
       const img = await this.imageInspect(spec.tag);
       if (!img) throw new BuildError(this.serverName, spec.tag, tail, 'build finished but the image is missing');

@@ -27,8 +27,6 @@ describe('engine errors', () => {
   });
 
   it('redact replaces secret values of 4+ chars, longest first', () => {
-    expect(redact('url postgres://u:hunter22@db and hunter22', ['hunter22', 'postgres://u:hunter22@db', 'ab'])).toBe(
-      'url [redacted] and [redacted]',
-    );
+    expect(redact('url postgres://u:hunter22@db and hunter22', ['hunter22', 'postgres://u:hunter22@db', 'ab'])).toBe('url [redacted] and [redacted]');
   });
 });

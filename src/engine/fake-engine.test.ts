@@ -129,11 +129,25 @@ describe('FakeEngine programmable behaviour', () => {
     const fake = new FakeEngine('web1');
     const lines: string[] = [];
     const ctx = packTar([{ path: 'Dockerfile', content: 'FROM busybox:1.36\n' }]);
-    const built = await fake.buildImage({ contextTar: ctx, tag: 'acme/blog:r1', dockerfile: 'Dockerfile', buildArgs: { TOKEN: 'tok-secret' }, labels: { a: 'b' }, onProgress: (l) => lines.push(l) });
+    const built = await fake.buildImage({
+      contextTar: ctx,
+      tag: 'acme/blog:r1',
+      dockerfile: 'Dockerfile',
+      buildArgs: { TOKEN: 'tok-secret' },
+      labels: { a: 'b' },
+      onProgress: (l) => lines.push(l),
+    });
     expect(await fake.imageInspect('acme/blog:r1')).toEqual({ id: built.id, tags: ['acme/blog:r1'], labels: { a: 'b' } });
-    expect(fake.calls('buildImage')[0]).toEqual([{ tag: 'acme/blog:r1', dockerfile: 'Dockerfile', labels: { a: 'b' }, buildArgKeys: ['TOKEN'], files: ['Dockerfile'] }]);
-    fake.onBuild(() => ({ log: ['Step 1/2 : FROM busybox:1.36', 'Step 2/2 : RUN false'], error: "The command '/bin/sh -c false' returned a non-zero code: 1" }));
-    const err = await fake.buildImage({ contextTar: ctx, tag: 'acme/blog:r2', dockerfile: 'Dockerfile', buildArgs: {}, labels: {}, onProgress: (l) => lines.push(l) }).catch((e) => e);
+    expect(fake.calls('buildImage')[0]).toEqual([
+      { tag: 'acme/blog:r1', dockerfile: 'Dockerfile', labels: { a: 'b' }, buildArgKeys: ['TOKEN'], files: ['Dockerfile'] },
+    ]);
+    fake.onBuild(() => ({
+      log: ['Step 1/2 : FROM busybox:1.36', 'Step 2/2 : RUN false'],
+      error: "The command '/bin/sh -c false' returned a non-zero code: 1",
+    }));
+    const err = await fake
+      .buildImage({ contextTar: ctx, tag: 'acme/blog:r2', dockerfile: 'Dockerfile', buildArgs: {}, labels: {}, onProgress: (l) => lines.push(l) })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(BuildError);
     expect(err.logTail).toContain('Step 2/2 : RUN false');
     expect(lines).toEqual(['Step 1/2 : FROM busybox:1.36', 'Step 2/2 : RUN false']);
@@ -155,10 +169,21 @@ describe('FakeEngine programmable behaviour', () => {
   it('stores files written by putArchive and reads them back with getArchive', async () => {
     const fake = new FakeEngine('web1', { images: ['busybox:1.36'] });
     const id = await fake.createContainer(spec({ networks: [] }));
-    await fake.putArchive(id, '/etc/app', packTar([{ path: 'config.json', content: '{"a":1}' }, { path: 'sub/b.txt', content: 'b' }]));
+    await fake.putArchive(
+      id,
+      '/etc/app',
+      packTar([
+        { path: 'config.json', content: '{"a":1}' },
+        { path: 'sub/b.txt', content: 'b' },
+      ]),
+    );
     expect(fake.readFile(id, '/etc/app/config.json')).toBe('{"a":1}');
     expect(unpackTar(await fake.getArchive(id, '/etc/app/config.json')).map((e) => [e.path, e.content.toString()])).toEqual([['config.json', '{"a":1}']]);
-    expect(unpackTar(await fake.getArchive(id, '/etc/app')).map((e) => e.path).sort()).toEqual(['app/config.json', 'app/sub/b.txt']);
+    expect(
+      unpackTar(await fake.getArchive(id, '/etc/app'))
+        .map((e) => e.path)
+        .sort(),
+    ).toEqual(['app/config.json', 'app/sub/b.txt']);
     expect(fake.calls('putArchive')[0]).toEqual([id, '/etc/app', { files: ['config.json', 'sub/b.txt'] }]);
   });
 

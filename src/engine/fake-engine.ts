@@ -102,7 +102,10 @@ export class FakeEngine implements DockerEngine {
   #failures: { op: string; match?: (args: unknown[]) => boolean; error: (op: string) => Error; once: boolean }[] = [];
   #waiters = new Map<string, ((code: number) => void)[]>();
 
-  constructor(readonly serverName = 'fake', opts: { images?: string[] } = {}) {
+  constructor(
+    readonly serverName = 'fake',
+    opts: { images?: string[] } = {},
+  ) {
     for (const ref of opts.images ?? []) this.addImage(ref);
   }
 
@@ -276,7 +279,8 @@ export class FakeEngine implements DockerEngine {
     this.#record('disconnectNetwork', [network, container, opts]);
     const n = this.#network('disconnectNetwork', network);
     const c = this.#container('disconnectNetwork', container);
-    if (!n.endpoints.delete(c.id)) throw this.#err('disconnectNetwork', `${container} from ${network}`, `container ${c.id} is not connected to network ${network}`, 403);
+    if (!n.endpoints.delete(c.id))
+      throw this.#err('disconnectNetwork', `${container} from ${network}`, `container ${c.id} is not connected to network ${network}`, 403);
     c.networks.delete(n.name);
   }
 
@@ -334,7 +338,13 @@ export class FakeEngine implements DockerEngine {
     const img = this.images.get(ref);
     if (!img) throw this.#err('removeImage', ref, `No such image: ${ref}`, 404);
     const user = [...this.containers.values()].find((c) => c.spec.image === ref);
-    if (user && !opts.force) throw this.#err('removeImage', ref, `conflict: unable to remove repository reference "${ref}" (must force) - container ${user.id.slice(0, 12)} is using its referenced image`, 409);
+    if (user && !opts.force)
+      throw this.#err(
+        'removeImage',
+        ref,
+        `conflict: unable to remove repository reference "${ref}" (must force) - container ${user.id.slice(0, 12)} is using its referenced image`,
+        409,
+      );
     this.images.delete(ref);
   }
 
@@ -427,7 +437,8 @@ export class FakeEngine implements DockerEngine {
       memUsage: 0,
     };
     for (const m of spec.mounts) {
-      if (!this.volumes.has(m.volume)) this.volumes.set(m.volume, { name: m.volume, labels: {}, driver: 'local', mountpoint: `/var/lib/docker/volumes/${m.volume}/_data` });
+      if (!this.volumes.has(m.volume))
+        this.volumes.set(m.volume, { name: m.volume, labels: {}, driver: 'local', mountpoint: `/var/lib/docker/volumes/${m.volume}/_data` });
     }
     this.containers.set(c.id, c);
     for (const n of spec.networks) this.#connect('createContainer', n.name, c, n.aliases);
@@ -457,7 +468,12 @@ export class FakeEngine implements DockerEngine {
     this.#record('removeContainer', [idOrName, opts]);
     const c = this.#container('removeContainer', idOrName);
     if (c.state === 'running' && !opts.force) {
-      throw this.#err('removeContainer', idOrName, `You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`, 409);
+      throw this.#err(
+        'removeContainer',
+        idOrName,
+        `You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`,
+        409,
+      );
     }
     if (c.state === 'running') this.#exit(c, 137);
     for (const n of c.networks.keys()) this.networks.get(n)?.endpoints.delete(c.id);

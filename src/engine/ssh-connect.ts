@@ -2,7 +2,7 @@
 // API (an http.Agent opening channels to the remote Docker socket), the Dialer (direct-tcpip
 // from the server) and host commands. connect.ts loads this lazily for `ssh` transports.
 import type { Server } from '../config/fleet.ts';
-import type { ServerConnection } from './connect.ts';
+import type { ServerConnection } from './connection.ts';
 import { DockerodeEngine } from './dockerode-engine.ts';
 import { sshDockerAgent } from './ssh-docker-agent.ts';
 import { SshDialer } from './ssh-dialer.ts';

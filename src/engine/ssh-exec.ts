@@ -46,7 +46,12 @@ export async function sshExec(target: SshTarget, argv: readonly string[], opts: 
   });
   if (opts.check && result.exitCode !== 0) {
     const secrets = opts.secrets ?? [];
-    throw new ExecError(argv.map((a) => redact(a, secrets)), session.serverName, result.exitCode, redact(result.stderr, secrets));
+    throw new ExecError(
+      argv.map((a) => redact(a, secrets)),
+      session.serverName,
+      result.exitCode,
+      redact(result.stderr, secrets),
+    );
   }
   return result;
 }

@@ -2,14 +2,7 @@
 // the fleet (`host_key: "SHA256:…"`), or else be listed for that host in known_hosts. Anything
 // else is refused with a message naming the server, the key's fingerprint and how to accept it.
 // Never trust on first use. Pure: the caller passes known_hosts' text.
-import {
-  fingerprintSha256,
-  keyTypeOfBlob,
-  knownHostsName,
-  lookupKnownHost,
-  normalizeFingerprint,
-  parseKnownHosts,
-} from './ssh-known-hosts.ts';
+import { fingerprintSha256, keyTypeOfBlob, knownHostsName, lookupKnownHost, normalizeFingerprint, parseKnownHosts } from './ssh-known-hosts.ts';
 import { SshError } from './ssh-errors.ts';
 
 export interface HostKeyPolicy {
@@ -37,7 +30,10 @@ export function verifyHostKey(policy: HostKeyPolicy, keyBlob: Buffer): HostKeyVe
   if (policy.pinned !== undefined) {
     const pin = normalizeFingerprint(policy.pinned);
     if (!pin) {
-      return fail('config', `${name}: host_key in slipway.yaml must be a SHA256 fingerprint as printed by \`ssh-keygen -lf\` (e.g. "SHA256:…"); the server presented ${presented}`);
+      return fail(
+        'config',
+        `${name}: host_key in slipway.yaml must be a SHA256 fingerprint as printed by \`ssh-keygen -lf\` (e.g. "SHA256:…"); the server presented ${presented}`,
+      );
     }
     if (pin === fp) return { ok: true, via: 'pinned', fingerprint: fp };
     return fail(
@@ -71,10 +67,7 @@ export function verifyHostKey(policy: HostKeyPolicy, keyBlob: Buffer): HostKeyVe
     }
     case 'other-type': {
       const types = [...new Set(verdict.entries.map((e) => e.keyType))].join(', ');
-      return fail(
-        'host-key-unknown',
-        `${where} presented ${presented}, but ${khPath} only lists ${types} keys for it; refusing to connect. ${howToAccept}`,
-      );
+      return fail('host-key-unknown', `${where} presented ${presented}, but ${khPath} only lists ${types} keys for it; refusing to connect. ${howToAccept}`);
     }
     case 'unknown':
       return fail(

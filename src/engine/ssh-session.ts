@@ -50,7 +50,8 @@ function hostKeyAlgorithms(preferredTypes: readonly string[]): ServerHostKeyAlgo
   const first: ServerHostKeyAlgorithm[] = [];
   for (const t of preferredTypes) {
     const algos = t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t];
-    for (const a of algos) if ((DEFAULT_HOST_KEY_ALGOS as string[]).includes(a) && !first.includes(a as ServerHostKeyAlgorithm)) first.push(a as ServerHostKeyAlgorithm);
+    for (const a of algos)
+      if ((DEFAULT_HOST_KEY_ALGOS as string[]).includes(a) && !first.includes(a as ServerHostKeyAlgorithm)) first.push(a as ServerHostKeyAlgorithm);
   }
   return [...first, ...DEFAULT_HOST_KEY_ALGOS.filter((a) => !first.includes(a))];
 }
@@ -98,7 +99,12 @@ function resolveAuth(server: Server, t: SshTransport, opts: SshConnectOptions, e
   if (path) {
     const text = readOptional(path);
     if (text === undefined) {
-      throw new SshError(server.name, 'config', 'connect', `${server.name}: identity file ${path} does not exist (set identity for ${server.name} in slipway.yaml or SLIPWAY_SSH_KEY)`);
+      throw new SshError(
+        server.name,
+        'config',
+        'connect',
+        `${server.name}: identity file ${path} does not exist (set identity for ${server.name} in slipway.yaml or SLIPWAY_SSH_KEY)`,
+      );
     }
     const parsed = utils.parseKey(text);
     if (parsed instanceof Error) {
@@ -160,7 +166,7 @@ export class SshSession {
     readonly client: SshClient,
     /** The TCP socket under the SSH connection. */
     readonly socket: Socket,
-    private readonly keepaliveMs: number,
+    readonly keepaliveMs: number,
   ) {
     this.closed = new Promise((resolve) => client.once('close', () => resolve()));
     client.on('error', (err) => {
@@ -225,7 +231,12 @@ export class SshSession {
       const timer = setTimeout(() => {
         finish(
           tcpConnected
-            ? new SshError(name, 'timeout', 'connect', `${where} accepted the TCP connection but did not complete the SSH login within ${formatDuration(timeoutMs)}`)
+            ? new SshError(
+                name,
+                'timeout',
+                'connect',
+                `${where} accepted the TCP connection but did not complete the SSH login within ${formatDuration(timeoutMs)}`,
+              )
             : new SshError(name, 'timeout', 'connect', `cannot reach ${where} within ${formatDuration(timeoutMs)}`),
         );
       }, timeoutMs);
@@ -328,7 +339,15 @@ export class SshSession {
   private guard<T>(executor: (resolve: (v: T) => void, reject: (e: unknown) => void) => void): Promise<T> {
     return new Promise<T>(executor).catch((err: unknown) => {
       if ((err as Error | undefined)?.message !== 'Not connected') throw err;
-      throw this.failure ?? new SshError(this.serverName, 'lost', 'ssh', `connection to ${this.serverName} lost: ${this.lastError?.message ?? 'the connection closed unexpectedly'}`);
+      throw (
+        this.failure ??
+        new SshError(
+          this.serverName,
+          'lost',
+          'ssh',
+          `connection to ${this.serverName} lost: ${this.lastError?.message ?? 'the connection closed unexpectedly'}`,
+        )
+      );
     });
   }
 
@@ -354,7 +373,9 @@ export class SshSession {
       let done = false;
       const timer = setTimeout(() => {
         done = true;
-        reject(new SshError(this.serverName, 'timeout', 'dial', `${this.serverName}: connect ${host}:${port} timed out after ${timeoutMs} ms`, `${host}:${port}`));
+        reject(
+          new SshError(this.serverName, 'timeout', 'dial', `${this.serverName}: connect ${host}:${port} timed out after ${timeoutMs} ms`, `${host}:${port}`),
+        );
       }, timeoutMs);
       try {
         this.client.forwardOut('127.0.0.1', 0, host, port, (err, ch) => {

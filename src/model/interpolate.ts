@@ -35,7 +35,7 @@ export function resolveReference(ref: string, ctx: InterpolationContext): string
   const pr = parseProcessRef(ref);
   if (!pr) return undefined;
   const target = ctx.fleet.apps.find((a) => a.name === pr.app)?.perEnv[ctx.env];
-  if (!target || !target.processes.some((p) => p.name === pr.process)) return undefined;
+  if (!target?.processes.some((p) => p.name === pr.process)) return undefined;
   return processAlias(pr.app, ctx.env, pr.process);
 }
 
@@ -80,7 +80,14 @@ export function processReferences(fleet: Fleet, app: string, env: string): { app
 
 /** One `unknown-reference` error per (env var, reference), naming the envs where it fails. */
 export function findInterpolationProblems(fleet: Fleet): Diagnostic[] {
-  interface Problem { path: string; key: string; ref: string; envs: string[]; allEnvs: number; pos?: Diagnostic['pos'] }
+  interface Problem {
+    path: string;
+    key: string;
+    ref: string;
+    envs: string[];
+    allEnvs: number;
+    pos?: Diagnostic['pos'];
+  }
   const problems = new Map<string, Problem>();
   for (const app of fleet.apps) {
     const envs = app.environments.filter((e) => app.perEnv[e]);

@@ -16,10 +16,8 @@ export const appVolume = (p: string, e: string, a: string, v: string): string =>
 
 /** Service container key: `service/{name}` (server scope) or `service/{name}/{env}` (env scope). */
 export const serviceKey = (name: string, env?: string): string => (env === undefined ? `service/${name}` : `service/${name}/${env}`);
-export const serviceContainerName = (p: string, name: string, env?: string): string =>
-  env === undefined ? `${p}-${name}` : `${p}-${name}-${env}`;
-export const serviceDataVolume = (p: string, name: string, env?: string): string =>
-  env === undefined ? `${p}-${name}-data` : `${p}-${name}-${env}-data`;
+export const serviceContainerName = (p: string, name: string, env?: string): string => (env === undefined ? `${p}-${name}` : `${p}-${name}-${env}`);
+export const serviceDataVolume = (p: string, name: string, env?: string): string => (env === undefined ? `${p}-${name}-data` : `${p}-${name}-${env}-data`);
 /** Extra volumes a service declares: `{p}-{service}[-{env}]-{volume}`. */
 export const serviceVolume = (p: string, name: string, vol: string, env?: string): string =>
   env === undefined ? `${p}-${name}-${vol}` : `${p}-${name}-${env}-${vol}`;
@@ -35,19 +33,3 @@ export const databaseName = (a: string, e: string): string => sqlIdent(`${a}_${e
 export const dbPasswordSecret = (instanceName: string, db: string): string => `pg/${instanceName}/${db}`;
 export const dbUrlSecret = (instanceName: string, db: string): string => `pg/${instanceName}/${db}/url`;
 export const superuserSecret = (service: string): string => `slipway/${service}/superuser`;
-
-export const LABEL = {
-  project: 'slipway.project',
-  app: 'slipway.app',
-  env: 'slipway.env',
-  process: 'slipway.process',
-  release: 'slipway.release',
-  role: 'slipway.role',
-  specHash: 'slipway.spec-hash',
-  /** Which shared service a service container or volume belongs to. */
-  service: 'slipway.service',
-  /** `private` or `edge` on networks. */
-  network: 'slipway.network',
-  /** Replica index of an app container (0-based). */
-  replica: 'slipway.replica',
-} as const;

@@ -50,8 +50,7 @@ function bcryptFor(secretName: string, value: string | undefined): string {
 }
 
 /** Hosts Caddy must not get certificates for. */
-export const isPlainHttp = (r: Route): boolean =>
-  r.tls === 'off' || /\.(localhost|test)$/i.test(r.host) || r.host === 'localhost';
+export const isPlainHttp = (r: Route): boolean => r.tls === 'off' || /\.(localhost|test)$/i.test(r.host) || r.host === 'localhost';
 
 function portOf(listen: string): number | undefined {
   const m = /:(\d+)$/.exec(listen);

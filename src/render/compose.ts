@@ -21,6 +21,7 @@
 //   spec (process names, as in ProcessSpec.dependsOn) once desire provides it.
 import { stringify } from 'yaml';
 import type { ContainerSpec, DesiredState, NetworkSpec, VolumeSpec } from '../plan/desire/desired.ts';
+import { LABELS } from '../model/labels.ts';
 
 /** Compose variable name for a secret: `pg/main/api_prod/url` -> `PG_MAIN_API_PROD_URL`. */
 export function secretEnvVar(secretName: string): string {
@@ -34,15 +35,18 @@ export function secretEnvVar(secretName: string): string {
 
 /** Docker byte value with the largest exact unit: 536870912 -> `512m`. */
 export function composeBytes(bytes: number): string {
-  const units: [string, number][] = [['g', 1024 ** 3], ['m', 1024 ** 2], ['k', 1024]];
+  const units: [string, number][] = [
+    ['g', 1024 ** 3],
+    ['m', 1024 ** 2],
+    ['k', 1024],
+  ];
   for (const [u, n] of units) if (bytes >= n && bytes % n === 0) return `${bytes / n}${u}`;
   return `${bytes}b`;
 }
 
 type WithDeps = ContainerSpec & { dependsOn?: string[] };
 
-const sortObj = <T>(o: Record<string, T>): Record<string, T> =>
-  Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const sortObj = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 function serviceName(c: ContainerSpec, envNets: Set<string>): string {
   if (c.role === 'app' && c.app && c.env && c.process) return `${c.app}-${c.env}-${c.process}`;
@@ -78,11 +82,7 @@ export function renderCompose(desired: DesiredState, project: string, env: strin
   for (const s of desired.servers) {
     for (const c of s.containers) {
       if (c.role === 'app' && c.env === env) picked.push(c);
-      else if (
-        c.role === 'service' &&
-        (c.env === env || usedInstances.has(c.key) || c.networks.some((n) => envNets.has(n.network)))
-      )
-        picked.push(c);
+      else if (c.role === 'service' && (c.env === env || usedInstances.has(c.key) || c.networks.some((n) => envNets.has(n.network)))) picked.push(c);
     }
   }
 
@@ -124,7 +124,7 @@ export function renderCompose(desired: DesiredState, project: string, env: strin
     if (Object.keys(environment).length > 0) svc.environment = sortObj(environment);
 
     const labels: Record<string, string> = { ...c.labels };
-    if (c.health) labels['slipway.health'] = c.health.path;
+    if (c.health) labels[LABELS.health] = c.health.path;
     if (Object.keys(labels).length > 0) svc.labels = sortObj(labels);
 
     const nets: Record<string, unknown> = {};

@@ -16,7 +16,13 @@ describe('renderNginx', () => {
 
   it('matches the golden files', async () => {
     await expect(conf).toMatchFileSnapshot('./__golden__/nginx.conf');
-    const maint = renderNginx(fixtureServer(), { maintenance: new Set(['api.example.com']), listen: '127.0.0.1:8080', resolver: '127.0.0.1:5353', tempDir: 'tmp', pidFile: 'nginx.pid' });
+    const maint = renderNginx(fixtureServer(), {
+      maintenance: new Set(['api.example.com']),
+      listen: '127.0.0.1:8080',
+      resolver: '127.0.0.1:5353',
+      tempDir: 'tmp',
+      pidFile: 'nginx.pid',
+    });
     await expect(maint).toMatchFileSnapshot('./__golden__/nginx-options.conf');
   });
 
@@ -86,7 +92,12 @@ describe('renderNginx', () => {
 
 describe('renderHtpasswd', () => {
   it('renders sorted user:hash lines', () => {
-    expect(renderHtpasswd([{ user: 'qa', hash: '$2y$05$abc' }, { user: 'alice', hash: '$apr1$x$y' }])).toBe('alice:$apr1$x$y\nqa:$2y$05$abc\n');
+    expect(
+      renderHtpasswd([
+        { user: 'qa', hash: '$2y$05$abc' },
+        { user: 'alice', hash: '$apr1$x$y' },
+      ]),
+    ).toBe('alice:$apr1$x$y\nqa:$2y$05$abc\n');
     expect(renderHtpasswd([])).toBe('');
   });
   it('rejects user names with a colon', () => {

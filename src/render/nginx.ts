@@ -60,7 +60,7 @@ export function renderHtpasswd(users: HtpasswdUser[]): string {
 export const rateZone = (env: string): string => `rl_${env.replace(/[^A-Za-z0-9_]/g, '_')}`;
 
 function token(kind: string, v: string): string {
-  if (!/^[A-Za-z0-9._:\-\[\]*\/]+$/.test(v)) throw new Error(`nginx: unsafe ${kind} ${JSON.stringify(v)}`);
+  if (!/^[A-Za-z0-9._:\-[\]*/]+$/.test(v)) throw new Error(`nginx: unsafe ${kind} ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -70,12 +70,7 @@ export const MAINTENANCE_HTML =
 
 function serverBlock(r: Route, o: Required<Pick<NginxOptions, 'listen' | 'htpasswdDir' | 'retryAfterS'>>, maintenance: boolean): string[] {
   const host = token('host', r.host);
-  const out = [
-    '  server {',
-    `    listen ${o.listen};`,
-    `    server_name ${host};`,
-    `    # slipway: app ${r.app}, env ${r.env}`,
-  ];
+  const out = ['  server {', `    listen ${o.listen};`, `    server_name ${host};`, `    # slipway: app ${r.app}, env ${r.env}`];
   if (maintenance) {
     out.push(
       '    location / {',
@@ -179,15 +174,7 @@ export function renderNginx(server: ServerState, opts: NginxOptions = {}): strin
       lines.push(`  limit_req_zone $binary_remote_addr zone=${z}:10m rate=${rps}r/s;`);
     }
   }
-  lines.push(
-    '',
-    '  # Unknown hosts.',
-    '  server {',
-    `    listen ${o.listen} default_server;`,
-    '    server_name _;',
-    '    return 404;',
-    '  }',
-  );
+  lines.push('', '  # Unknown hosts.', '  server {', `    listen ${o.listen} default_server;`, '    server_name _;', '    return 404;', '  }');
   for (const r of routes) {
     const maintenance = r.maintenance || (opts.maintenance?.has(r.host) ?? false);
     lines.push('', ...serverBlock(r, o, maintenance));

@@ -13,7 +13,11 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t:
 }
 
 /** Like Promise.allSettled over mapLimit: every item runs even when others fail. */
-export async function settleLimit<T, R>(items: readonly T[], limit: number, fn: (t: T, i: number) => Promise<R>): Promise<({ ok: true; value: R } | { ok: false; error: unknown })[]> {
+export async function settleLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (t: T, i: number) => Promise<R>,
+): Promise<({ ok: true; value: R } | { ok: false; error: unknown })[]> {
   return mapLimit(items, limit, async (t, i) => {
     try {
       return { ok: true as const, value: await fn(t, i) };

@@ -5,7 +5,10 @@ const REDACTED = '[redacted]';
 
 export class Secret {
   readonly #value: string;
-  constructor(value: string, readonly name = 'secret') {
+  constructor(
+    value: string,
+    readonly name = 'secret',
+  ) {
     this.#value = value;
   }
   reveal(): string {

@@ -2,16 +2,17 @@
 import type { ContainerSummary } from '../engine/docker-engine.ts';
 import type { ContainerSpec } from '../plan/desire/desired.ts';
 import type { ServerRun } from './server-run.ts';
+import { LABELS } from '../model/labels.ts';
 
 export function desiredOf(run: ServerRun, app: string, env: string): ContainerSpec[] {
   return run.state.containers.filter((c) => c.role === 'app' && c.app === app && c.env === env);
 }
 
 export async function existingOf(run: ServerRun, app: string, env: string, role: 'app' | 'release-task' = 'app'): Promise<ContainerSummary[]> {
-  return run.conn.engine.listContainers({ 'slipway.project': run.fleet.project, 'slipway.app': app, 'slipway.env': env, 'slipway.role': role }, { all: true });
+  return run.conn.engine.listContainers({ [LABELS.project]: run.fleet.project, [LABELS.app]: app, [LABELS.env]: env, [LABELS.role]: role }, { all: true });
 }
 
-export const releaseOf = (c: ContainerSummary): string => c.labels['slipway.release'] ?? '';
+export const releaseOf = (c: ContainerSummary): string => c.labels[LABELS.release] ?? '';
 
 /** Release image tags carry the environment: release ids are timestamps, unique per app and env only. */
 export const releaseTagOf = (env: string, release: string): string => `${env}-${release}`;
@@ -23,7 +24,8 @@ export const releaseImage = (project: string, app: string, env: string, release:
  * rollback never depends on a moving tag; processes that name their own image keep it.
  */
 export function imageFor(spec: ContainerSpec, project: string, release: string, appImage?: string): string {
-  if (spec.image.startsWith(`${project}/`) && spec.image.endsWith(':current')) return `${spec.image.slice(0, -':current'.length)}:${releaseTagOf(spec.env!, release)}`;
+  if (spec.image.startsWith(`${project}/`) && spec.image.endsWith(':current'))
+    return `${spec.image.slice(0, -':current'.length)}:${releaseTagOf(spec.env!, release)}`;
   if (appImage !== undefined && spec.image === appImage) return releaseImage(project, spec.app!, spec.env!, release);
   return spec.image;
 }

@@ -5,7 +5,17 @@ import type { DeployPolicy, Environment } from '../config/fleet.ts';
 import { UserError } from '../diag/errors.ts';
 import { defaultRef, enforcePolicy, globMatch, imageTag, type Candidate } from './deploy-policy.ts';
 
-const env = (name: string, deploy: DeployPolicy): Environment => ({ name, server: 'local', deploy, protected: false, auth: null, rateLimit: null, domain: null, tls: 'off', limits: {} });
+const env = (name: string, deploy: DeployPolicy): Environment => ({
+  name,
+  server: 'local',
+  deploy,
+  protected: false,
+  auth: null,
+  rateLimit: null,
+  domain: null,
+  tls: 'off',
+  limits: {},
+});
 const prod = env('prod', { kind: 'tags', pattern: 'v*' });
 const staging = env('staging', { kind: 'branch', branches: ['develop', 'release'] });
 const dev = env('dev', { kind: 'any' });
@@ -63,7 +73,9 @@ describe('enforcePolicy: refs', () => {
   });
 
   it('says what to run instead', () => {
-    expect(refusal(prod, { ref: 'develop', kind: 'branch' })!.hint).toBe('tag the commit (git tag v1.2.3 && git push --tags) and run: slipway deploy APP prod --ref v1.2.3');
+    expect(refusal(prod, { ref: 'develop', kind: 'branch' })!.hint).toBe(
+      'tag the commit (git tag v1.2.3 && git push --tags) and run: slipway deploy APP prod --ref v1.2.3',
+    );
     expect(refusal(staging, { ref: 'main', kind: 'branch' })!.hint).toBe('run: slipway deploy APP staging --ref develop');
   });
 });
@@ -87,7 +99,9 @@ describe('enforcePolicy: --image', () => {
 
   it('a refused image gets a hint with a matching tag', () => {
     expect(refusal(prod, { image: 'acme/web:latest' })!.hint).toBe('tag the image to match (e.g. acme/web:v1.2.3), or deploy a git tag with --ref');
-    expect(refusal(prod, { image: 'registry.local:5000/acme/web:main' })!.hint).toBe('tag the image to match (e.g. registry.local:5000/acme/web:v1.2.3), or deploy a git tag with --ref');
+    expect(refusal(prod, { image: 'registry.local:5000/acme/web:main' })!.hint).toBe(
+      'tag the image to match (e.g. registry.local:5000/acme/web:v1.2.3), or deploy a git tag with --ref',
+    );
   });
 
   it.each([

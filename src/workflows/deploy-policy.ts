@@ -13,7 +13,12 @@ export interface Candidate {
 
 /** Shell-style glob (`*`, `?`) match, anchored. */
 export function globMatch(pattern: string, text: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return re.test(text);
 }
 
@@ -31,7 +36,10 @@ export function enforcePolicy(env: Environment, c: Candidate): void {
   if (c.image !== undefined) {
     const { repo, tag } = imageTag(c.image);
     if (p.kind === 'tags' && !globMatch(p.pattern, tag)) {
-      throw new UserError(`${env.name} only accepts releases tagged "${p.pattern}"; image ${c.image} has tag "${tag}"`, `tag the image to match (e.g. ${repo}:v1.2.3), or deploy a git tag with --ref`);
+      throw new UserError(
+        `${env.name} only accepts releases tagged "${p.pattern}"; image ${c.image} has tag "${tag}"`,
+        `tag the image to match (e.g. ${repo}:v1.2.3), or deploy a git tag with --ref`,
+      );
     }
     return;
   }
@@ -45,13 +53,17 @@ export function enforcePolicy(env: Environment, c: Candidate): void {
     return;
   }
   if (c.kind !== 'branch' || !c.ref || !p.branches.includes(c.ref)) {
-    throw new UserError(`${env.name} deploys only from branch ${p.branches.map((b) => `"${b}"`).join(' or ')}; got ${c.kind ?? 'ref'} "${c.ref ?? '(none)'}"`, `run: slipway deploy APP ${env.name} --ref ${p.branches[0]}`);
+    throw new UserError(
+      `${env.name} deploys only from branch ${p.branches.map((b) => `"${b}"`).join(' or ')}; got ${c.kind ?? 'ref'} "${c.ref ?? '(none)'}"`,
+      `run: slipway deploy APP ${env.name} --ref ${p.branches[0]}`,
+    );
   }
 }
 
 /** The ref to deploy when --ref is not given. */
 export function defaultRef(env: Environment, currentBranch: string | undefined): string {
   if (env.deploy.kind === 'branch') return env.deploy.branches[0]!;
-  if (env.deploy.kind === 'tags') throw new UserError(`${env.name} deploys only from a tag matching "${env.deploy.pattern}": pass --ref`, `e.g. slipway deploy APP ${env.name} --ref v1.2.3`);
+  if (env.deploy.kind === 'tags')
+    throw new UserError(`${env.name} deploys only from a tag matching "${env.deploy.pattern}": pass --ref`, `e.g. slipway deploy APP ${env.name} --ref v1.2.3`);
   return currentBranch ?? 'HEAD';
 }

@@ -62,7 +62,9 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
   const command = `deploy ${app.name} ${env.name}${opts.ref ? ` --ref ${opts.ref}` : ''}${opts.image ? ` --image ${opts.image}` : ''}`;
   // If another deploy held the lock, it may have written the state prefetched above.
   let contended = false;
-  await run.report.step(`lock ${env.name} on ${run.conn.server.name}`, () => lock.acquire({ command, waitS: opts.lockWaitS, now: run.now, onNote: (m) => run.report.warn(m), onContended: () => (contended = true) }));
+  await run.report.step(`lock ${env.name} on ${run.conn.server.name}`, () =>
+    lock.acquire({ command, waitS: opts.lockWaitS, now: run.now, onNote: (m) => run.report.warn(m), onContended: () => (contended = true) }),
+  );
   if (contended) run.store.forget();
   checkpoint('locked');
   let release = '';
@@ -74,15 +76,33 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
     const history = await readHistory(run.store, app.name, env.name);
     release = releaseId(run.now(), new Set(history.releases.map((r) => r.release)));
     // Off the critical path: awaited before the final entry.
-    const started = audit(run.store, { action: 'deploy', env: env.name, app: app.name, release, outcome: 'started', detail: command }, run.now).catch(() => undefined);
+    const started = audit(run.store, { action: 'deploy', env: env.name, app: app.name, release, outcome: 'started', detail: command }, run.now).catch(
+      () => undefined,
+    );
     const builder = opts.buildOn ?? run;
-    const built = await run.report.step(source.image ? `image ${source.image}` : `build ${source.ref!.ref} (${source.ref!.sha.slice(0, 12)}) on ${builder.conn.server.name}`, () => makeReleaseImages(builder, app, env.name, release, source));
+    const built = await run.report.step(
+      source.image ? `image ${source.image}` : `build ${source.ref!.ref} (${source.ref!.sha.slice(0, 12)}) on ${builder.conn.server.name}`,
+      () => makeReleaseImages(builder, app, env.name, release, source),
+    );
     if (builder !== run) {
       const how = await run.report.step(`image to ${run.conn.server.name}`, () => shipImage(builder, run, built.image, built.imageId, built.image));
-      run.report.info(how === 'present' ? `    ${run.conn.server.name} already has image ${built.imageId.slice(7, 19)}: nothing transferred` : `    streamed from ${builder.conn.server.name} (docker save | docker load)`);
+      run.report.info(
+        how === 'present'
+          ? `    ${run.conn.server.name} already has image ${built.imageId.slice(7, 19)}: nothing transferred`
+          : `    streamed from ${builder.conn.server.name} (docker save | docker load)`,
+      );
     }
     checkpoint('built');
-    const record: ReleaseRecord = { release, image: built.image, imageId: built.imageId, gitSha: built.gitSha, ref: built.ref ?? source.image, deployedAt: new Date(run.now()).toISOString(), deployedBy: operator(), status: 'live' };
+    const record: ReleaseRecord = {
+      release,
+      image: built.image,
+      imageId: built.imageId,
+      gitSha: built.gitSha,
+      ref: built.ref ?? source.image,
+      deployedAt: new Date(run.now()).toISOString(),
+      deployedBy: operator(),
+      status: 'live',
+    };
     const specs = desiredOf(run, app.name, env.name);
     if (specs.length === 0) throw new UserError(`${app.name} has no processes in ${env.name}`, 'add processes: to the app in slipway.yaml');
     try {
@@ -93,16 +113,34 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
       checkpoint('released');
       await rollout(run, app, env.name, record, { drainMs: opts.drainMs, keep: opts.keep, checkpoint });
     } catch (e) {
-      await writeHistory(run.store, withFailed(await readHistory(run.store, app.name, env.name), { ...record, status: 'failed' }, (e as Error).message.split('\n')[0]!));
+      await writeHistory(
+        run.store,
+        withFailed(await readHistory(run.store, app.name, env.name), { ...record, status: 'failed' }, (e as Error).message.split('\n')[0]!),
+      );
       throw e;
     }
     const durationMs = run.now() - t0;
     await started;
     await audit(run.store, { action: 'deploy', env: env.name, app: app.name, release, outcome: 'ok', durationMs }, run.now);
     const urls = run.state.routes.filter((r) => r.app === app.name && r.env === env.name).map((r) => urlOf(run, r.host));
-    return { app: app.name, env: env.name, server: run.conn.server.name, release, image: built.image, gitSha: built.gitSha, ref: built.ref, urls, durationMs, recovered };
+    return {
+      app: app.name,
+      env: env.name,
+      server: run.conn.server.name,
+      release,
+      image: built.image,
+      gitSha: built.gitSha,
+      ref: built.ref,
+      urls,
+      durationMs,
+      recovered,
+    };
   } catch (e) {
-    await audit(run.store, { action: 'deploy', env: env.name, app: app.name, release, outcome: 'failed', detail: (e as Error).message.split('\n')[0] }, run.now).catch(() => undefined);
+    await audit(
+      run.store,
+      { action: 'deploy', env: env.name, app: app.name, release, outcome: 'failed', detail: (e as Error).message.split('\n')[0] },
+      run.now,
+    ).catch(() => undefined);
     throw e;
   } finally {
     await lock.release();

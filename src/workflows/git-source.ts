@@ -19,7 +19,10 @@ function git(repo: string, args: string[], maxBuffer = 512 * 1024 * 1024): Promi
 
 export async function resolveRef(repo: string, ref: string): Promise<ResolvedRef> {
   if ((await git(repo, ['rev-parse', '--git-dir'])).code !== 0) {
-    throw new UserError(`${repo} is not a git repository`, 'set apps.<app>.git to the repository that holds the Dockerfile, or deploy a prebuilt image with --image');
+    throw new UserError(
+      `${repo} is not a git repository`,
+      'set apps.<app>.git to the repository that holds the Dockerfile, or deploy a prebuilt image with --image',
+    );
   }
   const tag = await git(repo, ['rev-parse', '--verify', '--quiet', `refs/tags/${ref}^{commit}`]);
   if (tag.code === 0) return { ref, sha: tag.stdout.toString().trim(), kind: 'tag' };
@@ -42,6 +45,10 @@ export async function currentBranch(repo: string): Promise<string | undefined> {
 export async function archiveContext(repo: string, sha: string, context: string): Promise<Buffer> {
   const path = context.replace(/^\.\/?/, '').replace(/\/$/, '');
   const r = await git(repo, ['archive', '--format=tar', path ? `${sha}:${path}` : sha]);
-  if (r.code !== 0) throw new UserError(`git archive of ${path || '.'} at ${sha.slice(0, 12)} failed: ${r.stderr.trim()}`, 'check that the build context directory exists at that ref');
+  if (r.code !== 0)
+    throw new UserError(
+      `git archive of ${path || '.'} at ${sha.slice(0, 12)} failed: ${r.stderr.trim()}`,
+      'check that the build context directory exists at that ref',
+    );
   return r.stdout;
 }

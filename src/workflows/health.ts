@@ -13,12 +13,21 @@ export class UnhealthyError extends UserError {
     reason: string,
     readonly logTail: string,
   ) {
-    super(`${container} did not become healthy: ${reason}${logTail ? `\n--- last log lines of ${container} ---\n${logTail}` : ''}`, 'the previous release keeps serving; fix the cause and deploy again');
+    super(
+      `${container} did not become healthy: ${reason}${logTail ? `\n--- last log lines of ${container} ---\n${logTail}` : ''}`,
+      'the previous release keeps serving; fix the cause and deploy again',
+    );
     this.name = 'UnhealthyError';
   }
 }
 
-export async function waitReady(run: ServerRun, id: string, spec: ContainerSpec, secretValues: readonly string[], opts: { workerSettleMs?: number } = {}): Promise<void> {
+export async function waitReady(
+  run: ServerRun,
+  id: string,
+  spec: ContainerSpec,
+  secretValues: readonly string[],
+  opts: { workerSettleMs?: number } = {},
+): Promise<void> {
   const { engine, dialer } = run.conn;
   const net = spec.networks[0]?.network;
   const fail = async (reason: string): Promise<never> => {
@@ -56,7 +65,7 @@ export async function waitReady(run: ServerRun, id: string, spec: ContainerSpec,
         }
       }
     }
-    if (run.now() > deadline) await fail(`${last} (gave up after ${Math.round((h?.retries ?? 30) * interval / 1000)} s)`);
+    if (run.now() > deadline) await fail(`${last} (gave up after ${Math.round(((h?.retries ?? 30) * interval) / 1000)} s)`);
     // Poll briskly (50 ms for the first 2 s, when a fresh process is about to listen, then
     // 250 ms): a deploy waits on this; the deadline above still follows interval × retries.
     await run.sleep(run.now() - started < 2000 ? 50 : Math.min(interval, 250));

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { privateNetwork } from '../model/names.ts';
 import type { ServerRun } from './server-run.ts';
+import { LABELS } from '../model/labels.ts';
 
 export interface LiveCheck {
   server: string;
@@ -42,24 +43,35 @@ async function networkChecks(run: ServerRun): Promise<LiveCheck[]> {
   const proxy = run.state.containers.find((c) => c.role === 'proxy');
   const envs = [...new Set(run.state.containers.filter((c) => c.role === 'app').map((c) => c.env!))].sort();
   if (!proxy || envs.length < 2) return [];
-  const running = await engine.listContainers({ 'slipway.project': run.fleet.project, 'slipway.role': 'app' }, { all: false });
+  const running = await engine.listContainers({ [LABELS.project]: run.fleet.project, [LABELS.role]: 'app' }, { all: false });
   const pairs = envs.flatMap((from) => envs.filter((to) => to !== from).map((to) => ({ from, to })));
   const results = await Promise.all(
     pairs.map(async ({ from, to }): Promise<LiveCheck | undefined> => {
       // Prefer a container that listens (a web process): a refused port proves less.
-      const candidates = running.filter((c) => c.labels['slipway.env'] === to);
-      const specOf = (c: (typeof running)[number]) => run.state.containers.find((s) => s.app === c.labels['slipway.app'] && s.env === to && s.process === c.labels['slipway.process']);
+      const candidates = running.filter((c) => c.labels[LABELS.env] === to);
+      const specOf = (c: (typeof running)[number]) =>
+        run.state.containers.find((s) => s.app === c.labels[LABELS.app] && s.env === to && s.process === c.labels[LABELS.process]);
       const target = candidates.find((c) => specOf(c)?.port !== undefined) ?? candidates[0];
       if (!target) return undefined;
       const info = await engine.inspectContainer(target.id);
       const port = String(specOf(target)?.port ?? 80);
-      const alias = `${target.labels['slipway.app']}-${to}-${target.labels['slipway.process']}`;
+      const alias = `${target.labels[LABELS.app]}-${to}-${target.labels[LABELS.process]}`;
       // Every address the target has, on any network, and every name it answers to.
       const ips = Object.values(info.ipAddresses).filter(Boolean);
       const ip = ips.join(', ');
       const names = [alias, target.name];
       const r = await engine.runOnce(
-        { name: `${run.fleet.project}-probe-${randomBytes(3).toString('hex')}`, image: proxy.image, cmd: ['sh', '-c', PROBE, 'probe', port, ...names, '--', ...ips], env: {}, labels: { 'slipway.project': run.fleet.project, 'slipway.role': 'probe' }, networks: [{ name: privateNetwork(run.fleet.project, from), aliases: [] }], mounts: [], restart: 'no', stopTimeoutS: 1 },
+        {
+          name: `${run.fleet.project}-probe-${randomBytes(3).toString('hex')}`,
+          image: proxy.image,
+          cmd: ['sh', '-c', PROBE, 'probe', port, ...names, '--', ...ips],
+          env: {},
+          labels: { [LABELS.project]: run.fleet.project, [LABELS.role]: 'probe' },
+          networks: [{ name: privateNetwork(run.fleet.project, from), aliases: [] }],
+          mounts: [],
+          restart: 'no',
+          stopTimeoutS: 1,
+        },
         { timeoutMs: 30_000 },
       );
       const leaks = [...r.logs.matchAll(/^(dns|tcp) (\S+) ok$/gm)].map((m) => (m[1] === 'dns' ? `resolves ${m[2]}` : `connects to ${m[2]}:${port}`));
@@ -89,14 +101,18 @@ async function databaseChecks(run: ServerRun): Promise<LiveCheck[]> {
       const pw = (await run.store.getSecret(a.passwordSecret))?.reveal();
       if (!pw) continue;
       for (const b of dbs.filter((x) => x !== a)) {
-        const r = await run.conn.engine.exec(inst.name, ['psql', '-X', '-h', '127.0.0.1', '-U', a.user, '-d', b.database, '-tAc', 'select 1'], { env: { PGPASSWORD: pw } });
+        const r = await run.conn.engine.exec(inst.name, ['psql', '-X', '-h', '127.0.0.1', '-U', a.user, '-d', b.database, '-tAc', 'select 1'], {
+          env: { PGPASSWORD: pw },
+        });
         const denied = r.exitCode !== 0;
         out.push({
           server,
           check: 'database',
           ok: denied,
           subject: `${a.user} → ${b.database}`,
-          message: denied ? `user ${a.user} (${a.env}) cannot connect to ${b.database} (${b.env}): ${r.stderr.trim().split('\n').pop() ?? 'refused'}` : `user ${a.user} (${a.env}) CAN connect to ${b.database} (${b.env})`,
+          message: denied
+            ? `user ${a.user} (${a.env}) cannot connect to ${b.database} (${b.env}): ${r.stderr.trim().split('\n').pop() ?? 'refused'}`
+            : `user ${a.user} (${a.env}) CAN connect to ${b.database} (${b.env})`,
         });
       }
     }
@@ -119,7 +135,15 @@ async function redisChecks(run: ServerRun): Promise<LiveCheck[]> {
       const seenIn = [];
       for (const b of allocs.filter((x) => x !== a)) if ((await cli(b.db, 'EXISTS', key)).stdout.trim() === '1') seenIn.push(`${b.env} (db ${b.db})`);
       await cli(a.db, 'DEL', key);
-      out.push({ server, check: 'redis', ok: seenIn.length === 0, subject: `${a.env} db ${a.db}`, message: seenIn.length ? `a key written by ${a.env} (db ${a.db}) is visible to ${seenIn.join(', ')}` : `a key written by ${a.env} (db ${a.db}) is invisible to the other environments' DBs` });
+      out.push({
+        server,
+        check: 'redis',
+        ok: seenIn.length === 0,
+        subject: `${a.env} db ${a.db}`,
+        message: seenIn.length
+          ? `a key written by ${a.env} (db ${a.db}) is visible to ${seenIn.join(', ')}`
+          : `a key written by ${a.env} (db ${a.db}) is invisible to the other environments' DBs`,
+      });
     }
   }
   return out;
@@ -128,10 +152,18 @@ async function redisChecks(run: ServerRun): Promise<LiveCheck[]> {
 async function portChecks(run: ServerRun): Promise<LiveCheck[]> {
   const { engine } = run.conn;
   const published: string[] = [];
-  for (const c of await engine.listContainers({ 'slipway.project': run.fleet.project }, { all: false })) {
-    if (c.labels['slipway.role'] === 'proxy') continue;
+  for (const c of await engine.listContainers({ [LABELS.project]: run.fleet.project }, { all: false })) {
+    if (c.labels[LABELS.role] === 'proxy') continue;
     const info = await engine.inspectContainer(c.id);
     if (info.publishedPorts.length) published.push(`${c.name} (${info.publishedPorts.join(', ')})`);
   }
-  return [{ server: run.conn.server.name, check: 'published-ports', ok: published.length === 0, subject: 'host ports', message: published.length ? `containers other than the proxy publish host ports: ${published.join('; ')}` : 'only the proxy publishes host ports' }];
+  return [
+    {
+      server: run.conn.server.name,
+      check: 'published-ports',
+      ok: published.length === 0,
+      subject: 'host ports',
+      message: published.length ? `containers other than the proxy publish host ports: ${published.join('; ')}` : 'only the proxy publishes host ports',
+    },
+  ];
 }

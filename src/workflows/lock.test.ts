@@ -63,7 +63,13 @@ describe('EnvLock acquire and release', () => {
     const box = fake.find('acme-lock-staging')!;
     expect(box.state).toBe('created');
     expect(box.spec.image).toBe(STATE_IMAGE);
-    expect(box.spec.labels).toMatchObject({ 'slipway.project': 'acme', 'slipway.env': 'staging', 'slipway.role': 'lock', 'slipway.lock.command': COMMAND, 'slipway.lock.pid': String(process.pid) });
+    expect(box.spec.labels).toMatchObject({
+      'slipway.project': 'acme',
+      'slipway.env': 'staging',
+      'slipway.role': 'lock',
+      'slipway.lock.command': COMMAND,
+      'slipway.lock.pid': String(process.pid),
+    });
     expect(await readLock(fake, 'acme', 'staging')).toEqual(held);
     expect(fake.ops('startContainer')).toEqual([]);
     expect(c.sleeps).toEqual([]);
@@ -90,7 +96,10 @@ describe('EnvLock acquire and release', () => {
 
   it('of two acquires racing on one engine, exactly one wins', async () => {
     const fake = new FakeEngine('web1');
-    const results = await Promise.allSettled([new EnvLock(fake, 'acme', 'staging').acquire(opts(clock())), new EnvLock(fake, 'acme', 'staging').acquire(opts(clock()))]);
+    const results = await Promise.allSettled([
+      new EnvLock(fake, 'acme', 'staging').acquire(opts(clock())),
+      new EnvLock(fake, 'acme', 'staging').acquire(opts(clock())),
+    ]);
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(LockHeldError);
   });
@@ -113,7 +122,9 @@ describe('EnvLock conflicts', () => {
     expect(e.holder).toMatchObject({ holder: 'ops@ci-runner', pid: 4242, host: hostname(), command: 'deploy web staging --ref develop' });
     expect(e.env).toBe('staging');
     expect(e.server).toBe('web1');
-    expect(e.message).toBe(`environment staging on web1 is locked by ops@ci-runner (pid 4242 on ${hostname()}) running "deploy web staging --ref develop" since 2025-01-01T00:00:00.000Z`);
+    expect(e.message).toBe(
+      `environment staging on web1 is locked by ops@ci-runner (pid 4242 on ${hostname()}) running "deploy web staging --ref develop" since 2025-01-01T00:00:00.000Z`,
+    );
     expect(e.hint).toContain('--lock-wait');
     expect(e.hint).toContain('slipway lock release staging');
     expect(c.sleeps).toEqual([]);
@@ -125,7 +136,9 @@ describe('EnvLock conflicts', () => {
     const fake = new FakeEngine('web1');
     await plantLock(fake, { host: 'laptop-of-someone-else', pid: 77 });
     const notes: string[] = [];
-    await expect(new EnvLock(fake, 'acme', 'staging').acquire(opts(clock(), { isAlive: dead, onNote: (m) => notes.push(m) }))).rejects.toBeInstanceOf(LockHeldError);
+    await expect(new EnvLock(fake, 'acme', 'staging').acquire(opts(clock(), { isAlive: dead, onNote: (m) => notes.push(m) }))).rejects.toBeInstanceOf(
+      LockHeldError,
+    );
     expect(notes).toEqual([]);
     expect(await readLock(fake, 'acme', 'staging')).toMatchObject({ host: 'laptop-of-someone-else', pid: 77 });
   });
@@ -136,15 +149,19 @@ describe('EnvLock conflicts', () => {
     const notes: string[] = [];
     const checked: number[] = [];
     const c = clock();
-    const held = await new EnvLock(fake, 'acme', 'staging').acquire(opts(c, { command: 'deploy web staging', isAlive: (pid) => (checked.push(pid), false), onNote: (m) => notes.push(m) }));
+    const held = await new EnvLock(fake, 'acme', 'staging').acquire(
+      opts(c, { command: 'deploy web staging', isAlive: (pid) => (checked.push(pid), false), onNote: (m) => notes.push(m) }),
+    );
     expect(checked).toEqual([999_999]);
-    expect(notes).toEqual(['lock on staging was left by pid 999999 ("deploy web staging --ref develop", since 2025-01-01T00:00:00.000Z), which is no longer running: taking it over']);
+    expect(notes).toEqual([
+      'lock on staging was left by pid 999999 ("deploy web staging --ref develop", since 2025-01-01T00:00:00.000Z), which is no longer running: taking it over',
+    ]);
     expect(held).toMatchObject({ pid: process.pid, command: 'deploy web staging' });
     expect(await readLock(fake, 'acme', 'staging')).toMatchObject({ pid: process.pid, command: 'deploy web staging' });
     expect(c.sleeps).toEqual([]);
   });
 
-  it('of two processes taking over the same stale lock, only one gets it (the slower one never removes the winner\'s lock)', async () => {
+  it("of two processes taking over the same stale lock, only one gets it (the slower one never removes the winner's lock)", async () => {
     const fake = new FakeEngine('web1');
     await plantLock(fake, { pid: 999_999 });
     const onlyStaleIsDead = (pid: number) => pid !== 999_999;
@@ -172,7 +189,7 @@ describe('EnvLock conflicts', () => {
     expect(await readLock(fake, 'acme', 'staging')).toMatchObject({ command: 'deploy web staging (A)' });
   });
 
-  it('release removes only the lock this holder acquired, not a successor\'s', async () => {
+  it("release removes only the lock this holder acquired, not a successor's", async () => {
     const fake = new FakeEngine('web1');
     const first = new EnvLock(fake, 'acme', 'staging');
     await first.acquire(opts(clock(), { command: 'deploy web staging (first)' }));

@@ -5,6 +5,7 @@ import { hostname, userInfo } from 'node:os';
 import type { DockerEngine } from '../engine/docker-engine.ts';
 import { isNotFound } from '../engine/engine-errors.ts';
 import { ensureStateImage, STATE_IMAGE } from './state-image.ts';
+import { LABELS } from '../model/labels.ts';
 
 export interface LockHolder {
   holder: string;
@@ -22,7 +23,9 @@ export class LockHeldError extends Error {
     readonly server: string,
     readonly holder: LockHolder,
   ) {
-    super(`environment ${env} on ${server} is locked by ${holder.holder} (pid ${holder.pid} on ${holder.host}) running "${holder.command}" since ${holder.since}`);
+    super(
+      `environment ${env} on ${server} is locked by ${holder.holder} (pid ${holder.pid} on ${holder.host}) running "${holder.command}" since ${holder.since}`,
+    );
     this.hint = `wait for it to finish, retry with --lock-wait SECONDS, or if you are sure it is gone: slipway lock release ${env}`;
   }
 }
@@ -55,7 +58,16 @@ async function readLockBox(engine: DockerEngine, project: string, env: string): 
   try {
     const info = await engine.inspectContainer(lockName(project, env));
     const l = info.labels;
-    return { id: info.id, holder: { holder: l['slipway.lock.holder'] ?? '?', host: l['slipway.lock.host'] ?? '?', pid: Number(l['slipway.lock.pid'] ?? 0), command: l['slipway.lock.command'] ?? '?', since: l['slipway.lock.since'] ?? '?' } };
+    return {
+      id: info.id,
+      holder: {
+        holder: l['slipway.lock.holder'] ?? '?',
+        host: l['slipway.lock.host'] ?? '?',
+        pid: Number(l['slipway.lock.pid'] ?? 0),
+        command: l['slipway.lock.command'] ?? '?',
+        since: l['slipway.lock.since'] ?? '?',
+      },
+    };
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw e;
@@ -121,9 +133,9 @@ export class EnvLock {
         image: STATE_IMAGE,
         env: {},
         labels: {
-          'slipway.project': this.project,
-          'slipway.env': this.env,
-          'slipway.role': 'lock',
+          [LABELS.project]: this.project,
+          [LABELS.env]: this.env,
+          [LABELS.role]: 'lock',
           'slipway.lock.holder': me.holder,
           'slipway.lock.host': me.host,
           'slipway.lock.pid': String(me.pid),

@@ -7,6 +7,7 @@ import type { ServerRun } from './server-run.ts';
 import { loadRedisAllocations } from './redis-allocations.ts';
 import { readAppliedRoutes } from './proxy.ts';
 import { readDatabases } from './postgres-setup.ts';
+import { LABELS } from '../model/labels.ts';
 
 export async function observeRun(run: ServerRun): Promise<ObservedServer> {
   const server = await observeServer(run.conn.engine, run.fleet.project, run.conn.server.name);
@@ -15,7 +16,7 @@ export async function observeRun(run: ServerRun): Promise<ObservedServer> {
   const running = new Set(server.containers.filter((c) => c.state === 'running').map((c) => c.key));
   server.containers = server.containers.filter((c) => c.state === 'running' || !running.has(c.key));
   // Slipway's own state volume is not part of the fleet.
-  server.volumes = server.volumes.filter((v) => v.labels['slipway.role'] !== 'state');
+  server.volumes = server.volumes.filter((v) => v.labels[LABELS.role] !== 'state');
   return {
     ...server,
     routes: await readAppliedRoutes(run),

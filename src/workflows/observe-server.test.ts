@@ -58,7 +58,12 @@ describe('observedKey', () => {
     ['unparseable name: replica 0', base, 'something-else', 'blog/prod/web/0'],
     ['proxy', { 'slipway.project': 'acme', 'slipway.role': 'proxy' }, 'acme-proxy', 'proxy'],
     ['server-scoped service', { 'slipway.project': 'acme', 'slipway.role': 'service', 'slipway.service': 'pg' }, 'acme-pg', 'service/pg'],
-    ['env-scoped service', { 'slipway.project': 'acme', 'slipway.role': 'service', 'slipway.service': 'pg', 'slipway.env': 'dev' }, 'acme-pg-dev', 'service/pg/dev'],
+    [
+      'env-scoped service',
+      { 'slipway.project': 'acme', 'slipway.role': 'service', 'slipway.service': 'pg', 'slipway.env': 'dev' },
+      'acme-pg-dev',
+      'service/pg/dev',
+    ],
     ['unknown role', { 'slipway.project': 'acme', 'slipway.role': 'other' }, 'x', undefined],
   ])('%s', (_t, labels, name, key) => {
     expect(observedKey(labels as Record<string, string>, name)).toBe(key);
@@ -67,7 +72,10 @@ describe('observedKey', () => {
 
 describe('observeNamed', () => {
   it('keeps name and labels only', () => {
-    expect(observeNamed({ id: 'x', name: 'acme-prod', labels: { a: 'b' }, internal: false, driver: 'bridge' })).toEqual({ name: 'acme-prod', labels: { a: 'b' } });
+    expect(observeNamed({ id: 'x', name: 'acme-prod', labels: { a: 'b' }, internal: false, driver: 'bridge' })).toEqual({
+      name: 'acme-prod',
+      labels: { a: 'b' },
+    });
   });
 });
 
@@ -84,7 +92,15 @@ describe('observeServer', () => {
     const web = await fake.createContainer({
       ...common,
       name: 'acme-blog-prod-web-0-r1',
-      labels: { ...mine, 'slipway.app': 'blog', 'slipway.env': 'prod', 'slipway.process': 'web', 'slipway.role': 'app', 'slipway.release': 'r1', 'slipway.spec-hash': 'h1' },
+      labels: {
+        ...mine,
+        'slipway.app': 'blog',
+        'slipway.env': 'prod',
+        'slipway.process': 'web',
+        'slipway.role': 'app',
+        'slipway.release': 'r1',
+        'slipway.spec-hash': 'h1',
+      },
       networks: [{ name: 'acme-prod', aliases: ['blog-prod-web'] }],
       healthcheck: { test: ['true'] },
     });
@@ -99,7 +115,14 @@ describe('observeServer', () => {
       networks: [{ name: 'acme-prod', labels: { 'slipway.project': 'acme', 'slipway.env': 'prod' } }],
       volumes: [{ name: 'acme-pg-data', labels: { 'slipway.project': 'acme', 'slipway.service': 'pg' } }],
       containers: [
-        expect.objectContaining({ key: 'blog/prod/web/0', name: 'acme-blog-prod-web-0-r1', state: 'running', health: 'healthy', specHash: 'h1', release: 'r1' }),
+        expect.objectContaining({
+          key: 'blog/prod/web/0',
+          name: 'acme-blog-prod-web-0-r1',
+          state: 'running',
+          health: 'healthy',
+          specHash: 'h1',
+          release: 'r1',
+        }),
         expect.objectContaining({ key: 'proxy', name: 'acme-proxy', role: 'proxy', state: 'created', health: 'none' }),
       ],
     });
@@ -109,7 +132,16 @@ describe('observeServer', () => {
 
   it('skips a container removed between list and inspect, but surfaces other errors', async () => {
     const fake = new FakeEngine('web1', { images: ['busybox:1.36'] });
-    await fake.createContainer({ name: 'acme-proxy', image: 'busybox:1.36', env: {}, labels: { 'slipway.project': 'acme', 'slipway.role': 'proxy' }, networks: [], mounts: [], restart: 'no', stopTimeoutS: 1 });
+    await fake.createContainer({
+      name: 'acme-proxy',
+      image: 'busybox:1.36',
+      env: {},
+      labels: { 'slipway.project': 'acme', 'slipway.role': 'proxy' },
+      networks: [],
+      mounts: [],
+      restart: 'no',
+      stopTimeoutS: 1,
+    });
     fake.failOn('inspectContainer', { statusCode: 404, detail: 'No such container' });
     expect((await observeServer(fake, 'acme', 'web1')).containers).toEqual([]);
     fake.failOn('inspectContainer', { statusCode: 500, detail: 'daemon busy' });

@@ -17,7 +17,11 @@ export async function waitForPostgres(run: ServerRun, container: string, timeout
   for (;;) {
     const r = await run.conn.engine.exec(container, ['pg_isready', '-q', '-h', '127.0.0.1', '-U', 'postgres']).catch(() => ({ exitCode: -1 }));
     if (r.exitCode === 0) return;
-    if (run.now() > deadline) throw new UserError(`${run.conn.server.name}: Postgres in ${container} is not ready after ${timeoutMs / 1000} s`, `look at its logs: slipway logs --service ${container}`);
+    if (run.now() > deadline)
+      throw new UserError(
+        `${run.conn.server.name}: Postgres in ${container} is not ready after ${timeoutMs / 1000} s`,
+        `look at its logs: slipway logs --service ${container}`,
+      );
     await run.sleep(500);
   }
 }
@@ -42,9 +46,15 @@ export async function setupDatabases(run: ServerRun, instance: ContainerSpec): P
   }
   await waitForPostgres(run, instance.name);
   const sql = `${sets.join('\n')}\n${renderPostgresInitSqlFor(run.state, instance.key)}`;
-  const r = await run.conn.engine.exec(instance.name, ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-U', 'postgres', '-d', 'postgres'], { stdin: sql, user: 'postgres' });
+  const r = await run.conn.engine.exec(instance.name, ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-U', 'postgres', '-d', 'postgres'], {
+    stdin: sql,
+    user: 'postgres',
+  });
   if (r.exitCode !== 0) {
-    throw new UserError(`${run.conn.server.name}: creating databases on ${instance.name} failed (psql exited ${r.exitCode}): ${redact(r.stderr, passwords).trim().split('\n').slice(-3).join(' | ')}`, 'check the instance with: slipway status; its logs with docker logs');
+    throw new UserError(
+      `${run.conn.server.name}: creating databases on ${instance.name} failed (psql exited ${r.exitCode}): ${redact(r.stderr, passwords).trim().split('\n').slice(-3).join(' | ')}`,
+      'check the instance with: slipway status; its logs with docker logs',
+    );
   }
   const known = (await readDatabases(run)).filter((d) => d.instance !== instance.key);
   await run.store.writeJson(DATABASES, [...known, ...dbs.map((d) => ({ service: d.service, instance: d.instance, database: d.database, user: d.user }))]);

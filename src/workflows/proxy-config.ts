@@ -36,7 +36,10 @@ export function proxyFiles(server: ServerState, kind: ProxyKind, inputs: ProxyIn
   const byEnv = new Map<string, { user: string; hash: string }[]>();
   for (const r of state.routes) {
     if (!r.basicAuth || byEnv.has(r.env)) continue;
-    byEnv.set(r.env, r.basicAuth.map((u) => ({ user: u.user, hash: hash(u.secret) ?? '!locked' })));
+    byEnv.set(
+      r.env,
+      r.basicAuth.map((u) => ({ user: u.user, hash: hash(u.secret) ?? '!locked' })),
+    );
   }
   for (const [env, users] of byEnv) files.push({ path: `etc/slipway/htpasswd/${env}`, content: renderHtpasswd(users), mode: 0o644 });
   return files;

@@ -10,6 +10,7 @@ import { UserError } from '../diag/errors.ts';
 import { toCreateSpec } from './container-create.ts';
 import { authSecrets, proxyFiles, type ProxyInputs } from './proxy-config.ts';
 import type { ServerRun } from './server-run.ts';
+import { LABELS } from '../model/labels.ts';
 
 const MAINTENANCE = 'proxy/maintenance.json';
 
@@ -49,7 +50,7 @@ export async function ensureProxy(run: ServerRun, inputs: ProxyInputs): Promise<
     if (!isNotFound(e)) throw e;
   }
   // The proxy's spec hash leaves out its networks (joined live), so a change means image or ports.
-  if (info && info.labels['slipway.spec-hash'] !== spec.specHash) {
+  if (info && info.labels[LABELS.specHash] !== spec.specHash) {
     run.report.info(`proxy spec changed: recreating ${spec.name}`);
     await engine.removeContainer(info.id, { force: true });
     info = undefined;
@@ -108,7 +109,10 @@ export async function reloadProxy(run: ServerRun, inputs: ProxyInputs, opts: { f
   } else {
     const previous = await engine.getArchive(spec.name, `/${main.path}`).catch(() => undefined);
     await engine.putArchive(spec.name, '/', packTar(files));
-    for (const argv of [['nginx', '-t', '-q'], ['nginx', '-s', 'reload']]) {
+    for (const argv of [
+      ['nginx', '-t', '-q'],
+      ['nginx', '-s', 'reload'],
+    ]) {
       const r = await engine.exec(spec.name, argv);
       if (r.exitCode !== 0) {
         if (previous) await engine.putArchive(spec.name, `/${main.path.split('/').slice(0, -1).join('/')}`, previous);

@@ -10,6 +10,7 @@ import { releaseAlias } from './container-create.ts';
 import { edgeNetworks, leaveEdge } from './rollout.ts';
 import { readHistory } from './releases.ts';
 import type { ServerRun } from './server-run.ts';
+import { LABELS } from '../model/labels.ts';
 
 export interface ReconcileResult {
   removed: string[];
@@ -29,7 +30,8 @@ export async function reconcile(run: ServerRun, app: string, env: string): Promi
     out.removed.push(t.name);
   }
   const specs = desiredOf(run, app, env);
-  const specOf = (labels: Record<string, string>) => specs.find((s) => s.process === labels['slipway.process'] && String(s.replica) === (labels['slipway.replica'] ?? '0'));
+  const specOf = (labels: Record<string, string>) =>
+    specs.find((s) => s.process === labels[LABELS.process] && String(s.replica) === (labels[LABELS.replica] ?? '0'));
   const stop = async (c: (typeof containers)[number]) => {
     await engine.stopContainer(c.id, specOf(c.labels)?.stopTimeoutS ?? 10).catch(ignoreMissing);
     await leaveEdge(run, c.id);

@@ -10,6 +10,7 @@ import { operator } from './audit.ts';
 import { releaseImage, releaseTagOf } from './app-containers.ts';
 import type { ServerRun } from './server-run.ts';
 import { dirname } from 'node:path';
+import { LABELS } from '../model/labels.ts';
 
 export interface ReleaseSource {
   /** What was asked for: a git ref or an image. */
@@ -50,10 +51,20 @@ export async function makeReleaseImages(run: ServerRun, app: App, env: string, r
   const { engine } = run.conn;
   const project = run.fleet.project;
   const tag = releaseImage(project, app.name, env, release);
-  const labels = { 'slipway.project': project, 'slipway.app': app.name, 'slipway.release': release, 'slipway.built-by': operator(), ...(src.ref ? { 'slipway.git-sha': src.ref.sha, 'slipway.ref': src.ref.ref } : {}) };
+  const labels = {
+    [LABELS.project]: project,
+    [LABELS.app]: app.name,
+    [LABELS.release]: release,
+    [LABELS.builtBy]: operator(),
+    ...(src.ref ? { [LABELS.gitSha]: src.ref.sha, [LABELS.ref]: src.ref.ref } : {}),
+  };
   if (src.image) {
     const img = await engine.imageInspect(src.image);
-    if (!img) throw new UserError(`${run.conn.server.name}: image ${src.image} is not on the server`, 'build it there, load it (docker save | docker load), or deploy from git with --ref');
+    if (!img)
+      throw new UserError(
+        `${run.conn.server.name}: image ${src.image} is not on the server`,
+        'build it there, load it (docker save | docker load), or deploy from git with --ref',
+      );
     await engine.tagImage(src.image, tag);
     return { image: tag, imageId: img.id };
   }
@@ -62,7 +73,8 @@ export async function makeReleaseImages(run: ServerRun, app: App, env: string, r
   const builds: { tag: string; context: string; dockerfile: string }[] = [];
   if (app.source.kind === 'git') builds.push({ tag, context: app.source.context, dockerfile: app.source.dockerfile });
   for (const p of app.perEnv[env]?.processes ?? []) {
-    if (p.build) builds.push({ tag: `${project}/${app.name}-${p.name}:${releaseTagOf(env, release)}`, context: p.build.context, dockerfile: p.build.dockerfile });
+    if (p.build)
+      builds.push({ tag: `${project}/${app.name}-${p.name}:${releaseTagOf(env, release)}`, context: p.build.context, dockerfile: p.build.dockerfile });
   }
   let appImage: BuiltRelease | undefined;
   // Build once per commit: an image already built from this commit (tagged git-<sha>) is reused.

@@ -6,8 +6,17 @@ import type { ContainerSpec } from '../plan/desire/desired.ts';
 import { UserError } from '../diag/errors.ts';
 import { redact } from '../engine/engine-errors.ts';
 import type { ServerRun } from './server-run.ts';
+import { LABELS } from '../model/labels.ts';
 
-export async function runReleaseTasks(run: ServerRun, app: App, env: string, release: string, image: string, base: ContainerSpec, resolved: { env: Record<string, string>; secretValues: string[] }): Promise<void> {
+export async function runReleaseTasks(
+  run: ServerRun,
+  app: App,
+  env: string,
+  release: string,
+  image: string,
+  base: ContainerSpec,
+  resolved: { env: Record<string, string>; secretValues: string[] },
+): Promise<void> {
   for (const [i, argv] of app.release.entries()) {
     const label = argv.join(' ');
     await run.report.step(`release command ${i + 1}/${app.release.length}: ${label}`, async () => {
@@ -17,7 +26,7 @@ export async function runReleaseTasks(run: ServerRun, app: App, env: string, rel
           image,
           cmd: argv,
           env: { ...resolved.env, SLIPWAY_RELEASE: release },
-          labels: { 'slipway.project': run.fleet.project, 'slipway.app': app.name, 'slipway.env': env, 'slipway.role': 'release-task', 'slipway.release': release },
+          labels: { [LABELS.project]: run.fleet.project, [LABELS.app]: app.name, [LABELS.env]: env, [LABELS.role]: 'release-task', [LABELS.release]: release },
           networks: base.networks.filter((n) => !n.network.endsWith('-edge')).map((n) => ({ name: n.network, aliases: [] })),
           mounts: Object.entries(base.mounts).map(([volume, target]) => ({ volume, target })),
           memory: base.memory,

@@ -1,6 +1,6 @@
 // Progress reporting for long workflows: each step prints its label and its duration when done.
 // In --json mode nothing is printed; the steps are collected for the final JSON result.
-import type { Output } from '../cli/context.ts';
+import type { Output } from '../util/output.ts';
 
 export interface StepRecord {
   label: string;

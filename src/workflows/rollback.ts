@@ -22,32 +22,72 @@ export interface RollbackOptions {
 export async function rollback(run: ServerRun, app: App, env: Environment, opts: RollbackOptions): Promise<DeployResult> {
   const t0 = run.now();
   const lock = new EnvLock(run.conn.engine, run.fleet.project, env.name);
-  await run.report.step(`lock ${env.name} on ${run.conn.server.name}`, () => lock.acquire({ command: `rollback ${app.name} ${env.name}${opts.release ? ` ${opts.release}` : ''}`, waitS: opts.lockWaitS, now: run.now, onNote: (m) => run.report.warn(m), onContended: () => run.store.forget() }));
+  await run.report.step(`lock ${env.name} on ${run.conn.server.name}`, () =>
+    lock.acquire({
+      command: `rollback ${app.name} ${env.name}${opts.release ? ` ${opts.release}` : ''}`,
+      waitS: opts.lockWaitS,
+      now: run.now,
+      onNote: (m) => run.report.warn(m),
+      onContended: () => run.store.forget(),
+    }),
+  );
   try {
     const rec = await reconcile(run, app.name, env.name);
     const recovered = [...rec.removed, ...rec.stopped, ...rec.started];
     const history = await readHistory(run.store, app.name, env.name);
-    const candidates = history.releases.filter((r) => r.status === 'previous' || r.status === 'rolled-back' || (r.status === 'live' && r.release !== history.current));
+    const candidates = history.releases.filter(
+      (r) => r.status === 'previous' || r.status === 'rolled-back' || (r.status === 'live' && r.release !== history.current),
+    );
     const target = opts.release ? history.releases.find((r) => r.release === opts.release) : candidates[0];
     if (!target) {
       throw new UserError(
-        opts.release ? `release ${opts.release} of ${app.name} in ${env.name} is unknown` : `${app.name} in ${env.name} has no previous release to roll back to`,
+        opts.release
+          ? `release ${opts.release} of ${app.name} in ${env.name} is unknown`
+          : `${app.name} in ${env.name} has no previous release to roll back to`,
         `see the releases with: slipway releases ${app.name} ${env.name}`,
       );
     }
-    if (target.release === history.current) throw new UserError(`release ${target.release} is already live for ${app.name} in ${env.name}`, 'pick another release from: slipway releases');
-    if (target.status === 'failed') throw new UserError(`release ${target.release} failed when it was deployed; refusing to roll back to it`, 'pick a release that was live before');
+    if (target.release === history.current)
+      throw new UserError(`release ${target.release} is already live for ${app.name} in ${env.name}`, 'pick another release from: slipway releases');
+    if (target.status === 'failed')
+      throw new UserError(`release ${target.release} failed when it was deployed; refusing to roll back to it`, 'pick a release that was live before');
     if (!(await run.conn.engine.imageInspect(target.image))) {
-      throw new UserError(`the image of release ${target.release} (${target.image}) is no longer on ${run.conn.server.name}`, 'deploy that ref again instead: slipway deploy APP ENV --ref REF');
+      throw new UserError(
+        `the image of release ${target.release} (${target.image}) is no longer on ${run.conn.server.name}`,
+        'deploy that ref again instead: slipway deploy APP ENV --ref REF',
+      );
     }
-    const record = { ...target, status: 'live' as const, deployedAt: new Date(run.now()).toISOString(), deployedBy: operator(), note: `rollback from ${history.current ?? 'nothing'}` };
+    const record = {
+      ...target,
+      status: 'live' as const,
+      deployedAt: new Date(run.now()).toISOString(),
+      deployedBy: operator(),
+      note: `rollback from ${history.current ?? 'nothing'}`,
+    };
     await rollout(run, app, env.name, record, { drainMs: opts.drainMs, keep: opts.keep, checkpoint: checkpointer(opts.killAt) });
     const durationMs = run.now() - t0;
-    await audit(run.store, { action: 'rollback', env: env.name, app: app.name, release: target.release, outcome: 'ok', durationMs, detail: `from ${history.current}` }, run.now);
+    await audit(
+      run.store,
+      { action: 'rollback', env: env.name, app: app.name, release: target.release, outcome: 'ok', durationMs, detail: `from ${history.current}` },
+      run.now,
+    );
     const urls = run.state.routes.filter((r) => r.app === app.name && r.env === env.name).map((r) => urlOf(run, r.host));
-    return { app: app.name, env: env.name, server: run.conn.server.name, release: target.release, image: target.image, gitSha: target.gitSha, ref: target.ref, urls, durationMs, recovered };
+    return {
+      app: app.name,
+      env: env.name,
+      server: run.conn.server.name,
+      release: target.release,
+      image: target.image,
+      gitSha: target.gitSha,
+      ref: target.ref,
+      urls,
+      durationMs,
+      recovered,
+    };
   } catch (e) {
-    await audit(run.store, { action: 'rollback', env: env.name, app: app.name, outcome: 'failed', detail: (e as Error).message.split('\n')[0] }, run.now).catch(() => undefined);
+    await audit(run.store, { action: 'rollback', env: env.name, app: app.name, outcome: 'failed', detail: (e as Error).message.split('\n')[0] }, run.now).catch(
+      () => undefined,
+    );
     throw e;
   } finally {
     await lock.release();

@@ -152,7 +152,9 @@ describe('rollout transcript (FakeEngine)', () => {
     // The switch is the new web joining the staging edge network (where the proxy's alias
     // resolves); a deploy never reloads the proxy.
     expect(proxyReloads(f)).toEqual([]);
-    const joins = f.transcript.flatMap((e, i) => (e.op === 'connectNetwork' && e.args[0] === 'acme-staging-edge' ? [{ i, id: e.args[1], aliases: e.args[2] }] : []));
+    const joins = f.transcript.flatMap((e, i) =>
+      e.op === 'connectNetwork' && e.args[0] === 'acme-staging-edge' ? [{ i, id: e.args[1], aliases: e.args[2] }] : [],
+    );
     expect(joins).toEqual([{ i: expect.any(Number), id: neu.web, aliases: ['web-staging-web', `web-staging-web-${R2}`] }]);
     const sw = joins[0]!.i;
     // New web: created off the edge network, started and probed healthy before it joins.
@@ -303,7 +305,9 @@ describe('an interrupted rollout (engine lost at a step boundary, no undo) is re
     expect(running(f)).toEqual([name('beat', live), name('web', live), name('worker', live)]);
     if (live === R1) expect([...f.containers.values()].filter((c) => c.name.endsWith(R2))).toEqual([]);
     // No orphans: every app container is of a release in the history.
-    expect([...f.containers.values()].filter((c) => c.spec.labels['slipway.role'] === 'app' && ![R1, R2].includes(c.spec.labels['slipway.release']!))).toEqual([]);
+    expect([...f.containers.values()].filter((c) => c.spec.labels['slipway.role'] === 'app' && ![R1, R2].includes(c.spec.labels['slipway.release']!))).toEqual(
+      [],
+    );
     // The proxy reaches the live release, and only it.
     expect(reachableReleases(f)).toEqual([live]);
   });

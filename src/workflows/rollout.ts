@@ -21,6 +21,7 @@ import { resolveEnv } from './env-resolve.ts';
 import { waitReady } from './health.ts';
 import { readHistory, withLive, writeHistory, type ReleaseRecord } from './releases.ts';
 import type { ServerRun } from './server-run.ts';
+import { LABELS } from '../model/labels.ts';
 
 export interface RolloutOptions {
   drainMs: number;
@@ -53,7 +54,7 @@ export async function rollout(run: ServerRun, app: App, env: string, rec: Releas
   const reusable = new Map<string, string>();
   for (const c of before.filter((c) => releaseOf(c) === release)) {
     const spec = specs.find((s) => sameSlot(c.labels, s));
-    if (spec && c.labels['slipway.spec-hash'] === spec.specHash && c.state !== 'running') reusable.set(spec.key, c.id);
+    if (spec && c.labels[LABELS.specHash] === spec.specHash && c.state !== 'running') reusable.set(spec.key, c.id);
     else await engine.removeContainer(c.id, { force: true });
   }
   const old = before.filter((c) => releaseOf(c) !== release);
@@ -78,7 +79,11 @@ export async function rollout(run: ServerRun, app: App, env: string, rec: Releas
         }
         const reused = reusable.get(spec.key);
         if (reused) await leaveEdge(run, reused);
-        const id = reused ?? (await engine.createContainer(toCreateSpec(spec, { release, image: imageFor(spec, run.fleet.project, release, appImage), env: resolved.env, without: edges })));
+        const id =
+          reused ??
+          (await engine.createContainer(
+            toCreateSpec(spec, { release, image: imageFor(spec, run.fleet.project, release, appImage), env: resolved.env, without: edges }),
+          ));
         started.push(id);
         await engine.startContainer(id);
         await waitReady(run, id, spec, resolved.secretValues);
@@ -90,7 +95,8 @@ export async function rollout(run: ServerRun, app: App, env: string, rec: Releas
     if (routed) {
       await run.report.step(`switch traffic to ${release}`, async () => {
         for (const { id, spec } of joined) {
-          for (const n of spec.networks.filter((n) => edges.has(n.network))) await engine.connectNetwork(n.network, id, [...n.aliases, ...n.aliases.map((a) => releaseAlias(a, release))]);
+          for (const n of spec.networks.filter((n) => edges.has(n.network)))
+            await engine.connectNetwork(n.network, id, [...n.aliases, ...n.aliases.map((a) => releaseAlias(a, release))]);
         }
       });
     }
@@ -123,7 +129,12 @@ export async function rollout(run: ServerRun, app: App, env: string, rec: Releas
 export async function prune(run: ServerRun, app: string, env: string, keep: number): Promise<string[]> {
   const { engine } = run.conn;
   const history = await readHistory(run.store, app, env);
-  const kept = new Set(history.releases.filter((r) => r.status === 'live' || r.status === 'previous').slice(0, keep).map((r) => r.release));
+  const kept = new Set(
+    history.releases
+      .filter((r) => r.status === 'live' || r.status === 'previous')
+      .slice(0, keep)
+      .map((r) => r.release),
+  );
   const removed: string[] = [];
   for (const c of await existingOf(run, app, env)) {
     if (kept.has(releaseOf(c)) || c.state === 'running') continue;
@@ -149,7 +160,7 @@ export async function leaveEdge(run: ServerRun, id: string): Promise<void> {
 }
 
 function sameSlot(labels: Record<string, string>, spec: ContainerSpec): boolean {
-  return labels['slipway.process'] === spec.process && (labels['slipway.replica'] ?? '0') === String(spec.replica);
+  return labels[LABELS.process] === spec.process && (labels[LABELS.replica] ?? '0') === String(spec.replica);
 }
 
 function ignoreMissing(e: unknown): void {

@@ -7,6 +7,7 @@ import { toCreateSpec } from './container-create.ts';
 import { resolveEnv } from './env-resolve.ts';
 import { generatePassword, readDatabases, setupDatabases } from './postgres-setup.ts';
 import type { ServerRun } from './server-run.ts';
+import { LABELS } from '../model/labels.ts';
 
 export async function ensureService(run: ServerRun, spec: ContainerSpec): Promise<'created' | 'recreated' | 'unchanged' | 'started'> {
   const { engine } = run.conn;
@@ -16,7 +17,7 @@ export async function ensureService(run: ServerRun, spec: ContainerSpec): Promis
   let outcome: 'created' | 'recreated' | 'unchanged' | 'started' = 'created';
   try {
     const info = await engine.inspectContainer(spec.name);
-    if (info.labels['slipway.spec-hash'] === spec.specHash) {
+    if (info.labels[LABELS.specHash] === spec.specHash) {
       if (info.state === 'running') return 'unchanged';
       await engine.startContainer(info.id);
       return 'started';
@@ -29,7 +30,10 @@ export async function ensureService(run: ServerRun, spec: ContainerSpec): Promis
     if (!isNotFound(e)) throw e;
   }
   if (!(await engine.imageInspect(spec.image))) {
-    throw new UserError(`${run.conn.server.name}: image ${spec.image} for service ${spec.service ?? spec.name} is not on the server`, 'load it onto the server (docker save | docker load); on this machine scripts/images.sh builds postgres:15/17 and redis:7');
+    throw new UserError(
+      `${run.conn.server.name}: image ${spec.image} for service ${spec.service ?? spec.name} is not on the server`,
+      'load it onto the server (docker save | docker load); on this machine scripts/images.sh builds postgres:15/17 and redis:7',
+    );
   }
   const { env } = await resolveEnv(spec.env_vars, run.store, spec.name);
   const id = await engine.createContainer(toCreateSpec(spec, { env }));

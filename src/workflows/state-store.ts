@@ -8,6 +8,7 @@ import { isNotFound } from '../engine/engine-errors.ts';
 import { packTar, unpackTar } from '../engine/tar.ts';
 import { Secret } from '../util/secret.ts';
 import { ensureStateImage, STATE_IMAGE } from './state-image.ts';
+import { LABELS } from '../model/labels.ts';
 
 const MOUNT = '/state';
 
@@ -45,8 +46,8 @@ export class StateStore {
     } catch (e) {
       if (!isNotFound(e)) throw e;
       await ensureStateImage(this.engine);
-      const labels = { 'slipway.project': this.project, 'slipway.role': 'state' };
-      if (!(await this.engine.listVolumes({ 'slipway.project': this.project })).some((v) => v.name === this.volume)) {
+      const labels = { [LABELS.project]: this.project, [LABELS.role]: 'state' };
+      if (!(await this.engine.listVolumes({ [LABELS.project]: this.project })).some((v) => v.name === this.volume)) {
         await this.engine.createVolume({ name: this.volume, labels });
       }
       try {
@@ -63,7 +64,14 @@ export class StateStore {
       } catch (err) {
         if (!(err as { conflict?: boolean }).conflict) throw err;
       }
-      await this.engine.putArchive(this.holder, '/', packTar([{ path: 'state', content: '', mode: 0o700, type: 'dir' }, { path: 'state/.slipway', content: 'state v1\n', mode: 0o600 }]));
+      await this.engine.putArchive(
+        this.holder,
+        '/',
+        packTar([
+          { path: 'state', content: '', mode: 0o700, type: 'dir' },
+          { path: 'state/.slipway', content: 'state v1\n', mode: 0o600 },
+        ]),
+      );
     }
   }
 
@@ -116,7 +124,12 @@ export class StateStore {
     const name = parts.pop()!;
     const dir = [MOUNT.slice(1), ...parts].join('/');
     // Parent directories are created by the archive itself; keep them private.
-    const dirs = ['', ...parts.map((_, i) => `/${parts.slice(0, i + 1).join('/')}`)].map((d) => ({ path: `${MOUNT.slice(1)}${d}`, content: '', mode: 0o700, type: 'dir' as const }));
+    const dirs = ['', ...parts.map((_, i) => `/${parts.slice(0, i + 1).join('/')}`)].map((d) => ({
+      path: `${MOUNT.slice(1)}${d}`,
+      content: '',
+      mode: 0o700,
+      type: 'dir' as const,
+    }));
     await this.engine.putArchive(this.holder, '/', packTar([...dirs, { path: `${dir}/${name}`, content, mode }]));
     this.#cache.set(path, Promise.resolve(typeof content === 'string' ? Buffer.from(content) : content));
   }
@@ -132,7 +145,7 @@ export class StateStore {
 
   /** An environment's own value wins over the server-wide one. */
   async getSecret(name: string, env?: string): Promise<Secret | undefined> {
-    const nonEmpty = (x: Buffer | undefined) => (x && x.length ? x : undefined);
+    const nonEmpty = (x: Buffer | undefined) => (x?.length ? x : undefined);
     const b = (env !== undefined ? nonEmpty(await this.read(secretPath(scoped(name, env)))) : undefined) ?? nonEmpty(await this.read(secretPath(name)));
     return b ? new Secret(b.toString('utf8'), name) : undefined;
   }

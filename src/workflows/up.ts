@@ -8,6 +8,7 @@ import { audit } from './audit.ts';
 import { ensureServices } from './services.ts';
 import { ensureProxy, proxyInputs, reloadProxy } from './proxy.ts';
 import { saveRedisAllocations } from './redis-allocations.ts';
+import { LABELS } from '../model/labels.ts';
 
 export interface UpResult {
   server: string;
@@ -35,7 +36,16 @@ export async function upServerLocked(run: ServerRun, opts: { lockWaitS: number }
     const t0 = run.now();
     try {
       const result = await upServer(run);
-      await audit(run.store, { action: 'up', outcome: 'ok', durationMs: run.now() - t0, detail: `${result.networksCreated.length} networks, ${result.volumesCreated.length} volumes created; ${result.services} services, ${result.databases} databases` }, run.now);
+      await audit(
+        run.store,
+        {
+          action: 'up',
+          outcome: 'ok',
+          durationMs: run.now() - t0,
+          detail: `${result.networksCreated.length} networks, ${result.volumesCreated.length} volumes created; ${result.services} services, ${result.databases} databases`,
+        },
+        run.now,
+      );
       return result;
     } catch (e) {
       await audit(run.store, { action: 'up', outcome: 'failed', detail: (e as Error).message.split('\n')[0] }, run.now).catch(() => undefined);
@@ -53,7 +63,7 @@ export async function upServer(run: ServerRun): Promise<UpResult> {
   const networksCreated: string[] = [];
   const volumesCreated: string[] = [];
   await run.report.step('networks and volumes', async () => {
-    const nets = new Set((await engine.listNetworks({ 'slipway.project': project })).map((n) => n.name));
+    const nets = new Set((await engine.listNetworks({ [LABELS.project]: project })).map((n) => n.name));
     for (const n of run.state.networks) {
       if (nets.has(n.name)) continue;
       await engine.createNetwork({ name: n.name, labels: n.labels });
@@ -104,8 +114,8 @@ export function infraDigest(run: ServerRun): string {
 export async function infraCurrent(run: ServerRun): Promise<boolean> {
   const applied = await run.store.readJson<{ digest: string }>(INFRA_APPLIED);
   if (applied?.digest !== infraDigest(run)) return false;
-  const running = await run.conn.engine.listContainers({ 'slipway.project': run.fleet.project }, { all: false });
+  const running = await run.conn.engine.listContainers({ [LABELS.project]: run.fleet.project }, { all: false });
   return run.state.containers
     .filter((c) => c.role === 'service' || c.role === 'proxy')
-    .every((c) => running.some((r) => r.name === c.name && r.labels['slipway.spec-hash'] === c.specHash));
+    .every((c) => running.some((r) => r.name === c.name && r.labels[LABELS.specHash] === c.specHash));
 }

@@ -52,7 +52,11 @@ export async function waitForHttp(
 }
 
 /** Removes containers, networks and images by name, ignoring ones that are already gone. */
-export async function removeQuietly(kind: 'container' | 'network' | 'image' | 'volume', names: readonly string[], opts: { dockerHost?: string } = {}): Promise<void> {
+export async function removeQuietly(
+  kind: 'container' | 'network' | 'image' | 'volume',
+  names: readonly string[],
+  opts: { dockerHost?: string } = {},
+): Promise<void> {
   for (const name of names) {
     const args = kind === 'container' ? ['rm', '-f', '-v', name] : [kind, 'rm', ...(kind === 'image' ? ['-f'] : []), name];
     await docker(args, opts).catch(() => undefined);

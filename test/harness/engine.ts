@@ -3,9 +3,7 @@
 import { HarnessError, run, runScript } from './run.ts';
 
 /** Targets understood by scripts/images.sh (a tag such as 'postgres:17' is accepted too). */
-export type ImageTarget =
-  | 'busybox' | 'node' | 'debian' | 'debian-trixie' | 'redis' | 'postgres' | 'postgres15'
-  | 'postgres17' | 'caddy' | 'nginx' | 'all';
+export type ImageTarget = 'busybox' | 'node' | 'debian' | 'debian-trixie' | 'redis' | 'postgres' | 'postgres15' | 'postgres17' | 'caddy' | 'nginx' | 'all';
 
 /** Tags produced by each images.sh target. */
 export const IMAGE_TAGS: Readonly<Record<Exclude<ImageTarget, 'all' | 'postgres'>, readonly string[]>> = {

@@ -15,8 +15,15 @@ export interface CliResult {
 /** Everything the CLI printed in this test file (for "secrets never appear in output" checks). */
 export const transcript: string[] = [];
 
-export function startSlipway(args: string[], opts: { cwd: string; env?: Record<string, string>; input?: string }): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+export function startSlipway(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string>; input?: string },
+): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));

@@ -67,11 +67,20 @@ export interface HttpResult {
 /** GET http://ip:port/path with a Host header (the name is never resolved). */
 export function getVia(ip: string, port: number, host: string, path = '/', basicAuth?: string): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: ip, port, path, headers: { Host: host, ...(basicAuth ? { Authorization: `Basic ${Buffer.from(basicAuth).toString('base64')}` } : {}) }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      {
+        host: ip,
+        port,
+        path,
+        headers: { Host: host, ...(basicAuth ? { Authorization: `Basic ${Buffer.from(basicAuth).toString('base64')}` } : {}) },
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.setTimeout(15_000, () => req.destroy(new Error(`GET http://${host}${path} via ${ip}:${port} timed out`)));
     req.on('error', reject);
     req.end();

@@ -27,7 +27,11 @@ export function makeProject(prefix: string): TestProject {
   const project = uniqueProject(prefix);
   mkdirSync(join(dir, 'examples', 'apps'), { recursive: true });
   cpSync(join(REPO, 'examples', 'apps', 'echo'), join(dir, 'examples', 'apps', 'echo'), { recursive: true });
-  const git = (args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } }).trim();
+  const git = (args: string[]) =>
+    execFileSync('git', ['-C', dir, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' },
+    }).trim();
   git(['init', '-q', '-b', 'main']);
   git(['add', '-A']);
   git(['commit', '-q', '-m', 'echo app']);
@@ -55,12 +59,28 @@ export async function cleanupProject(project: string, dir?: string): Promise<voi
 /** Removes every container, network, volume and image of `project` from one engine. */
 export async function cleanupProjectOn(docker: Docker, project: string): Promise<void> {
   const filters = { label: [`slipway.project=${project}`] };
-  for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
-  for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+  for (const c of await docker.listContainers({ all: true, filters }))
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
+  for (const n of await docker.listNetworks({ filters }))
+    await docker
+      .getNetwork(n.Id)
+      .remove()
+      .catch(() => undefined);
   const vols = await docker.listVolumes({ filters });
-  for (const v of vols.Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
+  for (const v of vols.Volumes ?? [])
+    await docker
+      .getVolume(v.Name)
+      .remove()
+      .catch(() => undefined);
   const images = [...(await docker.listImages({ filters: { reference: [`${project}/*`] } })), ...(await docker.listImages({ filters }))];
-  for (const id of new Set(images.map((i) => i.Id))) await docker.getImage(id).remove({ force: true }).catch(() => undefined);
+  for (const id of new Set(images.map((i) => i.Id)))
+    await docker
+      .getImage(id)
+      .remove({ force: true })
+      .catch(() => undefined);
 }
 
 /** Names of this project's containers, with their state. */

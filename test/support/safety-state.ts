@@ -49,7 +49,10 @@ export async function appContainers(project: string, app: string, env: string): 
 /** Releases that have a `{project}/{app}:{release}` image tag on the local engine. */
 export async function releaseImages(project: string, app: string): Promise<string[]> {
   const images = await new Docker().listImages({ filters: { reference: [`${project}/${app}:*`] } });
-  return images.flatMap((i) => i.RepoTags ?? []).map((t) => t.slice(t.lastIndexOf(':') + 1)).sort();
+  return images
+    .flatMap((i) => i.RepoTags ?? [])
+    .map((t) => t.slice(t.lastIndexOf(':') + 1))
+    .sort();
 }
 
 export interface History {

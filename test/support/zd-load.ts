@@ -47,9 +47,17 @@ export interface AppContainer {
 
 /** The app containers (role app) of one app in one environment of `project`, from the engine. */
 export async function appContainers(project: string, app: string, env: string): Promise<AppContainer[]> {
-  const list = await new Docker().listContainers({ all: true, filters: { label: [`slipway.project=${project}`, `slipway.app=${app}`, `slipway.env=${env}`, 'slipway.role=app'] } });
+  const list = await new Docker().listContainers({
+    all: true,
+    filters: { label: [`slipway.project=${project}`, `slipway.app=${app}`, `slipway.env=${env}`, 'slipway.role=app'] },
+  });
   return list
-    .map((c) => ({ name: (c.Names[0] ?? '').replace(/^\//, ''), state: c.State, release: c.Labels['slipway.release'] ?? '', process: c.Labels['slipway.process'] ?? '' }))
+    .map((c) => ({
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      state: c.State,
+      release: c.Labels['slipway.release'] ?? '',
+      process: c.Labels['slipway.process'] ?? '',
+    }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 

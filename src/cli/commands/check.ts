@@ -25,9 +25,15 @@ export function registerCheck(program: Command, ctx: CliContext): void {
       const findings = check(fleet, desire(fleet));
       let live: LiveCheck[] = [];
       if (opts.live) {
-        await withSession(ctx, fleet, fleet.servers.map((s) => s.name), { json: true }, async (session) => {
-          live = (await Promise.all([...session.runs.values()].map((run) => liveIsolation(run)))).flat();
-        });
+        await withSession(
+          ctx,
+          fleet,
+          fleet.servers.map((s) => s.name),
+          { json: true },
+          async (session) => {
+            live = (await Promise.all([...session.runs.values()].map((run) => liveIsolation(run)))).flat();
+          },
+        );
       }
       const errors = findings.filter((f) => f.severity === 'error').length + live.filter((l) => !l.ok).length;
       const warnings = findings.filter((f) => f.severity === 'warning').length;

@@ -42,7 +42,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
       .description('Build (from git, on the server) or take an image, run release commands, and switch APP in ENV with zero downtime')
       .argument('<app>')
       .argument('<env>')
-      .option('--ref <ref>', 'git tag, branch or commit to deploy (default: per the environment\'s deploy policy)')
+      .option('--ref <ref>', "git tag, branch or commit to deploy (default: per the environment's deploy policy)")
       .option('--image <image>', 'deploy this image (already on the server) instead of building')
       .option('--build-on <server>', 'build (or take the image) on this server and stream it to the target; skipped when the target already has that image id'),
   ).action(async (appName: string, envName: string, opts: SwitchOpts & { ref?: string; image?: string; buildOn?: string }) => {
@@ -50,10 +50,17 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     const timing = switchTiming(opts);
     const { fleet } = requireFleet(ctx, opts);
     const { app, env, server } = appEnv(fleet, appName, envName);
-    if (opts.buildOn && !fleet.servers.some((s) => s.name === opts.buildOn)) throw new UserError(`unknown server "${opts.buildOn}" for --build-on`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
+    if (opts.buildOn && !fleet.servers.some((s) => s.name === opts.buildOn))
+      throw new UserError(`unknown server "${opts.buildOn}" for --build-on`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
     await withSession(ctx, fleet, opts.buildOn && opts.buildOn !== server ? [server, opts.buildOn] : [server], opts, async (session) => {
-      const buildOn = opts.buildOn && opts.buildOn !== server ? session.runs.get(opts.buildOn) ?? buildRun(session, opts.buildOn) : undefined;
-      const res = await deploy(runFor(session, server), app, env, { ref: opts.ref, image: opts.image, ...timing, killAt: ctx.env.SLIPWAY_TEST_KILL_AT, buildOn });
+      const buildOn = opts.buildOn && opts.buildOn !== server ? (session.runs.get(opts.buildOn) ?? buildRun(session, opts.buildOn)) : undefined;
+      const res = await deploy(runFor(session, server), app, env, {
+        ref: opts.ref,
+        image: opts.image,
+        ...timing,
+        killAt: ctx.env.SLIPWAY_TEST_KILL_AT,
+        buildOn,
+      });
       print(ctx, res, 'deployed', opts.json, session.report.steps);
     });
   });
@@ -81,7 +88,12 @@ function buildRun(session: FleetSession, server: string): ServerRun {
   const any = [...session.runs.values()][0]!;
   const conn = session.connections.find((c) => c.server.name === server);
   if (!conn) throw new UserError(`cannot reach build server ${server}`);
-  return { ...any, conn, store: new StateStore(conn.engine, session.fleet.project), state: { ...any.state, server, containers: [], routes: [], networks: [], volumes: [], databases: [], redisDbs: [] } };
+  return {
+    ...any,
+    conn,
+    store: new StateStore(conn.engine, session.fleet.project),
+    state: { ...any.state, server, containers: [], routes: [], networks: [], volumes: [], databases: [], redisDbs: [] },
+  };
 }
 
 function switchTiming(opts: SwitchOpts): { drainMs: number; keep: number; lockWaitS: number } {

@@ -22,14 +22,22 @@ export function registerInit(program: Command, ctx: CliContext): void {
     .option('--json', 'print {file, yaml, diagnostics} as JSON')
     .action((opts: { from?: string; file: string; project?: string; envs: string; force?: boolean; stdout?: boolean; json?: boolean }) => {
       const target = resolve(ctx.cwd, opts.file);
-      if (!opts.stdout && !opts.json && existsSync(target) && !opts.force) throw new UserError(`${opts.file} already exists`, 'pass --force to overwrite it, or --stdout to print instead');
-      const envs = opts.envs.split(',').map((s) => s.trim()).filter(Boolean);
+      if (!opts.stdout && !opts.json && existsSync(target) && !opts.force)
+        throw new UserError(`${opts.file} already exists`, 'pass --force to overwrite it, or --stdout to print instead');
+      const envs = opts.envs
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       let yaml = STARTER_FLEET;
       let diagnostics: ReturnType<typeof initFromCompose>['diagnostics'] = [];
       if (opts.from) {
         const from = resolve(ctx.cwd, opts.from);
         if (!existsSync(from)) throw new UserError(`no compose file at ${opts.from}`, 'pass the path of an existing docker-compose.yml');
-        const res = initFromCompose(relative(resolve(target, '..'), from) || from, { project: opts.project, envs, baseDir: resolve(target, '..') } as Parameters<typeof initFromCompose>[1]);
+        const res = initFromCompose(relative(resolve(target, '..'), from) || from, {
+          project: opts.project,
+          envs,
+          baseDir: resolve(target, '..'),
+        } as Parameters<typeof initFromCompose>[1]);
         yaml = res.yaml;
         diagnostics = res.diagnostics;
       }

@@ -10,6 +10,7 @@ import { appEnv, processOf } from '../targets.ts';
 import { existingOf } from '../../workflows/app-containers.ts';
 import { UserError } from '../../diag/errors.ts';
 import { setExit } from '../exit.ts';
+import { LABELS } from '../../model/labels.ts';
 
 export function registerLogsExec(program: Command, ctx: CliContext): void {
   program
@@ -28,11 +29,19 @@ export function registerLogsExec(program: Command, ctx: CliContext): void {
       const process = proc === undefined ? undefined : processOf(app, env.name, proc);
       await withSession(ctx, fleet, [server], { json: true }, async (session) => {
         const run = runFor(session, server);
-        const containers = (await existingOf(run, app.name, env.name)).filter((c) => c.state === 'running' && (!process || c.labels['slipway.process'] === process));
-        if (containers.length === 0) throw new UserError(`no running container of ${app.name}${process ? `/${process}` : ''} in ${env.name}`, `deploy it first: slipway deploy ${app.name} ${env.name}`);
+        const containers = (await existingOf(run, app.name, env.name)).filter(
+          (c) => c.state === 'running' && (!process || c.labels[LABELS.process] === process),
+        );
+        if (containers.length === 0)
+          throw new UserError(
+            `no running container of ${app.name}${process ? `/${process}` : ''} in ${env.name}`,
+            `deploy it first: slipway deploy ${app.name} ${env.name}`,
+          );
         const tail = Number(opts.tail);
         if (opts.follow) {
-          const streams = await Promise.all(containers.map(async (c) => ({ c, s: (await run.conn.engine.containerLogs(c.id, { tail, follow: true })) as Readable })));
+          const streams = await Promise.all(
+            containers.map(async (c) => ({ c, s: (await run.conn.engine.containerLogs(c.id, { tail, follow: true })) as Readable })),
+          );
           await Promise.all(
             streams.map(
               ({ c, s }) =>
@@ -42,7 +51,7 @@ export function registerLogsExec(program: Command, ctx: CliContext): void {
                     buf += d.toString('utf8');
                     const lines = buf.split('\n');
                     buf = lines.pop() ?? '';
-                    for (const l of lines) ctx.stdout.write(`${c.labels['slipway.process']}| ${l}\n`);
+                    for (const l of lines) ctx.stdout.write(`${c.labels[LABELS.process]}| ${l}\n`);
                   });
                   s.on('end', () => resolve());
                   s.on('error', () => resolve());
@@ -68,21 +77,26 @@ export function registerLogsExec(program: Command, ctx: CliContext): void {
     .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
     .option('--replica <n>', 'which replica', '0')
     .option('--json', 'print {exitCode, stdout, stderr} as JSON')
-    .action(async (appName: string, envName: string, proc: string, cmd: string[], opts: { file: string; replica: string; json?: boolean }, command: Command) => {
-      const { fleet } = requireFleet(ctx, opts);
-      const { app, env, server } = appEnv(fleet, appName, envName);
-      const process = processOf(app, env.name, proc);
-      await withSession(ctx, fleet, [server], { json: true }, async (session) => {
-        const run = runFor(session, server);
-        const c = (await existingOf(run, app.name, env.name)).find((c) => c.state === 'running' && c.labels['slipway.process'] === process && (c.labels['slipway.replica'] ?? '0') === opts.replica);
-        if (!c) throw new UserError(`no running container of ${app.name}/${process} (replica ${opts.replica}) in ${env.name}`, `see: slipway status ${env.name}`);
-        const r = await run.conn.engine.exec(c.id, cmd);
-        if (opts.json) printJson(ctx, r);
-        else {
-          ctx.stdout.write(r.stdout);
-          ctx.stderr.write(r.stderr);
-        }
-        setExit(command, r.exitCode);
-      });
-    });
+    .action(
+      async (appName: string, envName: string, proc: string, cmd: string[], opts: { file: string; replica: string; json?: boolean }, command: Command) => {
+        const { fleet } = requireFleet(ctx, opts);
+        const { app, env, server } = appEnv(fleet, appName, envName);
+        const process = processOf(app, env.name, proc);
+        await withSession(ctx, fleet, [server], { json: true }, async (session) => {
+          const run = runFor(session, server);
+          const c = (await existingOf(run, app.name, env.name)).find(
+            (c) => c.state === 'running' && c.labels[LABELS.process] === process && (c.labels[LABELS.replica] ?? '0') === opts.replica,
+          );
+          if (!c)
+            throw new UserError(`no running container of ${app.name}/${process} (replica ${opts.replica}) in ${env.name}`, `see: slipway status ${env.name}`);
+          const r = await run.conn.engine.exec(c.id, cmd);
+          if (opts.json) printJson(ctx, r);
+          else {
+            ctx.stdout.write(r.stdout);
+            ctx.stderr.write(r.stderr);
+          }
+          setExit(command, r.exitCode);
+        });
+      },
+    );
 }

@@ -22,12 +22,14 @@ export function registerOps(program: Command, ctx: CliContext): void {
     .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
     .option('--json', 'print the result as JSON')
     .action(async (state: string, appName: string, envName: string, opts: { file: string; json?: boolean }) => {
-      if (state !== 'on' && state !== 'off') throw new UserError(`maintenance takes "on" or "off", not "${state}"`, `e.g. slipway maintenance on ${appName} ${envName}`);
+      if (state !== 'on' && state !== 'off')
+        throw new UserError(`maintenance takes "on" or "off", not "${state}"`, `e.g. slipway maintenance on ${appName} ${envName}`);
       const { fleet } = requireFleet(ctx, opts);
       const { app, env, server } = appEnv(fleet, appName, envName);
       await withSession(ctx, fleet, [server], opts, async (session) => {
         const run = runFor(session, server);
-        if (!run.state.routes.some((r) => r.app === app.name && r.env === env.name)) throw new UserError(`${app.name} has no route in ${env.name}`, 'maintenance pages replace a route; give the app a web process and a domain');
+        if (!run.state.routes.some((r) => r.app === app.name && r.env === env.name))
+          throw new UserError(`${app.name} has no route in ${env.name}`, 'maintenance pages replace a route; give the app a web process and a domain');
         const set = await readMaintenance(run);
         const key = `${app.name}/${env.name}`;
         if (state === 'on') set.add(key);
@@ -62,7 +64,18 @@ export function registerOps(program: Command, ctx: CliContext): void {
           }
         }
         if (opts.json) return printJson(ctx, rows);
-        ctx.stdout.write(table(['ENV', 'SERVER', 'LOCK'], rows.map((r) => [r.env, r.server, r.locked ? `held by ${'holder' in r ? r.holder : '?'} (pid ${'pid' in r ? r.pid : '?'}) running "${'command' in r ? r.command : ''}" since ${'since' in r ? r.since : ''}${r.stale ? ' — STALE: that process is gone' : ''}` : 'free'])));
+        ctx.stdout.write(
+          table(
+            ['ENV', 'SERVER', 'LOCK'],
+            rows.map((r) => [
+              r.env,
+              r.server,
+              r.locked
+                ? `held by ${'holder' in r ? r.holder : '?'} (pid ${'pid' in r ? r.pid : '?'}) running "${'command' in r ? r.command : ''}" since ${'since' in r ? r.since : ''}${r.stale ? ' — STALE: that process is gone' : ''}`
+                : 'free',
+            ]),
+          ),
+        );
       });
     });
   lock
@@ -83,11 +96,19 @@ export function registerOps(program: Command, ctx: CliContext): void {
           const h = await readLock(run.conn.engine, fleet.project, env.name);
           if (!h) continue;
           await new EnvLock(run.conn.engine, fleet.project, env.name).release();
-          await audit(run.store, { action: 'lock release', env: env.name, outcome: 'ok', detail: `was held by ${h.holder} (pid ${h.pid}) for "${h.command}"` }, run.now);
+          await audit(
+            run.store,
+            { action: 'lock release', env: env.name, outcome: 'ok', detail: `was held by ${h.holder} (pid ${h.pid}) for "${h.command}"` },
+            run.now,
+          );
           released.push({ server: s, ...h });
         }
         if (opts.json) return printJson(ctx, { ok: true, released });
-        ctx.stdout.write(released.length ? released.map((r) => `released the lock of ${env.name} on ${r.server} (held by ${r.holder}, pid ${r.pid}, "${r.command}")\n`).join('') : `${env.name} was not locked\n`);
+        ctx.stdout.write(
+          released.length
+            ? released.map((r) => `released the lock of ${env.name} on ${r.server} (held by ${r.holder}, pid ${r.pid}, "${r.command}")\n`).join('')
+            : `${env.name} was not locked\n`,
+        );
       });
     });
 
@@ -109,7 +130,8 @@ export function registerOps(program: Command, ctx: CliContext): void {
         for (const run of session.runs.values()) {
           await run.store.setSecret(name, value, opts.env);
           // A basic-auth password takes effect at once.
-          if (authSecrets(run.state).includes(name)) await reloadProxy(run, await proxyInputs(run)).catch((e: Error) => run.report.warn(`proxy not reloaded: ${e.message}`));
+          if (authSecrets(run.state).includes(name))
+            await reloadProxy(run, await proxyInputs(run)).catch((e: Error) => run.report.warn(`proxy not reloaded: ${e.message}`));
         }
         if (opts.json) return printJson(ctx, { ok: true, name, env: opts.env ?? null, servers: [...session.runs.keys()] });
         ctx.stdout.write(`secret ${name}${opts.env ? ` (${opts.env})` : ''} set on ${[...session.runs.keys()].join(', ')}\n`);
@@ -129,7 +151,9 @@ export function registerOps(program: Command, ctx: CliContext): void {
         const removed: string[] = [];
         for (const [server, run] of session.runs) if (await run.store.deleteSecret(name, opts.env)) removed.push(server);
         if (opts.json) return printJson(ctx, { ok: true, name, env: opts.env ?? null, removedFrom: removed });
-        ctx.stdout.write(removed.length ? `secret ${name}${opts.env ? ` (${opts.env})` : ''} removed from ${removed.join(', ')}\n` : `secret ${name} was not set\n`);
+        ctx.stdout.write(
+          removed.length ? `secret ${name}${opts.env ? ` (${opts.env})` : ''} removed from ${removed.join(', ')}\n` : `secret ${name} was not set\n`,
+        );
       });
     });
   secret
@@ -139,11 +163,24 @@ export function registerOps(program: Command, ctx: CliContext): void {
     .option('--json', 'print as JSON')
     .action(async (opts: { file: string; json?: boolean }) => {
       const { fleet } = requireFleet(ctx, opts);
-      await withSession(ctx, fleet, fleet.servers.map((s) => s.name), { json: true }, async (session) => {
-        const rows = [];
-        for (const [server, run] of session.runs) for (const n of await run.store.listSecrets()) rows.push({ server, name: n.replace(/^env:([^:]+):/, ''), env: /^env:([^:]+):/.exec(n)?.[1] ?? null });
-        if (opts.json) return printJson(ctx, rows);
-        ctx.stdout.write(table(['SERVER', 'SECRET', 'ENV'], rows.map((r) => [r.server, r.name, r.env ?? '(all)'])));
-      });
+      await withSession(
+        ctx,
+        fleet,
+        fleet.servers.map((s) => s.name),
+        { json: true },
+        async (session) => {
+          const rows = [];
+          for (const [server, run] of session.runs)
+            for (const n of await run.store.listSecrets())
+              rows.push({ server, name: n.replace(/^env:([^:]+):/, ''), env: /^env:([^:]+):/.exec(n)?.[1] ?? null });
+          if (opts.json) return printJson(ctx, rows);
+          ctx.stdout.write(
+            table(
+              ['SERVER', 'SECRET', 'ENV'],
+              rows.map((r) => [r.server, r.name, r.env ?? '(all)']),
+            ),
+          );
+        },
+      );
     });
 }

@@ -28,11 +28,17 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       const plan =
         opts.observed || opts.empty
           ? diff(desire(fleet), opts.observed ? readObserved(ctx, opts.observed) : emptyObserved(fleet.project))
-          : await withSession(ctx, fleet, fleet.servers.map((s) => s.name), { json: true }, async (session) => {
-            const observed = await observeRuns(fleet.project, session.runs.values());
-            if (opts.saveObserved) writeFileSync(resolve(ctx.cwd, opts.saveObserved), `${JSON.stringify(observed, null, 2)}\n`);
-            return diff(session.desired, observed);
-            });
+          : await withSession(
+              ctx,
+              fleet,
+              fleet.servers.map((s) => s.name),
+              { json: true },
+              async (session) => {
+                const observed = await observeRuns(fleet.project, session.runs.values());
+                if (opts.saveObserved) writeFileSync(resolve(ctx.cwd, opts.saveObserved), `${JSON.stringify(observed, null, 2)}\n`);
+                return diff(session.desired, observed);
+              },
+            );
       if (opts.json) printJson(ctx, plan);
       else ctx.stdout.write(renderPlan(plan, { color: ctx.color }));
     });
@@ -44,7 +50,10 @@ function readObserved(ctx: CliContext, file: string): ObservedState {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UserError(`cannot read observed state ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'pass a JSON snapshot written by "slipway plan --save-observed FILE", or omit --observed');
+    throw new UserError(
+      `cannot read observed state ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'pass a JSON snapshot written by "slipway plan --save-observed FILE", or omit --observed',
+    );
   }
   const res = parseObservedJson(text, path);
   if (!res.observed) throw new ConfigError(res.diagnostics);

@@ -23,7 +23,8 @@ export function registerReleases(program: Command, ctx: CliContext): void {
       await withSession(ctx, fleet, [server], { json: true }, async (session) => {
         const h = await readHistory(runFor(session, server).store, app.name, env.name);
         if (opts.json) return printJson(ctx, h);
-        if (h.releases.length === 0) return void ctx.stdout.write(`${app.name} has never been deployed to ${env.name}. Deploy it with: slipway deploy ${app.name} ${env.name}\n`);
+        if (h.releases.length === 0)
+          return void ctx.stdout.write(`${app.name} has never been deployed to ${env.name}. Deploy it with: slipway deploy ${app.name} ${env.name}\n`);
         ctx.stdout.write(
           table(
             ['RELEASE', 'STATUS', 'REF', 'GIT SHA', 'DEPLOYED', 'BY', 'NOTE'],
@@ -49,7 +50,12 @@ export function registerReleases(program: Command, ctx: CliContext): void {
         entries.sort((a, b) => a.at.localeCompare(b.at));
         const shown = entries.slice(-Number(opts.tail));
         if (opts.json) return printJson(ctx, shown);
-        ctx.stdout.write(table(['AT', 'SERVER', 'BY', 'ACTION', 'ENV', 'APP', 'RELEASE', 'OUTCOME', 'DETAIL'], shown.map((e) => [e.at, e.server, e.by, e.action, e.env ?? '', e.app ?? '', e.release ?? '', e.outcome, e.detail ?? ''])));
+        ctx.stdout.write(
+          table(
+            ['AT', 'SERVER', 'BY', 'ACTION', 'ENV', 'APP', 'RELEASE', 'OUTCOME', 'DETAIL'],
+            shown.map((e) => [e.at, e.server, e.by, e.action, e.env ?? '', e.app ?? '', e.release ?? '', e.outcome, e.detail ?? '']),
+          ),
+        );
       });
     });
 }

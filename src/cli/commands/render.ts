@@ -28,7 +28,8 @@ export interface RenderedFile {
 export function renderAll(fleet: Fleet, desired: DesiredState, kinds: readonly Exclude<Kind, 'all'>[]): RenderedFile[] {
   const out: RenderedFile[] = [];
   if (kinds.includes('compose')) {
-    for (const env of fleet.environments) out.push({ kind: 'compose', path: `compose/${env.name}.yml`, content: renderCompose(desired, fleet.project, env.name) });
+    for (const env of fleet.environments)
+      out.push({ kind: 'compose', path: `compose/${env.name}.yml`, content: renderCompose(desired, fleet.project, env.name) });
   }
   for (const server of desired.servers) {
     if (kinds.includes('nginx')) out.push({ kind: 'nginx', path: `nginx/${server.server}.conf`, content: renderNginx(server) });
@@ -51,11 +52,15 @@ export function registerRender(program: Command, ctx: CliContext): void {
     .action((kind: string, opts: { file: string; env?: string; server?: string; out?: string; json?: boolean }) => {
       if (!(KINDS as readonly string[]).includes(kind)) throw new UserError(`unknown render kind "${kind}"`, `choose one of: ${KINDS.join(', ')}`);
       const { fleet } = requireFleet(ctx, opts);
-      if (opts.env && !fleet.environments.some((e) => e.name === opts.env)) throw new UserError(`unknown environment "${opts.env}"`, `environments: ${fleet.environments.map((e) => e.name).join(', ')}`);
-      if (opts.server && !fleet.servers.some((s) => s.name === opts.server)) throw new UserError(`unknown server "${opts.server}"`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
+      if (opts.env && !fleet.environments.some((e) => e.name === opts.env))
+        throw new UserError(`unknown environment "${opts.env}"`, `environments: ${fleet.environments.map((e) => e.name).join(', ')}`);
+      if (opts.server && !fleet.servers.some((s) => s.name === opts.server))
+        throw new UserError(`unknown server "${opts.server}"`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
       const kinds = kind === 'all' ? (['compose', 'nginx', 'caddy', 'sql'] as const) : [kind as Exclude<Kind, 'all'>];
       const files = renderAll(fleet, desire(fleet), kinds).filter(
-        (f) => (!opts.env || f.kind !== 'compose' || f.path === `compose/${opts.env}.yml`) && (!opts.server || f.kind === 'compose' || f.path.includes(`/${opts.server}.`)),
+        (f) =>
+          (!opts.env || f.kind !== 'compose' || f.path === `compose/${opts.env}.yml`) &&
+          (!opts.server || f.kind === 'compose' || f.path.includes(`/${opts.server}.`)),
       );
       if (opts.json) return printJson(ctx, files);
       if (opts.out) {

@@ -28,9 +28,20 @@ export function registerStatus(program: Command, ctx: CliContext): void {
 }
 
 export function renderStatus(rows: StatusRow[]): string {
-  const up = (s: number | null) => (s === null ? '' : s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : s < 86400 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86400)}d`);
-  const mem = (r: StatusRow) => (r.memUsage === null ? '' : `${formatSize(r.memUsage)} / ${r.memLimit ? formatSize(r.memLimit) : 'no limit'}${r.memLimit ? ` (${Math.round((100 * r.memUsage) / r.memLimit)}%)` : ''}`);
-  const sorted = [...rows].sort((a, b) => a.server.localeCompare(b.server) || a.env.localeCompare(b.env) || a.app.localeCompare(b.app) || a.process.localeCompare(b.process) || a.replica - b.replica);
+  const up = (s: number | null) =>
+    s === null ? '' : s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : s < 86400 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86400)}d`;
+  const mem = (r: StatusRow) =>
+    r.memUsage === null
+      ? ''
+      : `${formatSize(r.memUsage)} / ${r.memLimit ? formatSize(r.memLimit) : 'no limit'}${r.memLimit ? ` (${Math.round((100 * r.memUsage) / r.memLimit)}%)` : ''}`;
+  const sorted = [...rows].sort(
+    (a, b) =>
+      a.server.localeCompare(b.server) ||
+      a.env.localeCompare(b.env) ||
+      a.app.localeCompare(b.app) ||
+      a.process.localeCompare(b.process) ||
+      a.replica - b.replica,
+  );
   return table(
     ['SERVER', 'ENV', 'APP', 'PROCESS', 'RELEASE', 'STATE', 'HEALTH', 'UPTIME', 'MEMORY'],
     sorted.map((r) => [r.server, r.env, r.app, r.replica ? `${r.process}#${r.replica}` : r.process, r.release ?? '', r.state, r.health, up(r.uptimeS), mem(r)]),

@@ -25,7 +25,8 @@ export function registerUp(program: Command, ctx: CliContext): void {
       if (!Number.isFinite(lockWaitS) || lockWaitS < 0) throw new UserError(`--lock-wait must be a non-negative number, got "${opts.lockWait}"`);
       const { fleet } = requireFleet(ctx, opts);
       const servers = opts.server ? [opts.server] : fleet.servers.map((s) => s.name);
-      if (opts.server && !fleet.servers.some((s) => s.name === opts.server)) throw new UserError(`unknown server "${opts.server}"`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
+      if (opts.server && !fleet.servers.some((s) => s.name === opts.server))
+        throw new UserError(`unknown server "${opts.server}"`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
       const t0 = ctx.now();
       await withSession(ctx, fleet, servers, { ...opts, partial: true }, async (session) => {
         // Servers in parallel (bounded); one failing server is reported by name and does not stop
@@ -33,15 +34,25 @@ export function registerUp(program: Command, ctx: CliContext): void {
         const runs = [...session.runs.values()];
         const settled = await settleLimit(runs, MAX_PARALLEL, (run) => upServerLocked(run, { lockWaitS }));
         const results: UpResult[] = settled.flatMap((r) => (r.ok ? [r.value] : []));
-        const failures = [...session.failures, ...settled.flatMap((r, i) => (r.ok ? [] : [{ server: runs[i]!.conn.server.name, error: (r.error as Error).message, hint: (r.error as { hint?: string }).hint }]))];
+        const failures = [
+          ...session.failures,
+          ...settled.flatMap((r, i) =>
+            r.ok ? [] : [{ server: runs[i]!.conn.server.name, error: (r.error as Error).message, hint: (r.error as { hint?: string }).hint }],
+          ),
+        ];
         if (opts.json) {
           printJson(ctx, { ok: failures.length === 0, servers: results, failures, durationMs: ctx.now() - t0 });
           return setExit(cmd, failures.length ? 1 : 0);
         }
         // Engine errors already start with the server's name: say it once.
-        for (const f of failures) ctx.stderr.write(`error: ${f.server}: ${f.error.startsWith(`${f.server}: `) ? f.error.slice(f.server.length + 2) : f.error}\n${f.hint ? `  hint: ${f.hint}\n` : ''}`);
+        for (const f of failures)
+          ctx.stderr.write(
+            `error: ${f.server}: ${f.error.startsWith(`${f.server}: `) ? f.error.slice(f.server.length + 2) : f.error}\n${f.hint ? `  hint: ${f.hint}\n` : ''}`,
+          );
         for (const r of results) {
-          ctx.stdout.write(`${r.server}: ${r.networksCreated.length} network(s) and ${r.volumesCreated.length} volume(s) created, ${r.services} service(s), ${r.databases} database(s), ${r.redisDbs} Redis DB(s), proxy ${r.proxy ? 'ready' : 'none'}\n`);
+          ctx.stdout.write(
+            `${r.server}: ${r.networksCreated.length} network(s) and ${r.volumesCreated.length} volume(s) created, ${r.services} service(s), ${r.databases} database(s), ${r.redisDbs} Redis DB(s), proxy ${r.proxy ? 'ready' : 'none'}\n`,
+          );
         }
         if (failures.length) return setExit(cmd, 1);
         ctx.stdout.write(`up done in ${fmtMs(ctx.now() - t0)}. Next: slipway deploy APP ENV\n`);

@@ -27,7 +27,10 @@ export function registerValidate(program: Command, ctx: CliContext): void {
         const hidden = res.diagnostics.length - shown.length;
         if (hidden) ctx.stderr.write(`(${hidden} info note${hidden === 1 ? '' : 's'} hidden; --verbose shows them)\n`);
       }
-      if (ok && !opts.json) ctx.stdout.write(`${file}: ok (${res.fleet!.apps.length} apps, ${res.fleet!.environments.length} environments, ${res.fleet!.servers.length} servers)\n`);
+      if (ok && !opts.json)
+        ctx.stdout.write(
+          `${file}: ok (${res.fleet!.apps.length} apps, ${res.fleet!.environments.length} environments, ${res.fleet!.servers.length} servers)\n`,
+        );
       setExit(cmd, ok ? 0 : 2);
     });
 }

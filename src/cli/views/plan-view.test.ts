@@ -10,10 +10,7 @@ import { NO_CHANGES, formatValue, renderPlan } from './plan-view.ts';
 /** A plan with every kind of change: replace with fields, update, destructive delete, routes. */
 function mixedPlan(): Plan {
   const d = desiredState({
-    routes: [
-      route('aletheia.example.com', { basicAuth: [{ user: 'ops', secret: 'auth/ops' }] }),
-      route('www.aletheia.example.com'),
-    ],
+    routes: [route('aletheia.example.com', { basicAuth: [{ user: 'ops', secret: 'auth/ops' }] }), route('www.aletheia.example.com')],
   });
   d.servers[0]!.containers.push(appContainer('api', 0));
   const o = observedMatching(desiredState());
@@ -34,9 +31,7 @@ describe('renderPlan', () => {
   });
 
   it('matches the golden plan for a fresh install', async () => {
-    await expect(renderPlan(diff(desiredState(), emptyObserved(PROJECT)))).toMatchFileSnapshot(
-      './__golden__/plan-view-empty.txt',
-    );
+    await expect(renderPlan(diff(desiredState(), emptyObserved(PROJECT)))).toMatchFileSnapshot('./__golden__/plan-view-empty.txt');
   });
 
   it('says so when nothing changes', () => {
@@ -67,7 +62,10 @@ describe('renderPlan', () => {
           reason: 'env changed',
           changes: {
             'env.API_KEY': [new Secret('old-value-123'), new Secret('new-value-456')],
-            'env.DATABASE_URL': [{ kind: 'secret', name: 'pg/url' }, { kind: 'plain', value: 'postgres://x' }],
+            'env.DATABASE_URL': [
+              { kind: 'secret', name: 'pg/url' },
+              { kind: 'plain', value: 'postgres://x' },
+            ],
             auth: [null, [{ user: 'ops', secret: 'auth/ops' }]],
           },
         },

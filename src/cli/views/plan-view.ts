@@ -34,9 +34,7 @@ export function renderPlan(plan: Plan, opts: PlanViewOptions = {}): string {
   lines.push('');
   const destructive = plan.actions.filter((a) => a.destructive).length;
   if (destructive > 0) {
-    lines.push(
-      paint('31', `Warning: ${destructive} destructive action${destructive === 1 ? '' : 's'} (marked [destructive]) can lose data.`),
-    );
+    lines.push(paint('31', `Warning: ${destructive} destructive action${destructive === 1 ? '' : 's'} (marked [destructive]) can lose data.`));
   }
   lines.push(summaryLine(plan));
   return `${lines.join('\n')}\n`;

@@ -24,7 +24,7 @@ describe('parseEnvFile', () => {
   });
 
   it('marks single-quoted values as literal', () => {
-    expect(parseEnvFile("A='x'\nB=\"y\"\nC=z").entries.map((e) => e.interpolate)).toEqual([false, true, true]);
+    expect(parseEnvFile('A=\'x\'\nB="y"\nC=z').entries.map((e) => e.interpolate)).toEqual([false, true, true]);
   });
 
   it('reports bad lines with their position', () => {

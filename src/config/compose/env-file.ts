@@ -35,7 +35,9 @@ export function parseEnvFile(text: string): { entries: EnvFileEntry[]; problems:
       problems.push({
         line: lineNo,
         col: indent + 1,
-        message: KEY_RE.test(key) ? `${key} has no value (compose would take it from the shell; Slipway reads no shell environment)` : `expected KEY=VALUE, got "${trimmed}"`,
+        message: KEY_RE.test(key)
+          ? `${key} has no value (compose would take it from the shell; Slipway reads no shell environment)`
+          : `expected KEY=VALUE, got "${trimmed}"`,
       });
       continue;
     }

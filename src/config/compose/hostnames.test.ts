@@ -71,7 +71,15 @@ describe('rewriteHosts', () => {
 
 describe('isHostKey', () => {
   it.each([
-    ['DATABASE_HOST', true], ['PGHOST', true], ['REDIS_URL', true], ['ELASTICSEARCH_NODES', true], ['KC_HOSTNAME', true],
-    ['SMTP_SERVER', true], ['DATABASE_CLIENT', false], ['POSTGRES_USER', false], ['SERVER_NAME', false], ['POSTGRES_DB', false],
+    ['DATABASE_HOST', true],
+    ['PGHOST', true],
+    ['REDIS_URL', true],
+    ['ELASTICSEARCH_NODES', true],
+    ['KC_HOSTNAME', true],
+    ['SMTP_SERVER', true],
+    ['DATABASE_CLIENT', false],
+    ['POSTGRES_USER', false],
+    ['SERVER_NAME', false],
+    ['POSTGRES_DB', false],
   ] as const)('%s → %s', (key, expected) => expect(isHostKey(key)).toBe(expected));
 });

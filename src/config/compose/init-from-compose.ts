@@ -47,7 +47,7 @@ export function initFromCompose(composeFile: string, opts: InitFromComposeOption
       code: 'init-memory-budget',
       path: 'servers/local/memory',
       message: `the compose limits add up to ${formatSize(budget)} per environment, ${formatSize(needed)} for ${envs.length} environments, more than the 8GiB written for server "local"`,
-      hint: 'set the server\'s real memory, lower the limits, or put environments on different servers',
+      hint: "set the server's real memory, lower the limits, or put environments on different servers",
     });
 
   const out: string[] = [];
@@ -176,11 +176,17 @@ function isProd(env: string): boolean {
 }
 
 function toName(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+|-+$/g, '');
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^[^a-z]+|-+$/g, '');
 }
 
 function kebab(key: string): string {
-  return key.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return key
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
 }
 
 /** A YAML scalar: bare when safe, otherwise double-quoted. */

@@ -168,10 +168,22 @@ describe('httpProbe', () => {
 
 describe('secrets', () => {
   it.each([
-    ['POSTGRES_PASSWORD', true], ['JWT_SECRET', true], ['API_TOKEN', true], ['SECRET_KEY', true], ['APP_KEYS', true],
-    ['RABBITMQ_DEFAULT_PASS', true], ['API_TOKEN_SALT', true], ['PGPASSWORD', true], ['AWS_SECRET_ACCESS_KEY', true],
-    ['KEYCLOAK_URL', false], ['KEYCLOAK_CLIENT_ID', false], ['TOKEN_EXPIRY', false], ['CACHE_KEY_PREFIX', false],
-    ['POSTGRES_PASSWORD_FILE', false], ['NEXT_PUBLIC_API_KEY', false], ['SSH_KEY_PATH', false],
+    ['POSTGRES_PASSWORD', true],
+    ['JWT_SECRET', true],
+    ['API_TOKEN', true],
+    ['SECRET_KEY', true],
+    ['APP_KEYS', true],
+    ['RABBITMQ_DEFAULT_PASS', true],
+    ['API_TOKEN_SALT', true],
+    ['PGPASSWORD', true],
+    ['AWS_SECRET_ACCESS_KEY', true],
+    ['KEYCLOAK_URL', false],
+    ['KEYCLOAK_CLIENT_ID', false],
+    ['TOKEN_EXPIRY', false],
+    ['CACHE_KEY_PREFIX', false],
+    ['POSTGRES_PASSWORD_FILE', false],
+    ['NEXT_PUBLIC_API_KEY', false],
+    ['SSH_KEY_PATH', false],
   ] as const)('isSecretKey(%s) → %s', (key, expected) => expect(isSecretKey(key)).toBe(expected));
 
   it('finds passwords inside URLs', () => {
@@ -181,13 +193,21 @@ describe('secrets', () => {
   });
 
   it('lists suspected secret keys once, skipping numbers and empties', () => {
-    const r = readCompose(FILE, 'services:\n  a:\n    image: x\n    environment: { DB_PASSWORD: pw, TOKEN: "", MAX_TOKENS: "100", URL: "redis://:pw@r:1" }\n  b:\n    image: y\n    environment: [DB_PASSWORD=pw, JWT_SECRET=s]\n');
+    const r = readCompose(
+      FILE,
+      'services:\n  a:\n    image: x\n    environment: { DB_PASSWORD: pw, TOKEN: "", MAX_TOKENS: "100", URL: "redis://:pw@r:1" }\n  b:\n    image: y\n    environment: [DB_PASSWORD=pw, JWT_SECRET=s]\n',
+    );
     expect(suspectedSecrets(r.compose!)).toEqual(['DB_PASSWORD', 'JWT_SECRET', 'URL']);
   });
 });
 
 describe('processName', () => {
-  it.each([['api', 'api'], ['strapi_cms', 'strapi-cms'], ['Web.Front', 'web-front'], ['a__b', 'a-b']])('%s → %s', (a, b) => expect(processName(a)).toBe(b));
+  it.each([
+    ['api', 'api'],
+    ['strapi_cms', 'strapi-cms'],
+    ['Web.Front', 'web-front'],
+    ['a__b', 'a-b'],
+  ])('%s → %s', (a, b) => expect(processName(a)).toBe(b));
 });
 
 describe('examples/qual-prod-compose (seed 002)', () => {
@@ -202,7 +222,9 @@ describe('examples/qual-prod-compose (seed 002)', () => {
 
   it('parses with no errors or warnings beyond the expected ones', () => {
     expect(read.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    expect(read.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.code} ${d.path}`)).toEqual(['unsupported-compose-key services/rabbitmq/hostname']);
+    expect(read.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.code} ${d.path}`)).toEqual([
+      'unsupported-compose-key services/rabbitmq/hostname',
+    ]);
   });
 
   it('has 14 services and yields 2 × 14 processes', () => {
@@ -215,7 +237,10 @@ describe('examples/qual-prod-compose (seed 002)', () => {
     const leftovers: string[] = [];
     for (const e of envs)
       for (const p of byEnv[e]!.processes) {
-        const values = [...Object.entries(p.env).map(([k, v]) => [k, v.kind === 'plain' ? v.value : ''] as const), ...(p.command ?? []).map((a) => ['argv', a] as const)];
+        const values = [
+          ...Object.entries(p.env).map(([k, v]) => [k, v.kind === 'plain' ? v.value : ''] as const),
+          ...(p.command ?? []).map((a) => ['argv', a] as const),
+        ];
         for (const [k, v] of values) {
           // URL hosts and host:port / bare host values, checked independently of the rewriter.
           const hosts = [
@@ -230,7 +255,10 @@ describe('examples/qual-prod-compose (seed 002)', () => {
   });
 
   it('points each environment only at its own aliases', () => {
-    for (const [e, other] of [['qual', 'prod'], ['prod', 'qual']] as const) {
+    for (const [e, other] of [
+      ['qual', 'prod'],
+      ['prod', 'qual'],
+    ] as const) {
       const text = JSON.stringify(byEnv[e]!.processes.map((p) => [p.env, p.command]));
       expect(text).toContain(`odyssey-${e}-postgres`);
       expect(text).not.toContain(`odyssey-${other}-`);
@@ -259,14 +287,30 @@ describe('examples/qual-prod-compose (seed 002)', () => {
     const pg = prod.processes.find((p) => p.name === 'postgres')!;
     expect(pg).toMatchObject({ image: 'postgres:17', volumes: { 'postgres-data': '/var/lib/postgresql/data' }, memory: 1024 ** 3, cpus: 1, port: 5432 });
     const booking = prod.processes.find((p) => p.name === 'booking-service')!;
-    expect(booking).toMatchObject({ build: { context: './services/booking-service', dockerfile: 'Dockerfile' }, replicas: 2, dependsOn: ['postgres', 'redis', 'rabbitmq'], port: 3002 });
+    expect(booking).toMatchObject({
+      build: { context: './services/booking-service', dockerfile: 'Dockerfile' },
+      replicas: 2,
+      dependsOn: ['postgres', 'redis', 'rabbitmq'],
+      port: 3002,
+    });
     expect(booking.health).toEqual({ path: '/health', intervalMs: 10_000, timeoutMs: 3000, retries: 5, startPeriodMs: 20_000 });
   });
 
   it('suspects the passwords, keys and URLs with passwords', () => {
     expect(suspectedSecrets(compose)).toEqual([
-      'ADMIN_JWT_SECRET', 'API_TOKEN_SALT', 'APP_KEYS', 'DATABASE_PASSWORD', 'DATABASE_URL', 'JWT_SECRET', 'KC_BOOTSTRAP_ADMIN_PASSWORD',
-      'KC_DB_PASSWORD', 'KEYCLOAK_CLIENT_SECRET', 'POSTGRES_PASSWORD', 'RABBITMQ_DEFAULT_PASS', 'RABBITMQ_PASSWORD', 'RABBITMQ_URL',
+      'ADMIN_JWT_SECRET',
+      'API_TOKEN_SALT',
+      'APP_KEYS',
+      'DATABASE_PASSWORD',
+      'DATABASE_URL',
+      'JWT_SECRET',
+      'KC_BOOTSTRAP_ADMIN_PASSWORD',
+      'KC_DB_PASSWORD',
+      'KEYCLOAK_CLIENT_SECRET',
+      'POSTGRES_PASSWORD',
+      'RABBITMQ_DEFAULT_PASS',
+      'RABBITMQ_PASSWORD',
+      'RABBITMQ_URL',
     ]);
   });
 });

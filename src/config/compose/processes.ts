@@ -23,7 +23,10 @@ const DEFAULT_STOP_TIMEOUT_S = 10;
 
 /** Process name for a compose service: lowercase, `_` and `.` become `-` (`strapi_cms` → `strapi-cms`). */
 export function processName(service: string): string {
-  return service.toLowerCase().replace(/[_.]+/g, '-').replace(/^-+|-+$/g, '');
+  return service
+    .toLowerCase()
+    .replace(/[_.]+/g, '-')
+    .replace(/^-+|-+$/g, '');
 }
 
 /** Every hostname a service answers to in compose (name, aliases, container_name) → its alias here. */
@@ -50,12 +53,26 @@ export function composeToProcesses(
     const name = processName(s.name);
     const clash = seen.get(name);
     if (clash !== undefined) {
-      diagnostics.push({ severity: 'error', code: 'duplicate-process', path: `services/${s.name}`, message: `services "${clash}" and "${s.name}" both become process "${name}"`, hint: 'rename one of them in the compose file', pos: s.pos });
+      diagnostics.push({
+        severity: 'error',
+        code: 'duplicate-process',
+        path: `services/${s.name}`,
+        message: `services "${clash}" and "${s.name}" both become process "${name}"`,
+        hint: 'rename one of them in the compose file',
+        pos: s.pos,
+      });
       continue;
     }
     seen.set(name, s.name);
     if (name !== s.name)
-      diagnostics.push({ severity: 'info', code: 'process-renamed', path: `services/${s.name}`, message: `service "${s.name}" becomes process "${name}" (alias ${ctx.app}-${ctx.env}-${name})`, hint: 'process names use lowercase letters, digits and dashes', pos: s.pos });
+      diagnostics.push({
+        severity: 'info',
+        code: 'process-renamed',
+        path: `services/${s.name}`,
+        message: `service "${s.name}" becomes process "${name}" (alias ${ctx.app}-${ctx.env}-${name})`,
+        hint: 'process names use lowercase letters, digits and dashes',
+        pos: s.pos,
+      });
     processes.push(toProcess(s, name, ctx, hosts, composeDir, volumes, diagnostics));
   }
   return { processes, volumes: [...volumes].sort(), diagnostics };
@@ -75,7 +92,14 @@ function toProcess(
   for (const [key, raw] of Object.entries(s.environment)) {
     const r = rewriteHosts(raw, hosts, key);
     for (const bare of r.keptBare)
-      diagnostics.push({ severity: 'info', code: 'bare-name-kept', path: `${base}/environment/${key}`, message: `${key}=${bare} names service "${bare}" but ${key} does not look like a host, so it is left as is`, hint: `if it is a hostname, use \${${ctx.app}.${processName(bare)}} or rename the key (…_HOST)`, pos: s.envPos[key] ?? s.pos });
+      diagnostics.push({
+        severity: 'info',
+        code: 'bare-name-kept',
+        path: `${base}/environment/${key}`,
+        message: `${key}=${bare} names service "${bare}" but ${key} does not look like a host, so it is left as is`,
+        hint: `if it is a hostname, use \${${ctx.app}.${processName(bare)}} or rename the key (…_HOST)`,
+        pos: s.envPos[key] ?? s.pos,
+      });
     // Desire interpolates `${…}` in env values; what compose left literal must stay literal.
     env[key] = { kind: 'plain', value: r.value.replace(/\$\{/g, () => '$${') };
   }
@@ -83,7 +107,14 @@ function toProcess(
   let command = s.command?.map((a) => rewriteHosts(a, hosts).value);
   if (s.entrypoint !== undefined) {
     command = [...s.entrypoint, ...(command ?? [])];
-    diagnostics.push({ severity: 'warning', code: 'entrypoint-folded', path: `${base}/entrypoint`, message: `entrypoint ${JSON.stringify(s.entrypoint)} is run as the start of the command; the image's own ENTRYPOINT (if any) still runs first`, hint: 'set the ENTRYPOINT in the Dockerfile instead', pos: s.pos });
+    diagnostics.push({
+      severity: 'warning',
+      code: 'entrypoint-folded',
+      path: `${base}/entrypoint`,
+      message: `entrypoint ${JSON.stringify(s.entrypoint)} is run as the start of the command; the image's own ENTRYPOINT (if any) still runs first`,
+      hint: 'set the ENTRYPOINT in the Dockerfile instead',
+      pos: s.pos,
+    });
   }
 
   const procVolumes: Record<string, string> = {};
@@ -91,10 +122,24 @@ function toProcess(
     const key = v.kind === 'volume' ? v.source : bindPath(v.source, composeDir, ctx.fleetDir);
     if (v.kind === 'volume') volumes.add(v.source);
     if (key in procVolumes)
-      diagnostics.push({ severity: 'warning', code: 'duplicate-mount', path: `${base}/volumes`, message: `${v.source} is mounted twice; only ${procVolumes[key]} is kept`, hint: 'mount each volume once', pos: s.pos });
+      diagnostics.push({
+        severity: 'warning',
+        code: 'duplicate-mount',
+        path: `${base}/volumes`,
+        message: `${v.source} is mounted twice; only ${procVolumes[key]} is kept`,
+        hint: 'mount each volume once',
+        pos: s.pos,
+      });
     else procVolumes[key] = v.target;
     if (v.readOnly)
-      diagnostics.push({ severity: 'info', code: 'read-only-dropped', path: `${base}/volumes`, message: `${v.source} → ${v.target} is mounted read-write: Slipway mounts have no read-only flag yet`, hint: 'make the files read-only in the image if it matters', pos: s.pos });
+      diagnostics.push({
+        severity: 'info',
+        code: 'read-only-dropped',
+        path: `${base}/volumes`,
+        message: `${v.source} → ${v.target} is mounted read-write: Slipway mounts have no read-only flag yet`,
+        hint: 'make the files read-only in the image if it matters',
+        pos: s.pos,
+      });
   }
 
   const p: ProcessSpec = {
@@ -127,11 +172,25 @@ function toHealth(h: ComposeHealth, s: ComposeService, diagnostics: Diagnostic[]
   const probe = httpProbe(h.test);
   const path = `services/${s.name}/healthcheck/test`;
   if (!probe) {
-    diagnostics.push({ severity: 'info', code: 'health-not-http', path, message: `healthcheck of "${s.name}" (${h.test.join(' ')}) is not an HTTP probe; Slipway waits for its port to accept connections instead`, hint: 'to probe HTTP, set health: /path under processes: in slipway.yaml', pos: s.pos });
+    diagnostics.push({
+      severity: 'info',
+      code: 'health-not-http',
+      path,
+      message: `healthcheck of "${s.name}" (${h.test.join(' ')}) is not an HTTP probe; Slipway waits for its port to accept connections instead`,
+      hint: 'to probe HTTP, set health: /path under processes: in slipway.yaml',
+      pos: s.pos,
+    });
     return null;
   }
   if (probe.port !== undefined && s.port !== undefined && probe.port !== s.port)
-    diagnostics.push({ severity: 'warning', code: 'health-port', path, message: `healthcheck of "${s.name}" probes port ${probe.port} but the process port is ${s.port}; Slipway probes the process port`, hint: 'list the probed port first under ports:/expose:, or serve the health path on the main port', pos: s.pos });
+    diagnostics.push({
+      severity: 'warning',
+      code: 'health-port',
+      path,
+      message: `healthcheck of "${s.name}" probes port ${probe.port} but the process port is ${s.port}; Slipway probes the process port`,
+      hint: 'list the probed port first under ports:/expose:, or serve the health path on the main port',
+      pos: s.pos,
+    });
   return {
     path: probe?.path ?? '/',
     intervalMs: h.intervalMs ?? COMPOSE_HEALTH_DEFAULTS.intervalMs,

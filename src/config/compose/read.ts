@@ -22,7 +22,7 @@ export interface ReadComposeOptions {
 }
 
 const IGNORED_KEYS = new Set(['restart']);
-const UNSET_HINT = 'give it a default (${VAR:-value}) or set it in the app\'s env: in slipway.yaml ({ secret: NAME } for secrets)';
+const UNSET_HINT = "give it a default (${VAR:-value}) or set it in the app's env: in slipway.yaml ({ secret: NAME } for secrets)";
 
 type Entry = { key: string; keyNode: Node | null; value: Node | null };
 
@@ -33,7 +33,14 @@ export function readCompose(file: string, text?: string, opts: ReadComposeOption
   if (source === undefined) {
     source = read(file);
     if (source === undefined) {
-      diagnostics.push({ severity: 'error', code: 'compose-not-found', path: '', message: `cannot read compose file ${file}`, hint: 'check the path given in "compose:"', pos: { file, line: 1, col: 1 } });
+      diagnostics.push({
+        severity: 'error',
+        code: 'compose-not-found',
+        path: '',
+        message: `cannot read compose file ${file}`,
+        hint: 'check the path given in "compose:"',
+        pos: { file, line: 1, col: 1 },
+      });
       return { diagnostics };
     }
   }
@@ -75,13 +82,27 @@ class Reader {
         if (lines.has(pos.line)) continue; // follow-on errors of the same broken line
         lines.add(pos.line);
         const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-        this.add('error', e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax', '', message, e.code === 'DUPLICATE_KEY' ? 'each key may appear once in a map' : 'check indentation and quoting around this position', pos);
+        this.add(
+          'error',
+          e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax',
+          '',
+          message,
+          e.code === 'DUPLICATE_KEY' ? 'each key may appear once in a map' : 'check indentation and quoting around this position',
+          pos,
+        );
       }
       return undefined;
     }
     const root = this.deref(doc.contents as Node | null);
     if (!isMap(root)) {
-      this.add('error', 'bad-type', '', `expected a compose file (a map with "services:"), got ${describe(root)}`, 'a compose file starts with "services:"', this.pos(root));
+      this.add(
+        'error',
+        'bad-type',
+        '',
+        `expected a compose file (a map with "services:"), got ${describe(root)}`,
+        'a compose file starts with "services:"',
+        this.pos(root),
+      );
       return undefined;
     }
     const project: ComposeProject = { file: this.file, services: [], volumes: [], networks: [] };
@@ -116,7 +137,14 @@ class Reader {
     }
     if (!servicesNode || servicesEntries.length === 0) {
       if (!servicesNode || isMap(this.deref(servicesNode)))
-        this.add('error', 'no-services', 'services', 'the compose file defines no services', 'add at least one service under "services:"', this.pos(servicesNode ?? root));
+        this.add(
+          'error',
+          'no-services',
+          'services',
+          'the compose file defines no services',
+          'add at least one service under "services:"',
+          this.pos(servicesNode ?? root),
+        );
       return undefined;
     }
     project.volumes = [...declaredVolumes];
@@ -145,7 +173,17 @@ class Reader {
       return undefined;
     }
     const svc: ComposeService = {
-      name, environment: {}, ports: [], expose: [], volumes: [], networks: [], hostAliases: [], dependsOn: [], labels: {}, pos, envPos: {},
+      name,
+      environment: {},
+      ports: [],
+      expose: [],
+      volumes: [],
+      networks: [],
+      hostAliases: [],
+      dependsOn: [],
+      labels: {},
+      pos,
+      envPos: {},
     };
     let envFiles: Entry | undefined;
     let environment: Entry | undefined;
@@ -212,7 +250,14 @@ class Reader {
           const cn = this.str(f.value, path);
           if (cn !== undefined) {
             svc.hostAliases.push(cn);
-            this.add('info', 'container-name-ignored', path, `container_name "${cn}" is ignored: Slipway names containers per environment and release`, `other services that use "${cn}" as a hostname are pointed at this service's per-environment alias`, this.pos(f.value));
+            this.add(
+              'info',
+              'container-name-ignored',
+              path,
+              `container_name "${cn}" is ignored: Slipway names containers per environment and release`,
+              `other services that use "${cn}" as a hostname are pointed at this service's per-environment alias`,
+              this.pos(f.value),
+            );
           }
           break;
         }
@@ -314,7 +359,14 @@ class Reader {
   }
 
   fromShell(key: string, path: string, pos: SourcePos): void {
-    this.add('warning', 'env-from-shell', path, `${key} has no value; compose would copy it from the shell, Slipway reads no shell environment`, `set it in the app's env: in slipway.yaml (use { secret: ${key} } if it is sensitive)`, pos);
+    this.add(
+      'warning',
+      'env-from-shell',
+      path,
+      `${key} has no value; compose would copy it from the shell, Slipway reads no shell environment`,
+      `set it in the app's env: in slipway.yaml (use { secret: ${key} } if it is sensitive)`,
+      pos,
+    );
   }
 
   envFiles(n: Node | null, path: string, svc: ComposeService): void {
@@ -341,7 +393,15 @@ class Reader {
       const full = resolve(dirname(this.file), rel);
       const text = this.read(full);
       if (text === undefined) {
-        if (required) this.add('error', 'env-file-not-found', it.path, `env_file ${rel} not found (looked for ${full})`, 'create it next to the compose file, or mark it { path: ..., required: false }', this.pos(d));
+        if (required)
+          this.add(
+            'error',
+            'env-file-not-found',
+            it.path,
+            `env_file ${rel} not found (looked for ${full})`,
+            'create it next to the compose file, or mark it { path: ..., required: false }',
+            this.pos(d),
+          );
         continue;
       }
       const parsed = parseEnvFile(text);
@@ -394,13 +454,27 @@ class Reader {
         if (s === undefined) return;
         port = parseShortPort(s);
         if (!port) {
-          this.add('error', 'bad-port', p, `"${s}" is not a port mapping`, 'write "CONTAINER", "HOST:CONTAINER" or "IP:HOST:CONTAINER", e.g. "8080:3000"', this.pos(d));
+          this.add(
+            'error',
+            'bad-port',
+            p,
+            `"${s}" is not a port mapping`,
+            'write "CONTAINER", "HOST:CONTAINER" or "IP:HOST:CONTAINER", e.g. "8080:3000"',
+            this.pos(d),
+          );
           return;
         }
       }
       out.push(port);
       if (port.published !== undefined)
-        this.add('info', 'port-not-published', p, `port ${port.published}:${port.container} is not published on the server; Slipway's proxy routes to container port ${port.container} instead`, 'reach it through the proxy, or with "slipway exec"/a tunnel for non-HTTP ports', this.pos(d));
+        this.add(
+          'info',
+          'port-not-published',
+          p,
+          `port ${port.published}:${port.container} is not published on the server; Slipway's proxy routes to container port ${port.container} instead`,
+          'reach it through the proxy, or with "slipway exec"/a tunnel for non-HTTP ports',
+          this.pos(d),
+        );
     });
     return out;
   }
@@ -417,7 +491,8 @@ class Reader {
       if (s === undefined) return;
       const m = /^(\d+)(?:-\d+)?(?:\/(tcp|udp))?$/.exec(s.trim());
       const n = m ? Number(m[1]) : NaN;
-      if (!m || n < 1 || n > 65535) this.add('error', 'bad-port', `${path}/${i}`, `"${s}" is not a port`, 'write a container port such as 3000', this.pos(item as Node));
+      if (!m || n < 1 || n > 65535)
+        this.add('error', 'bad-port', `${path}/${i}`, `"${s}" is not a port`, 'write a container port such as 3000', this.pos(item as Node));
       else out.push(n);
     });
     return out;
@@ -447,7 +522,14 @@ class Reader {
           else if (e.key !== 'volume' && e.key !== 'bind' && e.key !== 'consistency') this.unsupported(e, `${p}/${e.key}`, `mount "${e.key}" is not supported`);
         }
         if (type !== 'volume' && type !== 'bind') {
-          this.add('warning', 'unsupported-compose-key', `${p}/type`, `mount type "${type}" is not imported`, 'use a named volume or a bind mount', this.pos(d));
+          this.add(
+            'warning',
+            'unsupported-compose-key',
+            `${p}/type`,
+            `mount type "${type}" is not imported`,
+            'use a named volume or a bind mount',
+            this.pos(d),
+          );
           return;
         }
         if (target === undefined) {
@@ -479,14 +561,28 @@ class Reader {
         return;
       }
       if (m.kind === 'bind')
-        this.add('warning', 'bind-mount', p, `bind mount ${m.source} → ${m.target} reads a directory of the server it runs on; it does not travel when the environment moves to another server`, 'prefer a named volume, or bake the files into the image', this.pos(d));
+        this.add(
+          'warning',
+          'bind-mount',
+          p,
+          `bind mount ${m.source} → ${m.target} reads a directory of the server it runs on; it does not travel when the environment moves to another server`,
+          'prefer a named volume, or bake the files into the image',
+          this.pos(d),
+        );
       out.push(m);
     });
     return out;
   }
 
   anonymous(target: string, path: string, node: Node | null): void {
-    this.add('warning', 'anonymous-volume', path, `anonymous volume ${target} is not kept across releases and is not imported`, `name it ("${target.split('/').filter(Boolean).pop() ?? 'data'}:${target}") to keep its data`, this.pos(node));
+    this.add(
+      'warning',
+      'anonymous-volume',
+      path,
+      `anonymous volume ${target} is not kept across releases and is not imported`,
+      `name it ("${target.split('/').filter(Boolean).pop() ?? 'data'}:${target}") to keep its data`,
+      this.pos(node),
+    );
   }
 
   serviceNetworks(n: Node | null, path: string, svc: ComposeService): void {
@@ -530,7 +626,14 @@ class Reader {
         if (s.key !== 'condition') continue;
         const cond = this.str(s.value, `${path}/${e.key}/condition`);
         if (cond === 'service_completed_successfully')
-          this.add('info', 'depends-on-completed', `${path}/${e.key}/condition`, `"${e.key}" is a one-shot task here; Slipway runs processes continuously and waits for them to be started/healthy`, 'move one-shot tasks (migrations) to the app\'s release: commands', this.pos(s.value));
+          this.add(
+            'info',
+            'depends-on-completed',
+            `${path}/${e.key}/condition`,
+            `"${e.key}" is a one-shot task here; Slipway runs processes continuously and waits for them to be started/healthy`,
+            "move one-shot tasks (migrations) to the app's release: commands",
+            this.pos(s.value),
+          );
       }
     }
     return out;
@@ -632,13 +735,35 @@ class Reader {
     const names = new Set(project.services.map((s) => s.name));
     for (const s of project.services) {
       for (const d of s.dependsOn)
-        if (!names.has(d)) this.add('error', 'unknown-dependency', `services/${s.name}/depends_on/${d}`, `service "${s.name}" depends on "${d}", which is not defined`, `define a service "${d}" or remove it from depends_on`, this.#depPos.get(`${s.name}/${d}`) ?? s.pos);
+        if (!names.has(d))
+          this.add(
+            'error',
+            'unknown-dependency',
+            `services/${s.name}/depends_on/${d}`,
+            `service "${s.name}" depends on "${d}", which is not defined`,
+            `define a service "${d}" or remove it from depends_on`,
+            this.#depPos.get(`${s.name}/${d}`) ?? s.pos,
+          );
       for (const v of s.volumes)
         if (v.kind === 'volume' && !volumes.has(v.source))
-          this.add('warning', 'undefined-volume', `services/${s.name}/volumes`, `volume "${v.source}" is not declared under the top-level "volumes:"`, `add "volumes: { ${v.source}: {} }" at the top level`, s.pos);
+          this.add(
+            'warning',
+            'undefined-volume',
+            `services/${s.name}/volumes`,
+            `volume "${v.source}" is not declared under the top-level "volumes:"`,
+            `add "volumes: { ${v.source}: {} }" at the top level`,
+            s.pos,
+          );
       for (const n of s.networks)
         if (!networks.has(n) && n !== 'default')
-          this.add('warning', 'undefined-network', `services/${s.name}/networks`, `network "${n}" is not declared under the top-level "networks:"`, 'networks are dropped on import anyway: Slipway gives each environment its own private network', s.pos);
+          this.add(
+            'warning',
+            'undefined-network',
+            `services/${s.name}/networks`,
+            `network "${n}" is not declared under the top-level "networks:"`,
+            'networks are dropped on import anyway: Slipway gives each environment its own private network',
+            s.pos,
+          );
     }
   }
 
@@ -722,7 +847,14 @@ class Reader {
       const ms = s === undefined || /^\s*\d+(\.\d+)?\s*$/.test(s) ? undefined : parseDuration(s);
       if (ms !== undefined) return ms;
     }
-    this.add('error', 'bad-duration', path, `expected a duration such as 10s or 1m30s, got ${describe(node)}`, 'write a number with a unit: ms, s, m or h (e.g. "30s")', this.pos(node));
+    this.add(
+      'error',
+      'bad-duration',
+      path,
+      `expected a duration such as 10s or 1m30s, got ${describe(node)}`,
+      'write a number with a unit: ms, s, m or h (e.g. "30s")',
+      this.pos(node),
+    );
     return undefined;
   }
 
@@ -730,7 +862,15 @@ class Reader {
     const node = this.deref(n);
     const raw = isScalar(node) && (typeof node.value === 'string' || typeof node.value === 'number') ? node.value : undefined;
     const bytes = raw === undefined ? undefined : parseSize(typeof raw === 'string' ? (this.str(node, path) ?? '') : raw);
-    if (bytes === undefined) this.add('error', 'bad-size', path, `expected a size such as 512M or 2g, got ${describe(node)}`, 'write a number with a unit: 512M, 1.5G, 2GiB', this.pos(node));
+    if (bytes === undefined)
+      this.add(
+        'error',
+        'bad-size',
+        path,
+        `expected a size such as 512M or 2g, got ${describe(node)}`,
+        'write a number with a unit: 512M, 1.5G, 2GiB',
+        this.pos(node),
+      );
     return bytes;
   }
 
@@ -738,7 +878,14 @@ class Reader {
     const node = this.deref(n);
     const v = isScalar(node) ? Number(typeof node.value === 'string' ? this.str(node, path) : node.value) : NaN;
     if (!Number.isFinite(v) || v <= 0 || (isScalar(node) && (typeof node.value === 'boolean' || node.value === null))) {
-      this.add('error', 'bad-cpus', path, `expected a number of CPUs such as 0.5 or 2, got ${describe(node)}`, 'write a positive number, e.g. cpus: "0.5"', this.pos(node));
+      this.add(
+        'error',
+        'bad-cpus',
+        path,
+        `expected a number of CPUs such as 0.5 or 2, got ${describe(node)}`,
+        'write a positive number, e.g. cpus: "0.5"',
+        this.pos(node),
+      );
       return undefined;
     }
     return v;
@@ -759,7 +906,14 @@ class Reader {
       out.push(e.key);
       const v = this.deref(e.value);
       if (path === 'networks' && isMap(v) && v.get('external'))
-        this.add('info', 'external-network', `${path}/${e.key}`, `external network "${e.key}" is not joined: Slipway's proxy and per-environment networks replace it`, 'routing labels (e.g. traefik) are replaced by the domains in slipway.yaml', this.pos(e.keyNode));
+        this.add(
+          'info',
+          'external-network',
+          `${path}/${e.key}`,
+          `external network "${e.key}" is not joined: Slipway's proxy and per-environment networks replace it`,
+          'routing labels (e.g. traefik) are replaced by the domains in slipway.yaml',
+          this.pos(e.keyNode),
+        );
     }
     return out;
   }
@@ -816,11 +970,25 @@ class Reader {
   }
 
   badType(n: Node | null, path: string, expected: string): void {
-    this.add('error', 'bad-type', path, `expected ${expected}, got ${describe(this.deref(n))}`, `see the compose reference for "${path.split('/').pop()}"`, this.pos(n));
+    this.add(
+      'error',
+      'bad-type',
+      path,
+      `expected ${expected}, got ${describe(this.deref(n))}`,
+      `see the compose reference for "${path.split('/').pop()}"`,
+      this.pos(n),
+    );
   }
 
   unsupported(e: Entry, path: string, message: string): void {
-    this.add('warning', 'unsupported-compose-key', path, message, 'it is ignored; remove it, or express it in slipway.yaml if Slipway has an equivalent', this.pos(e.keyNode ?? e.value));
+    this.add(
+      'warning',
+      'unsupported-compose-key',
+      path,
+      message,
+      'it is ignored; remove it, or express it in slipway.yaml if Slipway has an equivalent',
+      this.pos(e.keyNode ?? e.value),
+    );
   }
 
   add(severity: Severity, code: string, path: string, message: string, hint: string, pos: SourcePos): void {

@@ -9,13 +9,19 @@ import { testFleet, type TApp, type TFleet } from '../../../test/fixtures/test-f
 /** Two servers, prod alone on one; every limit, health check and auth in place. */
 const clean: TFleet = {
   project: 'gs',
-  servers: [{ name: 'vps1', memory: '12GiB', proxy: 'nginx', httpsPort: 443 }, { name: 'vps2', memory: '16GiB', httpsPort: 443 }],
+  servers: [
+    { name: 'vps1', memory: '12GiB', proxy: 'nginx', httpsPort: 443 },
+    { name: 'vps2', memory: '16GiB', httpsPort: 443 },
+  ],
   envs: [
     { name: 'prod', server: 'vps1', protected: true, domain: '{app}.example.com', rateLimit: { rps: 10, burst: 20 }, memory: '512MiB' },
     { name: 'staging', server: 'vps2', auth: ['team'], domain: '{app}-{env}.example.com', memory: '512MiB' },
     { name: 'dev', server: 'vps2', auth: ['team'], domain: '{app}-{env}.example.com', memory: '512MiB' },
   ],
-  services: [{ name: 'postgres', memory: '1GiB' }, { name: 'redis', memory: '256MiB' }],
+  services: [
+    { name: 'postgres', memory: '1GiB' },
+    { name: 'redis', memory: '256MiB' },
+  ],
   apps: [
     {
       name: 'aletheia',
@@ -53,7 +59,10 @@ describe('check: duplicates', () => {
     const fs = run({
       project: 'p',
       servers: [{ name: 's', memory: '8GiB' }],
-      envs: [{ name: 'c', protected: true }, { name: 'b-c', protected: true }],
+      envs: [
+        { name: 'c', protected: true },
+        { name: 'b-c', protected: true },
+      ],
       apps: [
         { name: 'a-b', environments: ['c'], volumes: ['m'], processes: { w: { memory: '64MiB', volumes: { m: '/m' } } } },
         { name: 'a', environments: ['b-c'], volumes: ['b-m'], processes: { 'b-c-w': { memory: '64MiB' } } },
@@ -64,21 +73,25 @@ describe('check: duplicates', () => {
     const fs2 = run({
       project: 'p',
       servers: [{ name: 's', memory: '8GiB' }],
-      envs: [{ name: 'c', protected: true }, { name: 'b-c', protected: true }],
+      envs: [
+        { name: 'c', protected: true },
+        { name: 'b-c', protected: true },
+      ],
       apps: [
         { name: 'a-b', environments: ['c'], volumes: ['x'], processes: { w: { memory: '64MiB', volumes: { x: '/x' } } } },
         { name: 'a', environments: ['b-c'], volumes: ['x'], processes: { w: { memory: '64MiB', volumes: { x: '/x' } } } },
       ],
     });
-    expect(codes(fs2)).toEqual([
-      'error duplicate-container-name p-a-b-c-w-0',
-    ]);
+    expect(codes(fs2)).toEqual(['error duplicate-container-name p-a-b-c-w-0']);
     expect(only(fs2, 'duplicate-container-name')[0]!.message).toBe('container name p-a-b-c-w-0 on s is generated for a-b/c/w/0, a/b-c/w/0');
     // volumes: p-{env}-{app}-{vol}: env `c` app `a-b` vol `x` vs env `c-a` app `b` vol `x`
     const fs3 = run({
       project: 'p',
       servers: [{ name: 's', memory: '8GiB' }],
-      envs: [{ name: 'c', protected: true }, { name: 'c-a', protected: true }],
+      envs: [
+        { name: 'c', protected: true },
+        { name: 'c-a', protected: true },
+      ],
       apps: [
         { name: 'a-b', environments: ['c'], volumes: ['x'], processes: { w: { memory: '64MiB', volumes: { x: '/x' } } } },
         { name: 'b', environments: ['c-a'], volumes: ['x'], processes: { v: { memory: '64MiB', volumes: { x: '/x' } } } },
@@ -92,7 +105,10 @@ describe('check: duplicates', () => {
       project: 'p',
       servers: [{ name: 's', memory: '8GiB' }],
       envs: [{ name: 'prod', protected: true }],
-      services: [{ name: 'api-prod-web', kind: 'generic', memory: '64MiB' }, { name: 'proxy', kind: 'generic', memory: '64MiB' }],
+      services: [
+        { name: 'api-prod-web', kind: 'generic', memory: '64MiB' },
+        { name: 'proxy', kind: 'generic', memory: '64MiB' },
+      ],
       apps: [{ name: 'api', uses: ['api-prod-web', 'proxy'], processes: { web: { port: 80, memory: '64MiB', health: true } } }],
     });
     expect(codes(fs)).toEqual(['error duplicate-alias api-prod-web', 'error duplicate-container-name p-proxy']);
@@ -107,7 +123,10 @@ describe('check: duplicates', () => {
     const fs = run({
       project: 'p',
       servers: [{ name: 's', memory: '8GiB' }],
-      envs: [{ name: 'prod', protected: true }, { name: 'prod-edge', protected: true }],
+      envs: [
+        { name: 'prod', protected: true },
+        { name: 'prod-edge', protected: true },
+      ],
       apps: [{ name: 'w', processes: { w: { memory: '64MiB' } } }],
     });
     expect(codes(fs)).toEqual(['error duplicate-network-name p-prod-edge']);
@@ -179,7 +198,10 @@ describe('check: placement', () => {
   it('reports an app that cannot reach its env-scoped service on another server', () => {
     const t: TFleet = {
       project: 'p',
-      servers: [{ name: 's1', memory: '8GiB' }, { name: 's2', memory: '8GiB' }],
+      servers: [
+        { name: 's1', memory: '8GiB' },
+        { name: 's2', memory: '8GiB' },
+      ],
       envs: [{ name: 'prod', server: 's1', protected: true }],
       services: [{ name: 'pg', kind: 'postgres', scope: 'environment', memory: '1GiB' }],
       apps: [
@@ -191,7 +213,9 @@ describe('check: placement', () => {
   });
 
   it('reports a singleton with replicas > 1', () => {
-    const fs = run(withApps(clean, (a) => (a.name === 'aletheia' ? { ...a, perEnv: { ...a.perEnv, dev: { ...a.perEnv!.dev, processes: { beat: { replicas: 2 } } } } } : a)));
+    const fs = run(
+      withApps(clean, (a) => (a.name === 'aletheia' ? { ...a, perEnv: { ...a.perEnv, dev: { ...a.perEnv!.dev, processes: { beat: { replicas: 2 } } } } } : a)),
+    );
     expect(codes(fs)).toEqual(['error singleton-replicas aletheia/dev/beat']);
   });
 });
@@ -202,15 +226,17 @@ describe('check: memory', () => {
       project: 'p',
       servers: [{ name: 's', memory: '4GiB' }],
       envs: [{ name: 'prod', protected: true }],
-      apps: [{
-        name: 'a',
-        processes: {
-          web: { memory: '1GiB', replicas: 2 },
-          heavy: { memory: '1.5GiB' },
-          small: { memory: '256MiB' },
-          tiny: { memory: '128MiB' },
+      apps: [
+        {
+          name: 'a',
+          processes: {
+            web: { memory: '1GiB', replicas: 2 },
+            heavy: { memory: '1.5GiB' },
+            small: { memory: '256MiB' },
+            tiny: { memory: '128MiB' },
+          },
         },
-      }],
+      ],
     };
     // 3.875GiB reserved; available 4GiB - 512MiB = 3.5GiB
     const fs = run(t);
@@ -250,19 +276,24 @@ describe('check: memory', () => {
       'warning missing-memory-limit service/postgres',
       'warning missing-memory-limit service/postgres',
     ]);
-    expect(run(t).filter((f) => f.subject === 'service/postgres').map((f) => f.server)).toEqual(['vps1', 'vps2']);
+    expect(
+      run(t)
+        .filter((f) => f.subject === 'service/postgres')
+        .map((f) => f.server),
+    ).toEqual(['vps1', 'vps2']);
   });
 });
 
 describe('check: isolation and web', () => {
-  const oneServer: TFleet = { ...clean, envs: clean.envs!.map((e) => ({ ...e, server: 'vps1' })), servers: [{ name: 'vps1', memory: '32GiB', proxy: 'nginx' }] };
+  const oneServer: TFleet = {
+    ...clean,
+    envs: clean.envs!.map((e) => ({ ...e, server: 'vps1' })),
+    servers: [{ name: 'vps1', memory: '32GiB', proxy: 'nginx' }],
+  };
 
   it('warns when a protected env shares a server-scoped postgres or redis with a non-protected env', () => {
     const fs = run(oneServer);
-    expect(codes(fs)).toEqual([
-      'warning shared-instance-protected vps1/service/postgres',
-      'warning shared-instance-protected vps1/service/redis',
-    ]);
+    expect(codes(fs)).toEqual(['warning shared-instance-protected vps1/service/postgres', 'warning shared-instance-protected vps1/service/redis']);
     expect(fs[0]!.message).toBe(
       'prod (protected) shares postgres instance gs-postgres on vps1 with staging, dev: a bad staging/dev migration can lock prod tables, and a runaway staging/dev query starves prod of CPU, I/O and connections',
     );
@@ -304,7 +335,9 @@ describe('check: ordering', () => {
       ...clean,
       servers: [{ name: 'vps1', proxy: 'caddy' }, clean.servers![1]!],
       envs: clean.envs!.map((e) => (e.name === 'dev' ? { ...e, auth: undefined } : e)),
-      apps: clean.apps!.map((a) => (a.name === 'aletheia' ? { ...a, perEnv: { ...a.perEnv, dev: { ...a.perEnv!.dev, processes: { beat: { replicas: 3 } } } } } : a)),
+      apps: clean.apps!.map((a) =>
+        a.name === 'aletheia' ? { ...a, perEnv: { ...a.perEnv, dev: { ...a.perEnv!.dev, processes: { beat: { replicas: 3 } } } } } : a,
+      ),
     };
     expect(codes(run(t))).toEqual([
       'error singleton-replicas aletheia/dev/beat',

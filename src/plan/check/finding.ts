@@ -44,11 +44,7 @@ export function sortFindings(fs: readonly Finding[]): Finding[] {
   const c = (a: string | undefined, b: string | undefined): number => ((a ?? '') < (b ?? '') ? -1 : (a ?? '') > (b ?? '') ? 1 : 0);
   return [...fs].sort(
     (a, b) =>
-      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
-      c(a.code, b.code) ||
-      c(a.subject, b.subject) ||
-      c(a.server, b.server) ||
-      c(a.message, b.message),
+      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || c(a.code, b.code) || c(a.subject, b.subject) || c(a.server, b.server) || c(a.message, b.message),
   );
 }
 

@@ -15,21 +15,23 @@ export const checkSharedInstances: CheckRule = ({ fleet, desired }) => {
     for (const c of s.containers) {
       if (c.role !== 'service' || c.env !== undefined || c.service === undefined) continue;
       const svc = fleet.services.find((x) => x.name === c.service);
-      if (!svc || svc.scope !== 'server' || WHY[svc.kind] === undefined) continue;
+      if (svc?.scope !== 'server' || WHY[svc.kind] === undefined) continue;
       const envs = [...new Set(c.networks.map((n) => envOfNetwork.get(n.network)).filter((e): e is string => e !== undefined))];
       const isProt = (e: string): boolean => fleet.environments.find((x) => x.name === e)?.protected === true;
       const prot = envs.filter(isProt);
       const other = envs.filter((e) => !isProt(e));
       if (prot.length === 0 || other.length === 0) continue;
       const why = WHY[svc.kind]!.replaceAll('{prot}', prot.join('/')).replaceAll('{other}', other.join('/'));
-      out.push(finding({
-        severity: 'warning',
-        code: 'shared-instance-protected',
-        server: s.server,
-        subject: `${s.server}/${c.key}`,
-        message: `${prot.join(', ')} (protected) shares ${svc.kind} instance ${c.name} on ${s.server} with ${other.join(', ')}: ${why}`,
-        hint: `set \`scope: environment\` on service ${svc.name}, or move ${other.join(', ')} to another server`,
-      }));
+      out.push(
+        finding({
+          severity: 'warning',
+          code: 'shared-instance-protected',
+          server: s.server,
+          subject: `${s.server}/${c.key}`,
+          message: `${prot.join(', ')} (protected) shares ${svc.kind} instance ${c.name} on ${s.server} with ${other.join(', ')}: ${why}`,
+          hint: `set \`scope: environment\` on service ${svc.name}, or move ${other.join(', ')} to another server`,
+        }),
+      );
     }
   }
   return out;

@@ -20,14 +20,16 @@ export const checkMemoryBudget: CheckRule = ({ fleet, desired }) => {
     const server = fleet.servers.find((x) => x.name === s.server);
     const memory = server?.memory ?? s.budget.memory;
     if (memory === undefined) {
-      out.push(finding({
-        severity: 'info',
-        code: 'server-memory-unknown',
-        server: s.server,
-        subject: s.server,
-        message: `server ${s.server} has no memory size, so its memory budget is not checked`,
-        hint: `set \`memory:\` on server ${s.server} (e.g. 8GiB)`,
-      }));
+      out.push(
+        finding({
+          severity: 'info',
+          code: 'server-memory-unknown',
+          server: s.server,
+          subject: s.server,
+          message: `server ${s.server} has no memory size, so its memory budget is not checked`,
+          hint: `set \`memory:\` on server ${s.server} (e.g. 8GiB)`,
+        }),
+      );
       continue;
     }
     const reserved = s.containers.reduce((sum, c) => sum + (c.memory ?? 0), 0);
@@ -44,16 +46,18 @@ export const checkMemoryBudget: CheckRule = ({ fleet, desired }) => {
       .sort((a, b) => b[1].mem - a[1].mem || (a[0] < b[0] ? -1 : 1))
       .slice(0, 3)
       .map(([k, v]) => `${k} ${formatSize(v.mem)}${v.n > 1 ? ` (${v.n}×${formatSize(v.mem / v.n)})` : ''}`);
-    out.push(finding({
-      severity: 'error',
-      code: 'memory-over-budget',
-      server: s.server,
-      subject: s.server,
-      message:
-        `memory limits on ${s.server} add up to ${formatSize(reserved)}, more than the ${formatSize(available)} available ` +
-        `(${formatSize(memory)} minus ${formatSize(room)} headroom); biggest: ${top.join(', ')}`,
-      hint: 'lower some limits or replicas, or move an environment to another server',
-    }));
+    out.push(
+      finding({
+        severity: 'error',
+        code: 'memory-over-budget',
+        server: s.server,
+        subject: s.server,
+        message:
+          `memory limits on ${s.server} add up to ${formatSize(reserved)}, more than the ${formatSize(available)} available ` +
+          `(${formatSize(memory)} minus ${formatSize(room)} headroom); biggest: ${top.join(', ')}`,
+        hint: 'lower some limits or replicas, or move an environment to another server',
+      }),
+    );
   }
   return out;
 };

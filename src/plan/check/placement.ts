@@ -18,16 +18,18 @@ export const checkCrossServer: CheckRule = ({ fleet }) => {
       if (callee === p.app.name) continue;
       const q = ps.find((x) => x.app.name === callee && x.env.name === p.env.name);
       if (!q || q.server === p.server) continue;
-      out.push(finding({
-        severity: 'error',
-        code: 'cross-server-dependency',
-        server: p.server,
-        env: p.env.name,
-        app: p.app.name,
-        subject: `${p.app.name}/${p.env.name}->${callee}`,
-        message: `${p.app.name} (on ${p.server}) calls ${callee} (on ${q.server}) in ${p.env.name} (${why}), but private networks do not span servers`,
-        hint: `place ${p.app.name} and ${callee} on the same server in ${p.env.name}`,
-      }));
+      out.push(
+        finding({
+          severity: 'error',
+          code: 'cross-server-dependency',
+          server: p.server,
+          env: p.env.name,
+          app: p.app.name,
+          subject: `${p.app.name}/${p.env.name}->${callee}`,
+          message: `${p.app.name} (on ${p.server}) calls ${callee} (on ${q.server}) in ${p.env.name} (${why}), but private networks do not span servers`,
+          hint: `place ${p.app.name} and ${callee} on the same server in ${p.env.name}`,
+        }),
+      );
     }
   }
   const instances = serviceInstances(fleet, ps);
@@ -35,16 +37,18 @@ export const checkCrossServer: CheckRule = ({ fleet }) => {
     for (const name of p.app.uses) {
       const inst = instanceFor(instances, name, p);
       if (!inst || inst.server === p.server) continue;
-      out.push(finding({
-        severity: 'error',
-        code: 'cross-server-service',
-        server: p.server,
-        env: p.env.name,
-        app: p.app.name,
-        subject: `${p.app.name}/${p.env.name}->${name}`,
-        message: `${p.app.name} (on ${p.server}) uses ${name}, whose ${p.env.name} instance runs on ${inst.server}: it cannot reach it`,
-        hint: `place every app of ${p.env.name} that uses ${name} on one server, or set \`scope: server\` on ${name}`,
-      }));
+      out.push(
+        finding({
+          severity: 'error',
+          code: 'cross-server-service',
+          server: p.server,
+          env: p.env.name,
+          app: p.app.name,
+          subject: `${p.app.name}/${p.env.name}->${name}`,
+          message: `${p.app.name} (on ${p.server}) uses ${name}, whose ${p.env.name} instance runs on ${inst.server}: it cannot reach it`,
+          hint: `place every app of ${p.env.name} that uses ${name} on one server, or set \`scope: server\` on ${name}`,
+        }),
+      );
     }
   }
   return out;
@@ -55,16 +59,18 @@ export const checkSingletons: CheckRule = ({ fleet }) => {
   for (const p of placements(fleet)) {
     for (const proc of p.appEnv.processes) {
       if (!proc.singleton || proc.replicas <= 1) continue;
-      out.push(finding({
-        severity: 'error',
-        code: 'singleton-replicas',
-        server: p.server,
-        env: p.env.name,
-        app: p.app.name,
-        subject: `${p.app.name}/${p.env.name}/${proc.name}`,
-        message: `${p.app.name}/${proc.name} is a singleton but has ${proc.replicas} replicas in ${p.env.name}: it would run ${proc.replicas} times (e.g. a scheduler firing every job twice)`,
-        hint: `set \`replicas: 1\` on ${proc.name}, or drop \`singleton\``,
-      }));
+      out.push(
+        finding({
+          severity: 'error',
+          code: 'singleton-replicas',
+          server: p.server,
+          env: p.env.name,
+          app: p.app.name,
+          subject: `${p.app.name}/${p.env.name}/${proc.name}`,
+          message: `${p.app.name}/${proc.name} is a singleton but has ${proc.replicas} replicas in ${p.env.name}: it would run ${proc.replicas} times (e.g. a scheduler firing every job twice)`,
+          hint: `set \`replicas: 1\` on ${proc.name}, or drop \`singleton\``,
+        }),
+      );
     }
   }
   return out;

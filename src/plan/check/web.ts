@@ -14,16 +14,18 @@ export const checkProtectedHealth: CheckRule = ({ fleet }) => {
     const routed = p.appEnv.domains.length ? webProcess(p.appEnv.processes) : undefined;
     for (const proc of routed ? [routed] : []) {
       if (proc.health !== null) continue;
-      out.push(finding({
-        severity: 'warning',
-        code: 'protected-web-without-health',
-        server: p.server,
-        env: p.env.name,
-        app: p.app.name,
-        subject: `${p.app.name}/${p.env.name}/${proc.name}`,
-        message: `${p.app.name}/${proc.name} serves traffic in protected env ${p.env.name} without a health check: a deploy switches traffic before it is ready`,
-        hint: `add \`health: { path: /health }\` to process ${proc.name} of ${p.app.name}`,
-      }));
+      out.push(
+        finding({
+          severity: 'warning',
+          code: 'protected-web-without-health',
+          server: p.server,
+          env: p.env.name,
+          app: p.app.name,
+          subject: `${p.app.name}/${p.env.name}/${proc.name}`,
+          message: `${p.app.name}/${proc.name} serves traffic in protected env ${p.env.name} without a health check: a deploy switches traffic before it is ready`,
+          hint: `add \`health: { path: /health }\` to process ${proc.name} of ${p.app.name}`,
+        }),
+      );
     }
   }
   return out;
@@ -36,14 +38,16 @@ export const checkRouteAuth: CheckRule = ({ fleet, desired }) => {
     const hosts = desired.servers.flatMap((s) => s.routes.filter((r) => r.env === env.name).map((r) => r.host)).sort();
     if (hosts.length === 0) continue;
     const shown = hosts.slice(0, 3).join(', ') + (hosts.length > 3 ? ` and ${hosts.length - 3} more` : '');
-    out.push(finding({
-      severity: 'warning',
-      code: 'route-without-auth',
-      env: env.name,
-      subject: env.name,
-      message: `${env.name} is not protected and has no basic auth, yet is public at ${shown}`,
-      hint: `add \`auth:\` to environment ${env.name} (or mark it \`protected: true\` if it is production)`,
-    }));
+    out.push(
+      finding({
+        severity: 'warning',
+        code: 'route-without-auth',
+        env: env.name,
+        subject: env.name,
+        message: `${env.name} is not protected and has no basic auth, yet is public at ${shown}`,
+        hint: `add \`auth:\` to environment ${env.name} (or mark it \`protected: true\` if it is production)`,
+      }),
+    );
   }
   return out;
 };
@@ -54,17 +58,18 @@ export const checkRateLimitSupport: CheckRule = ({ desired }) => {
     if (s.proxy !== 'caddy') continue;
     const envs = [...new Set(s.routes.filter((r) => r.rateLimit !== null).map((r) => r.env))].sort();
     for (const env of envs) {
-      out.push(finding({
-        severity: 'warning',
-        code: 'rate-limit-unsupported',
-        server: s.server,
-        env,
-        subject: `${s.server}/${env}`,
-        message: `${env} sets rate_limit, but server ${s.server} uses Caddy, and Debian's Caddy has no rate-limit module: requests will not be limited`,
-        hint: `set \`proxy: nginx\` on server ${s.server} to enforce it`,
-      }));
+      out.push(
+        finding({
+          severity: 'warning',
+          code: 'rate-limit-unsupported',
+          server: s.server,
+          env,
+          subject: `${s.server}/${env}`,
+          message: `${env} sets rate_limit, but server ${s.server} uses Caddy, and Debian's Caddy has no rate-limit module: requests will not be limited`,
+          hint: `set \`proxy: nginx\` on server ${s.server} to enforce it`,
+        }),
+      );
     }
   }
   return out;
 };
-

@@ -2,15 +2,8 @@
 // interpolated env, limits, networks and aliases, mounts, labels and the spec hash.
 import type { EnvValue, Fleet, ProcessSpec } from '../../config/fleet.ts';
 import type { ContainerNet, ContainerSpec, VolumeSpec } from './desired.ts';
-import {
-  LABEL,
-  appContainerKey,
-  appContainerName,
-  appVolume,
-  edgeNetwork,
-  privateNetwork,
-  processAlias,
-} from '../../model/names.ts';
+import { appContainerKey, appContainerName, appVolume, edgeNetwork, privateNetwork, processAlias } from '../../model/names.ts';
+import { LABELS } from '../../model/labels.ts';
 import type { Placement } from './placement.ts';
 import { sortRecord } from './services.ts';
 import { specHash } from './hash.ts';
@@ -29,18 +22,14 @@ export function webProcess(processes: readonly ProcessSpec[]): ProcessSpec | und
   return processes.find((p) => p.name === 'web' && p.port !== undefined) ?? processes.find((p) => p.port !== undefined);
 }
 
-export function appContainers(
-  fleet: Fleet,
-  p: Placement,
-  injected: Record<string, EnvValue>,
-): { containers: ContainerSpec[]; volumes: VolumeSpec[] } {
+export function appContainers(fleet: Fleet, p: Placement, injected: Record<string, EnvValue>): { containers: ContainerSpec[]; volumes: VolumeSpec[] } {
   const project = fleet.project;
   const app = p.app.name;
   const env = p.env.name;
   const ctx = { fleet, env, app };
   const containers: ContainerSpec[] = [];
   const volumes: VolumeSpec[] = [];
-  const volLabels = { [LABEL.project]: project, [LABEL.app]: app, [LABEL.env]: env };
+  const volLabels = { [LABELS.project]: project, [LABELS.app]: app, [LABELS.env]: env };
   const volNames = new Set<string>(p.app.volumes);
   for (const proc of p.appEnv.processes) for (const v of Object.keys(proc.volumes)) volNames.add(v);
   for (const v of [...volNames].sort()) volumes.push({ name: appVolume(project, env, app, v), labels: { ...volLabels } });
@@ -60,12 +49,12 @@ export function appContainers(
     const cpus = proc.cpus ?? p.env.limits.cpus;
     for (let r = 0; r < proc.replicas; r++) {
       const labels: Record<string, string> = {
-        [LABEL.project]: project,
-        [LABEL.app]: app,
-        [LABEL.env]: env,
-        [LABEL.process]: proc.name,
-        [LABEL.replica]: String(r),
-        [LABEL.role]: 'app',
+        [LABELS.project]: project,
+        [LABELS.app]: app,
+        [LABELS.env]: env,
+        [LABELS.process]: proc.name,
+        [LABELS.replica]: String(r),
+        [LABELS.role]: 'app',
       };
       const c: Omit<ContainerSpec, 'specHash'> = {
         key: appContainerKey(app, env, proc.name, r),
@@ -91,7 +80,7 @@ export function appContainers(
       if (cpus !== undefined) c.cpus = cpus;
       if (proc.port !== undefined) c.port = proc.port;
       const hash = specHash(c);
-      labels[LABEL.specHash] = hash;
+      labels[LABELS.specHash] = hash;
       containers.push({ ...c, specHash: hash });
     }
   }

@@ -145,13 +145,7 @@ describe('desire: one server, two envs', () => {
   });
 
   it('creates app, service and proxy volumes', () => {
-    expect(s.volumes.map((v) => v.name)).toEqual([
-      'gs-postgres-data',
-      'gs-prod-aletheia-media',
-      'gs-proxy-data',
-      'gs-redis-data',
-      'gs-staging-aletheia-media',
-    ]);
+    expect(s.volumes.map((v) => v.name)).toEqual(['gs-postgres-data', 'gs-prod-aletheia-media', 'gs-proxy-data', 'gs-redis-data', 'gs-staging-aletheia-media']);
     expect(s.volumes.find((v) => v.name === 'gs-prod-aletheia-media')?.labels).toEqual({
       'slipway.project': 'gs',
       'slipway.app': 'aletheia',
@@ -161,8 +155,24 @@ describe('desire: one server, two envs', () => {
 
   it('creates one database and user per app and env', () => {
     expect(s.databases).toEqual([
-      { service: 'postgres', instance: 'service/postgres', env: 'prod', app: 'aletheia', database: 'aletheia_prod', user: 'aletheia_prod', passwordSecret: 'pg/gs-postgres/aletheia_prod' },
-      { service: 'postgres', instance: 'service/postgres', env: 'staging', app: 'aletheia', database: 'aletheia_staging', user: 'aletheia_staging', passwordSecret: 'pg/gs-postgres/aletheia_staging' },
+      {
+        service: 'postgres',
+        instance: 'service/postgres',
+        env: 'prod',
+        app: 'aletheia',
+        database: 'aletheia_prod',
+        user: 'aletheia_prod',
+        passwordSecret: 'pg/gs-postgres/aletheia_prod',
+      },
+      {
+        service: 'postgres',
+        instance: 'service/postgres',
+        env: 'staging',
+        app: 'aletheia',
+        database: 'aletheia_staging',
+        user: 'aletheia_staging',
+        passwordSecret: 'pg/gs-postgres/aletheia_staging',
+      },
     ]);
   });
 
@@ -175,10 +185,46 @@ describe('desire: one server, two envs', () => {
 
   it('routes each domain to the web alias with tls, auth and rate limit from the env', () => {
     expect(s.routes).toEqual([
-      { host: 'aletheia-staging.example.com', env: 'staging', app: 'aletheia', upstream: 'aletheia-staging-web:8000', tls: 'auto', basicAuth: [{ user: 'team', secret: 'auth/staging/team' }], rateLimit: null, maintenance: false },
-      { host: 'aletheia.example.com', env: 'prod', app: 'aletheia', upstream: 'aletheia-prod-web:8000', tls: 'auto', basicAuth: null, rateLimit: { rps: 10, burst: 20 }, maintenance: false },
-      { host: 'helios-staging.example.com', env: 'staging', app: 'helios', upstream: 'helios-staging-web:3000', tls: 'auto', basicAuth: [{ user: 'team', secret: 'auth/staging/team' }], rateLimit: null, maintenance: false },
-      { host: 'helios.example.com', env: 'prod', app: 'helios', upstream: 'helios-prod-web:3000', tls: 'auto', basicAuth: null, rateLimit: { rps: 10, burst: 20 }, maintenance: false },
+      {
+        host: 'aletheia-staging.example.com',
+        env: 'staging',
+        app: 'aletheia',
+        upstream: 'aletheia-staging-web:8000',
+        tls: 'auto',
+        basicAuth: [{ user: 'team', secret: 'auth/staging/team' }],
+        rateLimit: null,
+        maintenance: false,
+      },
+      {
+        host: 'aletheia.example.com',
+        env: 'prod',
+        app: 'aletheia',
+        upstream: 'aletheia-prod-web:8000',
+        tls: 'auto',
+        basicAuth: null,
+        rateLimit: { rps: 10, burst: 20 },
+        maintenance: false,
+      },
+      {
+        host: 'helios-staging.example.com',
+        env: 'staging',
+        app: 'helios',
+        upstream: 'helios-staging-web:3000',
+        tls: 'auto',
+        basicAuth: [{ user: 'team', secret: 'auth/staging/team' }],
+        rateLimit: null,
+        maintenance: false,
+      },
+      {
+        host: 'helios.example.com',
+        env: 'prod',
+        app: 'helios',
+        upstream: 'helios-prod-web:3000',
+        tls: 'auto',
+        basicAuth: null,
+        rateLimit: { rps: 10, burst: 20 },
+        maintenance: false,
+      },
     ]);
   });
 
@@ -242,39 +288,47 @@ describe('desire: replicas, replicas of web processes, placement', () => {
   });
 
   it('routes to `web` over the first process with a port', () => {
-    const d = desire(testFleet({
-      project: 'p',
-      apps: [{ name: 'a', processes: { admin: { port: 9000 }, web: { port: 8000 } }, perEnv: { prod: { domains: ['a.test'] } } }],
-    }));
+    const d = desire(
+      testFleet({
+        project: 'p',
+        apps: [{ name: 'a', processes: { admin: { port: 9000 }, web: { port: 8000 } }, perEnv: { prod: { domains: ['a.test'] } } }],
+      }),
+    );
     expect(server(d, 'main').routes.map((r) => r.upstream)).toEqual(['a-prod-web:8000']);
-    const d2 = desire(testFleet({
-      project: 'p',
-      apps: [{ name: 'a', processes: { worker: {}, admin: { port: 9000 } }, perEnv: { prod: { domains: ['a.test'] } } }],
-    }));
+    const d2 = desire(
+      testFleet({
+        project: 'p',
+        apps: [{ name: 'a', processes: { worker: {}, admin: { port: 9000 } }, perEnv: { prod: { domains: ['a.test'] } } }],
+      }),
+    );
     expect(server(d2, 'main').routes.map((r) => r.upstream)).toEqual(['a-prod-admin:9000']);
   });
 
   it('gives no route without a web process, and no proxy to an empty server', () => {
-    const d = desire(testFleet({
-      project: 'p',
-      servers: [{ name: 's1' }, { name: 'spare' }],
-      apps: [{ name: 'w', processes: { worker: {} }, perEnv: { prod: { domains: ['w.test'] } } }],
-    }));
+    const d = desire(
+      testFleet({
+        project: 'p',
+        servers: [{ name: 's1' }, { name: 'spare' }],
+        apps: [{ name: 'w', processes: { worker: {} }, perEnv: { prod: { domains: ['w.test'] } } }],
+      }),
+    );
     expect(server(d, 's1').routes).toEqual([]);
     expect(server(d, 'spare')).toMatchObject({ networks: [], containers: [], volumes: [] });
   });
 
-  it('creates an env\'s networks on every server that runs part of it, with a service instance on each', () => {
-    const d = desire(testFleet({
-      project: 'p',
-      servers: [{ name: 's1', proxy: 'nginx', httpPort: 8080 }, { name: 's2' }],
-      envs: [{ name: 'prod', server: 's1' }],
-      services: [{ name: 'postgres' }],
-      apps: [
-        { name: 'api', uses: ['postgres'] },
-        { name: 'jobs', uses: ['postgres'], processes: { worker: {} }, perEnv: { prod: { server: 's2' } } },
-      ],
-    }));
+  it("creates an env's networks on every server that runs part of it, with a service instance on each", () => {
+    const d = desire(
+      testFleet({
+        project: 'p',
+        servers: [{ name: 's1', proxy: 'nginx', httpPort: 8080 }, { name: 's2' }],
+        envs: [{ name: 'prod', server: 's1' }],
+        services: [{ name: 'postgres' }],
+        apps: [
+          { name: 'api', uses: ['postgres'] },
+          { name: 'jobs', uses: ['postgres'], processes: { worker: {} }, perEnv: { prod: { server: 's2' } } },
+        ],
+      }),
+    );
     const s1 = server(d, 's1');
     const s2 = server(d, 's2');
     expect(s1.networks.map((n) => n.name)).toEqual(['p-prod', 'p-prod-edge']);
@@ -288,15 +342,20 @@ describe('desire: replicas, replicas of web processes, placement', () => {
 });
 
 describe('desire: environment-scoped services', () => {
-  const d = desire(testFleet({
-    project: 'p',
-    envs: [{ name: 'prod' }, { name: 'staging' }],
-    services: [{ name: 'pg', kind: 'postgres', scope: 'environment', memory: '1GiB', volumes: { conf: '/etc/pg' } }, { name: 'cache', kind: 'redis', scope: 'environment' }],
-    apps: [{ name: 'api', uses: ['pg', 'cache'] }],
-  }));
+  const d = desire(
+    testFleet({
+      project: 'p',
+      envs: [{ name: 'prod' }, { name: 'staging' }],
+      services: [
+        { name: 'pg', kind: 'postgres', scope: 'environment', memory: '1GiB', volumes: { conf: '/etc/pg' } },
+        { name: 'cache', kind: 'redis', scope: 'environment' },
+      ],
+      apps: [{ name: 'api', uses: ['pg', 'cache'] }],
+    }),
+  );
   const s = server(d, 'main');
 
-  it('runs one instance per env on that env\'s private network only', () => {
+  it("runs one instance per env on that env's private network only", () => {
     const pg = container(s, 'service/pg/staging');
     expect(pg).toMatchObject({
       name: 'p-pg-staging',
@@ -333,18 +392,22 @@ describe('desire: databases', () => {
   ])('%s in %s -> %s', (app, env, db) => {
     const d = desire(testFleet({ project: 'p', envs: [{ name: env }], services: [{ name: 'postgres' }], apps: [{ name: app, uses: ['postgres'] }] }));
     const s = server(d, 'main');
-    expect(s.databases).toEqual([{ service: 'postgres', instance: 'service/postgres', env, app, database: db, user: db, passwordSecret: `pg/p-postgres/${db}` }]);
+    expect(s.databases).toEqual([
+      { service: 'postgres', instance: 'service/postgres', env, app, database: db, user: db, passwordSecret: `pg/p-postgres/${db}` },
+    ]);
     const c = s.containers.find((x) => x.app === app)!;
     expect(c.env_vars.PGDATABASE).toEqual(plain(db));
     expect(c.env_vars.DATABASE_URL).toEqual({ kind: 'secret', name: `pg/p-postgres/${db}/url` });
   });
 
   it('keeps an env var the user set over the injected one, and names extra instances by service', () => {
-    const d = desire(testFleet({
-      project: 'p',
-      services: [{ name: 'postgres' }, { name: 'analytics-db', kind: 'postgres' }],
-      apps: [{ name: 'api', uses: ['postgres', 'analytics-db'], env: { PGHOST: 'db.internal' } }],
-    }));
+    const d = desire(
+      testFleet({
+        project: 'p',
+        services: [{ name: 'postgres' }, { name: 'analytics-db', kind: 'postgres' }],
+        apps: [{ name: 'api', uses: ['postgres', 'analytics-db'], env: { PGHOST: 'db.internal' } }],
+      }),
+    );
     const env = container(server(d, 'main'), 'api/prod/web/0').env_vars;
     expect(env.PGHOST).toEqual(plain('db.internal'));
     expect(env.DATABASE_URL).toEqual({ kind: 'secret', name: 'pg/p-postgres/api_prod/url' });
@@ -371,9 +434,14 @@ describe('desire: Redis allocation', () => {
     const after = desire(testFleet(base(['dev', 'prod', 'staging'], ['a', 'b'])), { redisAllocations: prior });
     expect(dbs(after)).toEqual(['prod/a=0', 'prod/b=1', 'staging/a=2', 'staging/b=3', 'dev/a=4', 'dev/b=5']);
     // without prior allocations, dev would have taken 0 and 1
-    expect(dbs(desire(testFleet(base(['dev', 'prod', 'staging'], ['a', 'b']))))).toEqual(
-      ['dev/a=0', 'dev/b=1', 'prod/a=2', 'prod/b=3', 'staging/a=4', 'staging/b=5'],
-    );
+    expect(dbs(desire(testFleet(base(['dev', 'prod', 'staging'], ['a', 'b']))))).toEqual([
+      'dev/a=0',
+      'dev/b=1',
+      'prod/a=2',
+      'prod/b=3',
+      'staging/a=4',
+      'staging/b=5',
+    ]);
   });
 
   it('reuses numbers freed by a removed env, ignores priors for other instances and out-of-range or colliding numbers', () => {
@@ -383,13 +451,21 @@ describe('desire: Redis allocation', () => {
       { service: 'redis', instance: 'service/other', env: 'prod', app: 'a', db: 7 }, // other instance
       { service: 'redis', instance: 'service/redis', env: 'prod', app: 'b', db: 42 }, // out of range
     ];
-    expect(dbs(desire(testFleet(base(['prod', 'staging'], ['a', 'b'])), { redisAllocations: prior }))).toEqual(
-      ['prod/a=0', 'prod/b=1', 'staging/b=2', 'staging/a=3'],
-    );
+    expect(dbs(desire(testFleet(base(['prod', 'staging'], ['a', 'b'])), { redisAllocations: prior }))).toEqual([
+      'prod/a=0',
+      'prod/b=1',
+      'staging/b=2',
+      'staging/a=3',
+    ]);
   });
 
   it('throws a DesireError past 16 DBs on one instance', () => {
-    const f = testFleet(base(['prod'], Array.from({ length: 17 }, (_, i) => `app${i}`)));
+    const f = testFleet(
+      base(
+        ['prod'],
+        Array.from({ length: 17 }, (_, i) => `app${i}`),
+      ),
+    );
     expect(() => desire(f)).toThrow(DesireError);
     try {
       desire(f);
@@ -397,7 +473,16 @@ describe('desire: Redis allocation', () => {
       expect(e).toMatchObject({ code: 'redis-db-exhausted', path: 'services/redis' });
       expect((e as DesireError).toDiagnostic().severity).toBe('error');
     }
-    expect(() => desire(testFleet(base(['prod'], Array.from({ length: 16 }, (_, i) => `app${i}`))))).not.toThrow();
+    expect(() =>
+      desire(
+        testFleet(
+          base(
+            ['prod'],
+            Array.from({ length: 16 }, (_, i) => `app${i}`),
+          ),
+        ),
+      ),
+    ).not.toThrow();
   });
 });
 

@@ -5,7 +5,8 @@
 import type { Fleet } from '../../config/fleet.ts';
 import type { ContainerSpec, DesiredState, NetworkSpec, RedisDbSpec, ServerState, VolumeSpec } from './desired.ts';
 import { appContainers } from './apps.ts';
-import { LABEL, edgeNetwork, privateNetwork } from '../../model/names.ts';
+import { edgeNetwork, privateNetwork } from '../../model/names.ts';
+import { LABELS } from '../../model/labels.ts';
 import { envsOnServer, placements, serviceInstances } from './placement.ts';
 import { proxyContainer, routes } from './routes.ts';
 import { allocateRedis, databases, injectedVars, serviceContainer } from './services.ts';
@@ -27,9 +28,9 @@ export function desire(fleet: Fleet, opts: DesireOptions = {}): DesiredState {
     const networks: NetworkSpec[] = [];
     for (const e of envs) {
       const labels = (purpose: 'private' | 'edge'): Record<string, string> => ({
-        [LABEL.project]: p,
-        [LABEL.env]: e.name,
-        [LABEL.network]: purpose,
+        [LABELS.project]: p,
+        [LABELS.env]: e.name,
+        [LABELS.network]: purpose,
       });
       networks.push({ name: privateNetwork(p, e.name), purpose: 'private', env: e.name, labels: labels('private') });
       networks.push({ name: edgeNetwork(p, e.name), purpose: 'edge', env: e.name, labels: labels('edge') });
@@ -48,7 +49,11 @@ export function desire(fleet: Fleet, opts: DesireOptions = {}): DesiredState {
       volumes.push(...out.volumes);
     }
     if (envs.length > 0) {
-      const out = proxyContainer(fleet, server, envs.map((e) => e.name));
+      const out = proxyContainer(
+        fleet,
+        server,
+        envs.map((e) => e.name),
+      );
       containers.push(out.container);
       volumes.push(...out.volumes);
     }

@@ -9,14 +9,15 @@ export function stableStringify(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
   const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+  const keys = Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`).join(',')}}`;
 }
 
-export type HashedFields = Pick<
-  ContainerSpec,
-  'image' | 'command' | 'env_vars' | 'mounts' | 'memory' | 'cpus' | 'networks' | 'health' | 'port' | 'publish'
-> & { sysctls?: Record<string, string> };
+export type HashedFields = Pick<ContainerSpec, 'image' | 'command' | 'env_vars' | 'mounts' | 'memory' | 'cpus' | 'networks' | 'health' | 'port' | 'publish'> & {
+  sysctls?: Record<string, string>;
+};
 
 /** sha256 over the fields that require a new container, 12 hex chars. */
 export function specHash(c: HashedFields): string {

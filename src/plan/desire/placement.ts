@@ -87,9 +87,7 @@ export function serviceInstances(fleet: Fleet, ps: readonly Placement[]): Servic
 
 /** The instance of `service` an app reaches from this placement. */
 export function instanceFor(instances: readonly ServiceInstance[], service: string, p: Placement): ServiceInstance | undefined {
-  return instances.find(
-    (i) => i.service.name === service && (i.service.scope === 'server' ? i.server === p.server : i.env === p.env.name),
-  );
+  return instances.find((i) => i.service.name === service && (i.service.scope === 'server' ? i.server === p.server : i.env === p.env.name));
 }
 
 function uniq<T>(xs: T[]): T[] {

@@ -2,7 +2,8 @@
 import type { Fleet, Server } from '../../config/fleet.ts';
 import type { ContainerSpec, Route, VolumeSpec } from './desired.ts';
 import { webProcess } from './apps.ts';
-import { LABEL, PROXY_KEY, edgeNetwork, processAlias, proxyContainerName, proxyDataVolume } from '../../model/names.ts';
+import { PROXY_KEY, edgeNetwork, processAlias, proxyContainerName, proxyDataVolume } from '../../model/names.ts';
+import { LABELS } from '../../model/labels.ts';
 import type { Placement } from './placement.ts';
 import { specHash } from './hash.ts';
 
@@ -28,7 +29,7 @@ export function routes(p: Placement): Route[] {
 /** The proxy: joins every edge network of the envs on the server; the only publisher. */
 export function proxyContainer(fleet: Fleet, server: Server, envs: readonly string[]): { container: ContainerSpec; volumes: VolumeSpec[] } {
   const p = fleet.project;
-  const labels: Record<string, string> = { [LABEL.project]: p, [LABEL.role]: 'proxy' };
+  const labels: Record<string, string> = { [LABELS.project]: p, [LABELS.role]: 'proxy' };
   const publish = [`${server.httpPort}:80`];
   if (server.httpsPort !== undefined) publish.push(`${server.httpsPort}:443`);
   const mounts: Record<string, string> = {};
@@ -36,7 +37,7 @@ export function proxyContainer(fleet: Fleet, server: Server, envs: readonly stri
   if (server.proxy === 'caddy') {
     // Caddy keeps its certificates and ACME account here; losing them on recreate hits rate limits.
     mounts[proxyDataVolume(p)] = '/data';
-    volumes.push({ name: proxyDataVolume(p), labels: { [LABEL.project]: p, [LABEL.role]: 'proxy' } });
+    volumes.push({ name: proxyDataVolume(p), labels: { [LABELS.project]: p, [LABELS.role]: 'proxy' } });
   }
   const c: Omit<ContainerSpec, 'specHash'> = {
     key: PROXY_KEY,
@@ -61,6 +62,6 @@ export function proxyContainer(fleet: Fleet, server: Server, envs: readonly stri
   // Edge networks are left out of the hash: the proxy joins a new env's edge network with
   // `docker network connect` instead of being recreated (which would drop requests).
   const hash = specHash({ ...c, networks: [] });
-  labels[LABEL.specHash] = hash;
+  labels[LABELS.specHash] = hash;
   return { container: { ...c, specHash: hash }, volumes };
 }

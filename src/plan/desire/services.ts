@@ -3,16 +3,8 @@
 import type { EnvValue, Fleet } from '../../config/fleet.ts';
 import type { ContainerSpec, DatabaseSpec, RedisDbSpec, VolumeSpec } from './desired.ts';
 import { DesireError } from './error.ts';
-import {
-  LABEL,
-  databaseName,
-  dbPasswordSecret,
-  dbUrlSecret,
-  privateNetwork,
-  serviceDataVolume,
-  serviceVolume,
-  superuserSecret,
-} from '../../model/names.ts';
+import { databaseName, dbPasswordSecret, dbUrlSecret, privateNetwork, serviceDataVolume, serviceVolume, superuserSecret } from '../../model/names.ts';
+import { LABELS } from '../../model/labels.ts';
 import { instanceFor, type Placement, type ServiceInstance } from './placement.ts';
 import { specHash } from './hash.ts';
 
@@ -23,8 +15,8 @@ const DATA_PATH: Record<string, string> = { postgres: '/var/lib/postgresql/data'
 export function serviceContainer(fleet: Fleet, inst: ServiceInstance): { container: ContainerSpec; volumes: VolumeSpec[] } {
   const p = fleet.project;
   const s = inst.service;
-  const labels: Record<string, string> = { [LABEL.project]: p, [LABEL.role]: 'service', [LABEL.service]: s.name };
-  if (inst.env !== undefined) labels[LABEL.env] = inst.env;
+  const labels: Record<string, string> = { [LABELS.project]: p, [LABELS.role]: 'service', [LABELS.service]: s.name };
+  if (inst.env !== undefined) labels[LABELS.env] = inst.env;
   const mounts: Record<string, string> = {};
   const volumes: VolumeSpec[] = [];
   const dataPath = DATA_PATH[s.kind];
@@ -65,7 +57,7 @@ export function serviceContainer(fleet: Fleet, inst: ServiceInstance): { contain
   if (s.memory !== undefined) c.memory = s.memory;
   if (s.cpus !== undefined) c.cpus = s.cpus;
   const hash = specHash(c);
-  labels[LABEL.specHash] = hash;
+  labels[LABELS.specHash] = hash;
   return { container: { ...c, specHash: hash }, volumes };
 }
 
@@ -96,10 +88,7 @@ export function databases(instances: readonly ServiceInstance[]): { server: stri
  * Redis DB numbers per instance. Prior allocations for the same service, instance, env and app
  * are kept when still free; the rest get the lowest free number in env-then-app order.
  */
-export function allocateRedis(
-  instances: readonly ServiceInstance[],
-  prior: readonly RedisDbSpec[],
-): { server: string; spec: RedisDbSpec }[] {
+export function allocateRedis(instances: readonly ServiceInstance[], prior: readonly RedisDbSpec[]): { server: string; spec: RedisDbSpec }[] {
   const out: { server: string; spec: RedisDbSpec }[] = [];
   for (const inst of instances) {
     if (inst.service.kind !== 'redis') continue;
@@ -108,8 +97,14 @@ export function allocateRedis(
     for (const u of inst.users) {
       const keep = prior.find(
         (r) =>
-          r.service === inst.service.name && r.instance === inst.key && r.env === u.env.name && r.app === u.app.name &&
-          Number.isInteger(r.db) && r.db >= 0 && r.db < REDIS_DB_COUNT && !taken.has(r.db),
+          r.service === inst.service.name &&
+          r.instance === inst.key &&
+          r.env === u.env.name &&
+          r.app === u.app.name &&
+          Number.isInteger(r.db) &&
+          r.db >= 0 &&
+          r.db < REDIS_DB_COUNT &&
+          !taken.has(r.db),
       );
       if (keep) {
         taken.add(keep.db);
@@ -142,11 +137,7 @@ export function allocateRedis(
 }
 
 /** Env vars an app gets from the services it uses (first postgres/redis gets the standard names). */
-export function injectedVars(
-  p: Placement,
-  instances: readonly ServiceInstance[],
-  redis: readonly { spec: RedisDbSpec }[],
-): Record<string, EnvValue> {
+export function injectedVars(p: Placement, instances: readonly ServiceInstance[], redis: readonly { spec: RedisDbSpec }[]): Record<string, EnvValue> {
   const out: Record<string, EnvValue> = {};
   let pgSeen = false;
   let redisSeen = false;
@@ -169,9 +160,7 @@ export function injectedVars(
         out[`${prefix}_URL`] = url;
       }
     } else if (s.kind === 'redis') {
-      const alloc = redis.find(
-        (r) => r.spec.service === s.name && r.spec.instance === inst.key && r.spec.env === p.env.name && r.spec.app === p.app.name,
-      );
+      const alloc = redis.find((r) => r.spec.service === s.name && r.spec.instance === inst.key && r.spec.env === p.env.name && r.spec.app === p.app.name);
       if (!alloc) continue;
       const url = plain(`redis://${s.name}:${s.port}/${alloc.spec.db}`);
       if (!redisSeen) {

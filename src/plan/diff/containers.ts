@@ -21,12 +21,7 @@ export function isPlaceholderImage(image: string): boolean {
   return image.endsWith(':current');
 }
 
-export function diffContainers(
-  server: string,
-  project: string,
-  desired: ContainerSpec[],
-  observed: ObservedContainer[],
-): ContainerDiff {
+export function diffContainers(server: string, project: string, desired: ContainerSpec[], observed: ObservedContainer[]): ContainerDiff {
   const actions: Action[] = [];
   const groups = new Map<string, ObservedContainer[]>();
   for (const o of observed) {
@@ -121,7 +116,8 @@ export function changedFields(d: ContainerSpec, o: ObservedContainer): Record<st
 
 function replaceStrategy(d: ContainerSpec): { strategy: 'start-first' | 'stop-first'; note: string } {
   if (d.singleton) return { strategy: 'stop-first', note: 'singleton: old container is deleted before the new one is created (brief downtime)' };
-  if (d.role === 'service') return { strategy: 'stop-first', note: 'service: old container is deleted before the new one is created (it owns its data volume)' };
+  if (d.role === 'service')
+    return { strategy: 'stop-first', note: 'service: old container is deleted before the new one is created (it owns its data volume)' };
   if (d.publish.length > 0) return { strategy: 'stop-first', note: 'publishes host ports: old container is deleted before the new one is created' };
   return { strategy: 'start-first', note: 'new container is created and healthy before the old one is deleted (zero downtime)' };
 }
@@ -157,7 +153,10 @@ export function dependencyKeys(d: ContainerSpec, all: ContainerSpec[]): string[]
   const env = envOf(d);
   if (!raw || !env) return [];
   const keys: string[] = [];
-  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [app, proc] = entry.includes('/') ? entry.split('/', 2) : [appOf(d), entry];
     for (const c of all) {
       if (c.key !== d.key && appOf(c) === app && envOf(c) === env && processOf(c) === proc) keys.push(c.key);

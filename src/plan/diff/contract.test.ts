@@ -9,7 +9,10 @@ import { testFleet } from '../../../test/fixtures/test-fleet.ts';
 
 const fleet = testFleet({
   project: 'p',
-  envs: [{ name: 'prod', domain: '{app}.example.com' }, { name: 'staging', domain: '{app}-staging.example.com' }],
+  envs: [
+    { name: 'prod', domain: '{app}.example.com' },
+    { name: 'staging', domain: '{app}-staging.example.com' },
+  ],
   services: [
     { name: 'postgres', kind: 'postgres' },
     { name: 'redis', kind: 'redis', scope: 'environment' },

@@ -2,16 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { diff } from './diff.ts';
 import { VOLUME_DELETE_REASON } from './storage.ts';
-import {
-  PROJECT,
-  SERVER,
-  appContainer,
-  desiredServer,
-  desiredState,
-  observedFrom,
-  observedMatching,
-  route,
-} from '../../../test/fixtures/diff-fixtures.ts';
+import { PROJECT, SERVER, appContainer, desiredServer, desiredState, observedFrom, observedMatching, route } from '../../../test/fixtures/diff-fixtures.ts';
 import { LABELS, emptyObserved, type ObservedState } from './observed.ts';
 import type { Action, Plan } from './plan.ts';
 
@@ -161,7 +152,10 @@ describe('diff', () => {
     ['created', 'start: container is created'],
     ['paused', 'unpause: container is paused'],
   ] as const)('same hash, %s: update with reason "%s"', (state, reason) => {
-    const plan = diff(desiredState(), observedWith((s) => (s.containers.find((c) => c.key === 'aletheia/prod/worker/0')!.state = state)));
+    const plan = diff(
+      desiredState(),
+      observedWith((s) => (s.containers.find((c) => c.key === 'aletheia/prod/worker/0')!.state = state)),
+    );
     expect(plan.actions).toEqual([
       {
         kind: 'update',
@@ -176,7 +170,10 @@ describe('diff', () => {
   });
 
   it('running or restarting with the same hash: no action', () => {
-    const plan = diff(desiredState(), observedWith((s) => (s.containers[0]!.state = 'restarting')));
+    const plan = diff(
+      desiredState(),
+      observedWith((s) => (s.containers[0]!.state = 'restarting')),
+    );
     expect(plan.actions).toEqual([]);
   });
 
@@ -190,11 +187,7 @@ describe('diff', () => {
         s.volumes.push({ name: 'aletheia-qual-aletheia-media', labels: { [LABELS.project]: PROJECT } });
       }),
     );
-    expect(brief(plan)).toEqual([
-      'delete container aletheia/prod/old/0',
-      'delete network aletheia-qual',
-      'delete volume aletheia-qual-aletheia-media',
-    ]);
+    expect(brief(plan)).toEqual(['delete container aletheia/prod/old/0', 'delete network aletheia-qual', 'delete volume aletheia-qual-aletheia-media']);
     expect(plan.actions[0]!.target).toBe('aletheia-aletheia-prod-old-0-r1');
     expect(plan.actions[0]!.reason).toBe('no longer in the fleet');
     expect(plan.actions[1]!.destructive).toBeUndefined();
@@ -221,7 +214,10 @@ describe('diff', () => {
   });
 
   it('adopts an existing unlabelled object that has a desired name', () => {
-    const plan = diff(desiredState(), observedWith((s) => (s.volumes[0]!.labels = {})));
+    const plan = diff(
+      desiredState(),
+      observedWith((s) => (s.volumes[0]!.labels = {})),
+    );
     expect(plan.actions).toEqual([]);
   });
 
@@ -245,7 +241,10 @@ describe('diff', () => {
 
   it('ignores one-off release-task containers', () => {
     const task = observedFrom(appContainer('migrate', 0), { role: 'release-task', state: 'exited' });
-    const plan = diff(desiredState(), observedWith((s) => s.containers.push(task)));
+    const plan = diff(
+      desiredState(),
+      observedWith((s) => s.containers.push(task)),
+    );
     expect(plan.actions).toEqual([]);
   });
 
@@ -275,7 +274,9 @@ describe('diff', () => {
 
   it('route auth and tls changes are detected', () => {
     const plan = diff(
-      desiredState({ routes: [route('aletheia.example.com', { tls: 'internal', basicAuth: [{ user: 'a', secret: 's' }] }), route('www.aletheia.example.com')] }),
+      desiredState({
+        routes: [route('aletheia.example.com', { tls: 'internal', basicAuth: [{ user: 'a', secret: 's' }] }), route('www.aletheia.example.com')],
+      }),
       observedWith(() => undefined),
     );
     expect(find(plan, 'route', 'aletheia.example.com')[0]!.reason).toBe('route changed: auth, tls');
@@ -358,10 +359,7 @@ describe('diff', () => {
     a.labels[LABELS.dependsOn] = 'b';
     const b = appContainer('b', 0);
     b.labels[LABELS.dependsOn] = 'a';
-    const plan = diff(
-      desiredState({ containers: [b, a], routes: [], databases: [], redisDbs: [], networks: [], volumes: [] }),
-      emptyObserved(PROJECT),
-    );
+    const plan = diff(desiredState({ containers: [b, a], routes: [], databases: [], redisDbs: [], networks: [], volumes: [] }), emptyObserved(PROJECT));
     expect(brief(plan)).toEqual(['create container aletheia/prod/a/0', 'create container aletheia/prod/b/0']);
   });
 

@@ -26,20 +26,17 @@ export function diff(desired: DesiredState, observed: ObservedState): Plan {
     actions.push(...r.actions);
     order.push(...r.order);
   }
-  const ordered = orderActions(actions, order, desired.servers.map((s) => s.server));
+  const ordered = orderActions(
+    actions,
+    order,
+    desired.servers.map((s) => s.server),
+  );
   return { project, actions: ordered, summary: summarize(ordered) };
 }
 
-function diffServer(
-  project: string,
-  d: ServerState | undefined,
-  o: ObservedServer,
-): { actions: Action[]; order: ContainerOrderInfo[] } {
+function diffServer(project: string, d: ServerState | undefined, o: ObservedServer): { actions: Action[]; order: ContainerOrderInfo[] } {
   const server = o.server;
-  const actions: Action[] = [
-    ...diffNetworks(server, project, d?.networks ?? [], o.networks),
-    ...diffVolumes(server, project, d?.volumes ?? [], o.volumes),
-  ];
+  const actions: Action[] = [...diffNetworks(server, project, d?.networks ?? [], o.networks), ...diffVolumes(server, project, d?.volumes ?? [], o.volumes)];
   const containers = diffContainers(server, project, d?.containers ?? [], o.containers);
   actions.push(...containers.actions);
   actions.push(...diffDatabases(server, d?.databases ?? [], o.databases ?? []));

@@ -73,9 +73,7 @@ describe('parseObservedJson', () => {
   });
 
   it('rejects a value that is not an object', () => {
-    expect(parseObserved([]).diagnostics).toEqual([
-      { severity: 'error', code: 'bad-type', path: '', message: 'expected object, got array' },
-    ]);
+    expect(parseObserved([]).diagnostics).toEqual([{ severity: 'error', code: 'bad-type', path: '', message: 'expected object, got array' }]);
     expect(parseObserved({ servers: [] }).diagnostics.map((d) => [d.code, d.path])).toEqual([['missing-key', 'project']]);
   });
 

@@ -5,14 +5,7 @@
 import { z } from 'zod';
 import type { Diagnostic } from '../../diag/diagnostic.ts';
 import type { Role } from '../desire/desired.ts';
-import {
-  LABELS,
-  containerKeyFromLabels,
-  roleFromLabels,
-  type ObservedContainer,
-  type ObservedServer,
-  type ObservedState,
-} from './observed.ts';
+import { LABELS, containerKeyFromLabels, roleFromLabels, type ObservedContainer, type ObservedServer, type ObservedState } from './observed.ts';
 
 const labels = z.record(z.string(), z.string());
 const named = z.object({ name: z.string().min(1), labels: labels.default({}) }).strict();
@@ -41,23 +34,18 @@ const route = z
     app: z.string().default(''),
     upstream: z.string().min(1),
     tls: z.enum(['auto', 'off', 'internal']).default('auto'),
-    basicAuth: z.array(z.object({ user: z.string(), secret: z.string() }).strict()).nullable().default(null),
-    rateLimit: z
-      .object({ rps: z.number().positive(), burst: z.number().int().nonnegative() })
-      .strict()
+    basicAuth: z
+      .array(z.object({ user: z.string(), secret: z.string() }).strict())
       .nullable()
       .default(null),
+    rateLimit: z.object({ rps: z.number().positive(), burst: z.number().int().nonnegative() }).strict().nullable().default(null),
     maintenance: z.boolean().default(false),
   })
   .strict();
 
-const database = z
-  .object({ service: z.string(), instance: z.string(), database: z.string().min(1), user: z.string().min(1) })
-  .strict();
+const database = z.object({ service: z.string(), instance: z.string(), database: z.string().min(1), user: z.string().min(1) }).strict();
 
-const redisDb = z
-  .object({ service: z.string(), instance: z.string(), env: z.string(), app: z.string(), db: z.number().int().min(0) })
-  .strict();
+const redisDb = z.object({ service: z.string(), instance: z.string(), env: z.string(), app: z.string(), db: z.number().int().min(0) }).strict();
 
 const server = z
   .object({
@@ -118,9 +106,7 @@ export function parseObserved(raw: unknown): ObservedParse {
       const r: Role | undefined = c.role ?? roleFromLabels(c.labels);
       const key = c.key ?? containerKeyFromLabels(c.labels);
       if (!r) {
-        diagnostics.push(
-          diag('no-role', `${path}/role`, `container "${c.name}" has no role`, `set "role" or the label ${LABELS.role}`),
-        );
+        diagnostics.push(diag('no-role', `${path}/role`, `container "${c.name}" has no role`, `set "role" or the label ${LABELS.role}`));
         return;
       }
       if (!key) {
@@ -164,18 +150,9 @@ function issueToDiagnostics(issue: z.ZodIssue): Diagnostic[] {
       }
       return [diag('bad-type', path, `expected ${issue.expected}, got ${issue.received}`)];
     case 'unrecognized_keys':
-      return issue.keys.map((k) =>
-        diag('unknown-key', path ? `${path}/${k}` : k, `unknown key "${k}"`, 'remove it, or check its spelling'),
-      );
+      return issue.keys.map((k) => diag('unknown-key', path ? `${path}/${k}` : k, `unknown key "${k}"`, 'remove it, or check its spelling'));
     case 'invalid_enum_value':
-      return [
-        diag(
-          'bad-value',
-          path,
-          `"${String(issue.received)}" is not allowed`,
-          `use one of: ${issue.options.map(String).join(', ')}`,
-        ),
-      ];
+      return [diag('bad-value', path, `"${String(issue.received)}" is not allowed`, `use one of: ${issue.options.map(String).join(', ')}`)];
     default:
       return [diag('bad-value', path, issue.message)];
   }

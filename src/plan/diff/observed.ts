@@ -2,24 +2,8 @@
 // per server, rebuilt from Slipway's labels. `observe` mappers produce it; `diff` consumes it.
 import type { RedisDbSpec, Role, Route } from '../desire/desired.ts';
 
-/** Label keys Slipway puts on every object it owns. Anything without `project` is not ours. */
-export const LABELS = {
-  project: 'slipway.project',
-  app: 'slipway.app',
-  env: 'slipway.env',
-  process: 'slipway.process',
-  replica: 'slipway.replica',
-  release: 'slipway.release',
-  role: 'slipway.role',
-  specHash: 'slipway.spec-hash',
-  /** Name of a shared service (postgres, redis…) on `role=service` containers. */
-  service: 'slipway.service',
-  /**
-   * Optional ordering hint on app containers: comma-separated `process` (same app and env) or
-   * `app/process` (same env) entries this container starts after. Used only by `order`.
-   */
-  dependsOn: 'slipway.depends-on',
-} as const;
+import { LABELS } from '../../model/labels.ts';
+export { LABELS };
 
 export type ContainerState = 'running' | 'exited' | 'created' | 'restarting' | 'paused' | 'dead';
 export type ContainerHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';

@@ -7,8 +7,7 @@ import type { NetworkSpec, VolumeSpec } from '../desire/desired.ts';
 import { ownedBy, type ObservedNamed } from './observed.ts';
 import type { Action } from './plan.ts';
 
-export const VOLUME_DELETE_REASON =
-  'no longer in the fleet; data loss: volume holds data; removed only with --prune-volumes';
+export const VOLUME_DELETE_REASON = 'no longer in the fleet; data loss: volume holds data; removed only with --prune-volumes';
 
 export function diffNetworks(server: string, project: string, desired: NetworkSpec[], observed: ObservedNamed[]): Action[] {
   return diffNamed(server, project, 'network', desired, observed);
@@ -18,13 +17,7 @@ export function diffVolumes(server: string, project: string, desired: VolumeSpec
   return diffNamed(server, project, 'volume', desired, observed);
 }
 
-function diffNamed(
-  server: string,
-  project: string,
-  type: 'network' | 'volume',
-  desired: { name: string }[],
-  observed: ObservedNamed[],
-): Action[] {
+function diffNamed(server: string, project: string, type: 'network' | 'volume', desired: { name: string }[], observed: ObservedNamed[]): Action[] {
   const actions: Action[] = [];
   const have = new Set(observed.map((o) => o.name));
   const want = new Set(desired.map((d) => d.name));

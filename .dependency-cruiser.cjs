@@ -1,0 +1,49 @@
+// Layer rules (docs/architecture.md): the pure folders never reach for I/O, workflows never
+// reach for the CLI, and nothing imports in a circle. `npm run lint` fails on any violation.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'pure-layers-do-no-io',
+      comment: 'config/, plan/, render/, model/, diag/ and util/ are pure: no engine, workflow, CLI or server code.',
+      severity: 'error',
+      from: { path: '^src/(config|plan|render|model|diag|util)/' },
+      to: { path: '^src/(engine|workflows|cli|server|web)/' },
+    },
+    {
+      name: 'workflows-need-no-cli',
+      comment: 'Workflows are called by the CLI and by the HTTP server alike; they never import either.',
+      severity: 'error',
+      from: { path: '^src/workflows/' },
+      to: { path: '^src/(cli|server|web)/' },
+    },
+    {
+      name: 'engine-is-a-port',
+      comment: 'Engine adapters know nothing of plans, workflows or the CLI.',
+      severity: 'error',
+      from: { path: '^src/engine/' },
+      to: { path: '^src/(plan|workflows|cli|server|render)/' },
+    },
+    {
+      name: 'config-does-not-know-plan',
+      comment: 'Loading the fleet file comes before desire; it never imports plan/.',
+      severity: 'error',
+      from: { path: '^src/config/' },
+      to: { path: '^src/plan/' },
+    },
+    {
+      name: 'no-test-code-in-production',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '\\.test\\.ts$' },
+      to: { path: '(^test/|\\.test\\.ts$)' },
+    },
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.mjs', '.js'] },
+  },
+};
