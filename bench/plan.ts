@@ -8,7 +8,7 @@ import { loadFleet } from '../src/config/load.ts';
 import { desire } from '../src/plan/desire/desire.ts';
 import { diff } from '../src/plan/diff/diff.ts';
 import { emptyObserved } from '../src/plan/diff/observed.ts';
-import { renderAll } from '../src/cli/commands/render.ts';
+import { renderAll } from '../src/render/all.ts';
 
 function fleetYaml(apps: number, servers: number): string {
   const envs = ['dev', 'staging', 'qual', 'prod'];

@@ -12,7 +12,7 @@ import { emptyObserved } from '../src/plan/diff/observed.ts';
 import { check } from '../src/plan/check/check.ts';
 import { renderPlan } from '../src/cli/views/plan-view.ts';
 import { renderFindings } from '../src/cli/views/findings-view.ts';
-import { renderAll } from '../src/cli/commands/render.ts';
+import { renderAll } from '../src/render/all.ts';
 
 const ROOT = join(import.meta.dirname, '..', 'examples');
 const EXAMPLES = ['two-apps-three-envs', 'prod-devstg-split', 'qual-prod-compose', 'single-vps-paas', 'reference'];

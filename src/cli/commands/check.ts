@@ -9,7 +9,7 @@ import type { CliContext } from '../context.ts';
 import { setExit } from '../exit.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
-import { withSession } from '../session.ts';
+import { withSession } from '../../workflows/fleet-session.ts';
 import { renderFindings } from '../views/findings-view.ts';
 
 export function registerCheck(program: Command, ctx: CliContext): void {

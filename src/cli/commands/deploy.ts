@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
-import { runFor, withSession, type FleetSession } from '../session.ts';
+import { runFor, withSession, type FleetSession } from '../../workflows/fleet-session.ts';
 import type { ServerRun } from '../../workflows/server-run.ts';
 import { StateStore } from '../../workflows/state-store.ts';
 import { appEnv } from '../targets.ts';

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
-import { runFor, withSession } from '../session.ts';
+import { runFor, withSession } from '../../workflows/fleet-session.ts';
 import { appEnv, processOf } from '../targets.ts';
 import { existingOf } from '../../workflows/app-containers.ts';
 import { UserError } from '../../diag/errors.ts';

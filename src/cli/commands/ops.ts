@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
-import { runFor, withSession } from '../session.ts';
+import { runFor, withSession } from '../../workflows/fleet-session.ts';
 import { appEnv, envByName, serversOfEnv } from '../targets.ts';
 import { UserError } from '../../diag/errors.ts';
 import { proxyInputs, readMaintenance, reloadProxy, writeMaintenance } from '../../workflows/proxy.ts';

@@ -1,6 +1,6 @@
 // `slipway plan`: diff the desired state against an observed state and print the ordered plan.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { withSession } from '../session.ts';
+import { withSession } from '../../workflows/fleet-session.ts';
 import { observeRuns } from '../../workflows/observe-fleet.ts';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';

@@ -3,41 +3,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { Fleet } from '../../config/fleet.ts';
 import { desire } from '../../plan/desire/desire.ts';
-import type { DesiredState } from '../../plan/desire/desired.ts';
-import { renderCaddy } from '../../render/caddy.ts';
-import { renderCompose } from '../../render/compose.ts';
-import { renderNginx } from '../../render/nginx.ts';
-import { renderPostgresInitSql } from '../../render/sql.ts';
+import { KINDS, type Kind, renderAll } from '../../render/all.ts';
 import type { CliContext } from '../context.ts';
 import { UserError } from '../../diag/errors.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
-
-const KINDS = ['compose', 'nginx', 'caddy', 'sql', 'all'] as const;
-type Kind = (typeof KINDS)[number];
-
-export interface RenderedFile {
-  path: string;
-  kind: Exclude<Kind, 'all'>;
-  content: string;
-}
-
-/** Every generated file for the fleet, with a stable relative path. */
-export function renderAll(fleet: Fleet, desired: DesiredState, kinds: readonly Exclude<Kind, 'all'>[]): RenderedFile[] {
-  const out: RenderedFile[] = [];
-  if (kinds.includes('compose')) {
-    for (const env of fleet.environments)
-      out.push({ kind: 'compose', path: `compose/${env.name}.yml`, content: renderCompose(desired, fleet.project, env.name) });
-  }
-  for (const server of desired.servers) {
-    if (kinds.includes('nginx')) out.push({ kind: 'nginx', path: `nginx/${server.server}.conf`, content: renderNginx(server) });
-    if (kinds.includes('caddy')) out.push({ kind: 'caddy', path: `caddy/${server.server}.json`, content: `${JSON.stringify(renderCaddy(server), null, 2)}\n` });
-    if (kinds.includes('sql') && server.databases.length) out.push({ kind: 'sql', path: `sql/${server.server}.sql`, content: renderPostgresInitSql(server) });
-  }
-  return out;
-}
 
 export function registerRender(program: Command, ctx: CliContext): void {
   program

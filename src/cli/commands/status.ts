@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
-import { withSession } from '../session.ts';
+import { withSession } from '../../workflows/fleet-session.ts';
 import { envByName, serversOfEnv } from '../targets.ts';
 import { serverStatus, type StatusRow } from '../../workflows/status.ts';
 import { table } from '../views/table.ts';

@@ -4,12 +4,12 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
-import { withSession } from '../session.ts';
+import { withSession } from '../../workflows/fleet-session.ts';
 import { upServerLocked, type UpResult } from '../../workflows/up.ts';
 import { UserError } from '../../diag/errors.ts';
 import { fmtMs } from '../../workflows/reporter.ts';
 import { settleLimit } from '../../util/map-limit.ts';
-import { MAX_PARALLEL } from '../session.ts';
+import { MAX_PARALLEL } from '../../workflows/fleet-session.ts';
 import { setExit } from '../exit.ts';
 
 export function registerUp(program: Command, ctx: CliContext): void {

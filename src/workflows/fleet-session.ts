@@ -1,19 +1,29 @@
-// Opens what a command needs on the servers it touches: one connection per server, the stored
-// Redis allocations, the desired state computed with them, and a ServerRun per server.
+// The fleet runtime: opens what a workflow needs on the servers it touches — one connection per
+// server, the stored Redis allocations, the desired state computed with them, and a ServerRun per
+// server. The CLI and the HTTP server both start here; nothing in it knows either.
 import type { Fleet } from '../config/fleet.ts';
 import { defaultConnector, type ServerConnection } from '../engine/connect.ts';
 import { desire } from '../plan/desire/desire.ts';
 import type { DesiredState, RedisDbSpec } from '../plan/desire/desired.ts';
-import { loadRedisAllocations } from '../workflows/redis-allocations.ts';
-import { createReporter, type Reporter } from '../workflows/reporter.ts';
-import { serverRun, type ServerRun } from '../workflows/server-run.ts';
-import { StateStore } from '../workflows/state-store.ts';
+import { loadRedisAllocations } from './redis-allocations.ts';
+import { createReporter, type Reporter } from './reporter.ts';
+import { serverRun, type ServerRun } from './server-run.ts';
+import { StateStore } from './state-store.ts';
 import { UserError } from '../diag/errors.ts';
 import { settleLimit } from '../util/map-limit.ts';
 
 /** How many servers one command works on at the same time. */
 export const MAX_PARALLEL = 4;
-import type { CliContext } from './context.ts';
+import type { Connector } from '../engine/connection.ts';
+import type { Output } from '../util/output.ts';
+
+/** What a session needs from its caller: where progress goes (null: silent), a clock, how to reach servers. */
+export interface SessionIO {
+  stderr: Output;
+  now: () => number;
+  /** Default: the local socket or SSH, per server. Tests inject a harness connector. */
+  connector?: Connector;
+}
 
 export interface FleetSession {
   fleet: Fleet;
@@ -28,7 +38,7 @@ export interface FleetSession {
 }
 
 export async function openSession(
-  ctx: CliContext,
+  ctx: SessionIO,
   fleet: Fleet,
   servers: readonly string[],
   opts: { json?: boolean; partial?: boolean },
@@ -79,7 +89,7 @@ export function runFor(session: FleetSession, server: string): ServerRun {
 
 /** Opens a session, runs `fn`, and always closes the connections. */
 export async function withSession<T>(
-  ctx: CliContext,
+  ctx: SessionIO,
   fleet: Fleet,
   servers: readonly string[],
   opts: { json?: boolean; partial?: boolean },
