@@ -26,6 +26,115 @@ export interface BasicAuth {
   users: { user: string; secret: string }[];
 }
 
+/** One resource limit (`ulimit`): compose's `nofile: 65536` sets soft and hard alike. */
+export interface Ulimit {
+  soft: number;
+  hard: number;
+}
+
+/** A Docker logging driver and its options (`json-file` with `max-size`/`max-file` rotates). */
+export interface LogConfig {
+  driver: string;
+  options: Record<string, string>;
+}
+
+/** Docker restart policy names; `no` is for one-off tasks (migrations) that must not loop. */
+export type RestartName = 'no' | 'always' | 'unless-stopped' | 'on-failure';
+
+/** A host device made available in the container (`/dev/fuse`, `/dev/dri:/dev/dri:rw`). */
+export interface DeviceMapping {
+  host: string;
+  container: string;
+  /** cgroup permissions: some of `r`, `w`, `m`. */
+  permissions: string;
+}
+
+/**
+ * Container settings that `docker run` and compose have and the Docker Engine API carries:
+ * everything beyond image, command, env, port, volumes and memory/cpu limits. Unset means the
+ * engine's default, except logging, pidsLimit and oomScoreAdj, which desire fills with Slipway's
+ * protective defaults (see config/container-defaults.ts). Field comments name the API field.
+ */
+export interface ContainerOptions {
+  /** Config.User: `name`, `uid`, `uid:gid`. */
+  user?: string;
+  /** Config.WorkingDir. */
+  workingDir?: string;
+  /** Config.Entrypoint: replaces the image's ENTRYPOINT (and then its CMD is not used); `[]` clears it. */
+  entrypoint?: string[];
+  /** HostConfig.Tmpfs: mount path -> mount options (`size=64m,mode=1777`, or '' for defaults). */
+  tmpfs?: Record<string, string>;
+  /** HostConfig.CapAdd / CapDrop: capability names without `CAP_` (`NET_ADMIN`, `ALL`). */
+  capAdd?: string[];
+  capDrop?: string[];
+  /** HostConfig.ReadonlyRootfs. */
+  readOnly?: boolean;
+  /** HostConfig.Privileged (`check` warns). */
+  privileged?: boolean;
+  /** HostConfig.Ulimits: name (`nofile`, `nproc`, `memlock`…) -> limits; -1 is unlimited. */
+  ulimits?: Record<string, Ulimit>;
+  /** HostConfig.Sysctls: namespaced kernel settings only (`net.*`, `kernel.shm*`, `fs.mqueue.*`…). */
+  sysctls?: Record<string, string>;
+  /** HostConfig.ShmSize, bytes. */
+  shmSize?: number;
+  /** HostConfig.Init: run Docker's init as PID 1 (reaps zombies, forwards signals). */
+  init?: boolean;
+  /** Config.StopSignal (`SIGQUIT` for nginx, `SIGINT`…). The grace period is ProcessSpec.stopTimeoutS. */
+  stopSignal?: string;
+  /** HostConfig.RestartPolicy.Name (default `unless-stopped`). */
+  restart?: RestartName;
+  /** HostConfig.RestartPolicy.MaximumRetryCount, with `on-failure` only. */
+  restartMaxRetries?: number;
+  /** User labels (Config.Labels); never `slipway.*`, which are Slipway's own. */
+  labels?: Record<string, string>;
+  /** HostConfig.LogConfig. */
+  logging?: LogConfig;
+  /** HostConfig.ExtraHosts: /etc/hosts entries; ip may be `host-gateway`. */
+  extraHosts?: { host: string; ip: string }[];
+  /** HostConfig.Devices. */
+  devices?: DeviceMapping[];
+  /** HostConfig.Dns: resolver addresses. */
+  dns?: string[];
+  /** HostConfig.PidsLimit: most processes/threads the container may have; -1 is unlimited. */
+  pidsLimit?: number;
+  /** HostConfig.OomScoreAdj, -1000..1000: higher is killed first under memory pressure. */
+  oomScoreAdj?: number;
+}
+
+/** Names of every ContainerOptions field, for merging layers (defaults < environment < process). */
+export const CONTAINER_OPTION_KEYS = [
+  'user',
+  'workingDir',
+  'entrypoint',
+  'tmpfs',
+  'capAdd',
+  'capDrop',
+  'readOnly',
+  'privileged',
+  'ulimits',
+  'sysctls',
+  'shmSize',
+  'init',
+  'stopSignal',
+  'restart',
+  'restartMaxRetries',
+  'labels',
+  'logging',
+  'extraHosts',
+  'devices',
+  'dns',
+  'pidsLimit',
+  'oomScoreAdj',
+] as const satisfies readonly (keyof ContainerOptions)[];
+
+/** Settings an environment gives every container in it (processes and env-scoped services may override). */
+export interface EnvironmentContainerDefaults {
+  logging?: LogConfig;
+  pidsLimit?: number;
+  /** Filled by normalize when the fleet file is silent: prod-like lowest, dev-like highest. */
+  oomScoreAdj?: number;
+}
+
 export interface Environment {
   name: string;
   server: string;
@@ -37,12 +146,15 @@ export interface Environment {
   domain: string | null;
   tls: 'auto' | 'off' | 'internal';
   limits: { memory?: number; cpus?: number };
+  /** Log rotation, pids limit and OOM score for this environment's containers. */
+  containers?: EnvironmentContainerDefaults;
   pos?: SourcePos;
 }
 
 export type ServiceKind = 'postgres' | 'redis' | 'generic';
 
-export interface SharedService {
+/** A shared service; its ContainerOptions fields (shm_size, ulimits, logging…) apply to each instance. */
+export interface SharedService extends ContainerOptions {
   name: string;
   kind: ServiceKind;
   image: string;
@@ -67,8 +179,12 @@ export interface HealthCheck {
   startPeriodMs: number;
 }
 
-/** A process of an app, with every per-environment value resolved for one environment. */
-export interface ProcessSpec {
+/**
+ * A process of an app, with every per-environment value resolved for one environment. Its
+ * ContainerOptions fields (user, tmpfs, restart, logging…) are what the fleet file or the compose
+ * service says; unset fields take the environment's and Slipway's defaults in desire.
+ */
+export interface ProcessSpec extends ContainerOptions {
   name: string;
   command?: string[];
   port?: number;
