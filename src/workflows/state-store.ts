@@ -156,7 +156,8 @@ export class StateStore {
 
   async deleteSecret(name: string, env?: string): Promise<boolean> {
     const path = secretPath(env !== undefined ? scoped(name, env) : name);
-    if (!(await this.read(path))) return false;
+    // An empty file is a tombstone left by an earlier removal: not set.
+    if (!(await this.read(path))?.length) return false;
     // Overwrite with nothing the archive API can remove: write an empty tombstone, then treat
     // empty files as absent.
     await this.write(path, '', 0o600);
