@@ -1,4 +1,5 @@
-// Loads the fleet for a command (from --file), turning diagnostics into a ConfigError.
+// Loads the fleet for a command, turning diagnostics into a ConfigError. Which file: --file, else
+// $SLIPWAY_FILE, else ./slipway.yaml (relative paths from the working directory).
 import { resolve } from 'node:path';
 import { loadFleet, type LoadResult } from '../config/load.ts';
 import type { Fleet } from '../config/fleet.ts';
@@ -10,7 +11,7 @@ export interface FleetOptions {
 }
 
 export function fleetPath(ctx: CliContext, opts: FleetOptions): string {
-  return resolve(ctx.cwd, opts.file ?? ctx.env.SLIPWAY_FILE ?? 'slipway.yaml');
+  return resolve(ctx.cwd, opts.file || ctx.env.SLIPWAY_FILE || 'slipway.yaml');
 }
 
 export function requireFleet(ctx: CliContext, opts: FleetOptions): { fleet: Fleet; load: LoadResult } {

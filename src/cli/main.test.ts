@@ -20,7 +20,7 @@ apps:
       web: { port: 8000, health: /health, memory: 256MiB }
 `;
 
-async function run(args: string[], files: Record<string, string> = {}) {
+async function run(args: string[], files: Record<string, string> = {}, env: Record<string, string> = {}) {
   const cwd = mkdtempSync(join(tmpdir(), 'slipway-cli-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(cwd, name), text);
   let stdout = '';
@@ -29,7 +29,7 @@ async function run(args: string[], files: Record<string, string> = {}) {
     stdout: { write: (t) => void (stdout += t) },
     stderr: { write: (t) => void (stderr += t) },
     cwd,
-    env: {},
+    env,
     color: false,
     now: () => Date.now(),
     connector: async () => {
@@ -38,7 +38,8 @@ async function run(args: string[], files: Record<string, string> = {}) {
   };
   const code = await main(args, ctx);
   expect(stdout + stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // never a stack trace
-  return { code, stdout, stderr };
+  // Each run has its own directory: show it as <cwd> so runs can be compared.
+  return { code, stdout: stdout.replaceAll(cwd, '<cwd>'), stderr: stderr.replaceAll(cwd, '<cwd>') };
 }
 
 describe('slipway CLI errors', () => {
@@ -46,7 +47,7 @@ describe('slipway CLI errors', () => {
     const r = await run(['deploi']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown command 'deploi'/);
-    expect(r.stderr).toMatch(/Did you mean deploy\?/);
+    expect(r.stderr).toBe('error: unknown command \'deploi\'\n  hint: did you mean deploy? (run "slipway --help" for usage)\n');
   });
 
   it('missing fleet file, human and JSON', async () => {
@@ -77,22 +78,84 @@ describe('slipway CLI errors', () => {
 
   it('unknown app and environment name the choices', async () => {
     const r = await run(['deploy', 'apj', 'prod'], { 'slipway.yaml': GOOD });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toBe('error: unknown app "apj"\n  hint: did you mean "api"?\n');
     const e = await run(['releases', 'api', 'prd', '--json'], { 'slipway.yaml': GOOD });
     expect(JSON.parse(e.stdout)).toEqual({ ok: false, error: 'unknown environment "prd"', hint: 'did you mean "prod"?' });
   });
 
-  it('conflicting and malformed options', async () => {
-    expect((await run(['deploy', 'api', 'prod', '--ref', 'v1', '--image', 'x:v1'], { 'slipway.yaml': GOOD })).stderr).toContain(
-      'pass either --ref or --image, not both',
-    );
-    expect((await run(['deploy', 'api', 'prod', '--drain', 'soon'], { 'slipway.yaml': GOOD })).stderr).toContain(
-      '--drain must be a non-negative number, got "soon"',
-    );
-    expect((await run(['maintenance', 'maybe', 'api', 'prod'], { 'slipway.yaml': GOOD })).stderr).toContain('maintenance takes "on" or "off", not "maybe"');
-    expect((await run(['render', 'apache'], { 'slipway.yaml': GOOD })).stderr).toContain('unknown render kind "apache"');
-    expect((await run(['secret', 'set', 'bad name!'], { 'slipway.yaml': GOOD })).stderr).toContain('invalid secret name "bad name!"');
+  it('conflicting and malformed options exit 2 with one error line and a hint', async () => {
+    const files = { 'slipway.yaml': GOOD };
+    const cases: [string[], string][] = [
+      [['deploy', 'api', 'prod', '--ref', 'v1', '--image', 'x:v1'], "option '--image <image>' cannot be used with option '--ref <ref>'"],
+      [['deploy', 'api', 'prod', '--drain', 'soon'], "option '--drain <ms>' argument 'soon' is invalid. Expected a number ≥ 0."],
+      [['rollback', 'api', 'prod', '--keep', '0'], "option '--keep <n>' argument '0' is invalid. Expected a whole number ≥ 1."],
+      [['up', '--lock-wait', '-1'], "option '--lock-wait <seconds>' argument '-1' is invalid. Expected a number ≥ 0."],
+      [['logs', 'api', 'prod', '-n', 'ten'], "option '-n, --tail <n>' argument 'ten' is invalid. Expected a whole number ≥ 0."],
+      [['maintenance', 'maybe', 'api', 'prod'], "command-argument value 'maybe' is invalid for argument 'state'. Allowed choices are on, off."],
+      [['render', 'apache'], "command-argument value 'apache' is invalid for argument 'kind'. Allowed choices are compose, nginx, caddy, sql, all."],
+      [['secret', 'set', 'bad name!'], 'command-argument value \'bad name!\' is invalid for argument \'name\'. Use letters, digits, ".", "_", "-" and "/".'],
+      [['up', '--server', 's9'], 'unknown server "s9"'],
+      [['render', '--env', 'qa'], 'unknown environment "qa"'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run(args, files);
+      expect({ args, code: r.code, first: r.stderr.split('\n')[0] }).toEqual({ args, code: 2, first: `error: ${message}` });
+      expect(r.stderr.split('\n')[1]).toMatch(/^ {2}hint: /);
+    }
+  });
+
+  it('bad arguments of every kind exit 2, as JSON with --json', async () => {
+    const files = { 'slipway.yaml': GOOD };
+    const cases: [string[], string, string][] = [
+      [['plan', '--bogus'], "unknown option '--bogus'", 'run "slipway plan --help" for usage'],
+      [['plan', '--jsn'], "unknown option '--jsn'", 'did you mean --json? (run "slipway plan --help" for usage)'],
+      [['--bogus', 'plan'], "unknown option '--bogus'", 'run "slipway --help" for usage'],
+      [['deploy', 'api'], "missing required argument 'env'", 'run "slipway deploy --help" for usage'],
+      [['status', 'prod', 'extra'], "too many arguments for 'status'. Expected 1 argument but got 2.", 'run "slipway status --help" for usage'],
+      [['plan', '--file'], "option '-f, --file <path>' argument missing", 'run "slipway plan --help" for usage'],
+      [['lock', 'steal', 'prod'], "unknown command 'steal'", 'run "slipway lock --help" for usage'],
+      [['--server', 's1', 'validate'], '--server does not apply to "slipway validate"', 'run "slipway validate --help" for its options'],
+      [['--file', 'a.yaml', 'validate', '--file', 'b.yaml'], '--file is given twice, "a.yaml" before the command and "b.yaml" after it', 'give --file once'],
+    ];
+    for (const [args, error, hint] of cases) {
+      const r = await run(args, files);
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 2, stderr: `error: ${error}\n  hint: ${hint}\n` });
+      const j = await run(['--json', ...args], files);
+      expect({ args, code: j.code, out: JSON.parse(j.stdout) }).toEqual({ args, code: 2, out: { ok: false, error, hint } });
+    }
+  });
+
+  it('a missing command prints the help and exits 2', async () => {
+    const r = await run([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Usage: slipway [options] [command]');
+    expect(r.stderr).toMatch(/error: a command is missing\n {2}hint: run "slipway --help" for usage\n$/);
+    expect((await run(['secret'])).stderr).toMatch(/error: a subcommand is missing\n/);
+    expect((await run(['--help'])).code).toBe(0);
+  });
+
+  it('--file and --json work before or after the command; --file beats $SLIPWAY_FILE, which beats ./slipway.yaml', async () => {
+    const files = {
+      'slipway.yaml': GOOD,
+      'other.yaml': GOOD.replace('project: demo', 'project: other'),
+      'env.yaml': GOOD.replace('project: demo', 'project: fromenv'),
+    };
+    const project = (r: { stdout: string }) => (JSON.parse(r.stdout) as { file: string }).file.replace(/^.*\//, '');
+    const after = await run(['validate', '--file', 'other.yaml', '--json'], files);
+    const before = await run(['--json', '--file', 'other.yaml', 'validate'], files);
+    const mixed = await run(['-f', 'other.yaml', 'validate', '--json'], files);
+    expect(after.code).toBe(0);
+    expect(before).toEqual(after);
+    expect(mixed).toEqual(after);
+    expect(project(after)).toBe('other.yaml');
+    expect(project(await run(['validate', '--json'], files))).toBe('slipway.yaml');
+    expect(project(await run(['validate', '--json'], files, { SLIPWAY_FILE: 'env.yaml' }))).toBe('env.yaml');
+    expect(project(await run(['--file', 'other.yaml', 'validate', '--json'], files, { SLIPWAY_FILE: 'env.yaml' }))).toBe('other.yaml');
+    // logs keeps -f for follow; --file still works before or after it.
+    const logs = await run(['--file', 'other.yaml', 'logs', 'api', 'prod', '-f', '--json']);
+    expect(JSON.parse(logs.stdout)).toMatchObject({ ok: false, diagnostics: [{ code: 'file-not-found' }] });
+    expect(JSON.parse(logs.stdout).diagnostics[0].message).toMatch(/other\.yaml/);
   });
 
   it('plan --observed with a broken snapshot', async () => {

@@ -1,6 +1,6 @@
 // Resolves the APP / ENV / PROCESS arguments of a command against the fleet, with "did you mean".
 import type { App, Environment, Fleet } from '../config/fleet.ts';
-import { UserError } from '../diag/errors.ts';
+import { UsageError } from '../diag/errors.ts';
 import { didYouMean } from '../util/did-you-mean.ts';
 
 function pick<T extends { name: string }>(items: readonly T[], name: string, what: string): T {
@@ -8,14 +8,14 @@ function pick<T extends { name: string }>(items: readonly T[], name: string, wha
   if (found) return found;
   const names = items.map((i) => i.name);
   const guess = didYouMean(name, names);
-  throw new UserError(`unknown ${what} "${name}"`, guess ? `did you mean "${guess}"?` : `${what}s in the fleet: ${names.join(', ') || '(none)'}`);
+  throw new UsageError(`unknown ${what} "${name}"`, guess ? `did you mean "${guess}"?` : `${what}s in the fleet: ${names.join(', ') || '(none)'}`);
 }
 
 export function appEnv(fleet: Fleet, appName: string, envName: string): { app: App; env: Environment; server: string } {
   const app = pick(fleet.apps, appName, 'app');
   const env = pick(fleet.environments, envName, 'environment');
   const ae = app.perEnv[env.name];
-  if (!ae) throw new UserError(`app ${app.name} does not run in ${env.name}`, `it runs in: ${app.environments.join(', ')}`);
+  if (!ae) throw new UsageError(`app ${app.name} does not run in ${env.name}`, `it runs in: ${app.environments.join(', ')}`);
   return { app, env, server: ae.server };
 }
 

@@ -13,6 +13,14 @@ export class UserError extends Error {
   }
 }
 
+/** Bad command-line input (an unknown name, an option that does not apply): exit 2, like commander's own errors. */
+export class UsageError extends UserError {
+  constructor(message: string, hint?: string) {
+    super(message, hint, 2);
+    this.name = 'UsageError';
+  }
+}
+
 /** The fleet file (or another input) has problems; the diagnostics say which. */
 export class ConfigError extends UserError {
   constructor(readonly diagnostics: Diagnostic[]) {

@@ -11,12 +11,13 @@ import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
 import { withSession } from '../../workflows/fleet-session.ts';
 import { renderFindings } from '../views/findings-view.ts';
+import { FILE_HELP } from '../option-values.ts';
 
 export function registerCheck(program: Command, ctx: CliContext): void {
   program
     .command('check')
     .description('Check isolation, budgets and policies of the fleet (duplicate names, cross-environment references, memory, auth, health checks…)')
-    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('-f, --file <path>', FILE_HELP)
     .option('--live', 'also prove isolation on the servers: networks, database users, Redis DBs, published ports')
     .option('--json', 'print findings as JSON')
     .option('--strict', 'exit non-zero on warnings too')

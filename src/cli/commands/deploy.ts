@@ -1,5 +1,5 @@
 // `slipway deploy APP ENV` and `slipway rollback APP ENV [RELEASE]`.
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
@@ -10,7 +10,8 @@ import { appEnv } from '../targets.ts';
 import { deploy, type DeployResult } from '../../workflows/deploy.ts';
 import { rollback } from '../../workflows/rollback.ts';
 import { fmtMs } from '../../workflows/reporter.ts';
-import { UserError } from '../../diag/errors.ts';
+import { UsageError, UserError } from '../../diag/errors.ts';
+import { FILE_HELP, nonNegativeNumber, positiveInteger } from '../option-values.ts';
 
 interface SwitchOpts {
   file: string;
@@ -22,10 +23,10 @@ interface SwitchOpts {
 
 function common(cmd: Command): Command {
   return cmd
-    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
-    .option('--drain <ms>', 'time to let in-flight requests finish on the old release after the switch', '2000')
-    .option('--keep <n>', 'releases whose containers are kept (stopped) for instant rollback', '3')
-    .option('--lock-wait <seconds>', 'wait this long for another deploy to release the environment lock', '0')
+    .option('-f, --file <path>', FILE_HELP)
+    .option('--drain <ms>', 'time to let in-flight requests finish on the old release after the switch', nonNegativeNumber, '2000')
+    .option('--keep <n>', 'releases whose containers are kept (stopped) for instant rollback', positiveInteger, '3')
+    .option('--lock-wait <seconds>', 'wait this long for another deploy to release the environment lock', nonNegativeNumber, '0')
     .option('--json', 'print the result as JSON');
 }
 
@@ -43,7 +44,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
       .argument('<app>')
       .argument('<env>')
       .option('--ref <ref>', "git tag, branch or commit to deploy (default: per the environment's deploy policy)")
-      .option('--image <image>', 'deploy this image (already on the server) instead of building')
+      .addOption(new Option('--image <image>', 'deploy this image (already on the server) instead of building').conflicts('ref'))
       .option('--build-on <server>', 'build (or take the image) on this server and stream it to the target; skipped when the target already has that image id'),
   ).action(async (appName: string, envName: string, opts: SwitchOpts & { ref?: string; image?: string; buildOn?: string }) => {
     if (opts.ref && opts.image) throw new UserError('pass either --ref or --image, not both');
@@ -51,7 +52,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     const { fleet } = requireFleet(ctx, opts);
     const { app, env, server } = appEnv(fleet, appName, envName);
     if (opts.buildOn && !fleet.servers.some((s) => s.name === opts.buildOn))
-      throw new UserError(`unknown server "${opts.buildOn}" for --build-on`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
+      throw new UsageError(`unknown server "${opts.buildOn}" for --build-on`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
     await withSession(ctx, fleet, opts.buildOn && opts.buildOn !== server ? [server, opts.buildOn] : [server], opts, async (session) => {
       const buildOn = opts.buildOn && opts.buildOn !== server ? (session.runs.get(opts.buildOn) ?? buildRun(session, opts.buildOn)) : undefined;
       const res = await deploy(runFor(session, server), app, env, {

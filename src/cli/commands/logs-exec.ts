@@ -11,6 +11,7 @@ import { existingOf } from '../../workflows/app-containers.ts';
 import { UserError } from '../../diag/errors.ts';
 import { setExit } from '../exit.ts';
 import { LABELS } from '../../model/labels.ts';
+import { FILE_HELP, nonNegativeInteger } from '../option-values.ts';
 
 export function registerLogsExec(program: Command, ctx: CliContext): void {
   program
@@ -20,8 +21,8 @@ export function registerLogsExec(program: Command, ctx: CliContext): void {
     .argument('<env>')
     .argument('[process]')
     .option('-f, --follow', 'keep streaming new lines')
-    .option('-n, --tail <n>', 'last N lines per container', '100')
-    .option('--file <path>', 'fleet file', 'slipway.yaml')
+    .option('-n, --tail <n>', 'last N lines per container', nonNegativeInteger, '100')
+    .option('--file <path>', FILE_HELP)
     .option('--json', 'print {container, lines[]} as JSON (not with --follow)')
     .action(async (appName: string, envName: string, proc: string | undefined, opts: { follow?: boolean; tail: string; file: string; json?: boolean }) => {
       const { fleet } = requireFleet(ctx, opts);
@@ -74,8 +75,8 @@ export function registerLogsExec(program: Command, ctx: CliContext): void {
     .argument('<env>')
     .argument('<process>')
     .argument('<cmd...>', 'the command, after --')
-    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
-    .option('--replica <n>', 'which replica', '0')
+    .option('-f, --file <path>', FILE_HELP)
+    .option('--replica <n>', 'which replica', nonNegativeInteger, '0')
     .option('--json', 'print {exitCode, stdout, stderr} as JSON')
     .action(
       async (appName: string, envName: string, proc: string, cmd: string[], opts: { file: string; replica: string; json?: boolean }, command: Command) => {

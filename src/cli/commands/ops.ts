@@ -1,5 +1,5 @@
 // Operating commands on server state: maintenance pages, environment locks and secrets.
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
@@ -11,15 +11,16 @@ import { EnvLock, isStale, pidAlive, readLock } from '../../workflows/lock.ts';
 import { audit } from '../../workflows/audit.ts';
 import { authSecrets } from '../../workflows/proxy-config.ts';
 import { table } from '../views/table.ts';
+import { FILE_HELP, secretName } from '../option-values.ts';
 
 export function registerOps(program: Command, ctx: CliContext): void {
   program
     .command('maintenance')
     .description('Serve (on) or stop serving (off) a 503 maintenance page for APP in ENV, without touching its containers')
-    .argument('<state>', 'on or off')
+    .addArgument(new Argument('<state>').choices(['on', 'off']))
     .argument('<app>')
     .argument('<env>')
-    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('-f, --file <path>', FILE_HELP)
     .option('--json', 'print the result as JSON')
     .action(async (state: string, appName: string, envName: string, opts: { file: string; json?: boolean }) => {
       if (state !== 'on' && state !== 'off')
@@ -47,7 +48,7 @@ export function registerOps(program: Command, ctx: CliContext): void {
     .command('status')
     .description('Show who holds the lock of each environment (or of ENV)')
     .argument('[env]')
-    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('-f, --file <path>', FILE_HELP)
     .option('--json', 'print as JSON')
     .action(async (envName: string | undefined, opts: { file: string; json?: boolean }) => {
       const { fleet } = requireFleet(ctx, opts);
@@ -82,7 +83,7 @@ export function registerOps(program: Command, ctx: CliContext): void {
     .command('release')
     .description('Release the lock of ENV (use when its holder is gone)')
     .argument('<env>')
-    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('-f, --file <path>', FILE_HELP)
     .option('--json', 'print as JSON')
     .action(async (envName: string, opts: { file: string; json?: boolean }) => {
       const { fleet } = requireFleet(ctx, opts);
@@ -116,9 +117,9 @@ export function registerOps(program: Command, ctx: CliContext): void {
   secret
     .command('set')
     .description('Set secret NAME from standard input (for ENV only with --env), on every server that needs it')
-    .argument('<name>')
+    .argument('<name>', 'secret name', secretName)
     .option('--env <env>', 'only for this environment')
-    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('-f, --file <path>', FILE_HELP)
     .option('--json', 'print as JSON')
     .action(async (name: string, opts: { env?: string; file: string; json?: boolean }) => {
       if (!/^[A-Za-z0-9._/-]+$/.test(name)) throw new UserError(`invalid secret name "${name}"`, 'use letters, digits, ".", "_", "-" and "/"');
@@ -140,9 +141,9 @@ export function registerOps(program: Command, ctx: CliContext): void {
   secret
     .command('rm')
     .description('Remove secret NAME (for ENV only with --env) from every server')
-    .argument('<name>')
+    .argument('<name>', 'secret name', secretName)
     .option('--env <env>', 'only the value for this environment')
-    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('-f, --file <path>', FILE_HELP)
     .option('--json', 'print as JSON')
     .action(async (name: string, opts: { env?: string; file: string; json?: boolean }) => {
       const { fleet } = requireFleet(ctx, opts);
@@ -159,7 +160,7 @@ export function registerOps(program: Command, ctx: CliContext): void {
   secret
     .command('list')
     .description('List secret names per server (never values)')
-    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('-f, --file <path>', FILE_HELP)
     .option('--json', 'print as JSON')
     .action(async (opts: { file: string; json?: boolean }) => {
       const { fleet } = requireFleet(ctx, opts);

@@ -13,12 +13,13 @@ import { ConfigError, UserError } from '../../diag/errors.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
 import { renderPlan } from '../views/plan-view.ts';
+import { FILE_HELP } from '../option-values.ts';
 
 export function registerPlan(program: Command, ctx: CliContext): void {
   program
     .command('plan')
     .description('Show what would change: + create, ~ update, ± replace, - delete, each with its reason')
-    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('-f, --file <path>', FILE_HELP)
     .option('--observed <file.json>', 'compare against a JSON snapshot of observed state instead of the engines')
     .option('--empty', 'compare against empty servers (what a fresh install would do), without connecting')
     .option('--save-observed <file.json>', 'also write what was observed on the engines to this file')

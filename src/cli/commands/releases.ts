@@ -8,6 +8,7 @@ import { appEnv, envByName, serversOfEnv } from '../targets.ts';
 import { readHistory } from '../../workflows/releases.ts';
 import { readAudit } from '../../workflows/audit.ts';
 import { table } from '../views/table.ts';
+import { FILE_HELP, nonNegativeInteger } from '../option-values.ts';
 
 export function registerReleases(program: Command, ctx: CliContext): void {
   program
@@ -15,7 +16,7 @@ export function registerReleases(program: Command, ctx: CliContext): void {
     .description('List the releases of APP in ENV: which is live, what each was built from, who deployed it and when')
     .argument('<app>')
     .argument('<env>')
-    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('-f, --file <path>', FILE_HELP)
     .option('--json', 'print as JSON')
     .action(async (appName: string, envName: string, opts: { file: string; json?: boolean }) => {
       const { fleet } = requireFleet(ctx, opts);
@@ -38,8 +39,8 @@ export function registerReleases(program: Command, ctx: CliContext): void {
     .command('audit')
     .description('Show the audit log (deploys, rollbacks, maintenance, lock releases) kept on the servers of ENV, or of the whole fleet')
     .argument('[env]')
-    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
-    .option('-n, --tail <n>', 'last N entries', '50')
+    .option('-f, --file <path>', FILE_HELP)
+    .option('-n, --tail <n>', 'last N entries', nonNegativeInteger, '50')
     .option('--json', 'print as JSON')
     .action(async (envName: string | undefined, opts: { file: string; tail: string; json?: boolean }) => {
       const { fleet } = requireFleet(ctx, opts);

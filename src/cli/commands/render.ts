@@ -2,20 +2,21 @@
 // environment, the nginx and Caddy configs and the Postgres init SQL per server.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import { desire } from '../../plan/desire/desire.ts';
 import { KINDS, type Kind, renderAll } from '../../render/all.ts';
 import type { CliContext } from '../context.ts';
-import { UserError } from '../../diag/errors.ts';
+import { UsageError, UserError } from '../../diag/errors.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
+import { FILE_HELP } from '../option-values.ts';
 
 export function registerRender(program: Command, ctx: CliContext): void {
   program
     .command('render')
     .description('Render generated files: compose export per environment, nginx/Caddy config and Postgres init SQL per server')
-    .argument('[kind]', `what to render: ${KINDS.join(', ')}`, 'all')
-    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .addArgument(new Argument('[kind]', 'what to render').choices(KINDS).default('all'))
+    .option('-f, --file <path>', FILE_HELP)
     .option('--env <name>', 'only this environment (compose)')
     .option('--server <name>', 'only this server (nginx, caddy, sql)')
     .option('-o, --out <dir>', 'write files into this directory instead of printing them')
@@ -24,9 +25,9 @@ export function registerRender(program: Command, ctx: CliContext): void {
       if (!(KINDS as readonly string[]).includes(kind)) throw new UserError(`unknown render kind "${kind}"`, `choose one of: ${KINDS.join(', ')}`);
       const { fleet } = requireFleet(ctx, opts);
       if (opts.env && !fleet.environments.some((e) => e.name === opts.env))
-        throw new UserError(`unknown environment "${opts.env}"`, `environments: ${fleet.environments.map((e) => e.name).join(', ')}`);
+        throw new UsageError(`unknown environment "${opts.env}"`, `environments: ${fleet.environments.map((e) => e.name).join(', ')}`);
       if (opts.server && !fleet.servers.some((s) => s.name === opts.server))
-        throw new UserError(`unknown server "${opts.server}"`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
+        throw new UsageError(`unknown server "${opts.server}"`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
       const kinds = kind === 'all' ? (['compose', 'nginx', 'caddy', 'sql'] as const) : [kind as Exclude<Kind, 'all'>];
       const files = renderAll(fleet, desire(fleet), kinds).filter(
         (f) =>

@@ -8,13 +8,14 @@ import { envByName, serversOfEnv } from '../targets.ts';
 import { serverStatus, type StatusRow } from '../../workflows/status.ts';
 import { table } from '../views/table.ts';
 import { formatSize } from '../../util/size.ts';
+import { FILE_HELP } from '../option-values.ts';
 
 export function registerStatus(program: Command, ctx: CliContext): void {
   program
     .command('status')
     .description('Show every process of every environment (or of ENV): release, health, uptime, memory against its limit')
     .argument('[env]')
-    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('-f, --file <path>', FILE_HELP)
     .option('--json', 'print as JSON')
     .action(async (envName: string | undefined, opts: { file: string; json?: boolean }) => {
       const { fleet } = requireFleet(ctx, opts);

@@ -6,19 +6,20 @@ import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
 import { withSession } from '../../workflows/fleet-session.ts';
 import { upServerLocked, type UpResult } from '../../workflows/up.ts';
-import { UserError } from '../../diag/errors.ts';
+import { UsageError, UserError } from '../../diag/errors.ts';
 import { fmtMs } from '../../workflows/reporter.ts';
 import { settleLimit } from '../../util/map-limit.ts';
 import { MAX_PARALLEL } from '../../workflows/fleet-session.ts';
 import { setExit } from '../exit.ts';
+import { FILE_HELP, nonNegativeNumber } from '../option-values.ts';
 
 export function registerUp(program: Command, ctx: CliContext): void {
   program
     .command('up')
     .description('Create networks, volumes, shared services (with databases and users) and the proxy on every server')
-    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('-f, --file <path>', FILE_HELP)
     .option('--server <name>', 'only this server')
-    .option('--lock-wait <seconds>', 'wait this long for deploys holding environment locks', '0')
+    .option('--lock-wait <seconds>', 'wait this long for deploys holding environment locks', nonNegativeNumber, '0')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { file: string; server?: string; json?: boolean; lockWait: string }, cmd: Command) => {
       const lockWaitS = Number(opts.lockWait);
@@ -26,7 +27,7 @@ export function registerUp(program: Command, ctx: CliContext): void {
       const { fleet } = requireFleet(ctx, opts);
       const servers = opts.server ? [opts.server] : fleet.servers.map((s) => s.name);
       if (opts.server && !fleet.servers.some((s) => s.name === opts.server))
-        throw new UserError(`unknown server "${opts.server}"`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
+        throw new UsageError(`unknown server "${opts.server}"`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
       const t0 = ctx.now();
       await withSession(ctx, fleet, servers, { ...opts, partial: true }, async (session) => {
         // Servers in parallel (bounded); one failing server is reported by name and does not stop

@@ -8,12 +8,13 @@ import type { CliContext } from '../context.ts';
 import { fleetPath } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
 import { setExit } from '../exit.ts';
+import { FILE_HELP } from '../option-values.ts';
 
 export function registerValidate(program: Command, ctx: CliContext): void {
   program
     .command('validate')
     .description('Check the fleet file against the schema and report every problem with file:line:col')
-    .option('-f, --file <path>', 'fleet file', 'slipway.yaml')
+    .option('-f, --file <path>', FILE_HELP)
     .option('--json', 'print diagnostics as JSON')
     .option('-v, --verbose', 'also show info-level notes (e.g. what compose import changed)')
     .action((opts: { file: string; json?: boolean; verbose?: boolean }, cmd: Command) => {
