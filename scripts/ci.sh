@@ -2,12 +2,18 @@
 # scripts/ci.sh — everything CI (or a new machine) needs, then the full test run.
 #
 # usage: scripts/ci.sh [--no-tests] [vitest args...]
-#   1. scripts/engine.sh        install/start Docker (docker.io from apt if absent)
-#   2. scripts/images.sh all    local look-alike images (~2 min the first time, 0.1 s after)
-#   3. scripts/hosts.sh up      simulated servers hostA/hostB (taken down again at the end if
+#   0. npm ci (only if node_modules is missing), npm run lint (biome + dependency-cruiser) and
+#      tsc --noEmit: seconds, so a style or type error fails before any install
+#   1. scripts/host-packages.sh every Debian package the suite runs on the host (docker.io,
+#                               nginx, caddy, postgresql-15, openssh-server, ...; apt, only the
+#                               missing ones; `scripts/host-packages.sh --list` says who needs what)
+#   2. scripts/engine.sh        start Docker
+#   3. scripts/images.sh all    the images the suite runs: pulled when the engine can pull them,
+#                               local look-alikes otherwise (~2 min the first time, 0.1 s after)
+#   4. scripts/hosts.sh up      simulated servers hostA/hostB (taken down again at the end if
 #                               this script brought them up)
-#   4. npm ci (only if node_modules is missing), tsc --noEmit, vitest run [args]
-# --no-tests stops after step 3 (a machine ready for `npx vitest`).
+#   5. vitest run [args]
+# --no-tests skips step 0 and stops after step 4 (a machine ready for `npx vitest`).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$SLIPWAY_ROOT"
@@ -15,7 +21,14 @@ cd "$SLIPWAY_ROOT"
 TESTS=1
 if [ "${1:-}" = --no-tests ]; then TESTS=; shift; fi
 
+if [ -n "$TESTS" ]; then
+  [ -d node_modules ] || npm ci --no-audit --no-fund
+  step=$(now_ms); npm run --silent lint; log "lint passed in $(elapsed "$step")"
+  step=$(now_ms); npx tsc --noEmit; log "typecheck passed in $(elapsed "$step")"
+fi
+
 start=$(now_ms)
+"$SLIPWAY_SCRIPTS_DIR/host-packages.sh"
 "$SLIPWAY_SCRIPTS_DIR/engine.sh"
 "$SLIPWAY_SCRIPTS_DIR/images.sh" all
 if [ -n "$TESTS" ] && ! "$SLIPWAY_SCRIPTS_DIR/hosts.sh" status >/dev/null 2>&1; then
@@ -25,6 +38,4 @@ fi
 log "infrastructure ready in $(elapsed "$start")"
 [ -n "$TESTS" ] || exit 0
 
-[ -d node_modules ] || npm ci --no-audit --no-fund
-npx tsc --noEmit
 npx vitest run "$@"

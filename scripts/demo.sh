@@ -52,8 +52,8 @@ cat <<TXT
 Slipway demo is up ($(elapsed "$start")). Try:
   curl http://aletheia.localhost:$port/           # prod (public)
   curl http://helios.localhost:$port/
-  curl -u team:\$SLIPWAY_DEMO_PASSWORD http://aletheia-staging.localhost:$port/   # dev/staging: basic auth (user team; password from SLIPWAY_DEMO_PASSWORD, default slipway-demo)
-  curl -u team:\$SLIPWAY_DEMO_PASSWORD http://helios-dev.localhost:$port/
+  curl -u "team:\${SLIPWAY_DEMO_PASSWORD:-slipway-demo}" http://aletheia-staging.localhost:$port/   # dev/staging: basic auth, user team
+  curl -u "team:\${SLIPWAY_DEMO_PASSWORD:-slipway-demo}" http://helios-dev.localhost:$port/
 Then: node bin/slipway.mjs --file $FLEET status     (or export SLIPWAY_FILE=$FLEET and leave out --file)
   node bin/slipway.mjs --file $FLEET releases aletheia prod   # also: rollback, logs, maintenance on|off APP ENV
 Remove everything with: scripts/demo.sh --down

@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# scripts/images.sh — build local look-alikes of the public images Slipway's examples name,
-# with NO registry (docker pull cannot work here). Base images come from a root filesystem via
-# `docker import`; the rest are Dockerfiles under scripts/images/<name>/ built with the legacy
-# builder (DOCKER_BUILDKIT=0), which uses local images and never pulls.
+# scripts/images.sh — make sure the images Slipway's tests and examples name exist on the local
+# engine. Each missing tag is pulled when the engine can reach a registry; only when it cannot
+# is a local look-alike built (no registry here: `docker pull` fails at once). Base images of the
+# look-alikes come from a root filesystem via `docker import`; the rest are Dockerfiles under
+# scripts/images/<name>/ built with the legacy builder (DOCKER_BUILDKIT=0), which never pulls.
 #
-# usage: scripts/images.sh [--force] [--list] [target...]      (default target: busybox node)
-#   --force   rebuild the named targets even if their tags exist (dependencies are only built
-#             when missing)
-#   --list    print the targets and their tags, then exit
-#   targets:  busybox node debian debian-trixie redis postgres postgres15 postgres17 caddy nginx all
-#             (a tag such as postgres:17 or node:20-slim is accepted in place of its target)
+# usage: scripts/images.sh [--force] [--no-pull] [--list] [target...]   (default: busybox node)
+#   --force    rebuild the named targets' look-alikes, and point at them the tags that are
+#              missing or already point at a Slipway look-alike (never at a pulled image)
+#   --no-pull  never try the registry (also: SLIPWAY_IMAGES_NO_PULL=1)
+#   --list     print the targets and their tags, then exit
+#   targets:   busybox node redis postgres15 postgres17 caddy nginx (all = these),
+#              debian debian-trixie (bases of the look-alikes, built when one needs them)
+#              (a tag such as postgres:17 or node:20-slim is accepted in place of its target)
+# Never retags over an existing image: a tag that exists (pulled, built by you, or an earlier
+# look-alike) is left as it is. Look-alikes carry the label org.slipway.look-alike=<target>.
+# Pulls: the first one is a probe; when it fails or shows no progress within
+# $SLIPWAY_PULL_PROBE_SECONDS (default 20) no other pull is tried in this run.
 # Idempotent: a target whose tags all exist is skipped. Prints a timing per target on stderr.
 # Concurrent runs serialize on a lock; the second one then finds the tags and skips.
 #
-# Timings measured on this machine (Debian 12, 2 cores, wall clock, noisy; apt mirror reachable):
+# Look-alike timings measured on this machine (Debian 12, 2 cores, wall clock, noisy; apt mirror
+# reachable):
 #   target         tags                                 build    size
 #   busybox        busybox:1.36 mini:1                  0.4 s      2 MB
 #   node           node:20-slim node:20                 1.7 s    106 MB  (host node + ldd libs + busybox)
@@ -31,9 +39,24 @@ set -euo pipefail
 IMAGES_DIR="$SLIPWAY_SCRIPTS_DIR/images"
 DEBIAN_MIRROR=${SLIPWAY_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 ALL_TARGETS=(busybox node debian debian-trixie redis postgres15 postgres17 caddy nginx)
+# what `all` means: every image the suite runs (the Debian bases are only built when needed)
+SUITE_TARGETS=(busybox node redis postgres15 postgres17 caddy nginx)
+LOOK_ALIKE_LABEL=org.slipway.look-alike
+PROBE_SECONDS=${SLIPWAY_PULL_PROBE_SECONDS:-20}
+PULL_SECONDS=${SLIPWAY_PULL_TIMEOUT:-900}
 
+# SLIPWAY_IMAGES_NAMESPACE=ns (tests only): every tag becomes ns/<tag>, so a test can exercise
+# this script without touching the tags other tests use (Dockerfile targets still build FROM the
+# plain debian:*-minbase bases).
+NS=${SLIPWAY_IMAGES_NAMESPACE:-}
 # tags_of <target> — the image tags a target produces (first one is the primary).
 tags_of() {
+  local tags t out=(); tags=$(plain_tags_of "$1") || return 1
+  if [ -z "$NS" ]; then echo "$tags"; return; fi
+  for t in $tags; do out+=("$NS/$t"); done
+  echo "${out[*]}"
+}
+plain_tags_of() {
   case "$1" in
     busybox) echo "busybox:1.36 mini:1" ;;
     node) echo "node:20-slim node:20" ;;
@@ -47,7 +70,9 @@ tags_of() {
     *) return 1 ;;
   esac
 }
-# deps_of <target> — targets that must exist first.
+# public_tag <tag> — true for tags a registry serves (the rest exist only as look-alikes here).
+public_tag() { case "${1#"$NS/"}" in mini:*|debian:*-minbase) return 1 ;; *) return 0 ;; esac; }
+# deps_of <target> — targets a look-alike build needs first.
 deps_of() {
   case "$1" in
     redis|postgres15|caddy|nginx) echo debian ;;
@@ -60,7 +85,7 @@ RESOLVED=
 resolve() {
   local t
   case "$1" in
-    all) RESOLVED="${ALL_TARGETS[*]}"; return ;;
+    all) RESOLVED="${SUITE_TARGETS[*]}"; return ;;
     postgres) RESOLVED="postgres15 postgres17"; return ;;
     trixie) RESOLVED=debian-trixie; return ;;
     bookworm) RESOLVED=debian; return ;;
@@ -74,11 +99,43 @@ resolve() {
 
 have_tag() { docker image inspect "$1" >/dev/null 2>&1; }
 have_all_tags() { local t; for t in $(tags_of "$1"); do have_tag "$t" || return 1; done; }
+# is_look_alike <tag> — the tag exists and points at an image this script built.
+is_look_alike() { [ -n "$(docker image inspect -f "{{index .Config.Labels \"$LOOK_ALIKE_LABEL\"}}" "$1" 2>/dev/null)" ]; }
+# look_alike_ref <target> — where a look-alike is built before its public tags point at it.
+look_alike_ref() { echo "slipway-look-alike/${NS:+$NS-}$1:latest"; }
 
-# tag_aliases <target> — point every secondary tag at the primary one.
-tag_aliases() {
-  local tags primary t; read -r -a tags <<<"$(tags_of "$1")"; primary=${tags[0]}
-  for t in "${tags[@]:1}"; do docker tag "$primary" "$t"; done
+# Registry reachability, decided by the first pull of this run: '' unknown, yes, no.
+REGISTRY=${SLIPWAY_IMAGES_NO_PULL:+no}
+# try_pull <tag> — pull one tag; returns 1 (fast) once the registry proved unreachable.
+try_pull() {
+  local tag=$1 out pid waited=0 rc
+  [ "$REGISTRY" = no ] && return 1
+  out=$(mktemp /tmp/slipway-pull.XXXXXX)
+  docker pull "$tag" >"$out" 2>&1 & pid=$!
+  if [ -z "$REGISTRY" ]; then
+    # probe: give up unless the pull finishes or starts downloading within PROBE_SECONDS
+    while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt $((PROBE_SECONDS * 10)) ]; do
+      grep -q 'Pulling from\|Pulling fs layer\|Digest:' "$out" && break
+      sleep 0.1; waited=$((waited + 1))
+    done
+    if kill -0 "$pid" 2>/dev/null && ! grep -q 'Pulling from\|Pulling fs layer\|Digest:' "$out"; then
+      kill "$pid" 2>/dev/null || true
+      echo "no answer from the registry within ${PROBE_SECONDS}s" >>"$out"
+    fi
+  fi
+  waited=0
+  while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt "$PULL_SECONDS" ]; do sleep 1; waited=$((waited + 1)); done
+  kill -0 "$pid" 2>/dev/null && { kill "$pid" 2>/dev/null || true; echo "timed out after ${PULL_SECONDS}s" >>"$out"; }
+  rc=0; wait "$pid" 2>/dev/null || rc=$?
+  if [ "$rc" = 0 ] && have_tag "$tag"; then REGISTRY=yes; rm -f "$out"; return 0; fi
+  if [ -z "$REGISTRY" ]; then
+    REGISTRY=no
+    log "the engine cannot pull ($(tail -n 1 "$out" | cut -c1-160)); building local look-alikes instead"
+  else
+    log "docker pull $tag failed: $(tail -n 1 "$out" | cut -c1-160)"
+  fi
+  rm -f "$out"
+  return 1
 }
 
 # Temporary root filesystems are removed on exit, whatever happens.
@@ -126,7 +183,7 @@ import_rootfs() { # import_rootfs <rootfs> <tag> [docker import -c change...]
 build_busybox() {
   local r; new_rootfs; r=$ROOTFS
   add_busybox "$r"; add_base_files "$r"
-  import_rootfs "$r" busybox:1.36 'CMD ["/bin/sh"]'
+  import_rootfs "$r" "$(look_alike_ref busybox)" 'CMD ["/bin/sh"]' "LABEL $LOOK_ALIKE_LABEL=busybox"
 }
 
 build_node() {
@@ -152,16 +209,16 @@ build_node() {
   echo 'node:x:1000:1000::/home/node:/bin/sh' >>"$r/etc/passwd"
   echo 'node:x:1000:' >>"$r/etc/group"
   mkdir -p "$r/home/node"; chown 1000:1000 "$r/home/node"
-  import_rootfs "$r" node:20-slim \
+  import_rootfs "$r" "$(look_alike_ref node)" \
     'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin' \
     "ENV NODE_VERSION=$("$node" --version | sed 's/^v//')" \
-    'CMD ["node"]'
-  docker run --rm node:20-slim node -e 'require("fs").writeFileSync("/tmp/x","ok")' \
-    || die "node:20-slim was built but 'node -e' fails inside it"
+    'CMD ["node"]' "LABEL $LOOK_ALIKE_LABEL=node"
+  docker run --rm "$(look_alike_ref node)" node -e 'require("fs").writeFileSync("/tmp/x","ok")' \
+    || die "the node:20-slim look-alike was built but 'node -e' fails inside it"
 }
 
-build_debian_suite() { # build_debian_suite <suite> <tag>
-  local suite=$1 tag=$2 r
+build_debian_suite() { # build_debian_suite <suite> <target>
+  local suite=$1 target=$2 r
   apt_install debootstrap
   new_rootfs; r=$ROOTFS
   log "debootstrap --variant=minbase $suite (takes ~40 s)"
@@ -169,30 +226,31 @@ build_debian_suite() { # build_debian_suite <suite> <tag>
     || { tail -n 20 "$r.log" >&2; rm -f "$r.log"; die "debootstrap $suite failed"; }
   rm -f "$r.log"
   rm -rf "$r"/var/cache/apt/archives/*.deb "$r"/var/lib/apt/lists/*
-  import_rootfs "$r" "$tag" 'CMD ["bash"]'
+  import_rootfs "$r" "$(look_alike_ref "$target")" 'CMD ["bash"]' "LABEL $LOOK_ALIKE_LABEL=$target"
 }
 
-build_dockerfile() { # build_dockerfile <dir-name> <tag> [docker build args...]
-  local dir=$IMAGES_DIR/$1 tag=$2; shift 2
+build_dockerfile() { # build_dockerfile <dir-name> <target> [docker build args...]
+  local dir=$IMAGES_DIR/$1 target=$2 log; shift 2
   [ -f "$dir/Dockerfile" ] || die "missing $dir/Dockerfile"
-  DOCKER_BUILDKIT=0 docker build -q -t "$tag" "$@" "$dir" >/dev/null 2>"$dir.build.log" || {
-    tail -n 30 "$dir.build.log" >&2; rm -f "$dir.build.log"; die "docker build of $tag failed"; }
-  rm -f "$dir.build.log"
+  log=$(mktemp /tmp/slipway-build.XXXXXX)
+  DOCKER_BUILDKIT=0 docker build -q -t "$(look_alike_ref "$target")" --label "$LOOK_ALIKE_LABEL=$target" "$@" "$dir" >/dev/null 2>"$log" || {
+    tail -n 30 "$log" >&2; rm -f "$log"; die "docker build of the $target look-alike failed"; }
+  rm -f "$log"
 }
 
+# build_target <target> — build the look-alike under $(look_alike_ref target).
 build_target() {
   case "$1" in
     busybox) build_busybox ;;
     node) build_node ;;
-    debian) build_debian_suite bookworm debian:bookworm-minbase ;;
-    debian-trixie) build_debian_suite trixie debian:trixie-minbase ;;
-    redis) build_dockerfile redis redis:7 ;;
-    postgres15) build_dockerfile postgres postgres:15 --build-arg BASE=debian:bookworm-minbase --build-arg PG_MAJOR=15 ;;
-    postgres17) build_dockerfile postgres postgres:17 --build-arg BASE=debian:trixie-minbase --build-arg PG_MAJOR=17 ;;
-    caddy) build_dockerfile caddy caddy:2 ;;
-    nginx) build_dockerfile nginx nginx:1.27 ;;
+    debian) build_debian_suite bookworm debian ;;
+    debian-trixie) build_debian_suite trixie debian-trixie ;;
+    redis) build_dockerfile redis redis ;;
+    postgres15) build_dockerfile postgres postgres15 --build-arg BASE=debian:bookworm-minbase --build-arg PG_MAJOR=15 ;;
+    postgres17) build_dockerfile postgres postgres17 --build-arg BASE=debian:trixie-minbase --build-arg PG_MAJOR=17 ;;
+    caddy) build_dockerfile caddy caddy ;;
+    nginx) build_dockerfile nginx nginx ;;
   esac
-  tag_aliases "$1"
 }
 
 FORCE=
@@ -201,8 +259,9 @@ ORDER=()
 for arg in "$@"; do
   case "$arg" in
     --force|-f) FORCE=1 ;;
+    --no-pull) REGISTRY=no ;;
     --list) for t in "${ALL_TARGETS[@]}"; do printf '%-14s %s\n' "$t" "$(tags_of "$t")"; done; exit 0 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     -*) die "unknown option '$arg'" ;;
     *) resolve "$arg"; for t in $RESOLVED; do [ -n "${REQUESTED[$t]:-}" ] || { REQUESTED[$t]=1; ORDER+=("$t"); }; done ;;
   esac
@@ -217,23 +276,47 @@ if ! flock -n 9; then
   flock 9
 fi
 
-ensure() { # ensure <target>: dependencies first, then the target itself
-  local t=$1 d start
+# ensure <target>: its tags exist afterwards — kept, pulled, or pointed at a fresh look-alike.
+ensure() {
+  local t=$1 d start tag old ref built=
   [ -n "${DONE[$t]:-}" ] && return 0
-  for d in $(deps_of "$t"); do ensure "$d"; done
   DONE[$t]=1
-  if have_all_tags "$t" && { [ -z "$FORCE" ] || [ -z "${REQUESTED[$t]:-}" ]; }; then
+  local force=; [ -n "$FORCE" ] && [ -n "${REQUESTED[$t]:-}" ] && force=1
+  if have_all_tags "$t" && [ -z "$force" ]; then
     log "$(tags_of "$t"): exists, skipped"
     return 0
   fi
   start=$(now_ms)
-  local primary old new; primary=$(tags_of "$t"); primary=${primary%% *}
-  old=$(docker image inspect -f '{{.Id}}' "$primary" 2>/dev/null || true)
-  build_target "$t"
-  log "$(tags_of "$t"): built in $(elapsed "$start")"
-  # a forced rebuild leaves the old image untagged: remove it unless something still uses it
-  new=$(docker image inspect -f '{{.Id}}' "$primary")
-  if [ -n "$old" ] && [ "$old" != "$new" ]; then docker rmi "$old" >/dev/null 2>&1 || true; fi
+  # 1. missing public tags: pull them when the engine can
+  local need=() primary; primary=$(tags_of "$t"); primary=${primary%% *}
+  for tag in $(tags_of "$t"); do
+    if have_tag "$tag"; then
+      if [ -n "$force" ] && is_look_alike "$tag"; then need+=("$tag"); fi
+      continue
+    fi
+    if [ -z "$force" ] && public_tag "$tag" && try_pull "$tag"; then log "$tag: pulled in $(elapsed "$start")"; continue; fi
+    # a local-only alias (mini:1) names whatever the primary tag is, pulled or not
+    if [ -z "$force" ] && ! public_tag "$tag" && [ "$tag" != "$primary" ] && have_tag "$primary"; then
+      docker tag "$primary" "$tag"; log "$tag: alias of $primary"; continue
+    fi
+    need+=("$tag")
+  done
+  if [ ${#need[@]} -eq 0 ]; then
+    [ -z "$force" ] || log "$(tags_of "$t"): not Slipway look-alikes, kept (--force rebuilds look-alikes only)"
+    return 0
+  fi
+  # 2. the rest point at a look-alike, built (with its bases) under its own name first
+  for d in $(deps_of "$t"); do ensure "$d"; done
+  ref=$(look_alike_ref "$t")
+  old=$(docker image inspect -f '{{.Id}}' "$ref" 2>/dev/null || true)
+  if [ -z "$old" ] || [ -n "$force" ]; then build_target "$t"; built=1; fi
+  for tag in "${need[@]}"; do
+    if have_tag "$tag" && ! is_look_alike "$tag"; then log "$tag exists and is not a look-alike: kept"; continue; fi
+    docker tag "$ref" "$tag"
+  done
+  log "${need[*]}: look-alike $([ -n "$built" ] && echo built || echo reused) in $(elapsed "$start")"
+  # a forced rebuild leaves the old look-alike untagged: remove it unless something still uses it
+  if [ -n "$old" ] && [ "$old" != "$(docker image inspect -f '{{.Id}}' "$ref")" ]; then docker rmi "$old" >/dev/null 2>&1 || true; fi
 }
 total=$(now_ms)
 for t in "${ORDER[@]}"; do ensure "$t"; done

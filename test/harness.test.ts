@@ -91,6 +91,44 @@ describe('engine and base images', () => {
   it('images.sh rejects an unknown target with a clear error', async () => {
     await expect(run(['bash', 'scripts/images.sh', 'no-such-image'])).rejects.toThrow(/unknown target 'no-such-image'/);
   });
+
+  describe('images.sh never retags over an existing image', () => {
+    // Its own tag namespace (ns/busybox:1.36, ns/mini:1): the shared tags stay untouched.
+    const ns = `slipway-images-test-${id}`;
+    const env = { ...process.env, SLIPWAY_IMAGES_NAMESPACE: ns };
+    const images = (...args: string[]) => run(['bash', 'scripts/images.sh', ...args], { env, timeoutMs: 300_000 });
+    const idOf = async (tag: string) => docker(['image', 'inspect', '--format', '{{.Id}}', tag]);
+    const label = async (tag: string) => docker(['image', 'inspect', '--format', '{{index .Config.Labels "org.slipway.look-alike"}}', tag]);
+    const [busybox, mini, lookAlike] = [`${ns}/busybox:1.36`, `${ns}/mini:1`, `slipway-look-alike/${ns}-busybox:latest`];
+
+    afterAll(async () => {
+      await removeQuietly('image', [busybox, mini, lookAlike]);
+    });
+
+    it('keeps an image that already has the tag (also with --force), and aliases to it', async () => {
+      await docker(['tag', 'node:20-slim', busybox]); // a user's own image under that name
+      const mine = await idOf(busybox);
+      await images('busybox');
+      expect(await idOf(busybox)).toBe(mine);
+      expect(await idOf(mini)).toBe(mine);
+      const forced = await images('--force', 'busybox');
+      expect(forced.stderr).toMatch(/not Slipway look-alikes, kept/);
+      expect(await idOf(busybox)).toBe(mine);
+    });
+
+    it('builds a labelled look-alike for missing tags, and --force rebuilds only look-alikes', async () => {
+      await removeQuietly('image', [busybox, mini]);
+      await images('--no-pull', 'busybox');
+      expect(await label(busybox)).toBe('busybox');
+      const first = await idOf(busybox);
+      expect(await idOf(mini)).toBe(first);
+      expect(await docker(['run', '--rm', busybox, 'sh', '-c', 'echo look-alike'])).toBe('look-alike');
+      await images('--force', 'busybox');
+      const rebuilt = await idOf(busybox);
+      expect(await label(busybox)).toBe('busybox');
+      expect(await idOf(mini)).toBe(rebuilt);
+    });
+  });
 });
 
 describe('echo app', () => {
