@@ -64,7 +64,7 @@ export async function floorDeploy(run: ServerRun, app: string, env: string, imag
     if (!ip) throw new Error(`floor: ${info.name} has no address on ${net}`);
     const deadline = performance.now() + 30_000;
     for (;;) {
-      const r = await httpProbe(dialer, ip, spec.port!, spec.health!.path, 2000);
+      const r = await httpProbe(dialer, ip, spec.port!, spec.health!.path!, 2000);
       if (r.ok) return;
       if (performance.now() > deadline) throw new Error(`floor: ${info.name} did not become healthy: ${r.status ?? r.error}`);
       await sleep(FLOOR_POLL_MS);

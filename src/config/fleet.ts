@@ -172,7 +172,14 @@ export interface SharedService extends ContainerOptions {
 export type EnvValue = { kind: 'plain'; value: string } | { kind: 'secret'; name: string };
 
 export interface HealthCheck {
-  path: string;
+  /** HTTP path Slipway probes from outside the container (no curl needed in the image). */
+  path?: string;
+  /**
+   * A check Docker runs inside the container, as compose writes it: `["CMD", "pg_isready"]` or
+   * `["CMD-SHELL", "redis-cli ping"]`. Compose health checks keep it (HTTP ones too); with no
+   * `path`, readiness is Docker's health status (or the port accepting connections).
+   */
+  command?: string[];
   intervalMs: number;
   timeoutMs: number;
   retries: number;
@@ -203,6 +210,15 @@ export interface ProcessSpec extends ContainerOptions {
   build?: { context: string; dockerfile: string };
   /** Other processes of the same app this one waits for (compose depends_on). */
   dependsOn: string[];
+  /** Domains routed to this process itself (a `domains:` key on the process), besides the app's. */
+  domains?: string[];
+  /**
+   * Whether the app's domains route to this process. Unset: the process named `web`, else the
+   * first with a port. Compose import sets it on every process (its choice, see routing.ts).
+   */
+  web?: boolean;
+  /** Bind mounts from compose (host or repository path -> container path); never named volumes. */
+  binds?: { source: string; target: string; readOnly: boolean }[];
   stopTimeoutS: number;
   pos?: SourcePos;
 }

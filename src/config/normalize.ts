@@ -102,7 +102,7 @@ function normalizeApp(project: string, name: string, a: RawApp, envs: Environmen
     } else {
       processes = Object.entries(a.processes ?? {}).map(([pname, p]) => normalizeProcess(name, pname, p, env.name, envNames, ctx, a));
     }
-    const hasWeb = processes.some((p) => p.port !== undefined);
+    const hasWeb = processes.some((p) => p.port !== undefined && p.web !== false);
     perEnv[env.name] = {
       env: env.name,
       server: a.placement?.[env.name] ?? env.server,
@@ -172,8 +172,18 @@ function normalizeProcess(app: string, name: string, p: RawProcess, env: string,
     volumes: { ...(a.volumes ?? {}), ...(p.volumes ?? {}) },
     stopTimeoutS: p.stop_timeout ?? 10,
     dependsOn: [],
+    ...processRouting(app, p, env, envNames),
     pos: ctx.src.posOf(['apps', app, 'processes', name]),
   };
+}
+
+/** A process's own `domains:` (per environment, `{app}`/`{env}` filled) and its `web:` flag. */
+function processRouting(app: string, p: RawProcess, env: string, envNames: string[]): Pick<ProcessSpec, 'domains' | 'web'> {
+  const out: Pick<ProcessSpec, 'domains' | 'web'> = {};
+  const d = forEnv(p.domains, env, envNames);
+  if (d !== undefined) out.domains = (Array.isArray(d) ? d : [d]).map((x) => x.replaceAll('{app}', app).replaceAll('{env}', env));
+  if (p.web !== undefined) out.web = p.web;
+  return out;
 }
 
 /** `processes:` next to `compose:` overrides fields of the imported processes. */
@@ -191,9 +201,11 @@ function mergeProcessOverrides(imported: ProcessSpec[], a: RawApp, env: string, 
       });
     }
   }
+  // `web: true` on one process in the fleet file moves the app's domains there from compose's choice.
+  const webOverride = Object.entries(overrides).some(([, o]) => o.web === true);
   return imported.map((p) => {
     const o = overrides[p.name];
-    if (!o) return p;
+    if (!o) return webOverride && p.web ? { ...p, web: false } : p;
     const n = normalizeProcess(app, p.name, o, env, envNames, ctx, a);
     return {
       ...p,
@@ -206,6 +218,8 @@ function mergeProcessOverrides(imported: ProcessSpec[], a: RawApp, env: string, 
       singleton: o.singleton ?? p.singleton,
       env: { ...p.env, ...n.env },
       volumes: { ...p.volumes, ...(o.volumes ?? {}) },
+      ...(o.domains !== undefined ? { domains: n.domains } : {}),
+      ...(o.web !== undefined ? { web: o.web } : webOverride && p.web ? { web: false } : {}),
       stopTimeoutS: o.stop_timeout ?? p.stopTimeoutS,
     };
   });

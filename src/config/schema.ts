@@ -63,6 +63,8 @@ export const processSchema = z
     cpus: perEnv(cpus, 'a number of CPUs').optional(),
     singleton: z.boolean().optional(),
     stop_timeout: z.number().int().positive().optional(),
+    domains: perEnv(z.union([z.string(), z.array(z.string())]), 'a domain or list of domains').optional(),
+    web: z.boolean({ invalid_type_error: "expected true (the app's domains route to this process) or false" }).optional(),
     env: z.record(z.string(), envValue).optional(),
     volumes: z.record(z.string(), z.string().startsWith('/', 'expected an absolute mount path')).optional(),
   })

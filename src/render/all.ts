@@ -21,7 +21,7 @@ export function renderAll(fleet: Fleet, desired: DesiredState, kinds: readonly E
   const out: RenderedFile[] = [];
   if (kinds.includes('compose')) {
     for (const env of fleet.environments)
-      out.push({ kind: 'compose', path: `compose/${env.name}.yml`, content: renderCompose(desired, fleet.project, env.name) });
+      out.push({ kind: 'compose', path: `compose/${env.name}.yml`, content: renderCompose(desired, fleet.project, env.name, { fleet }) });
   }
   for (const server of desired.servers) {
     if (kinds.includes('nginx')) out.push({ kind: 'nginx', path: `nginx/${server.server}.conf`, content: renderNginx(server) });

@@ -70,8 +70,8 @@ describe('renderCompose', () => {
     expect(doc.services['site-prod-web'].depends_on).toBeUndefined();
   });
 
-  it('takes release tags of Slipway-built images from a variable', () => {
-    expect(doc.services['api-prod-web'].image).toBe('acme/api:${API_RELEASE:?set API_RELEASE to the release tag to run}');
+  it('names the images a deploy runs: Slipway-built ones tagged {env}-{release}, the release from a variable', () => {
+    expect(doc.services['api-prod-web'].image).toBe('acme/api:prod-${API_RELEASE:?set API_RELEASE to the release tag to run}');
     expect(doc.services.pg.image).toBe('postgres:17');
   });
 

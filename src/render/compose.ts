@@ -8,43 +8,35 @@
 // - Secrets are never values: a secret env var becomes `${SECRET_NAME_UPPER_SNAKE}` compose
 //   interpolation (see `secretEnvVar`); the header lists every variable to set. Plain values have
 //   `$` escaped as `$$` so compose does not interpolate them.
-// - Health checks: a Docker healthcheck runs *inside* the image, and no HTTP client (curl, wget,
-//   node) is guaranteed there, so no `healthcheck:` is emitted. The health path is kept as the
-//   label `slipway.health` (Slipway probes from outside), and `depends_on` uses
-//   `condition: service_started`.
-// - Images built by Slipway (`{project}/{app}:{release}`) take their tag from `${APP_RELEASE}`.
-// - Networks and volumes keep their Slipway names via explicit `name:`. A server-scoped shared
-//   service (e.g. one Postgres for all envs) is exported into each env's file with the same data
-//   volume name: export one env per host, or rename the volume, before running two of them.
+// - Images are the ones the fleet runs. Images Slipway builds (`{project}/{app}:current`, or the
+//   older `{release}` placeholder) become `{project}/{app}:{env}-${APP_RELEASE}`, the tag a deploy
+//   gives them, with a `build:` section (context and Dockerfile, relative to the fleet file's
+//   directory) when the fleet says how to build them.
+// - Health checks: a command check (compose's `pg_isready`, `curl …`) is a Docker `healthcheck:`;
+//   an HTTP path Slipway probes from outside is the label `slipway.health` (no HTTP client is
+//   guaranteed inside the image).
+// - Bind mounts stay binds (paths relative to the fleet file's directory); named volumes and
+//   networks keep their Slipway names via explicit `name:`. A server-scoped shared service (e.g.
+//   one Postgres for all envs) is exported into each env's file with the same data volume name:
+//   export one env per host, or rename the volume, before running two of them.
 // - `depends_on`: app processes depend on the shared-service instances holding their databases
-//   and Redis DBs; plus same-app processes listed in an optional `dependsOn` field on the container
-//   spec (process names, as in ProcessSpec.dependsOn) once desire provides it.
+//   and Redis DBs, and on the same-app processes of their compose `depends_on`.
+// - Container options (user, tmpfs, cap_add, ulimits, logging, pids_limit…) keep their compose names.
 import { stringify } from 'yaml';
+import type { ContainerOptions, Fleet, ProcessSpec } from '../config/fleet.ts';
 import type { ContainerSpec, DesiredState, NetworkSpec, VolumeSpec } from '../plan/desire/desired.ts';
 import { LABELS } from '../model/labels.ts';
+import { composeContainerOptions, composeHealthcheck } from './compose-service.ts';
+import { composeBytes, secretEnvVar } from './compose-units.ts';
 
-/** Compose variable name for a secret: `pg/main/api_prod/url` -> `PG_MAIN_API_PROD_URL`. */
-export function secretEnvVar(secretName: string): string {
-  const v = secretName
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/[^A-Za-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-    .toUpperCase();
-  return /^[0-9]/.test(v) || v === '' ? `S_${v}` : v;
+export { composeBytes, secretEnvVar } from './compose-units.ts';
+
+export interface RenderComposeOptions {
+  /** The fleet the state was desired from: gives build sections, bind mounts and depends_on. */
+  fleet?: Fleet;
 }
 
-/** Docker byte value with the largest exact unit: 536870912 -> `512m`. */
-export function composeBytes(bytes: number): string {
-  const units: [string, number][] = [
-    ['g', 1024 ** 3],
-    ['m', 1024 ** 2],
-    ['k', 1024],
-  ];
-  for (const [u, n] of units) if (bytes >= n && bytes % n === 0) return `${bytes / n}${u}`;
-  return `${bytes}b`;
-}
-
-type WithDeps = ContainerSpec & { dependsOn?: string[] };
+type WithDeps = ContainerSpec & Partial<ContainerOptions> & { dependsOn?: string[] };
 
 const sortObj = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
@@ -58,8 +50,27 @@ function isNamedVolume(name: string): boolean {
   return !name.startsWith('/') && !name.startsWith('.') && !name.startsWith('~');
 }
 
+/** The process spec of an app container in the fleet, if the fleet was given. */
+function processOf(fleet: Fleet | undefined, c: ContainerSpec, env: string): ProcessSpec | undefined {
+  if (!fleet || c.role !== 'app') return undefined;
+  return fleet.apps.find((a) => a.name === c.app)?.perEnv[env]?.processes.find((p) => p.name === c.process);
+}
+
+/** How to build a Slipway-built image: the process's own build, else the app's git source. */
+function buildOf(fleet: Fleet | undefined, c: ContainerSpec, proc: ProcessSpec | undefined): { context: string; dockerfile: string } | undefined {
+  if (proc?.build) return { ...proc.build };
+  const app = fleet?.apps.find((a) => a.name === c.app);
+  if (app?.source.kind !== 'git') return undefined;
+  const { repo, context, dockerfile } = app.source;
+  const remote = /^[a-z][a-z0-9+.-]*:\/\/|^[^/]+@[^/]+:/i.test(repo);
+  if (remote) return { context: context === '.' ? repo : `${repo}#:${context}`, dockerfile };
+  const base = repo === '.' ? '' : `${repo.replace(/\/+$/, '')}/`;
+  return { context: context === '.' ? repo : `${base}${context}`, dockerfile };
+}
+
 /** Renders the compose file for environment `env` of `project` across all its servers. */
-export function renderCompose(desired: DesiredState, project: string, env: string): string {
+export function renderCompose(desired: DesiredState, project: string, env: string, opts: RenderComposeOptions = {}): string {
+  const fleet = opts.fleet;
   const networks = new Map<string, NetworkSpec>();
   const volumeSpecs = new Map<string, VolumeSpec>();
   for (const s of desired.servers) {
@@ -99,18 +110,29 @@ export function renderCompose(desired: DesiredState, project: string, env: strin
 
   const secretVars = new Set<string>();
   const releaseVars = new Set<string>();
+  /** Paths relative to the fleet file (build contexts, bind sources): the header says how to run. */
+  const builds = new Set<string>();
   const usedVolumes = new Set<string>();
   const services: Record<string, unknown> = {};
   for (const [name, group] of [...groups].sort(([a], [b]) => (a < b ? -1 : 1))) {
     group.sort((a, b) => a.replica - b.replica);
     const c = group[0] as WithDeps;
+    const proc = processOf(fleet, c, env);
     let image = c.image;
-    if (image.includes('{release}')) {
+    const built = image.startsWith(`${project}/`) && (image.includes('{release}') || image.endsWith(':current'));
+    if (built) {
       const v = `${secretEnvVar(c.app ?? name)}_RELEASE`;
       releaseVars.add(v);
-      image = image.split('{release}').join(`\${${v}:?set ${v} to the release tag to run}`);
+      const tag = `${env}-\${${v}:?set ${v} to the release tag to run}`;
+      image = image.includes('{release}') ? image.split('{release}').join(tag) : `${image.slice(0, -':current'.length)}:${tag}`;
     }
     const svc: Record<string, unknown> = { image };
+    const build = built ? buildOf(fleet, c, proc) : undefined;
+    if (build) {
+      svc.build = build.dockerfile === 'Dockerfile' ? { context: build.context } : { context: build.context, dockerfile: build.dockerfile };
+      builds.add(build.context);
+    }
+    Object.assign(svc, composeContainerOptions(c));
     if (c.command && c.command.length > 0) svc.command = [...c.command];
 
     const environment: Record<string, string> = {};
@@ -124,8 +146,10 @@ export function renderCompose(desired: DesiredState, project: string, env: strin
     if (Object.keys(environment).length > 0) svc.environment = sortObj(environment);
 
     const labels: Record<string, string> = { ...c.labels };
-    if (c.health) labels[LABELS.health] = c.health.path;
+    if (c.health?.path !== undefined) labels[LABELS.health] = c.health.path;
     if (Object.keys(labels).length > 0) svc.labels = sortObj(labels);
+    const healthcheck = composeHealthcheck(c.health);
+    if (healthcheck) svc.healthcheck = healthcheck;
 
     const nets: Record<string, unknown> = {};
     for (const n of c.networks) {
@@ -136,12 +160,15 @@ export function renderCompose(desired: DesiredState, project: string, env: strin
     if (Object.keys(nets).length > 0) svc.networks = sortObj(nets);
 
     const mounts = Object.entries(c.mounts).sort(([a], [b]) => (a < b ? -1 : 1));
-    if (mounts.length > 0) {
-      svc.volumes = mounts.map(([vol, path]) => {
-        if (isNamedVolume(vol)) usedVolumes.add(vol);
-        return `${vol}:${path}`;
-      });
+    const volumeList = mounts.map(([vol, path]) => {
+      if (isNamedVolume(vol)) usedVolumes.add(vol);
+      return `${vol}:${path}`;
+    });
+    for (const b of proc?.binds ?? []) {
+      volumeList.push(`${b.source}:${b.target}${b.readOnly ? ':ro' : ''}`);
+      if (!b.source.startsWith('/')) builds.add(b.source);
     }
+    if (volumeList.length > 0) svc.volumes = volumeList;
     if (c.port !== undefined) svc.expose = [String(c.port)];
 
     const deploy: Record<string, unknown> = {};
@@ -161,7 +188,7 @@ export function renderCompose(desired: DesiredState, project: string, env: strin
         const dep = nameOfKey.get(inst);
         if (dep && c.app && apps.has(c.app)) deps.add(dep);
       }
-      for (const p of c.dependsOn ?? []) {
+      for (const p of c.dependsOn ?? proc?.dependsOn ?? []) {
         const dep = `${c.app}-${env}-${p}`;
         if (groups.has(dep)) deps.add(dep);
       }
@@ -194,9 +221,13 @@ export function renderCompose(desired: DesiredState, project: string, env: strin
     `# Generated by slipway for project ${project}, environment ${env}. Do not edit: re-export instead.`,
     '# Standalone: `docker compose up -d` runs this environment without Slipway.',
     '# Not included: the reverse proxy (see the nginx/Caddy render) and release tasks.',
-    '# Health checks are labels (slipway.health), not Docker healthchecks: no HTTP client is',
-    '# guaranteed inside the images.',
+    '# Command health checks are Docker healthchecks; HTTP paths Slipway probes from outside are',
+    '# labels (slipway.health): no HTTP client is guaranteed inside the images.',
   ];
+  if (builds.size > 0) {
+    header.push("# Build contexts and bind mounts are relative to the fleet file's directory: run");
+    header.push('#   docker compose --project-directory <that directory> -f <this file> up -d');
+  }
   if (releaseVars.size > 0) {
     header.push('# Images built by Slipway are tagged by release; set the tag to run:');
     for (const v of [...releaseVars].sort()) header.push(`#   ${v}`);

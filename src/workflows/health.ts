@@ -50,8 +50,15 @@ export async function waitReady(
     const info = await engine.inspectContainer(id);
     if (info.state !== 'running' && info.state !== 'restarting') await fail(`it exited with code ${info.exitCode}`);
     const ip = (net && info.ipAddresses[net]) || Object.values(info.ipAddresses).find(Boolean);
-    if (ip) {
-      if (h) {
+    // A command check (compose `pg_isready`, `redis-cli ping`…) runs inside the container: its
+    // Docker health status decides; while the engine reports none, the port must accept connections.
+    const by = h?.path !== undefined ? 'http' : h?.command !== undefined && info.health !== 'none' ? 'docker' : 'tcp';
+    if (by === 'docker') {
+      if (info.health === 'healthy') return;
+      if (info.health === 'unhealthy') await fail(`its health check ${JSON.stringify(h?.command)} failed`);
+      last = `Docker health is ${info.health}`;
+    } else if (ip) {
+      if (by === 'http' && h?.path !== undefined) {
         const r = await httpProbe(dialer, ip, spec.port, h.path, h.timeoutMs);
         if (r.ok) return;
         last = r.status !== undefined ? `GET ${h.path} answered ${r.status}` : `GET ${h.path}: ${r.error}`;

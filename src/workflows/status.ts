@@ -60,10 +60,10 @@ export async function serverStatus(run: ServerRun, envFilter?: string): Promise<
       base.memUsage = stats?.memUsage ?? null;
       base.memLimit = info.memoryLimit || null;
       base.health = 'running';
-      if (s.health && s.port !== undefined) {
+      if (s.health?.path !== undefined && s.port !== undefined) {
         const ip = info.ipAddresses[s.networks[0]?.network ?? ''] ?? Object.values(info.ipAddresses)[0];
         base.health = ip && (await httpProbe(dialer, ip, s.port, s.health.path, 2000)).ok ? 'healthy' : 'unhealthy';
-      }
+      } else if (s.health?.command !== undefined && (info.health === 'healthy' || info.health === 'unhealthy')) base.health = info.health;
       return base;
     }),
   );

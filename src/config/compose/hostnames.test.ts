@@ -32,6 +32,10 @@ describe('rewriteHosts', () => {
     ['API_URL', 'http://api/v1?x=1#top', 'http://shop-prod-api/v1?x=1#top'],
     ['KC_DB_URL_HOST', 'postgres', 'shop-prod-postgres'],
     ['REDIS_HOST_NAME', 'redis', 'shop-prod-redis'],
+    ['S3_URL', 's3://bucket?endpoint=elasticsearch:8333&region=x', 's3://bucket?endpoint=shop-prod-elasticsearch:8333&region=x'],
+    ['STORAGE', 'filer?endpoint=redis:8333&peer=api:1', 'filer?endpoint=shop-prod-redis:8333&peer=shop-prod-api:1'],
+    ['BACKENDS', 'a=api&b=redis', 'a=api&b=redis'],
+    ['BACKEND_URLS', 'a=api&b=redis', 'a=shop-prod-api&b=shop-prod-redis'],
     // left alone
     ['DATABASE_CLIENT', 'postgres', 'postgres'],
     ['POSTGRES_USER', 'postgres', 'postgres'],

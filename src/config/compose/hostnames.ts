@@ -1,7 +1,8 @@
 // Rewrites compose service hostnames inside values (env vars, command arguments) to the
 // per-environment alias `{app}-{env}-{process}`, what seed 002 did by hand for 14 services.
-// Only whole hostnames are touched: a URL's host (never its scheme, userinfo or path), `host:port`,
-// a list of hosts, or a value that is exactly the name under a host-like key (DATABASE_HOST).
+// Only whole hostnames are touched: a URL's host (never its scheme, userinfo or path), `host:port`
+// (also inside a query string: `?endpoint=seaweedfs:8333&…`), a list of hosts, or a value that is
+// exactly the name under a host-like key (DATABASE_HOST).
 // `postgres_password`, `postgres-data`, `/var/lib/postgres` and `DATABASE_CLIENT=postgres` stay.
 
 export interface HostRewriteResult {
@@ -14,10 +15,10 @@ const URL_AUTHORITY_BEFORE = /[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#\s"'<>()[\]{}]*)
 const AUTHORITY_REST = /^[^/?#\s"'<>()[\]{}]*/;
 /** Characters that may sit right before a bare hostname (start, separators, quotes, `=`, `@`). */
 const BARE_BEFORE = /[\s,;=(["'{@]$/;
-/** After a hostname: end, a port, a path/query, or a separator. */
-const HOST_AFTER = /^(?::\d+)?(?:$|[/?#\s,;)\]}"'])/;
-const PORT_AFTER = /^:\d+(?:$|[/?#\s,;)\]}"'])/;
-const BARE_AFTER = /^(?:$|[\s,;)\]}"'])/;
+/** After a hostname: end, a port, a path/query, or a separator (`&` ends a query parameter). */
+const HOST_AFTER = /^(?::\d+)?(?:$|[/?#\s,;&)\]}"'])/;
+const PORT_AFTER = /^:\d+(?:$|[/?#\s,;&)\]}"'])/;
+const BARE_AFTER = /^(?:$|[\s,;&)\]}"'])/;
 
 /** True for keys whose value is a host (DATABASE_HOST, PGHOST, REDIS_URL, ELASTICSEARCH_HOSTS…). */
 export function isHostKey(key: string): boolean {

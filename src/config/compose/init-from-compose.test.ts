@@ -50,8 +50,9 @@ describe('initFromCompose: qual-prod example', () => {
   });
 
   it('explains routing, the memory budget and the import in comments and diagnostics', () => {
-    expect(r.yaml).toContain('#   public-fo: port 3000, was www.example.com');
-    expect(r.yaml).not.toContain('postgres: port 5432');
+    expect(r.yaml).toContain("# Routing: the environment's domain goes to process public-fo (port 3000)");
+    expect(r.yaml).toContain('# Never routed: postgres (postgres image), redis (redis image), rabbitmq (rabbitmq image), elasticsearch (elasticsearch image).');
+    expect(r.yaml).toContain('#   processes: { api-gateway: { domains: { prod: "api.example.com", default: "api-{env}.example.com" } } }');
     expect(r.yaml).toContain('the compose limits need 7.75GiB per environment (15.5GiB');
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(r.diagnostics.find((d) => d.code === 'init-memory-budget')?.severity).toBe('warning');

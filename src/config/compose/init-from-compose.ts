@@ -4,7 +4,8 @@
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { Diagnostic } from '../../diag/diagnostic.ts';
 import { formatSize } from '../../util/size.ts';
-import { composeToProcesses, hasUrlPassword, httpProbe, isSecretKey, processName } from './processes.ts';
+import { composeToProcesses, hasUrlPassword, isSecretKey, processName } from './processes.ts';
+import { chooseRoute, hostRule } from './routing.ts';
 import { readCompose, type ReadComposeOptions } from './read.ts';
 import type { ComposeProject } from './types.ts';
 
@@ -146,29 +147,28 @@ function memoryPerEnv(compose: ComposeProject): number {
   return compose.services.reduce((sum, s) => sum + (s.memory ?? 0) * (s.replicas ?? 1), 0);
 }
 
-/** Comment lines about which services look public, and how Slipway routes. */
+/** Comment lines saying which process the environment's domain routes to, why, and how to change it. */
 function webNotes(compose: ComposeProject): string[] {
-  const isPublic = (published: string | undefined) => published !== undefined && !/^(127\.|\[::1\]|localhost)/.test(published);
-  const web = compose.services.filter((s) => s.port !== undefined && (s.ports.some((p) => isPublic(p.published)) || hostRule(s.labels) !== undefined));
-  if (web.length === 0) return [];
-  const lines = ['Services that were reachable from outside in compose (published ports, traefik rules):'];
-  for (const s of web) {
-    const host = hostRule(s.labels);
-    const http = s.health ? httpProbe(s.health.test) !== undefined : false;
-    lines.push(`  ${processName(s.name)}: port ${s.port}${host ? `, was ${host}` : ''}${!http && !host ? ' (maybe not HTTP)' : ''}`);
+  const choice = chooseRoute(compose.services);
+  const lines: string[] = [];
+  if (choice.web) {
+    const c = choice.web;
+    lines.push(`Routing: the environment's domain goes to process ${processName(c.service)} (port ${c.port}): ${choice.reason} (${c.why}).`);
+  } else lines.push(`Routing: no process gets the environment's domain: ${choice.reason}.`);
+  if (choice.skipped.length > 0) lines.push(`Never routed: ${choice.skipped.map((x) => `${processName(x.service)} (${x.why})`).join(', ')}.`);
+  for (const o of choice.others) {
+    const n = processName(o.service);
+    const host = hostRule(compose.services.find((s) => s.name === o.service)?.labels ?? {});
+    const [first, ...rest] = host?.split('.') ?? [];
+    const domains = host
+      ? `{ prod: "${host}", default: "${first}-{env}.${rest.join('.')}" }`
+      : `{ prod: "${n}.{app}.example.com", default: "${n}-{env}.{app}.example.com" }`;
+    lines.push(`${n} also looks public (${o.why}); to give it its own domain:`);
+    lines.push(`  processes: { ${n}: { domains: ${domains} } }`);
   }
-  lines.push(`The environment's domain routes to the first process with a port (${processName(web[0]!.name)});`);
-  lines.push('the others are reachable inside the environment by their alias {app}-{env}-{process}.');
+  lines.push('To route the domain elsewhere: processes: { NAME: { web: true } } here, or x-slipway: { web: true } on the compose service.');
+  lines.push('Other processes are reachable inside the environment by their compose name and alias {app}-{env}-{process}.');
   return lines;
-}
-
-function hostRule(labels: Record<string, string>): string | undefined {
-  for (const [k, v] of Object.entries(labels)) {
-    if (!/^traefik\.http\.routers\..+\.rule$/.test(k)) continue;
-    const m = /Host\(`([^`]+)`\)/.exec(v);
-    if (m) return m[1];
-  }
-  return undefined;
 }
 
 function isProd(env: string): boolean {

@@ -115,11 +115,16 @@ networks: { front: {}, back: {} }
     expect(out.diagnostics.find((d) => d.code === 'entrypoint-folded')?.path).toBe('services/worker_main/entrypoint');
   });
 
-  it('keeps named volumes by compose name and binds by path; lists named volumes', () => {
-    expect(proc(out, 'web').volumes).toEqual({ media: '/srv/media', './deploy/nginx.conf': '/etc/nginx.conf', '/opt/shared': '/shared' });
+  it('keeps named volumes by compose name and bind mounts as binds with their path, never as volumes', () => {
+    expect(proc(out, 'web').volumes).toEqual({ media: '/srv/media' });
+    expect(proc(out, 'web').binds).toEqual([
+      { source: './deploy/nginx.conf', target: '/etc/nginx.conf', readOnly: true },
+      { source: '/opt/shared', target: '/shared', readOnly: false },
+    ]);
     expect(proc(out, 'db').volumes).toEqual({ pgdata: '/var/lib/postgresql/data' });
+    expect(proc(out, 'db').binds).toBeUndefined();
     expect(out.volumes).toEqual(['media', 'pgdata']);
-    expect(out.diagnostics.filter((d) => d.code === 'read-only-dropped')).toHaveLength(1);
+    expect(out.diagnostics.filter((d) => d.code === 'read-only-dropped')).toHaveLength(0);
   });
 
   it('maps depends_on and drops networks', () => {
@@ -127,16 +132,51 @@ networks: { front: {}, back: {} }
     expect(JSON.stringify(out.processes)).not.toContain('"front"');
   });
 
-  it('extracts the HTTP path of a curl probe, with compose durations or defaults', () => {
-    expect(proc(out, 'web').health).toEqual({ path: '/healthz?full=1', intervalMs: 5000, timeoutMs: 3000, retries: 10, startPeriodMs: 0 });
+  it('extracts the HTTP path of a curl probe and keeps the command, with compose durations or defaults', () => {
+    expect(proc(out, 'web').health).toEqual({
+      path: '/healthz?full=1',
+      command: ['CMD-SHELL', 'curl -fsS http://localhost:8000/healthz?full=1 || exit 1'],
+      intervalMs: 5000,
+      timeoutMs: 3000,
+      retries: 10,
+      startPeriodMs: 0,
+    });
   });
 
-  it('falls back to a port check for non-HTTP checks and says so', () => {
-    expect(proc(out, 'db').health).toBeNull();
-    const d = out.diagnostics.find((x) => x.code === 'health-not-http')!;
-    expect(d).toMatchObject({ severity: 'info', path: 'services/db/healthcheck/test' });
-    expect(d.message).toContain('pg_isready');
+  it('keeps non-HTTP checks as commands Docker runs in the container', () => {
+    expect(proc(out, 'db').health).toEqual({ command: ['CMD', 'pg_isready'], intervalMs: 2000, timeoutMs: 3000, retries: 10, startPeriodMs: 0 });
+    expect(out.diagnostics.some((x) => x.code === 'health-not-http')).toBe(false);
     expect(proc(out, 'cache').health).toBeNull();
+  });
+
+  it('handles every healthcheck form: no scheme, wget --spider, node -e, NONE, disable, no test, another port', () => {
+    const o = convert(`
+services:
+  a: { image: x, ports: ["3000"], healthcheck: { test: curl -f localhost:3000/health } }
+  b: { image: x, expose: [8080], healthcheck: { test: ["CMD", "wget", "-q", "--spider", "http://127.0.0.1:8080/ping"] } }
+  c: { image: x, healthcheck: { test: ["CMD", "node", "-e", "require('http').get('http://localhost:3000')"] } }
+  d: { image: x, healthcheck: { test: ["NONE"] } }
+  e: { image: x, healthcheck: { test: NONE } }
+  f: { image: x, healthcheck: { test: ["CMD", "true"], disable: true } }
+  g: { image: x, healthcheck: { disable: false } }
+  h: { image: x, expose: [80], healthcheck: { test: "curl -f http://localhost:9090/metrics" } }
+  i: { image: redis:7, healthcheck: { test: redis-cli ping, interval: 1s, retries: 3 } }
+`);
+    expect(proc(o, 'a').health).toMatchObject({ path: '/health', command: ['CMD-SHELL', 'curl -f localhost:3000/health'] });
+    expect(proc(o, 'b').health).toMatchObject({ path: '/ping' });
+    expect(proc(o, 'c').health).toEqual({
+      command: ['CMD', 'node', '-e', "require('http').get('http://localhost:3000')"],
+      intervalMs: 5000,
+      timeoutMs: 3000,
+      retries: 10,
+      startPeriodMs: 0,
+    });
+    for (const n of ['d', 'e', 'f', 'g']) expect(proc(o, n).health).toBeNull();
+    expect(o.diagnostics.find((d) => d.code === 'health-from-image')?.path).toBe('services/g/healthcheck');
+    expect(proc(o, 'h').health).toMatchObject({ command: ['CMD-SHELL', 'curl -f http://localhost:9090/metrics'] });
+    expect(proc(o, 'h').health?.path).toBeUndefined();
+    expect(o.diagnostics.find((d) => d.code === 'health-port')).toMatchObject({ severity: 'info', path: 'services/h/healthcheck/test' });
+    expect(proc(o, 'i').health).toEqual({ command: ['CMD-SHELL', 'redis-cli ping'], intervalMs: 1000, timeoutMs: 3000, retries: 3, startPeriodMs: 0 });
   });
 
   it('differs between environments only by aliases', () => {
@@ -161,7 +201,13 @@ describe('httpProbe', () => {
     [['CMD', '/usr/bin/curl', 'http://[::1]:9000'], { path: '/', port: 9000 }],
     [['CMD', 'pg_isready', '-U', 'postgres'], undefined],
     [['CMD', 'redis-cli', 'ping'], undefined],
+    [['CMD-SHELL', 'curl -f localhost:3000/health'], { path: '/health', port: 3000 }],
+    [['CMD-SHELL', 'curl --silent --fail localhost:9200/_cluster/health || exit 1'], { path: '/_cluster/health', port: 9200 }],
+    [['CMD-SHELL', "curl -s --noproxy localhost localhost:3000/health | grep -q 'OK' || exit 1"], { path: '/health', port: 3000 }],
+    [['CMD-SHELL', 'wget --no-verbose --tries=1 --spider http://localhost:8123/ping || exit 1'], { path: '/ping', port: 8123 }],
+    [['CMD', 'wget', '-q', '--spider', '127.0.0.1:8080'], { path: '/', port: 8080 }],
     [['CMD-SHELL', 'curl -f http://api.example.com/health'], undefined],
+    [['CMD-SHELL', 'curl -f api:3000/health'], undefined],
     [['CMD-SHELL', 'node healthcheck.js http://localhost:3000/health'], undefined],
   ])('%j', (test, expected) => expect(httpProbe(test)).toEqual(expected));
 });
@@ -293,7 +339,14 @@ describe('examples/qual-prod-compose (seed 002)', () => {
       dependsOn: ['postgres', 'redis', 'rabbitmq'],
       port: 3002,
     });
-    expect(booking.health).toEqual({ path: '/health', intervalMs: 10_000, timeoutMs: 3000, retries: 5, startPeriodMs: 20_000 });
+    expect(booking.health).toEqual({
+      path: '/health',
+      command: ['CMD', 'wget', '-qO-', 'http://localhost:3002/health'],
+      intervalMs: 10_000,
+      timeoutMs: 3000,
+      retries: 5,
+      startPeriodMs: 20_000,
+    });
   });
 
   it('suspects the passwords, keys and URLs with passwords', () => {

@@ -1,14 +1,21 @@
 // Turns a ComposeProject into the processes of one app in one environment: what seed 002 did by
 // hand (suffixing 14 services, their hostnames, volumes and depends_on) done per environment.
 // - service hostnames in env values and command URLs → alias `{app}-{env}-{process}`
-// - named volumes keep their compose name (desire names them per environment), binds keep a path
+// - named volumes keep their compose name (desire names them per environment); bind mounts are
+//   `binds` with a path, never named volumes
 // - networks are dropped: each environment gets its own private network
-// - healthchecks become HealthChecks (HTTP path extracted from curl/wget probes)
+// - healthchecks keep their command (Docker runs it) and, for curl/wget probes, the HTTP path
+// - the app's domains route to the service a user would expose (routing.ts); `x-slipway` on a
+//   service can say `web: true|false` and give it its own `domains`
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { Diagnostic } from '../../diag/diagnostic.ts';
 import type { EnvValue, HealthCheck, ProcessSpec } from '../fleet.ts';
+import { httpProbe, isDisabledTest } from './health-probe.ts';
 import { rewriteHosts } from './hostnames.ts';
+import { chooseRoute } from './routing.ts';
 import type { ComposeHealth, ComposeProject, ComposeService } from './types.ts';
+
+export { httpProbe } from './health-probe.ts';
 
 export interface ComposeProcessContext {
   project: string;
@@ -49,6 +56,7 @@ export function composeToProcesses(
   const volumes = new Set<string>();
   const seen = new Map<string, string>();
   const processes: ProcessSpec[] = [];
+  const route = chooseRoute(compose.services);
   for (const s of compose.services) {
     const name = processName(s.name);
     const clash = seen.get(name);
@@ -73,7 +81,10 @@ export function composeToProcesses(
         hint: 'process names use lowercase letters, digits and dashes',
         pos: s.pos,
       });
-    processes.push(toProcess(s, name, ctx, hosts, composeDir, volumes, diagnostics));
+    const p = toProcess(s, name, ctx, hosts, composeDir, volumes, diagnostics);
+    p.web = route.web?.service === s.name;
+    if (p.web && p.port === undefined) p.port = route.web!.port;
+    processes.push(p);
   }
   return { processes, volumes: [...volumes].sort(), diagnostics };
 }
@@ -118,19 +129,24 @@ function toProcess(
   }
 
   const procVolumes: Record<string, string> = {};
+  const binds: NonNullable<ProcessSpec['binds']> = [];
   for (const v of s.volumes) {
-    const key = v.kind === 'volume' ? v.source : bindPath(v.source, composeDir, ctx.fleetDir);
-    if (v.kind === 'volume') volumes.add(v.source);
-    if (key in procVolumes)
+    if (v.kind === 'bind') {
+      // A path is never a volume name: it stays a bind (source relative to the fleet file).
+      binds.push({ source: bindPath(v.source, composeDir, ctx.fleetDir), target: v.target, readOnly: v.readOnly });
+      continue;
+    }
+    volumes.add(v.source);
+    if (v.source in procVolumes)
       diagnostics.push({
         severity: 'warning',
         code: 'duplicate-mount',
         path: `${base}/volumes`,
-        message: `${v.source} is mounted twice; only ${procVolumes[key]} is kept`,
+        message: `${v.source} is mounted twice; only ${procVolumes[v.source]} is kept`,
         hint: 'mount each volume once',
         pos: s.pos,
       });
-    else procVolumes[key] = v.target;
+    else procVolumes[v.source] = v.target;
     if (v.readOnly)
       diagnostics.push({
         severity: 'info',
@@ -153,6 +169,9 @@ function toProcess(
     stopTimeoutS: s.stopGracePeriodMs !== undefined ? Math.max(1, Math.ceil(s.stopGracePeriodMs / 1000)) : DEFAULT_STOP_TIMEOUT_S,
     pos: s.pos,
   };
+  if (binds.length > 0) p.binds = binds;
+  const domains = serviceDomains(s, ctx);
+  if (domains.length > 0) p.domains = domains;
   if (command !== undefined) p.command = command;
   if (s.port !== undefined) p.port = s.port;
   if (s.memory !== undefined) p.memory = s.memory;
@@ -165,49 +184,54 @@ function toProcess(
 }
 
 /**
- * HTTP probe path of a curl/wget healthcheck. A test that is not HTTP (pg_isready, redis-cli…)
- * gives null: Slipway then waits for the process's port to accept connections (noted).
+ * A compose healthcheck as Slipway runs it: the test stays a command Docker runs inside the
+ * container (`pg_isready`, `redis-cli ping`, `node -e …`); a curl/wget probe of the process's own
+ * port also gives the HTTP path Slipway probes from outside. `NONE` and an empty test give null.
  */
 function toHealth(h: ComposeHealth, s: ComposeService, diagnostics: Diagnostic[]): HealthCheck | null {
-  const probe = httpProbe(h.test);
   const path = `services/${s.name}/healthcheck/test`;
-  if (!probe) {
+  if (h.test.length === 0) {
     diagnostics.push({
       severity: 'info',
-      code: 'health-not-http',
-      path,
-      message: `healthcheck of "${s.name}" (${h.test.join(' ')}) is not an HTTP probe; Slipway waits for its port to accept connections instead`,
-      hint: 'to probe HTTP, set health: /path under processes: in slipway.yaml',
+      code: 'health-from-image',
+      path: `services/${s.name}/healthcheck`,
+      message: `healthcheck of "${s.name}" has no test: the image's own HEALTHCHECK, if any, applies`,
+      hint: 'add a test, or set health: /path under processes: in slipway.yaml',
       pos: s.pos,
     });
     return null;
   }
-  if (probe.port !== undefined && s.port !== undefined && probe.port !== s.port)
-    diagnostics.push({
-      severity: 'warning',
-      code: 'health-port',
-      path,
-      message: `healthcheck of "${s.name}" probes port ${probe.port} but the process port is ${s.port}; Slipway probes the process port`,
-      hint: 'list the probed port first under ports:/expose:, or serve the health path on the main port',
-      pos: s.pos,
-    });
-  return {
-    path: probe?.path ?? '/',
+  if (isDisabledTest(h.test)) return null;
+  const check: HealthCheck = {
+    command: [...h.test],
     intervalMs: h.intervalMs ?? COMPOSE_HEALTH_DEFAULTS.intervalMs,
     timeoutMs: h.timeoutMs ?? COMPOSE_HEALTH_DEFAULTS.timeoutMs,
     retries: h.retries ?? COMPOSE_HEALTH_DEFAULTS.retries,
     startPeriodMs: h.startPeriodMs ?? COMPOSE_HEALTH_DEFAULTS.startPeriodMs,
   };
+  const probe = httpProbe(h.test);
+  if (!probe) return check;
+  if (probe.port !== undefined && s.port !== undefined && probe.port !== s.port) {
+    diagnostics.push({
+      severity: 'info',
+      code: 'health-port',
+      path,
+      message: `healthcheck of "${s.name}" probes port ${probe.port}, not the process port ${s.port}: Docker runs it inside the container, Slipway does not probe it from outside`,
+      hint: 'list the probed port first under ports:/expose: to have Slipway probe it too',
+      pos: s.pos,
+    });
+    return check;
+  }
+  return { ...check, path: probe.path };
 }
 
-/** `curl -f http://localhost:3000/health` → { port: 3000, path: '/health' }. */
-export function httpProbe(test: readonly string[]): { path: string; port?: number } | undefined {
-  const args = test[0] === 'CMD' || test[0] === 'CMD-SHELL' ? test.slice(1) : test;
-  const text = args.join(' ');
-  if (!/(^|[\s/;&|(])(curl|wget)(\s|$)/.test(text)) return undefined;
-  const m = /https?:\/\/(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(\d+))?(\/[^\s"'|;&)]*)?/.exec(text);
-  if (!m) return undefined;
-  return { path: m[2] || '/', ...(m[1] !== undefined ? { port: Number(m[1]) } : {}) };
+/** Domains of a service's `x-slipway: { domains }` for this environment, `{app}`/`{env}` filled. */
+function serviceDomains(s: ComposeService, ctx: ComposeProcessContext): string[] {
+  const d = s.slipway?.domains;
+  if (d === undefined) return [];
+  const picked = typeof d === 'string' || Array.isArray(d) ? d : (d[ctx.env] ?? d.default);
+  if (picked === undefined) return [];
+  return (Array.isArray(picked) ? picked : [picked]).map((x) => x.replaceAll('{app}', ctx.app).replaceAll('{env}', ctx.env));
 }
 
 function bindPath(source: string, composeDir: string, fleetDir: string): string {

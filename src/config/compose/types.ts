@@ -27,6 +27,14 @@ export interface ComposeHealth {
   startPeriodMs?: number;
 }
 
+/** Slipway's own settings on a compose service (`x-slipway:`), which compose itself ignores. */
+export interface ComposeSlipwayExtension {
+  /** true: the app's domains route to this service; false: never. */
+  web?: boolean;
+  /** Domains of this service itself: one, a list, or a map environment → domain(s) with `default`. */
+  domains?: string | string[] | Record<string, string | string[]>;
+}
+
 export interface ComposeService {
   name: string;
   image?: string;
@@ -50,6 +58,8 @@ export interface ComposeService {
   replicas?: number;
   stopGracePeriodMs?: number;
   labels: Record<string, string>;
+  /** `x-slipway:` on the service: whether the app's domains route here, and its own domains. */
+  slipway?: ComposeSlipwayExtension;
   pos: SourcePos;
   /** Where each environment variable was defined (for diagnostics about values). */
   envPos: Record<string, SourcePos>;

@@ -17,9 +17,15 @@ export function processImage(project: string, p: Placement, proc: ProcessSpec): 
   return `${project}/${p.app.name}:current`;
 }
 
-/** The process the proxy routes to: `web` if it has a port, else the first with a port. */
+/**
+ * The process the app's domains route to: the one marked `web: true` (compose import marks its
+ * choice), else `web` if it has a port, else the first with a port; never one marked `web: false`.
+ */
 export function webProcess(processes: readonly ProcessSpec[]): ProcessSpec | undefined {
-  return processes.find((p) => p.name === 'web' && p.port !== undefined) ?? processes.find((p) => p.port !== undefined);
+  const marked = processes.find((p) => p.web === true && p.port !== undefined);
+  if (marked) return marked;
+  const eligible = processes.filter((p) => p.port !== undefined && p.web !== false);
+  return eligible.find((p) => p.name === 'web') ?? eligible[0];
 }
 
 export function appContainers(fleet: Fleet, p: Placement, injected: Record<string, EnvValue>): { containers: ContainerSpec[]; volumes: VolumeSpec[] } {

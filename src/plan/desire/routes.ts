@@ -1,5 +1,5 @@
 // Proxy routes and the proxy container in desired state.
-import type { Fleet, Server } from '../../config/fleet.ts';
+import type { Fleet, ProcessSpec, Server } from '../../config/fleet.ts';
 import type { ContainerSpec, Route, VolumeSpec } from './desired.ts';
 import { webProcess } from './apps.ts';
 import { PROXY_KEY, edgeNetwork, processAlias, proxyContainerName, proxyDataVolume } from '../../model/names.ts';
@@ -9,16 +9,18 @@ import { specHash } from './hash.ts';
 
 export const PROXY_IMAGE = { caddy: 'caddy:2', nginx: 'nginx:1.27' } as const;
 
-/** One route per domain of an app env that has a web process. */
+/** One route per domain of an app env to its web process, plus one per domain a process has itself. */
 export function routes(p: Placement): Route[] {
   const web = webProcess(p.appEnv.processes);
-  if (!web || web.port === undefined) return [];
+  const targets: { host: string; proc: ProcessSpec }[] = [];
+  if (web) for (const host of p.appEnv.domains) targets.push({ host, proc: web });
+  for (const proc of p.appEnv.processes) for (const host of proc.domains ?? []) if (proc.port !== undefined) targets.push({ host, proc });
   const env = p.env;
-  return p.appEnv.domains.map((host) => ({
+  return targets.map(({ host, proc }) => ({
     host,
     env: env.name,
     app: p.app.name,
-    upstream: `${processAlias(p.app.name, env.name, web.name)}:${web.port}`,
+    upstream: `${processAlias(p.app.name, env.name, proc.name)}:${proc.port}`,
     tls: env.tls,
     basicAuth: env.auth ? env.auth.users.map((u) => ({ ...u })) : null,
     rateLimit: env.rateLimit ? { ...env.rateLimit } : null,
