@@ -166,6 +166,8 @@ export interface SharedService extends ContainerOptions {
   env: Record<string, string>;
   /** Volume name -> mount path; the data volume for postgres/redis is added automatically. */
   volumes: Record<string, string>;
+  /** Seconds between the stop signal and SIGKILL (`stop_grace_period`); default 60 for postgres, else 10. */
+  stopTimeoutS?: number;
   pos?: SourcePos;
 }
 

@@ -1,32 +1,34 @@
 // Raw (schema-valid) fleet → normalized Fleet: defaults applied, sizes in bytes, commands as
 // argv, every per-environment value resolved for each environment the app runs in.
-import type { Diagnostic, SourcePos } from '../diag/diagnostic.ts';
+import type { Diagnostic } from '../diag/diagnostic.ts';
 import { parseDuration } from '../util/duration.ts';
 import { splitShellWords } from '../util/shell-words.ts';
 import { parseSize } from '../util/size.ts';
-import type { App, AppEnv, AppSource, DeployPolicy, EnvValue, Environment, Fleet, HealthCheck, ProcessSpec, Server, SharedService } from './fleet.ts';
+import { defaultOomScoreAdj, mergeContainerOptions, pickContainerOptions } from './container-defaults.ts';
+import type {
+  App,
+  AppEnv,
+  AppSource,
+  ContainerOptions,
+  DeployPolicy,
+  EnvValue,
+  Environment,
+  EnvironmentContainerDefaults,
+  Fleet,
+  HealthCheck,
+  ProcessSpec,
+  Server,
+  SharedService,
+} from './fleet.ts';
+import { normalizeContainerKeys, normalizeLogging } from './normalize-container.ts';
 import { forEnv, isPerEnvMap } from './per-env.ts';
-import type { RawApp, RawEnvValue, RawFleet, RawProcess } from './schema.ts';
+import type { RawApp, RawEnvValue, RawFleet, RawProcess, RawService } from './schema.ts';
 import type { PathPart, YamlSource } from './yaml-source.ts';
 
-/** What one environment of a compose app reads: files merged in order, env files (else the `.env` beside the first file) and enabled profiles. Paths as written in slipway.yaml. */
-export interface ComposeImport {
-  files: string[];
-  envFiles?: string[];
-  profiles: string[];
-}
-
 export type ComposeImporter = (
-  source: ComposeImport,
-  ctx: { project: string; app: string; env: string; pos?: SourcePos },
-) => {
-  processes: ProcessSpec[];
-  volumes: string[];
-  /** Problems of converting for this environment (reported for the app's first environment). */
-  diagnostics: Diagnostic[];
-  /** Problems in the compose files themselves, given once per distinct set of files (always reported). */
-  sourceDiagnostics?: Diagnostic[];
-};
+  file: string,
+  ctx: { project: string; app: string; env: string },
+) => { processes: ProcessSpec[]; volumes: string[]; diagnostics: Diagnostic[] };
 
 export interface NormalizeContext {
   src: YamlSource;
@@ -53,6 +55,7 @@ export function normalize(raw: RawFleet, ctx: NormalizeContext): Fleet {
       domain: e.domain ?? null,
       tls: e.tls ?? 'auto',
       limits: { memory: e.limits?.memory !== undefined ? parseSize(e.limits.memory) : undefined, cpus: e.limits?.cpus },
+      containers: envContainerDefaults(name, e, ctx),
       pos: ctx.src.posOf(['environments', name]),
     }),
   );
@@ -69,11 +72,46 @@ export function normalize(raw: RawFleet, ctx: NormalizeContext): Fleet {
       command: s.command === undefined ? undefined : argv(s.command, ['services', name, 'command'], ctx),
       env: Object.fromEntries(Object.entries(s.env ?? {}).map(([k, v]) => [k, String(v)])),
       volumes: s.volumes ?? {},
+      ...serviceContainerOptions(name, s, envNames, ctx),
       pos: ctx.src.posOf(['services', name]),
     };
   });
   const apps = Object.entries(raw.apps ?? {}).map(([name, a]) => normalizeApp(raw.project, name, a, environments, envNames, ctx));
   return { project: raw.project, file: ctx.src.file, servers, environments, services, apps };
+}
+
+/** An environment's container defaults; the OOM score is always explicit after this. */
+function envContainerDefaults(name: string, e: RawFleet['environments'][string], ctx: NormalizeContext): EnvironmentContainerDefaults {
+  const out: EnvironmentContainerDefaults = { oomScoreAdj: e.oom_score_adj ?? defaultOomScoreAdj({ name, protected: e.protected ?? false }) };
+  if (e.logging) {
+    const l = normalizeLogging(e.logging, ['environments', name, 'logging'], ctx);
+    if (l) out.logging = l;
+  }
+  if (e.pids_limit !== undefined) out.pidsLimit = e.pids_limit;
+  return out;
+}
+
+/** A service's container keys; a service is not per environment, so per-env maps are refused. */
+function serviceContainerOptions(name: string, s: RawService, envNames: string[], ctx: NormalizeContext): ContainerOptions & { stopTimeoutS?: number } {
+  for (const key of ['pids_limit', 'oom_score_adj'] as const) {
+    if (isPerEnvMap(s[key], envNames))
+      ctx.diagnostics.push({
+        severity: 'error',
+        code: 'bad-type',
+        path: `services/${name}/${key}`,
+        message: `${key} of service "${name}" is a map of environments, but a shared service has one value`,
+        hint: "give one number (an environment-scoped instance takes its environment's value when this is unset)",
+        pos: ctx.src.posOf(['services', name, key]),
+      });
+  }
+  const opts: ContainerOptions & { stopTimeoutS?: number } = normalizeContainerKeys(s, ['services', name], '', envNames, ctx);
+  if (s.stop_grace_period !== undefined) opts.stopTimeoutS = graceSeconds(s.stop_grace_period);
+  return opts;
+}
+
+/** `stop_grace_period: 1m30s` → whole seconds, at least 1. */
+function graceSeconds(d: string): number {
+  return Math.max(1, Math.ceil((parseDuration(d) ?? 10_000) / 1000));
 }
 
 function normalizeServer(name: string, s: RawFleet['servers'][string], ctx: NormalizeContext): Server {
@@ -106,14 +144,11 @@ function normalizeApp(project: string, name: string, a: RawApp, envs: Environmen
   const appEnvs = a.environments ?? envNames;
   const perEnv: Record<string, AppEnv> = {};
   const volumes = new Set(Object.keys(a.volumes ?? {}));
-  const composeServices = new Set<string>();
   for (const env of envs.filter((e) => appEnvs.includes(e.name))) {
     let processes: ProcessSpec[];
     if (source.kind === 'compose' && ctx.importCompose) {
-      const imported = ctx.importCompose(composeImport(a, env.name), { project, app: name, env: env.name, pos: ctx.src.posOf(['apps', name, 'compose']) });
-      ctx.diagnostics.push(...(imported.sourceDiagnostics ?? []));
+      const imported = ctx.importCompose(source.file, { project, app: name, env: env.name });
       if (env.name === appEnvs[0]) ctx.diagnostics.push(...imported.diagnostics);
-      for (const p of imported.processes) composeServices.add(p.name);
       imported.volumes.forEach((v) => volumes.add(v));
       processes = mergeProcessOverrides(imported.processes, a, env.name, envNames, ctx, name);
     } else {
@@ -128,7 +163,6 @@ function normalizeApp(project: string, name: string, a: RawApp, envs: Environmen
       env_vars: envVars(a.env, env.name, envNames),
     };
   }
-  if (source.kind === 'compose' && ctx.importCompose) unknownComposeOverrides(a, name, composeServices, ctx);
   return {
     name,
     source,
@@ -144,7 +178,7 @@ function normalizeApp(project: string, name: string, a: RawApp, envs: Environmen
 
 function appSource(a: RawApp): AppSource {
   if (a.image) return { kind: 'image', image: a.image };
-  if (a.compose) return { kind: 'compose', file: composeImport(a, undefined).files[0]! };
+  if (a.compose) return { kind: 'compose', file: a.compose };
   const g = a.git ?? '.';
   return typeof g === 'string'
     ? { kind: 'git', repo: g, dockerfile: 'Dockerfile', context: '.' }
@@ -177,7 +211,18 @@ function envValue(v: RawEnvValue | null | undefined, env: string, envNames: stri
 
 function normalizeProcess(app: string, name: string, p: RawProcess, env: string, envNames: string[], ctx: NormalizeContext, a: RawApp): ProcessSpec {
   const mem = forEnv(p.memory, env, envNames);
+  const base = ['apps', app, 'processes', name];
+  if (p.stop_timeout !== undefined && p.stop_grace_period !== undefined)
+    ctx.diagnostics.push({
+      severity: 'error',
+      code: 'conflicting-keys',
+      path: [...base, 'stop_grace_period'].join('/'),
+      message: `process "${name}" sets both stop_timeout and stop_grace_period`,
+      hint: 'keep one: stop_timeout in seconds, or stop_grace_period as a duration (30s, 1m30s)',
+      pos: ctx.src.posOf([...base, 'stop_grace_period']),
+    });
   return {
+    ...normalizeContainerKeys(p, base, env, envNames, ctx),
     name,
     command: p.command === undefined ? undefined : argv(p.command, ['apps', app, 'processes', name, 'command'], ctx),
     port: p.port,
@@ -188,7 +233,7 @@ function normalizeProcess(app: string, name: string, p: RawProcess, env: string,
     singleton: p.singleton ?? false,
     env: envVars(p.env, env, envNames),
     volumes: { ...(a.volumes ?? {}), ...(p.volumes ?? {}) },
-    stopTimeoutS: p.stop_timeout ?? 10,
+    stopTimeoutS: p.stop_timeout ?? (p.stop_grace_period !== undefined ? graceSeconds(p.stop_grace_period) : 10),
     dependsOn: [],
     ...processRouting(app, p, env, envNames),
     pos: ctx.src.posOf(['apps', app, 'processes', name]),
@@ -204,38 +249,21 @@ function processRouting(app: string, p: RawProcess, env: string, envNames: strin
   return out;
 }
 
-/** `compose:` as written (a file, a list of files, or `{ files, env_file, profiles, environments }`) → what `env` reads. */
-export function composeImport(a: RawApp, env: string | undefined): ComposeImport {
-  const c = a.compose;
-  const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-  if (c === undefined || typeof c === 'string' || Array.isArray(c)) return { files: list(c), profiles: [] };
-  const layer = env === undefined ? undefined : c.environments?.[env];
-  const envFiles = c.env_file !== undefined || layer?.env_file !== undefined ? [...list(c.env_file), ...list(layer?.env_file)] : undefined;
-  return {
-    files: [...list(c.files), ...list(layer?.files)],
-    ...(envFiles ? { envFiles } : {}),
-    profiles: [...(c.profiles ?? []), ...(layer?.profiles ?? [])],
-  };
-}
-
-/** A `processes:` override must name a service that some environment's compose files define. */
-function unknownComposeOverrides(a: RawApp, app: string, services: ReadonlySet<string>, ctx: NormalizeContext): void {
-  for (const pname of Object.keys(a.processes ?? {})) {
-    if (services.has(pname)) continue;
-    ctx.diagnostics.push({
-      severity: 'error',
-      code: 'unknown-reference',
-      path: `apps/${app}/processes/${pname}`,
-      message: `process "${pname}" is not a service of the compose file ${composeImport(a, undefined).files.join(' + ')}`,
-      hint: `services there: ${[...services].join(', ')}`,
-      pos: ctx.src.posOfKey(['apps', app, 'processes'], pname),
-    });
-  }
-}
-
 /** `processes:` next to `compose:` overrides fields of the imported processes. */
 function mergeProcessOverrides(imported: ProcessSpec[], a: RawApp, env: string, envNames: string[], ctx: NormalizeContext, app: string): ProcessSpec[] {
   const overrides = a.processes ?? {};
+  for (const pname of Object.keys(overrides)) {
+    if (!imported.some((p) => p.name === pname)) {
+      ctx.diagnostics.push({
+        severity: 'error',
+        code: 'unknown-reference',
+        path: `apps/${app}/processes/${pname}`,
+        message: `process "${pname}" is not a service of the compose file ${a.compose}`,
+        hint: `services there: ${imported.map((p) => p.name).join(', ')}`,
+        pos: ctx.src.posOfKey(['apps', app, 'processes'], pname),
+      });
+    }
+  }
   // `web: true` on one process in the fleet file moves the app's domains there from compose's choice.
   const webOverride = Object.entries(overrides).some(([, o]) => o.web === true);
   return imported.map((p) => {
@@ -244,6 +272,7 @@ function mergeProcessOverrides(imported: ProcessSpec[], a: RawApp, env: string, 
     const n = normalizeProcess(app, p.name, o, env, envNames, ctx, a);
     return {
       ...p,
+      ...mergeContainerOptions(pickContainerOptions(p), pickContainerOptions(n)),
       command: o.command !== undefined ? n.command : p.command,
       port: o.port ?? p.port,
       health: o.health !== undefined ? n.health : p.health,
@@ -255,7 +284,7 @@ function mergeProcessOverrides(imported: ProcessSpec[], a: RawApp, env: string, 
       volumes: { ...p.volumes, ...(o.volumes ?? {}) },
       ...(o.domains !== undefined ? { domains: n.domains } : {}),
       ...(o.web !== undefined ? { web: o.web } : webOverride && p.web ? { web: false } : {}),
-      stopTimeoutS: o.stop_timeout ?? p.stopTimeoutS,
+      stopTimeoutS: o.stop_timeout !== undefined || o.stop_grace_period !== undefined ? n.stopTimeoutS : p.stopTimeoutS,
     };
   });
 }

@@ -53,6 +53,67 @@ const health = z.union([
     .strict(),
 ]);
 
+// Container settings (compose-style keys; see ContainerOptions in fleet.ts). Shapes only here:
+// normalize-container.ts checks values (namespaced sysctls, capability names, device paths…)
+// and reports each bad one with its position.
+const stringOrNumber = z.union([z.string(), z.number()]);
+const logging = z
+  .object({
+    driver: z.string().min(1, 'expected a logging driver name such as json-file, local or journald').optional(),
+    options: z.record(z.string(), stringOrNumber).optional(),
+  })
+  .strict();
+const pidsLimit = perEnv(z.number().int('expected a whole number').min(-1, 'expected a number of processes, or -1 for unlimited'), 'a pids limit');
+const oomScoreAdj = perEnv(
+  z.number().int('expected a whole number').min(-1000, 'expected a value between -1000 and 1000').max(1000, 'expected a value between -1000 and 1000'),
+  'an OOM score adjustment (-1000..1000)',
+);
+
+/** Keys every container-owning section (process, service) accepts. */
+export const containerKeys = {
+  user: z.union([z.string().min(1), z.number().int().min(0)], { errorMap: () => ({ message: 'expected a user: name, uid or uid:gid' }) }).optional(),
+  working_dir: z.string().startsWith('/', 'expected an absolute path').optional(),
+  entrypoint: z
+    .union([z.string(), z.array(z.string())], {
+      errorMap: () => ({ message: "expected an entrypoint: a string, an argv list, or [] to clear the image's" }),
+    })
+    .optional(),
+  tmpfs: z
+    .union([z.string(), z.array(z.string()), z.record(z.string(), z.string())], {
+      errorMap: () => ({ message: 'expected a tmpfs path, a list of paths ("/run:size=64m"), or a map path → options' }),
+    })
+    .optional(),
+  cap_add: z.array(z.string()).optional(),
+  cap_drop: z.array(z.string()).optional(),
+  read_only: z.boolean().optional(),
+  privileged: z.boolean().optional(),
+  init: z.boolean().optional(),
+  ulimits: z
+    .record(
+      z.string(),
+      z.union([z.number(), z.object({ soft: z.number(), hard: z.number() }).strict()], {
+        errorMap: () => ({ message: 'expected a number, or { soft: N, hard: N }' }),
+      }),
+    )
+    .optional(),
+  sysctls: z.record(z.string(), stringOrNumber).optional(),
+  shm_size: size.optional(),
+  stop_signal: z.string().min(1).optional(),
+  stop_grace_period: duration.optional(),
+  restart: z
+    .union([z.string(), z.literal(false)], { errorMap: () => ({ message: 'expected "no", "always", "unless-stopped", "on-failure" or "on-failure:N"' }) })
+    .optional(),
+  labels: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  logging: logging.optional(),
+  extra_hosts: z
+    .union([z.array(z.string()), z.record(z.string(), z.string())], { errorMap: () => ({ message: 'expected a list of "name:ip", or a map name → ip' }) })
+    .optional(),
+  devices: z.array(z.string()).optional(),
+  dns: z.union([z.string(), z.array(z.string())]).optional(),
+  pids_limit: pidsLimit.optional(),
+  oom_score_adj: oomScoreAdj.optional(),
+};
+
 export const processSchema = z
   .object({
     command: argvOrString.optional(),
@@ -67,37 +128,9 @@ export const processSchema = z
     web: z.boolean({ invalid_type_error: "expected true (the app's domains route to this process) or false" }).optional(),
     env: z.record(z.string(), envValue).optional(),
     volumes: z.record(z.string(), z.string().startsWith('/', 'expected an absolute mount path')).optional(),
+    ...containerKeys,
   })
   .strict();
-
-// `compose:` is a file, a list of files merged in order (like `docker compose -f a -f b`), or a map
-// with the files, the env files for ${VAR} interpolation (like --env-file; default: the .env
-// beside the first file), the profiles to enable, and per-environment additions to each.
-const composeFiles = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
-  errorMap: () => ({ message: 'expected a file path or a list of file paths' }),
-});
-const composeProfiles = z.array(z.string().min(1, 'expected a profile name'), { invalid_type_error: 'expected a list of profile names, e.g. [debug]' });
-const composeLayer = z.object({ files: composeFiles.optional(), env_file: composeFiles.optional(), profiles: composeProfiles.optional() }).strict();
-const composeSource = z.union(
-  [
-    z.string().min(1),
-    z.array(z.string().min(1)).min(1),
-    z
-      .object({
-        files: composeFiles.optional(), // required: semantic.ts says so with a position
-        env_file: composeFiles.optional(),
-        profiles: composeProfiles.optional(),
-        environments: z.record(z.string(), composeLayer).optional(),
-      })
-      .strict(),
-  ],
-  {
-    errorMap: (issue, ctx) =>
-      issue.code === 'invalid_union'
-        ? { message: 'expected a compose file, a list of files merged in order, or { files, env_file, profiles, environments }' }
-        : { message: ctx.defaultError },
-  },
-);
 
 const gitSource = z.union([
   z.string().min(1),
@@ -108,7 +141,7 @@ export const appSchema = z
   .object({
     git: gitSource.optional(),
     image: z.string().min(1).optional(),
-    compose: composeSource.optional(),
+    compose: z.string().min(1).optional(),
     environments: z.array(z.string()).optional(),
     placement: z.record(z.string(), z.string()).optional(),
     domains: perEnv(z.union([z.string(), z.array(z.string())]), 'a domain or list of domains').optional(),
@@ -132,6 +165,7 @@ export const serviceSchema = z
     command: argvOrString.optional(),
     env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
     volumes: z.record(z.string(), z.string().startsWith('/', 'expected an absolute mount path')).optional(),
+    ...containerKeys,
   })
   .strict();
 
@@ -155,6 +189,10 @@ export const environmentSchema = z
     domain: z.string().optional(),
     tls: z.enum(['auto', 'off', 'internal']).optional(),
     limits: z.object({ memory: size.optional(), cpus: cpus.optional() }).strict().optional(),
+    // Every container of the environment: log rotation, pids limit, OOM score (processes override).
+    logging: logging.optional(),
+    pids_limit: z.number().int('expected a whole number').min(-1, 'expected a number of processes, or -1 for unlimited').optional(),
+    oom_score_adj: z.number().int().min(-1000, 'expected a value between -1000 and 1000').max(1000, 'expected a value between -1000 and 1000').optional(),
   })
   .strict();
 
@@ -191,3 +229,6 @@ export type RawFleet = z.infer<typeof fleetSchema>;
 export type RawApp = z.infer<typeof appSchema>;
 export type RawProcess = z.infer<typeof processSchema>;
 export type RawEnvValue = z.infer<typeof envValue>;
+export type RawService = z.infer<typeof serviceSchema>;
+/** The container keys as written (a process's or a service's). */
+export type RawContainerKeys = Partial<{ [K in keyof typeof containerKeys]: z.infer<(typeof containerKeys)[K]> }>;

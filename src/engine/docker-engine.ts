@@ -157,6 +157,33 @@ export interface CreateContainerSpec {
   sysctls?: Record<string, string>;
   user?: string;
   workdir?: string;
+  /** Replaces the image's ENTRYPOINT (its CMD is then not used); `[]` clears it. */
+  entrypoint?: string[];
+  /** HostConfig.RestartPolicy.MaximumRetryCount (with `on-failure`). */
+  restartMaxRetries?: number;
+  /** Signal that stops the container (Config.StopSignal), `stopTimeoutS` before SIGKILL. */
+  stopSignal?: string;
+  /** Mount path -> tmpfs options (`size=64m`), or '' for the defaults. */
+  tmpfs?: Record<string, string>;
+  capAdd?: string[];
+  capDrop?: string[];
+  readOnlyRootfs?: boolean;
+  privileged?: boolean;
+  ulimits?: { name: string; soft: number; hard: number }[];
+  /** Bytes of /dev/shm. */
+  shmSize?: number;
+  /** Docker's init as PID 1. */
+  init?: boolean;
+  /** Logging driver and its options (rotation: json-file `max-size`, `max-file`). */
+  logging?: { driver: string; options: Record<string, string> };
+  /** Extra /etc/hosts lines as `host:ip`. */
+  extraHosts?: string[];
+  devices?: { pathOnHost: string; pathInContainer: string; permissions: string }[];
+  dns?: string[];
+  /** -1 is unlimited. */
+  pidsLimit?: number;
+  /** -1000..1000; higher is killed first under memory pressure. */
+  oomScoreAdj?: number;
 }
 
 export interface LogOptions {

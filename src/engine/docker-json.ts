@@ -124,19 +124,26 @@ export function createBody(spec: CreateContainerSpec): Json {
     StopTimeout: spec.stopTimeoutS,
     ExposedPorts: exposed,
     HostConfig: {
-      RestartPolicy: { Name: spec.restart === 'no' ? '' : spec.restart },
+      RestartPolicy: {
+        Name: spec.restart === 'no' ? '' : spec.restart,
+        ...(spec.restartMaxRetries !== undefined ? { MaximumRetryCount: spec.restartMaxRetries } : {}),
+      },
       Mounts: spec.mounts.map((m) => ({ Type: 'volume', Source: m.volume, Target: m.target, ReadOnly: m.readOnly === true })),
       PortBindings: bindings,
       ...(first ? { NetworkMode: first.name } : {}),
       ...(spec.memory ? { Memory: spec.memory } : {}),
       ...(spec.cpus ? { NanoCpus: Math.round(spec.cpus * 1e9) } : {}),
       ...(spec.sysctls ? { Sysctls: spec.sysctls } : {}),
+      ...hostConfigOptions(spec),
     },
     NetworkingConfig: first ? { EndpointsConfig: { [first.name]: { Aliases: first.aliases } } } : {},
   };
   if (spec.cmd) body.Cmd = spec.cmd;
   if (spec.user) body.User = spec.user;
   if (spec.workdir) body.WorkingDir = spec.workdir;
+  // An empty list would mean "the image's"; [""] is how `docker run --entrypoint ""` clears it.
+  if (spec.entrypoint) body.Entrypoint = spec.entrypoint.length > 0 ? spec.entrypoint : [''];
+  if (spec.stopSignal) body.StopSignal = spec.stopSignal;
   if (spec.healthcheck) {
     const h = spec.healthcheck;
     body.Healthcheck = {
@@ -148,4 +155,24 @@ export function createBody(spec: CreateContainerSpec): Json {
     };
   }
   return body;
+}
+
+/** HostConfig fields of the container settings (CreateContainerSpec's optional ones), only those set. */
+function hostConfigOptions(spec: CreateContainerSpec): Json {
+  const h: Json = {};
+  if (spec.tmpfs) h.Tmpfs = spec.tmpfs;
+  if (spec.capAdd) h.CapAdd = spec.capAdd;
+  if (spec.capDrop) h.CapDrop = spec.capDrop;
+  if (spec.readOnlyRootfs !== undefined) h.ReadonlyRootfs = spec.readOnlyRootfs;
+  if (spec.privileged !== undefined) h.Privileged = spec.privileged;
+  if (spec.ulimits) h.Ulimits = spec.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard }));
+  if (spec.shmSize !== undefined) h.ShmSize = spec.shmSize;
+  if (spec.init !== undefined) h.Init = spec.init;
+  if (spec.logging) h.LogConfig = { Type: spec.logging.driver, Config: spec.logging.options };
+  if (spec.extraHosts) h.ExtraHosts = spec.extraHosts;
+  if (spec.devices) h.Devices = spec.devices.map((d) => ({ PathOnHost: d.pathOnHost, PathInContainer: d.pathInContainer, CgroupPermissions: d.permissions }));
+  if (spec.dns) h.Dns = spec.dns;
+  if (spec.pidsLimit !== undefined) h.PidsLimit = spec.pidsLimit;
+  if (spec.oomScoreAdj !== undefined) h.OomScoreAdj = spec.oomScoreAdj;
+  return h;
 }

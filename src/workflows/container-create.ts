@@ -38,7 +38,33 @@ export function toCreateSpec(
     stopTimeoutS: spec.stopTimeoutS,
     publish: spec.publish.map(parsePublish),
     ...(spec.sysctls ? { sysctls: spec.sysctls } : {}),
+    ...containerOptions(spec),
   };
+}
+
+/** The container settings of a desired spec in the engine's terms (only those set). */
+export function containerOptions(spec: ContainerSpec): Partial<CreateContainerSpec> {
+  const o: Partial<CreateContainerSpec> = {};
+  if (spec.user !== undefined) o.user = spec.user;
+  if (spec.workingDir !== undefined) o.workdir = spec.workingDir;
+  if (spec.entrypoint !== undefined) o.entrypoint = [...spec.entrypoint];
+  if (spec.restartMaxRetries !== undefined) o.restartMaxRetries = spec.restartMaxRetries;
+  if (spec.stopSignal !== undefined) o.stopSignal = spec.stopSignal;
+  if (spec.tmpfs !== undefined) o.tmpfs = { ...spec.tmpfs };
+  if (spec.capAdd !== undefined) o.capAdd = [...spec.capAdd];
+  if (spec.capDrop !== undefined) o.capDrop = [...spec.capDrop];
+  if (spec.readOnly !== undefined) o.readOnlyRootfs = spec.readOnly;
+  if (spec.privileged !== undefined) o.privileged = spec.privileged;
+  if (spec.ulimits !== undefined) o.ulimits = Object.entries(spec.ulimits).map(([name, u]) => ({ name, soft: u.soft, hard: u.hard }));
+  if (spec.shmSize !== undefined) o.shmSize = spec.shmSize;
+  if (spec.init !== undefined) o.init = spec.init;
+  if (spec.logging !== undefined) o.logging = { driver: spec.logging.driver, options: { ...spec.logging.options } };
+  if (spec.extraHosts !== undefined) o.extraHosts = spec.extraHosts.map((h) => `${h.host}:${h.ip}`);
+  if (spec.devices !== undefined) o.devices = spec.devices.map((d) => ({ pathOnHost: d.host, pathInContainer: d.container, permissions: d.permissions }));
+  if (spec.dns !== undefined) o.dns = [...spec.dns];
+  if (spec.pidsLimit !== undefined) o.pidsLimit = spec.pidsLimit;
+  if (spec.oomScoreAdj !== undefined) o.oomScoreAdj = spec.oomScoreAdj;
+  return o;
 }
 
 function parsePublish(p: string): { hostPort: number; containerPort: number } {

@@ -37,6 +37,8 @@ export async function waitReady(
   if (spec.port === undefined) {
     await run.sleep(opts.workerSettleMs ?? 1000);
     const info = await engine.inspectContainer(id);
+    // A one-off task (`restart: "no"`, a migration) is done, not dead, when it exits 0.
+    if (spec.restart === 'no' && info.state === 'exited' && info.exitCode === 0) return;
     if (info.state !== 'running') await fail(`it exited with code ${info.exitCode}`);
     if (info.restartCount > 0) await fail(`it restarted ${info.restartCount} time(s)`);
     return;

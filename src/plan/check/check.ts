@@ -3,6 +3,7 @@
 import type { Fleet } from '../../config/fleet.ts';
 import type { DesiredState } from '../desire/desired.ts';
 import type { CheckRule } from './context.ts';
+import { checkOomOrder, checkPrivileged } from './container.ts';
 import { checkCrossEnvReferences } from './cross-env.ts';
 import { checkDuplicateDomains, checkDuplicateNames } from './duplicates.ts';
 import { checkSharedInstances } from './isolation.ts';
@@ -23,6 +24,8 @@ export const CHECK_RULES: readonly CheckRule[] = [
   checkProtectedHealth,
   checkRouteAuth,
   checkRateLimitSupport,
+  checkPrivileged,
+  checkOomOrder,
 ];
 
 export function check(fleet: Fleet, desired: DesiredState): Finding[] {

@@ -33,6 +33,9 @@ export const FINDING_CODES = [
   'protected-web-without-health',
   'route-without-auth',
   'rate-limit-unsupported',
+  'privileged-container',
+  'broad-capability',
+  'oom-order',
 ] as const;
 
 export type FindingCode = (typeof FINDING_CODES)[number];

@@ -8,6 +8,7 @@ import type { Placement } from './placement.ts';
 import { sortRecord } from './services.ts';
 import { specHash } from './hash.ts';
 import { interpolateEnvValue } from '../../model/interpolate.ts';
+import { effectiveContainerOptions, envScope } from '../../config/container-defaults.ts';
 
 /** Image of a process: its own image, its own build, the app's image, or the app's build. */
 export function processImage(project: string, p: Placement, proc: ProcessSpec): string {
@@ -51,10 +52,12 @@ export function appContainers(fleet: Fleet, p: Placement, injected: Record<strin
     for (const [v, path] of Object.entries(proc.volumes).sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       mounts[appVolume(project, env, app, v)] = path;
     }
+    const options = effectiveContainerOptions(envScope(p.env), proc);
     const memory = proc.memory ?? p.env.limits.memory;
     const cpus = proc.cpus ?? p.env.limits.cpus;
     for (let r = 0; r < proc.replicas; r++) {
       const labels: Record<string, string> = {
+        ...options.labels,
         [LABELS.project]: project,
         [LABELS.app]: app,
         [LABELS.env]: env,
@@ -63,6 +66,7 @@ export function appContainers(fleet: Fleet, p: Placement, injected: Record<strin
         [LABELS.role]: 'app',
       };
       const c: Omit<ContainerSpec, 'specHash'> = {
+        ...structuredClone(options),
         key: appContainerKey(app, env, proc.name, r),
         name: appContainerName(project, app, env, proc.name, r),
         role: 'app',
@@ -76,7 +80,7 @@ export function appContainers(fleet: Fleet, p: Placement, injected: Record<strin
         networks: networks.map((n) => ({ network: n.network, aliases: [...n.aliases] })),
         mounts: { ...mounts },
         health: proc.health ? { ...proc.health } : null,
-        restart: 'unless-stopped',
+        restart: options.restart ?? 'unless-stopped',
         singleton: proc.singleton,
         stopTimeoutS: proc.stopTimeoutS,
         publish: [],

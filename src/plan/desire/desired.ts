@@ -1,6 +1,6 @@
 // DesiredState: every resource each server should have, derived purely from a Fleet.
 // Observed state (read from engines) uses the same shapes so `diff` can compare them.
-import type { EnvValue, HealthCheck, ProxyKind } from '../../config/fleet.ts';
+import type { ContainerOptions, EnvValue, HealthCheck, ProxyKind, RestartName } from '../../config/fleet.ts';
 
 export type Role = 'app' | 'proxy' | 'service' | 'release-task';
 
@@ -22,7 +22,12 @@ export interface ContainerNet {
   aliases: string[];
 }
 
-export interface ContainerSpec {
+/**
+ * One container to run. Its ContainerOptions fields (user, tmpfs, ulimits, logging, pidsLimit,
+ * oomScoreAdj…) are the effective ones: Slipway's defaults, then the environment's, then the
+ * process's or service's own. `labels` holds Slipway's labels and the user's.
+ */
+export interface ContainerSpec extends ContainerOptions {
   /** Stable identity across releases: `{app}/{env}/{process}/{replica}` or `service/{name}`. */
   key: string;
   /** Physical name prefix; the release id is appended at deploy time. */
@@ -45,7 +50,7 @@ export interface ContainerSpec {
   cpus?: number;
   health: HealthCheck | null;
   port?: number;
-  restart: 'unless-stopped' | 'no';
+  restart: RestartName;
   singleton: boolean;
   stopTimeoutS: number;
   /** Host ports published ("hostPort:containerPort"); only the proxy publishes any. */

@@ -39,7 +39,17 @@ describe('specHash', () => {
     ['cpus', { cpus: 1 }],
     ['publish', { publish: ['80:80'] }],
     ['command', { command: ['run'] }],
+    ['restart', { restart: 'no' }],
+    ['logging', { logging: { driver: 'json-file', options: { 'max-size': '10m' } } }],
+    ['pids limit', { pidsLimit: 100 }],
+    ['OOM score', { oomScoreAdj: 300 }],
+    ['user label', { labels: { team: 'a' } }],
+    ['tmpfs', { tmpfs: { '/tmp': '' } }],
   ])('changes with %s', (_, change) => {
     expect(specHash({ ...base, ...change })).not.toBe(specHash(base));
+  });
+  it("ignores Slipway's own labels (replica, spec hash), which differ between replicas", () => {
+    expect(specHash({ ...base, labels: { 'slipway.replica': '1', 'slipway.spec-hash': 'x' } })).toBe(specHash(base));
+    expect(specHash({ ...base, labels: { 'slipway.replica': '1', team: 'a' } })).toBe(specHash({ ...base, labels: { team: 'a' } }));
   });
 });

@@ -6,6 +6,7 @@ import { PROXY_KEY, edgeNetwork, processAlias, proxyContainerName, proxyDataVolu
 import { LABELS } from '../../model/labels.ts';
 import type { Placement } from './placement.ts';
 import { specHash } from './hash.ts';
+import { OOM_SCORE, effectiveContainerOptions, sharedScope } from '../../config/container-defaults.ts';
 
 export const PROXY_IMAGE = { caddy: 'caddy:2', nginx: 'nginx:1.27' } as const;
 
@@ -41,7 +42,14 @@ export function proxyContainer(fleet: Fleet, server: Server, envs: readonly stri
     mounts[proxyDataVolume(p)] = '/data';
     volumes.push({ name: proxyDataVolume(p), labels: { [LABELS.project]: p, [LABELS.role]: 'proxy' } });
   }
+  // Every environment goes through the proxy: it is as protected as the most protected of them
+  // (and never above the prod default, so adding an environment does not recreate it).
+  const scope = sharedScope(
+    fleet.environments.filter((e) => envs.includes(e.name)),
+    OOM_SCORE.prod,
+  );
   const c: Omit<ContainerSpec, 'specHash'> = {
+    ...effectiveContainerOptions(scope, {}),
     key: PROXY_KEY,
     name: proxyContainerName(p),
     role: 'proxy',

@@ -7,6 +7,7 @@ import { databaseName, dbPasswordSecret, dbUrlSecret, privateNetwork, serviceDat
 import { LABELS } from '../../model/labels.ts';
 import { instanceFor, type Placement, type ServiceInstance } from './placement.ts';
 import { specHash } from './hash.ts';
+import { effectiveContainerOptions, envScope, type ScopeDefaults, sharedScope } from '../../config/container-defaults.ts';
 
 export const REDIS_DB_COUNT = 16;
 
@@ -33,7 +34,10 @@ export function serviceContainer(fleet: Fleet, inst: ServiceInstance): { contain
   const env: Record<string, EnvValue> = {};
   for (const [k, v] of Object.entries(s.env)) env[k] = { kind: 'plain', value: v };
   if (s.kind === 'postgres') env.POSTGRES_PASSWORD = { kind: 'secret', name: superuserSecret(s.name) };
+  const options = effectiveContainerOptions(serviceScope(fleet, inst), s);
+  Object.assign(labels, { ...options.labels, ...labels });
   const c: Omit<ContainerSpec, 'specHash'> = {
+    ...structuredClone(options),
     key: inst.key,
     name: inst.name,
     role: 'service',
@@ -46,10 +50,10 @@ export function serviceContainer(fleet: Fleet, inst: ServiceInstance): { contain
     mounts,
     health: null,
     port: s.port,
-    restart: 'unless-stopped',
+    restart: options.restart ?? 'unless-stopped',
     // One data directory: two copies must never run at once.
     singleton: true,
-    stopTimeoutS: s.kind === 'postgres' ? 60 : 10,
+    stopTimeoutS: s.stopTimeoutS ?? (s.kind === 'postgres' ? 60 : 10),
     publish: [],
   };
   if (inst.env !== undefined) c.env = inst.env;
@@ -59,6 +63,13 @@ export function serviceContainer(fleet: Fleet, inst: ServiceInstance): { contain
   const hash = specHash(c);
   labels[LABELS.specHash] = hash;
   return { container: { ...c, specHash: hash }, volumes };
+}
+
+/** An environment-scoped instance takes its environment's defaults; a server-scoped one is as protected as the most protected env it serves. */
+function serviceScope(fleet: Fleet, inst: ServiceInstance): ScopeDefaults {
+  const envs = fleet.environments.filter((e) => inst.envs.includes(e.name));
+  const own = inst.env !== undefined ? envs.find((e) => e.name === inst.env) : undefined;
+  return own ? envScope(own) : sharedScope(envs);
 }
 
 export function databases(instances: readonly ServiceInstance[]): { server: string; db: DatabaseSpec }[] {
