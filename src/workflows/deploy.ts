@@ -4,8 +4,8 @@
 import type { App, Environment } from '../config/fleet.ts';
 import { UserError } from '../diag/errors.ts';
 import { desiredOf } from './app-containers.ts';
-import { audit, operator } from './audit.ts';
-import { EnvLock } from './lock.ts';
+import { operator } from './audit.ts';
+import { withEnvLock } from './env-lock-run.ts';
 import { reconcile } from './reconcile.ts';
 import { chooseSource, makeReleaseImages, shipImage } from './release-image.ts';
 import { runReleaseTasks } from './release-tasks.ts';
@@ -56,29 +56,24 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
   const t0 = run.now();
   const checkpoint = checkpointer(opts.killAt);
   const source = await chooseSource(run.fleet, app, env, opts);
-  const lock = new EnvLock(run.conn.engine, run.fleet.project, env.name);
-  // State the deploy reads before its first container starts, fetched while the lock is taken.
-  run.store.prefetch(['infra/applied.json', `releases/${env.name}/${app.name}.json`]);
   const command = `deploy ${app.name} ${env.name}${opts.ref ? ` --ref ${opts.ref}` : ''}${opts.image ? ` --image ${opts.image}` : ''}`;
-  // If another deploy held the lock, it may have written the state prefetched above.
-  let contended = false;
-  await run.report.step(`lock ${env.name} on ${run.conn.server.name}`, () =>
-    lock.acquire({ command, waitS: opts.lockWaitS, now: run.now, onNote: (m) => run.report.warn(m), onContended: () => (contended = true) }),
-  );
-  if (contended) run.store.forget();
-  checkpoint('locked');
-  let release = '';
-  try {
+  const lockOpts = {
+    command,
+    action: 'deploy',
+    app: app.name,
+    lockWaitS: opts.lockWaitS,
+    // State the deploy reads before its first container starts.
+    prefetch: ['infra/applied.json', `releases/${env.name}/${app.name}.json`],
+  };
+  return withEnvLock(run, env.name, lockOpts, async (locked) => {
+    checkpoint('locked');
     if (!(await infraCurrent(run))) await run.report.step('infrastructure (networks, services, proxy)', () => upServer({ ...run, report: quiet(run) }));
     const rec = await reconcile(run, app.name, env.name);
     const recovered = [...rec.removed.map((n) => `removed ${n}`), ...rec.stopped.map((n) => `stopped ${n}`), ...rec.started.map((n) => `restarted ${n}`)];
     if (recovered.length) run.report.warn(`recovered from an interrupted run: ${recovered.join(', ')}`);
     const history = await readHistory(run.store, app.name, env.name);
-    release = releaseId(run.now(), new Set(history.releases.map((r) => r.release)));
-    // Off the critical path: awaited before the final entry.
-    const started = audit(run.store, { action: 'deploy', env: env.name, app: app.name, release, outcome: 'started', detail: command }, run.now).catch(
-      () => undefined,
-    );
+    const release = releaseId(run.now(), new Set(history.releases.map((r) => r.release)));
+    locked.note({ release });
     const builder = opts.buildOn ?? run;
     const built = await run.report.step(
       source.image ? `image ${source.image}` : `build ${source.ref!.ref} (${source.ref!.sha.slice(0, 12)}) on ${builder.conn.server.name}`,
@@ -119,9 +114,6 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
       );
       throw e;
     }
-    const durationMs = run.now() - t0;
-    await started;
-    await audit(run.store, { action: 'deploy', env: env.name, app: app.name, release, outcome: 'ok', durationMs }, run.now);
     const urls = run.state.routes.filter((r) => r.app === app.name && r.env === env.name).map((r) => urlOf(run, r.host));
     return {
       app: app.name,
@@ -132,19 +124,10 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
       gitSha: built.gitSha,
       ref: built.ref,
       urls,
-      durationMs,
+      durationMs: run.now() - t0,
       recovered,
     };
-  } catch (e) {
-    await audit(
-      run.store,
-      { action: 'deploy', env: env.name, app: app.name, release, outcome: 'failed', detail: (e as Error).message.split('\n')[0] },
-      run.now,
-    ).catch(() => undefined);
-    throw e;
-  } finally {
-    await lock.release();
-  }
+  });
 }
 
 export function urlOf(run: ServerRun, host: string): string {

@@ -93,7 +93,6 @@ export class EnvLock {
     const sleep = opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
     const isAlive = opts.isAlive ?? pidAlive;
     const deadline = now() + (opts.waitS ?? 0) * 1000;
-    await ensureStateImage(this.engine);
     for (;;) {
       const me = currentHolder(opts.command, now);
       if (await this.#tryCreate(me)) return me;
@@ -126,7 +125,18 @@ export class EnvLock {
     }
   }
 
+  /** Creates the lock container; the state image is built only when the engine says it is missing (one round trip less on every lock). */
   async #tryCreate(me: LockHolder): Promise<boolean> {
+    try {
+      return await this.#create(me);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    await ensureStateImage(this.engine);
+    return this.#create(me);
+  }
+
+  async #create(me: LockHolder): Promise<boolean> {
     try {
       this.#heldId = await this.engine.createContainer({
         name: lockName(this.project, this.env),

@@ -3,9 +3,9 @@
 // if they were pruned, they are recreated from the release's image, still on the server.
 import type { App, Environment } from '../config/fleet.ts';
 import { UserError } from '../diag/errors.ts';
-import { audit, operator } from './audit.ts';
+import { operator } from './audit.ts';
 import { checkpointer, urlOf, type DeployResult } from './deploy.ts';
-import { EnvLock } from './lock.ts';
+import { withEnvLock } from './env-lock-run.ts';
 import { reconcile } from './reconcile.ts';
 import { readHistory } from './releases.ts';
 import { rollout } from './rollout.ts';
@@ -21,17 +21,9 @@ export interface RollbackOptions {
 
 export async function rollback(run: ServerRun, app: App, env: Environment, opts: RollbackOptions): Promise<DeployResult> {
   const t0 = run.now();
-  const lock = new EnvLock(run.conn.engine, run.fleet.project, env.name);
-  await run.report.step(`lock ${env.name} on ${run.conn.server.name}`, () =>
-    lock.acquire({
-      command: `rollback ${app.name} ${env.name}${opts.release ? ` ${opts.release}` : ''}`,
-      waitS: opts.lockWaitS,
-      now: run.now,
-      onNote: (m) => run.report.warn(m),
-      onContended: () => run.store.forget(),
-    }),
-  );
-  try {
+  const command = `rollback ${app.name} ${env.name}${opts.release ? ` ${opts.release}` : ''}`;
+  const lockOpts = { command, action: 'rollback', app: app.name, lockWaitS: opts.lockWaitS, prefetch: [`releases/${env.name}/${app.name}.json`] };
+  return withEnvLock(run, env.name, lockOpts, async (locked) => {
     const rec = await reconcile(run, app.name, env.name);
     const recovered = [...rec.removed, ...rec.stopped, ...rec.started];
     const history = await readHistory(run.store, app.name, env.name);
@@ -57,6 +49,7 @@ export async function rollback(run: ServerRun, app: App, env: Environment, opts:
         'deploy that ref again instead: slipway deploy APP ENV --ref REF',
       );
     }
+    locked.note({ release: target.release, detail: `from ${history.current}` });
     const record = {
       ...target,
       status: 'live' as const,
@@ -65,12 +58,6 @@ export async function rollback(run: ServerRun, app: App, env: Environment, opts:
       note: `rollback from ${history.current ?? 'nothing'}`,
     };
     await rollout(run, app, env.name, record, { drainMs: opts.drainMs, keep: opts.keep, checkpoint: checkpointer(opts.killAt) });
-    const durationMs = run.now() - t0;
-    await audit(
-      run.store,
-      { action: 'rollback', env: env.name, app: app.name, release: target.release, outcome: 'ok', durationMs, detail: `from ${history.current}` },
-      run.now,
-    );
     const urls = run.state.routes.filter((r) => r.app === app.name && r.env === env.name).map((r) => urlOf(run, r.host));
     return {
       app: app.name,
@@ -81,15 +68,8 @@ export async function rollback(run: ServerRun, app: App, env: Environment, opts:
       gitSha: target.gitSha,
       ref: target.ref,
       urls,
-      durationMs,
+      durationMs: run.now() - t0,
       recovered,
     };
-  } catch (e) {
-    await audit(run.store, { action: 'rollback', env: env.name, app: app.name, outcome: 'failed', detail: (e as Error).message.split('\n')[0] }, run.now).catch(
-      () => undefined,
-    );
-    throw e;
-  } finally {
-    await lock.release();
-  }
+  });
 }

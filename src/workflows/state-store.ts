@@ -5,23 +5,50 @@
 // the local engine and over SSH, and nothing lives on an operator's laptop.
 import type { DockerEngine } from '../engine/docker-engine.ts';
 import { isNotFound } from '../engine/engine-errors.ts';
-import { packTar, unpackTar } from '../engine/tar.ts';
-import { Secret } from '../util/secret.ts';
+import { packTar, unpackTar, type TarEntry } from '../engine/tar.ts';
+import { Secret, requireRedactable } from '../util/secret.ts';
 import { ensureStateImage, STATE_IMAGE } from './state-image.ts';
 import { LABELS } from '../model/labels.ts';
 
 const MOUNT = '/state';
 
+interface QueuedWrite {
+  content: Buffer;
+  mode: number;
+  waiters: { resolve: () => void; reject: (e: unknown) => void }[];
+}
+
+/** Directory entries (mode 0700) for the state root and every parent of these paths, parents first. */
+function privateDirs(paths: readonly string[]): TarEntry[] {
+  const dirs = new Set<string>([MOUNT.slice(1)]);
+  for (const p of paths) {
+    const parts = p.split('/').slice(0, -1);
+    for (let i = 1; i <= parts.length; i++) dirs.add(`${MOUNT.slice(1)}/${parts.slice(0, i).join('/')}`);
+  }
+  return [...dirs]
+    .sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b))
+    .map((path) => ({ path, content: '', mode: 0o700, type: 'dir' as const }));
+}
+
 export class StateStore {
   readonly volume: string;
   readonly holder: string;
   #ready: Promise<void> | undefined;
+  /** The holder is known to exist (ensured, or an archive call on it succeeded): a 404 now means a missing file. */
+  #holderSeen = false;
   /**
    * Files read or written by this command. Each command works under the environment lock (or
    * only reads), so a file cannot change underneath it; every archive round trip saved here is
    * one less Engine API call on the deploy's critical path.
    */
   readonly #cache = new Map<string, Promise<Buffer | undefined>>();
+  /** Writes waiting for the next upload, by path (insertion order kept). */
+  readonly #queued = new Map<string, QueuedWrite>();
+  /** Batches being uploaded. */
+  readonly #inFlight = new Set<Map<string, QueuedWrite>>();
+  /** Every write not yet settled (for flush). */
+  readonly #pending = new Set<Promise<void>>();
+  #uploading = false;
 
   constructor(
     readonly engine: DockerEngine,
@@ -33,10 +60,15 @@ export class StateStore {
 
   /** Creates the volume and holder container once (idempotent; concurrent callers share it). */
   ensure(): Promise<void> {
-    this.#ready ??= this.#ensure().catch((e) => {
-      this.#ready = undefined;
-      throw e;
-    });
+    this.#ready ??= this.#ensure().then(
+      () => {
+        this.#holderSeen = true;
+      },
+      (e) => {
+        this.#ready = undefined;
+        throw e;
+      },
+    );
     return this.#ready;
   }
 
@@ -67,11 +99,35 @@ export class StateStore {
       await this.engine.putArchive(
         this.holder,
         '/',
-        packTar([
+        await packTar([
           { path: 'state', content: '', mode: 0o700, type: 'dir' },
           { path: 'state/.slipway', content: 'state v1\n', mode: 0o600 },
         ]),
       );
+    }
+  }
+
+  /**
+   * An archive call on the holder without a separate existence check first (one round trip less on
+   * every command's first state access): on a 404 the holder is made sure of, then `fn` runs once
+   * more. `missing` is what a 404 means once the holder exists (a read of an absent file).
+   */
+  async #onHolder<T>(fn: () => Promise<T>, missing: () => T): Promise<T> {
+    const known = this.#holderSeen;
+    try {
+      const r = await fn();
+      this.#holderSeen = true;
+      return r;
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      if (known) return missing();
+    }
+    await this.ensure();
+    try {
+      return await fn();
+    } catch (e) {
+      if (isNotFound(e)) return missing();
+      throw e;
     }
   }
 
@@ -81,14 +137,19 @@ export class StateStore {
     if (!p) {
       p = this.#fetch(path);
       this.#cache.set(path, p);
-      p.catch(() => this.#cache.delete(path));
+      const fetching = p;
+      fetching.catch(() => {
+        if (this.#cache.get(path) === fetching) this.#cache.delete(path);
+      });
     }
     return p;
   }
 
-  /** Drops every cached file (another operator may have written since they were read). */
+  /** Drops every cached file (another operator may have written since they were read); writes in flight are kept. */
   forget(): void {
     this.#cache.clear();
+    for (const [path, w] of this.#queued) this.#cache.set(path, Promise.resolve(w.content));
+    for (const batch of this.#inFlight) for (const [path, w] of batch) this.#cache.set(path, Promise.resolve(w.content));
   }
 
   /** Starts reading these files now (concurrently), so later reads find them cached. */
@@ -96,42 +157,86 @@ export class StateStore {
     for (const p of paths) this.read(p).catch(() => undefined);
   }
 
-  async #fetch(path: string): Promise<Buffer | undefined> {
-    await this.ensure();
-    try {
-      return unpackTar(await this.engine.getArchive(this.holder, `${MOUNT}/${path}`)).find((e) => e.type === 'file')?.content;
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
+  #fetch(path: string): Promise<Buffer | undefined> {
+    return this.#onHolder(
+      async () => (await unpackTar(await this.engine.getArchive(this.holder, `${MOUNT}/${path}`))).find((e) => e.type === 'file')?.content,
+      () => undefined,
+    );
   }
 
   /** Every file under a directory of the state (one archive call), path → content. */
-  async readDir(dir: string): Promise<Map<string, Buffer>> {
-    await this.ensure();
-    try {
-      const entries = unpackTar(await this.engine.getArchive(this.holder, `${MOUNT}/${dir}`));
-      return new Map(entries.filter((e) => e.type === 'file').map((e) => [e.path, e.content]));
-    } catch (e) {
-      if (isNotFound(e)) return new Map();
-      throw e;
-    }
+  readDir(dir: string): Promise<Map<string, Buffer>> {
+    return this.#onHolder(
+      async () => {
+        const entries = await unpackTar(await this.engine.getArchive(this.holder, `${MOUNT}/${dir}`));
+        return new Map(entries.filter((e) => e.type === 'file').map((e) => [e.path, e.content]));
+      },
+      () => new Map<string, Buffer>(),
+    );
   }
 
-  async write(path: string, content: string | Buffer, mode = 0o600): Promise<void> {
-    await this.ensure();
-    const parts = path.split('/');
-    const name = parts.pop()!;
-    const dir = [MOUNT.slice(1), ...parts].join('/');
-    // Parent directories are created by the archive itself; keep them private.
-    const dirs = ['', ...parts.map((_, i) => `/${parts.slice(0, i + 1).join('/')}`)].map((d) => ({
-      path: `${MOUNT.slice(1)}${d}`,
-      content: '',
-      mode: 0o700,
-      type: 'dir' as const,
-    }));
-    await this.engine.putArchive(this.holder, '/', packTar([...dirs, { path: `${dir}/${name}`, content, mode }]));
-    this.#cache.set(path, Promise.resolve(typeof content === 'string' ? Buffer.from(content) : content));
+  /**
+   * Writes a file. Writes are batched: those made while an upload is in flight go out together in
+   * the next one (one archive call each batch), and each resolves when its batch is on the server.
+   * Reads see the new content at once.
+   */
+  write(path: string, content: string | Buffer, mode = 0o600): Promise<void> {
+    const buf = typeof content === 'string' ? Buffer.from(content) : content;
+    this.#cache.set(path, Promise.resolve(buf));
+    let resolve!: () => void;
+    let reject!: (e: unknown) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // A later write of the same file replaces an earlier one still waiting for its batch.
+    const earlier = this.#queued.get(path);
+    this.#queued.delete(path);
+    this.#queued.set(path, { content: buf, mode, waiters: [...(earlier?.waiters ?? []), { resolve, reject }] });
+    this.#pump();
+    const tracked = done.finally(() => this.#pending.delete(tracked));
+    tracked.catch(() => undefined);
+    this.#pending.add(tracked);
+    return done;
+  }
+
+  /** Resolves when every write made so far has reached the server (or failed: failures are the writers' to handle). */
+  async flush(): Promise<void> {
+    while (this.#pending.size) await Promise.allSettled([...this.#pending]);
+  }
+
+  #pump(): void {
+    if (this.#uploading || this.#queued.size === 0) return;
+    this.#uploading = true;
+    // Writes made in the same tick share the upload.
+    queueMicrotask(() => void this.#upload());
+  }
+
+  async #upload(): Promise<void> {
+    const batch = new Map(this.#queued);
+    this.#queued.clear();
+    this.#inFlight.add(batch);
+    try {
+      const tar = await packTar([
+        ...privateDirs([...batch.keys()]),
+        ...[...batch].map(([path, w]) => ({ path: `${MOUNT.slice(1)}/${path}`, content: w.content, mode: w.mode })),
+      ]);
+      await this.#onHolder(
+        () => this.engine.putArchive(this.holder, '/', tar),
+        () => {
+          throw new Error(`state holder ${this.holder} vanished`);
+        },
+      );
+      for (const w of batch.values()) for (const x of w.waiters) x.resolve();
+    } catch (e) {
+      // Not on the server: the next read asks the server again.
+      for (const path of batch.keys()) if (!this.#queued.has(path)) this.#cache.delete(path);
+      for (const w of batch.values()) for (const x of w.waiters) x.reject(e);
+    } finally {
+      this.#inFlight.delete(batch);
+      this.#uploading = false;
+      this.#pump();
+    }
   }
 
   async readJson<T>(path: string): Promise<T | undefined> {
@@ -150,8 +255,10 @@ export class StateStore {
     return b ? new Secret(b.toString('utf8'), name) : undefined;
   }
 
-  async setSecret(name: string, value: string, env?: string): Promise<void> {
-    await this.write(secretPath(env !== undefined ? scoped(name, env) : name), value, 0o600);
+  /** Refuses values too short to redact safely; the file on the server is where the value is unwrapped. */
+  async setSecret(name: string, value: Secret, env?: string): Promise<void> {
+    requireRedactable([Secret.join(name, [value])], { envName: env });
+    await this.write(secretPath(env !== undefined ? scoped(name, env) : name), value.reveal(), 0o600);
   }
 
   async deleteSecret(name: string, env?: string): Promise<boolean> {
