@@ -1,6 +1,6 @@
 // Raw (schema-valid) fleet → normalized Fleet: defaults applied, sizes in bytes, commands as
 // argv, every per-environment value resolved for each environment the app runs in.
-import type { Diagnostic } from '../diag/diagnostic.ts';
+import type { Diagnostic, SourcePos } from '../diag/diagnostic.ts';
 import { parseDuration } from '../util/duration.ts';
 import { splitShellWords } from '../util/shell-words.ts';
 import { parseSize } from '../util/size.ts';
@@ -25,10 +25,24 @@ import { forEnv, isPerEnvMap } from './per-env.ts';
 import type { RawApp, RawEnvValue, RawFleet, RawProcess, RawService } from './schema.ts';
 import type { PathPart, YamlSource } from './yaml-source.ts';
 
+/** What one environment of a compose app reads: files merged in order, env files (else the `.env` beside the first file) and enabled profiles. Paths as written in slipway.yaml. */
+export interface ComposeImport {
+  files: string[];
+  envFiles?: string[];
+  profiles: string[];
+}
+
 export type ComposeImporter = (
-  file: string,
-  ctx: { project: string; app: string; env: string },
-) => { processes: ProcessSpec[]; volumes: string[]; diagnostics: Diagnostic[] };
+  source: ComposeImport,
+  ctx: { project: string; app: string; env: string; pos?: SourcePos },
+) => {
+  processes: ProcessSpec[];
+  volumes: string[];
+  /** Problems of converting for this environment (reported for the app's first environment). */
+  diagnostics: Diagnostic[];
+  /** Problems in the compose files themselves, given once per distinct set of files (always reported). */
+  sourceDiagnostics?: Diagnostic[];
+};
 
 export interface NormalizeContext {
   src: YamlSource;
@@ -144,11 +158,14 @@ function normalizeApp(project: string, name: string, a: RawApp, envs: Environmen
   const appEnvs = a.environments ?? envNames;
   const perEnv: Record<string, AppEnv> = {};
   const volumes = new Set(Object.keys(a.volumes ?? {}));
+  const composeServices = new Set<string>();
   for (const env of envs.filter((e) => appEnvs.includes(e.name))) {
     let processes: ProcessSpec[];
     if (source.kind === 'compose' && ctx.importCompose) {
-      const imported = ctx.importCompose(source.file, { project, app: name, env: env.name });
+      const imported = ctx.importCompose(composeImport(a, env.name), { project, app: name, env: env.name, pos: ctx.src.posOf(['apps', name, 'compose']) });
+      ctx.diagnostics.push(...(imported.sourceDiagnostics ?? []));
       if (env.name === appEnvs[0]) ctx.diagnostics.push(...imported.diagnostics);
+      for (const p of imported.processes) composeServices.add(p.name);
       imported.volumes.forEach((v) => volumes.add(v));
       processes = mergeProcessOverrides(imported.processes, a, env.name, envNames, ctx, name);
     } else {
@@ -163,6 +180,7 @@ function normalizeApp(project: string, name: string, a: RawApp, envs: Environmen
       env_vars: envVars(a.env, env.name, envNames),
     };
   }
+  if (source.kind === 'compose' && ctx.importCompose) unknownComposeOverrides(a, name, composeServices, ctx);
   return {
     name,
     source,
@@ -178,7 +196,7 @@ function normalizeApp(project: string, name: string, a: RawApp, envs: Environmen
 
 function appSource(a: RawApp): AppSource {
   if (a.image) return { kind: 'image', image: a.image };
-  if (a.compose) return { kind: 'compose', file: a.compose };
+  if (a.compose) return { kind: 'compose', file: composeImport(a, undefined).files[0]! };
   const g = a.git ?? '.';
   return typeof g === 'string'
     ? { kind: 'git', repo: g, dockerfile: 'Dockerfile', context: '.' }
@@ -249,21 +267,38 @@ function processRouting(app: string, p: RawProcess, env: string, envNames: strin
   return out;
 }
 
+/** `compose:` as written (a file, a list of files, or `{ files, env_file, profiles, environments }`) → what `env` reads. */
+export function composeImport(a: RawApp, env: string | undefined): ComposeImport {
+  const c = a.compose;
+  const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  if (c === undefined || typeof c === 'string' || Array.isArray(c)) return { files: list(c), profiles: [] };
+  const layer = env === undefined ? undefined : c.environments?.[env];
+  const envFiles = c.env_file !== undefined || layer?.env_file !== undefined ? [...list(c.env_file), ...list(layer?.env_file)] : undefined;
+  return {
+    files: [...list(c.files), ...list(layer?.files)],
+    ...(envFiles ? { envFiles } : {}),
+    profiles: [...(c.profiles ?? []), ...(layer?.profiles ?? [])],
+  };
+}
+
+/** A `processes:` override must name a service that some environment's compose files define. */
+function unknownComposeOverrides(a: RawApp, app: string, services: ReadonlySet<string>, ctx: NormalizeContext): void {
+  for (const pname of Object.keys(a.processes ?? {})) {
+    if (services.has(pname)) continue;
+    ctx.diagnostics.push({
+      severity: 'error',
+      code: 'unknown-reference',
+      path: `apps/${app}/processes/${pname}`,
+      message: `process "${pname}" is not a service of the compose file ${composeImport(a, undefined).files.join(' + ')}`,
+      hint: `services there: ${[...services].join(', ')}`,
+      pos: ctx.src.posOfKey(['apps', app, 'processes'], pname),
+    });
+  }
+}
+
 /** `processes:` next to `compose:` overrides fields of the imported processes. */
 function mergeProcessOverrides(imported: ProcessSpec[], a: RawApp, env: string, envNames: string[], ctx: NormalizeContext, app: string): ProcessSpec[] {
   const overrides = a.processes ?? {};
-  for (const pname of Object.keys(overrides)) {
-    if (!imported.some((p) => p.name === pname)) {
-      ctx.diagnostics.push({
-        severity: 'error',
-        code: 'unknown-reference',
-        path: `apps/${app}/processes/${pname}`,
-        message: `process "${pname}" is not a service of the compose file ${a.compose}`,
-        hint: `services there: ${imported.map((p) => p.name).join(', ')}`,
-        pos: ctx.src.posOfKey(['apps', app, 'processes'], pname),
-      });
-    }
-  }
   // `web: true` on one process in the fleet file moves the app's domains there from compose's choice.
   const webOverride = Object.entries(overrides).some(([, o]) => o.web === true);
   return imported.map((p) => {

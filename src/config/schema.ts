@@ -132,6 +132,35 @@ export const processSchema = z
   })
   .strict();
 
+// `compose:` is a file, a list of files merged in order (like `docker compose -f a -f b`), or a map
+// with the files, the env files for ${VAR} interpolation (like --env-file; default: the .env
+// beside the first file), the profiles to enable, and per-environment additions to each.
+const composeFiles = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+  errorMap: () => ({ message: 'expected a file path or a list of file paths' }),
+});
+const composeProfiles = z.array(z.string().min(1, 'expected a profile name'), { invalid_type_error: 'expected a list of profile names, e.g. [debug]' });
+const composeLayer = z.object({ files: composeFiles.optional(), env_file: composeFiles.optional(), profiles: composeProfiles.optional() }).strict();
+const composeSource = z.union(
+  [
+    z.string().min(1),
+    z.array(z.string().min(1)).min(1),
+    z
+      .object({
+        files: composeFiles.optional(), // required: semantic.ts says so with a position
+        env_file: composeFiles.optional(),
+        profiles: composeProfiles.optional(),
+        environments: z.record(z.string(), composeLayer).optional(),
+      })
+      .strict(),
+  ],
+  {
+    errorMap: (issue, ctx) =>
+      issue.code === 'invalid_union'
+        ? { message: 'expected a compose file, a list of files merged in order, or { files, env_file, profiles, environments }' }
+        : { message: ctx.defaultError },
+  },
+);
+
 const gitSource = z.union([
   z.string().min(1),
   z.object({ repo: z.string().min(1), dockerfile: z.string().optional(), context: z.string().optional() }).strict(),
@@ -141,7 +170,7 @@ export const appSchema = z
   .object({
     git: gitSource.optional(),
     image: z.string().min(1).optional(),
-    compose: z.string().min(1).optional(),
+    compose: composeSource.optional(),
     environments: z.array(z.string()).optional(),
     placement: z.record(z.string(), z.string()).optional(),
     domains: perEnv(z.union([z.string(), z.array(z.string())]), 'a domain or list of domains').optional(),

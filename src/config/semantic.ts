@@ -93,6 +93,16 @@ function checkApp(ctx: Ctx, name: string, app: RawMap, n: Names): void {
     ctx.ref(str(server), n.servers, [...base, 'placement', env], 'server');
   }
   ctx.perEnvKeys(app.domains, n.envs, [...base, 'domains'], true);
+  if (isMap(app.compose)) {
+    if (app.compose.files === undefined)
+      ctx.err(
+        'missing-key',
+        [...base, 'compose'],
+        `the compose: map of app "${name}" has no files`,
+        'add files: docker-compose.yml (or a list, merged in order)',
+      );
+    for (const [env] of entries(app.compose.environments)) ctx.envKey(env, n.envs, [...base, 'compose', 'environments'], false);
+  }
   for (const [key, v] of entries(app.env)) ctx.perEnvKeys(v, n.envs, [...base, 'env', key], false, true);
   for (const [proc, p] of entries(app.processes)) {
     ctx.name(proc, [...base, 'processes'], 'process');

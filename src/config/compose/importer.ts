@@ -1,22 +1,27 @@
-// Adapter between the loader and compose import: reads each compose file once per load, then
-// turns it into processes for every environment.
+// Adapter between the loader and compose import: reads each distinct set of compose files (files,
+// env files, profiles) once per load, reports its problems once, then turns it into processes for
+// every environment. Paths in slipway.yaml are relative to the fleet file.
 import { resolve } from 'node:path';
-import type { ComposeImporter } from '../normalize.ts';
-import { readCompose, type ComposeProject } from './read.ts';
-import { composeToProcesses } from './processes.ts';
 import type { Diagnostic } from '../../diag/diagnostic.ts';
+import type { ComposeImporter } from '../normalize.ts';
+import { composeToProcesses } from './processes.ts';
+import { type ComposeProject, readCompose } from './read.ts';
 
 export function composeImporter(fleetDir: string): ComposeImporter {
   const cache = new Map<string, { compose?: ComposeProject; diagnostics: Diagnostic[] }>();
-  return (file, ctx) => {
-    const abs = resolve(fleetDir, file);
-    let read = cache.get(abs);
+  return (source, ctx) => {
+    const files = source.files.map((f) => resolve(fleetDir, f));
+    const envFiles = source.envFiles?.map((f) => resolve(fleetDir, f));
+    const key = JSON.stringify([files, envFiles, source.profiles]);
+    let read = cache.get(key);
+    const first = read === undefined;
     if (!read) {
-      read = readCompose(abs);
-      cache.set(abs, read);
+      read = readCompose(files, undefined, { envFiles, profiles: source.profiles, ...(ctx.pos ? { origin: ctx.pos } : {}) });
+      cache.set(key, read);
     }
-    if (!read.compose) return { processes: [], volumes: [], diagnostics: read.diagnostics };
+    const sourceDiagnostics = first ? read.diagnostics : [];
+    if (!read.compose) return { processes: [], volumes: [], diagnostics: [], sourceDiagnostics };
     const { processes, volumes, diagnostics } = composeToProcesses(read.compose, { ...ctx, fleetDir });
-    return { processes, volumes, diagnostics: [...read.diagnostics, ...diagnostics] };
+    return { processes, volumes, diagnostics, sourceDiagnostics };
   };
 }

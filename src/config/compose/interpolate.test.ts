@@ -1,4 +1,4 @@
-// Compose interpolation: defaults resolved, unknown variables kept as written and reported.
+// Compose interpolation: defaults resolved; unset variables become empty and are reported, as in compose.
 import { describe, expect, it } from 'vitest';
 import { interpolate } from './interpolate.ts';
 
@@ -19,9 +19,12 @@ describe('interpolate', () => {
     ['${NOPE:-a ${ALSO_NOPE:-b} c}', 'a b c', []],
     ['$$SET and $${SET}', '$SET and ${SET}', []],
     ['cost: 5$', 'cost: 5$', []],
-    ['${NOPE}', '${NOPE}', ['NOPE']],
-    ['$NOPE', '$NOPE', ['NOPE']],
-    ['${NOPE:?must be set}', '${NOPE:?must be set}', ['NOPE']],
+    ['${NOPE}', '', ['NOPE']],
+    ['$NOPE', '', ['NOPE']],
+    ['a-${NOPE}-b', 'a--b', ['NOPE']],
+    ['${NOPE:?must be set}', '', ['NOPE']],
+    ['${EMPTY:?must not be empty}', '', ['EMPTY']],
+    ['${EMPTY?may be empty}', '', []],
     ['${SET:?must be set}', 'v', []],
     ['${1BAD}', '${1BAD}', ['1BAD']],
     ['${UNCLOSED', '${UNCLOSED', ['${UNCLOSED']],
@@ -29,6 +32,10 @@ describe('interpolate', () => {
     const r = interpolate(text, vars);
     expect(r.value).toBe(value);
     expect(r.unresolved.map((u) => u.name)).toEqual(unresolved);
+  });
+
+  it('tells unset, required and malformed apart', () => {
+    expect(interpolate('${A} ${B:?x} ${1C}').unresolved.map((u) => u.kind)).toEqual(['unset', 'required', 'invalid']);
   });
 
   it('says why a required variable is missing', () => {

@@ -1,8 +1,11 @@
 // Compose variable interpolation: `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?err}`,
 // `${VAR:+alt}`, `$VAR` and `$$`. Slipway reads no shell environment: variables come only from
-// the caller, defaults are applied, and anything unknown is left as written and reported.
+// the caller (the .env beside the compose file, or the env files slipway.yaml names). As in
+// docker compose, an unset variable becomes an empty string (reported as `unset`), a missing
+// required one is reported as `required`, and a malformed `${…}` is kept as written (`invalid`).
 
 export interface Unresolved {
+  kind: 'unset' | 'required' | 'invalid';
   name: string;
   /** Human reason, e.g. `variable POSTGRES_PASSWORD is not set`. */
   message: string;
@@ -42,7 +45,7 @@ function expand(text: string, vars: Readonly<Record<string, string>>, out: Unres
       const end = matchBrace(text, i + 1);
       if (end < 0) {
         // Unterminated: keep literally, like compose would refuse; report it.
-        out.push({ name: text.slice(i), message: `unterminated "\${" in "${text}"` });
+        out.push({ kind: 'invalid', name: text.slice(i), message: `unterminated "\${" in "${text}"` });
         res += text.slice(i);
         break;
       }
@@ -56,10 +59,8 @@ function expand(text: string, vars: Readonly<Record<string, string>>, out: Unres
       while (j < text.length && NAME_CHAR.test(text[j]!)) j++;
       const name = text.slice(i + 1, j);
       const v = vars[name];
-      if (v === undefined) {
-        out.push({ name, message: `variable ${name} is not set` });
-        res += text.slice(i, j);
-      } else res += v;
+      if (v === undefined) out.push({ kind: 'unset', name, message: `variable ${name} is not set` });
+      else res += v;
       i = j;
       continue;
     }
@@ -72,7 +73,7 @@ function expand(text: string, vars: Readonly<Record<string, string>>, out: Unres
 function expandBraced(body: string, original: string, vars: Readonly<Record<string, string>>, out: Unresolved[]): string {
   const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([\s\S]*))?$/.exec(body);
   if (!m) {
-    out.push({ name: body, message: `invalid interpolation "${original}"` });
+    out.push({ kind: 'invalid', name: body, message: `invalid interpolation "${original}"` });
     return original;
   }
   const name = m[1]!;
@@ -84,8 +85,8 @@ function expandBraced(body: string, original: string, vars: Readonly<Record<stri
   switch (op) {
     case undefined:
       if (!set) {
-        out.push({ name, message: `variable ${name} is not set` });
-        return original;
+        out.push({ kind: 'unset', name, message: `variable ${name} is not set` });
+        return '';
       }
       return v!;
     case ':-':
@@ -100,8 +101,8 @@ function expandBraced(body: string, original: string, vars: Readonly<Record<stri
     case '?': {
       const ok = op === ':?' ? nonEmpty : set;
       if (ok) return v!;
-      out.push({ name, message: `variable ${name} is required${arg ? `: ${arg}` : ''}` });
-      return original;
+      out.push({ kind: 'required', name, message: `variable ${name} is required${arg ? `: ${arg}` : ''}` });
+      return '';
     }
     default:
       return original;

@@ -1,6 +1,6 @@
 // A service's build section: `build: ./dir` or `{ context, dockerfile }`; other build keys are
 // reported as not imported.
-import { isMap, isScalar, type Node } from 'yaml';
+import { isMap, isScalar, type Node } from './compose-tree.ts';
 import type { ReadContext } from './read-context.ts';
 import { str } from './read-scalars.ts';
 import type { ComposeService } from './types.ts';

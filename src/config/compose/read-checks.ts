@@ -1,13 +1,29 @@
-// Checks across services once all are read: depends_on names a defined service, named volumes and
-// networks are declared at the top level.
+// Checks across services once all are read: depends_on names a defined service (one left out by
+// its profile is an error unless `required: false`, as in compose), named volumes and networks are
+// declared at the top level.
 import type { ReadContext } from './read-context.ts';
 import type { ComposeProject } from './types.ts';
 
 export function crossCheck(rc: ReadContext, project: ComposeProject, volumes: Set<string>, networks: Set<string>): void {
   const names = new Set(project.services.map((s) => s.name));
   for (const s of project.services) {
-    for (const d of s.dependsOn)
-      if (!names.has(d))
+    for (const d of [...s.dependsOn]) {
+      if (names.has(d)) continue;
+      if (rc.optionalDeps.has(`${s.name}/${d}`)) {
+        s.dependsOn = s.dependsOn.filter((x) => x !== d);
+        continue;
+      }
+      const profiles = rc.disabled.get(d);
+      if (profiles)
+        rc.add(
+          'error',
+          'dependency-disabled',
+          `services/${s.name}/depends_on/${d}`,
+          `service "${s.name}" depends on "${d}", which is left out: its profile ${profiles.map((p) => `"${p}"`).join(', ')} is not enabled`,
+          `enable it in slipway.yaml (compose: { profiles: [${profiles[0]}] }), or mark the dependency required: false`,
+          rc.depPos.get(`${s.name}/${d}`) ?? s.pos,
+        );
+      else
         rc.add(
           'error',
           'unknown-dependency',
@@ -16,6 +32,7 @@ export function crossCheck(rc: ReadContext, project: ComposeProject, volumes: Se
           `define a service "${d}" or remove it from depends_on`,
           rc.depPos.get(`${s.name}/${d}`) ?? s.pos,
         );
+    }
     for (const v of s.volumes)
       if (v.kind === 'volume' && !volumes.has(v.source))
         rc.add(

@@ -1,77 +1,40 @@
-// The state of one compose read: the parsed YAML document with its line counter (so every node
-// has a file:line:col), the diagnostics collected so far, and the structural helpers every part
-// of the reader shares (alias resolution, `<<` merge keys, typed problem reports).
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+// The state of one compose read: the main file (paths are relative to its directory), the
+// interpolation variables, the file reader, the diagnostics collected so far, and the helpers
+// every part of the reader shares to walk the positioned tree (compose-tree.ts) and report typed
+// problems at a node's file:line:col.
 import type { Diagnostic, Severity, SourcePos } from '../../diag/diagnostic.ts';
+import { type CEntry, isMap, isScalar, isSeq, type Node } from './compose-tree.ts';
 
-/** A map entry with `<<` merges applied and aliases resolved. */
-export type Entry = { key: string; keyNode: Node | null; value: Node | null };
+/** A map entry: key, the key's node (for positions) and the value. */
+export type Entry = CEntry;
 
 export class ReadContext {
-  readonly #lines = new LineCounter();
-  readonly doc: Document.Parsed;
   /** `service/dependency` → where the dependency is named, for unknown-dependency errors. */
   readonly depPos = new Map<string, SourcePos>();
+  /** `service/dependency` pairs declared `required: false`. */
+  readonly optionalDeps = new Set<string>();
+  /** Services left out because none of their profiles is enabled → their profiles. */
+  readonly disabled = new Map<string, string[]>();
 
   constructor(
     readonly file: string,
-    readonly text: string,
-    readonly vars: Record<string, string>,
+    readonly vars: Readonly<Record<string, string>>,
     readonly read: (path: string) => string | undefined,
     readonly diags: Diagnostic[],
-  ) {
-    this.doc = parseDocument(text, { lineCounter: this.#lines, prettyErrors: false, uniqueKeys: true });
+  ) {}
+
+  /** The entries of a map (merge keys are already applied); [] for anything else. */
+  entries(map: Node | null, _path?: string): Entry[] {
+    return isMap(map) ? map.entries : [];
   }
 
-  /** Map entries with `<<` merge keys applied (explicit keys win), aliases resolved. */
-  entries(map: Node | null, path: string): Entry[] {
-    const node = this.deref(map);
-    if (!isMap(node)) return [];
-    const out: Entry[] = [];
-    const merged: Entry[] = [];
-    for (const pair of node.items) {
-      if (!isPair(pair)) continue;
-      const keyNode = pair.key as Node | null;
-      const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
-      const value = (pair.value as Node | null) ?? null;
-      if (key === '<<') {
-        const src = this.deref(value);
-        const sources = isSeq(src) ? src.items.map((i) => this.deref(i as Node)) : [src];
-        for (const s of sources) {
-          if (isMap(s)) merged.push(...this.entries(s, path));
-          else this.badType(value, path, 'a merge of a map (<<: *anchor)');
-        }
-        continue;
-      }
-      if (key === undefined) {
-        this.add('error', 'bad-type', path, 'keys must be plain strings', 'quote the key', this.pos(keyNode));
-        continue;
-      }
-      out.push({ key, keyNode, value });
-    }
-    const seen = new Set(out.map((e) => e.key));
-    for (const m of merged) {
-      if (seen.has(m.key)) continue;
-      seen.add(m.key);
-      out.push(m);
-    }
-    return out;
-  }
-
+  /** Kept for the readers' shape: the tree has no aliases left. */
   deref(n: Node | null | undefined): Node | null {
-    if (n === undefined || n === null) return null;
-    if (isAlias(n)) return (n.resolve(this.doc) as Node | undefined) ?? null;
-    return n;
+    return n ?? null;
   }
 
   pos(n: Node | null | undefined): SourcePos {
-    const off = n?.range?.[0];
-    return this.posAt(off ?? 0);
-  }
-
-  posAt(offset: number): SourcePos {
-    const { line, col } = this.#lines.linePos(offset);
-    return { file: this.file, line, col };
+    return n?.pos ?? { file: this.file, line: 1, col: 1 };
   }
 
   badType(n: Node | null, path: string, expected: string): void {

@@ -1,8 +1,9 @@
-// A service's `depends_on` (list, or map of service → { condition }); remembers where each
-// dependency is named so an unknown one is reported at that line.
-import { isMap, isSeq, type Node } from 'yaml';
+// A service's `depends_on` (list, or map of service → { condition, required }); remembers where
+// each dependency is named so an unknown one is reported at that line, and which ones are
+// `required: false` (dropped when that service is not there, as compose does).
+import { isMap, isSeq, type Node } from './compose-tree.ts';
 import type { ReadContext } from './read-context.ts';
-import { str, strList } from './read-scalars.ts';
+import { bool, str, strList } from './read-scalars.ts';
 
 export function readDependsOn(rc: ReadContext, n: Node | null, path: string, svc: string): string[] {
   const node = rc.deref(n);
@@ -22,6 +23,7 @@ export function readDependsOn(rc: ReadContext, n: Node | null, path: string, svc
     const v = rc.deref(e.value);
     if (!isMap(v)) continue;
     for (const s of rc.entries(v, `${path}/${e.key}`)) {
+      if (s.key === 'required' && bool(rc, s.value, `${path}/${e.key}/required`) === false) rc.optionalDeps.add(`${svc}/${e.key}`);
       if (s.key !== 'condition') continue;
       const cond = str(rc, s.value, `${path}/${e.key}/condition`);
       if (cond === 'service_completed_successfully')

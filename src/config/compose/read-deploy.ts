@@ -1,6 +1,6 @@
 // A service's `deploy` section: replicas and resources.limits (memory, cpus). The rest of deploy
 // (restart policies, update config) is Slipway's own job and reported as not imported.
-import { isMap, type Node } from 'yaml';
+import { isMap, type Node } from './compose-tree.ts';
 import type { ReadContext } from './read-context.ts';
 import { cpus, int, size } from './read-scalars.ts';
 

@@ -1,13 +1,15 @@
 // A service's environment: `env_file` files first, then `environment` (map or KEY=value list) over
-// them, as compose does; each value keeps where it was defined. Variables compose would copy from
-// the shell are reported: Slipway reads no shell environment.
+// them, as compose does; each value keeps where it was defined. A variable without a value takes
+// the project's variable of that name (the .env file), as compose does; Slipway reads no shell
+// environment, so one that is not there either is reported and left out.
 import { dirname, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type Node } from './compose-tree.ts';
 import type { SourcePos } from '../../diag/diagnostic.ts';
 import { parseEnvFile } from './env-file.ts';
 import { interpolate } from './interpolate.ts';
 import type { ReadContext } from './read-context.ts';
-import { bool, str, UNSET_HINT } from './read-scalars.ts';
+import { UNSET_HINT } from './read-document.ts';
+import { bool, str } from './read-scalars.ts';
 import type { ComposeService } from './types.ts';
 
 export function readEnvironment(rc: ReadContext, n: Node | null, path: string, svc: ComposeService): void {
@@ -17,7 +19,7 @@ export function readEnvironment(rc: ReadContext, n: Node | null, path: string, s
     for (const e of rc.entries(node, path)) {
       const v = rc.deref(e.value);
       if (v === null || (isScalar(v) && v.value === null)) {
-        fromShell(rc, e.key, `${path}/${e.key}`, rc.pos(e.keyNode ?? e.value));
+        fromProject(rc, svc, e.key, `${path}/${e.key}`, rc.pos(e.keyNode ?? e.value));
         continue;
       }
       const s = str(rc, v, `${path}/${e.key}`);
@@ -33,7 +35,7 @@ export function readEnvironment(rc: ReadContext, n: Node | null, path: string, s
       if (s === undefined) return;
       const eq = s.indexOf('=');
       if (eq < 0) {
-        fromShell(rc, s, `${path}/${i}`, rc.pos(item as Node));
+        fromProject(rc, svc, s, `${path}/${i}`, rc.pos(item as Node));
         return;
       }
       const key = s.slice(0, eq);
@@ -45,12 +47,18 @@ export function readEnvironment(rc: ReadContext, n: Node | null, path: string, s
   rc.badType(n, path, 'a map KEY: value or a list of "KEY=value"');
 }
 
-function fromShell(rc: ReadContext, key: string, path: string, pos: SourcePos): void {
+function fromProject(rc: ReadContext, svc: ComposeService, key: string, path: string, pos: SourcePos): void {
+  const v = rc.vars[key];
+  if (v !== undefined) {
+    svc.environment[key] = v;
+    svc.envPos[key] = pos;
+    return;
+  }
   rc.add(
     'warning',
     'env-from-shell',
     path,
-    `${key} has no value; compose would copy it from the shell, Slipway reads no shell environment`,
+    `${key} has no value and is not in the project's .env; compose would copy it from the shell, Slipway reads no shell environment`,
     `set it in the app's env: in slipway.yaml (use { secret: ${key} } if it is sensitive)`,
     pos,
   );
@@ -100,7 +108,12 @@ export function readEnvFiles(rc: ReadContext, n: Node | null, path: string, svc:
       if (entry.interpolate) {
         const r = interpolate(value, rc.vars);
         value = r.value;
-        for (const u of r.unresolved) rc.add('warning', 'unset-variable', it.path, `${u.message}; "${entry.key}" keeps it as written`, UNSET_HINT, epos);
+        for (const u of r.unresolved) {
+          const hint = UNSET_HINT.replaceAll('VAR', u.name);
+          if (u.kind === 'unset')
+            rc.add('warning', 'unset-variable', it.path, `${u.message}: "${entry.key}" gets an empty string for it, as in docker compose`, hint, epos);
+          else rc.add('error', u.kind === 'required' ? 'required-variable' : 'bad-interpolation', it.path, `${entry.key}: ${u.message}`, hint, epos);
+        }
       }
       svc.environment[entry.key] = value;
       svc.envPos[entry.key] = epos;

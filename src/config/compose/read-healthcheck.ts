@@ -1,6 +1,6 @@
 // A service's `healthcheck`: the test (string → CMD-SHELL, or list), durations in ms and retries;
 // `disable: true` or `test: [NONE]` means no healthcheck.
-import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type Node } from './compose-tree.ts';
 import type { ReadContext } from './read-context.ts';
 import { bool, duration, int, str, strList } from './read-scalars.ts';
 import type { ComposeHealth } from './types.ts';

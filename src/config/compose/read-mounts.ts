@@ -1,6 +1,6 @@
 // A service's `volumes`: named volumes and bind mounts, short (`src:/target[:ro]`) and long syntax.
 // Anonymous volumes and other mount types are reported and left out.
-import { isMap, isSeq, type Node } from 'yaml';
+import { isMap, isSeq, type Node } from './compose-tree.ts';
 import type { ReadContext } from './read-context.ts';
 import { bool, str } from './read-scalars.ts';
 import type { ComposeVolumeMount } from './types.ts';

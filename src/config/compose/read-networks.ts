@@ -1,6 +1,6 @@
 // Networks: a service's `networks` (list or map, with aliases as extra host names) and the names
 // declared under the top-level `volumes:` and `networks:` maps.
-import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { get, isMap, isScalar, isSeq, type Node } from './compose-tree.ts';
 import type { ReadContext } from './read-context.ts';
 import { strList } from './read-scalars.ts';
 import type { ComposeService } from './types.ts';
@@ -25,6 +25,7 @@ export function readServiceNetworks(rc: ReadContext, n: Node | null, path: strin
   }
 }
 
+/** Names of a top-level `volumes:`/`networks:` map (values are settings we do not need). */
 export function namedMap(rc: ReadContext, n: Node | null, path: string): string[] {
   const node = rc.deref(n);
   if (node === null || (isScalar(node) && node.value === null)) return [];
@@ -36,7 +37,7 @@ export function namedMap(rc: ReadContext, n: Node | null, path: string): string[
   for (const e of rc.entries(node, path)) {
     out.push(e.key);
     const v = rc.deref(e.value);
-    if (path === 'networks' && isMap(v) && v.get('external'))
+    if (path === 'networks' && isMap(v) && truthy(get(v, 'external')))
       rc.add(
         'info',
         'external-network',
@@ -47,4 +48,8 @@ export function namedMap(rc: ReadContext, n: Node | null, path: string): string[
       );
   }
   return out;
+}
+
+function truthy(n: Node | undefined): boolean {
+  return isScalar(n) ? n.value !== null && n.value !== false && n.value !== '' && n.value !== 'false' : n !== undefined;
 }

@@ -1,6 +1,6 @@
 // A service's `ports` (short `[IP:]HOST:CONTAINER[/proto]` and long syntax) and `expose`. Published
 // host ports are noted, never published: Slipway's proxy routes to the container port.
-import { isMap, isSeq, type Node } from 'yaml';
+import { isMap, isSeq, type Node } from './compose-tree.ts';
 import type { ReadContext } from './read-context.ts';
 import { portNumber, str } from './read-scalars.ts';
 import type { ComposePort } from './types.ts';

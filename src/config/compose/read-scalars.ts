@@ -1,26 +1,20 @@
-// Scalar readers shared by every part of the compose reader: strings (interpolated), lists, maps
+// Scalar readers shared by every part of the compose reader: strings, lists, maps
 // of strings, numbers, booleans, ports, durations, sizes, CPU counts and commands. Each reports a
 // typed diagnostic at the node's position and returns undefined when the value is unusable.
-import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type Node } from './compose-tree.ts';
 import { parseDuration } from '../../util/duration.ts';
 import { splitShellWords } from '../../util/shell-words.ts';
 import { parseSize } from '../../util/size.ts';
-import { interpolate } from './interpolate.ts';
 import { describe, type ReadContext } from './read-context.ts';
 
-export const UNSET_HINT = "give it a default (${VAR:-value}) or set it in the app's env: in slipway.yaml ({ secret: NAME } for secrets)";
-
+/** A string scalar (numbers and booleans are stringified; interpolation happened when the file was loaded). */
 export function str(rc: ReadContext, n: Node | null, path: string): string | undefined {
   const node = rc.deref(n);
   if (!isScalar(node) || node.value === null || typeof node.value === 'object') {
     rc.badType(n, path, 'a string');
     return undefined;
   }
-  const raw = String(node.value);
-  if (typeof node.value !== 'string') return raw;
-  const r = interpolate(raw, rc.vars);
-  for (const u of r.unresolved) rc.add('warning', 'unset-variable', path, `${u.message}; the value keeps it as written`, UNSET_HINT, rc.pos(node));
-  return r.value;
+  return String(node.value);
 }
 
 export function strList(rc: ReadContext, node: Node | null, path: string): string[] {

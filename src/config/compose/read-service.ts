@@ -1,7 +1,7 @@
 // One compose service: dispatches each key to its reader (build, env, ports, mounts, networks,
 // depends_on, healthcheck, deploy), applies compose precedence (env_file under environment,
 // deploy limits over mem_limit/cpus) and reports keys Slipway does not import.
-import { isMap } from 'yaml';
+import { isMap } from './compose-tree.ts';
 import type { Entry, ReadContext } from './read-context.ts';
 import { readBuild } from './read-build.ts';
 import { readDependsOn } from './read-depends-on.ts';
@@ -15,7 +15,8 @@ import { readExpose, readPorts } from './read-ports.ts';
 import { argv, cpus as readCpus, duration, size, str, stringMap } from './read-scalars.ts';
 import type { ComposeService } from './types.ts';
 
-const IGNORED_KEYS = new Set(['restart']);
+// profiles were applied (read-profiles.ts) and extends resolved (read-extends.ts) before this.
+const IGNORED_KEYS = new Set(['restart', 'profiles', 'extends']);
 
 export function readService(rc: ReadContext, e: Entry): ComposeService | undefined {
   const name = e.key;

@@ -134,10 +134,10 @@ describe('readCompose: supported keys', () => {
     expect(r.compose!.services[0]).toMatchObject({ image: 'base:1', environment: { B: '2' } });
   });
 
-  it('interpolates from the given variables only', () => {
+  it('interpolates from the given variables only; an unset one becomes empty, as in compose', () => {
     const r = read('services:\n  a:\n    image: app:${TAG:-latest}\n    environment: { X: "${HOME}" }\n', {}, { TAG: 'v2' });
     expect(r.compose!.services[0]!.image).toBe('app:v2');
-    expect(r.compose!.services[0]!.environment.X).toBe('${HOME}');
+    expect(r.compose!.services[0]!.environment.X).toBe('');
     expect(r.diagnostics.map(brief)).toEqual(['warning unset-variable services/a/environment/X @4:23']);
     expect(r.diagnostics[0]!.message).toContain('HOME is not set');
   });

@@ -1,47 +1,99 @@
-// Reads a docker-compose file into a ComposeProject, keeping source positions so every problem
-// is a Diagnostic with file:line:col, a key path (`services/api/healthcheck/interval`) and a hint.
+// Reads docker-compose files into a ComposeProject the way `docker compose` does, keeping source
+// positions so every problem is a Diagnostic with file:line:col, a key path
+// (`services/api/healthcheck/interval`) and a hint. The steps, each in its own file:
+//   variables (.env or the env files slipway.yaml names)      read-vars.ts
+//   each file: YAML + aliases + interpolation                  read-document.ts
+//   each file: extends (same file or another one)              read-extends.ts
+//   files merged in order, then unique lists                   read-merge.ts, read-unique.ts
+//   profiles                                                   read-profiles.ts
+//   the merged tree → services, volumes, networks              read-service.ts and read-*.ts
 // Unsupported keys are warnings, never failures: a team's existing compose file should import.
-// This file holds the entry point and the top level; each concern has its own read-*.ts.
 import { readFileSync } from 'node:fs';
-import { isMap, type Node } from 'yaml';
-import type { Diagnostic } from '../../diag/diagnostic.ts';
+import { dirname } from 'node:path';
+import type { Diagnostic, SourcePos } from '../../diag/diagnostic.ts';
+import { type CMap, type CNode, isMap, type Node } from './compose-tree.ts';
 import { crossCheck } from './read-checks.ts';
-import { describe, ReadContext, type Entry } from './read-context.ts';
+import { describe, type Entry, ReadContext } from './read-context.ts';
+import { emptyMap, loadDocument } from './read-document.ts';
+import { applyExtends } from './read-extends.ts';
+import { mergeMap } from './read-merge.ts';
 import { namedMap } from './read-networks.ts';
+import { applyProfiles } from './read-profiles.ts';
 import { str } from './read-scalars.ts';
 import { readService } from './read-service.ts';
+import { enforceUnique } from './read-unique.ts';
+import { projectVars } from './read-vars.ts';
 import type { ComposeProject } from './types.ts';
 
 export type { ComposeHealth, ComposePort, ComposeProject, ComposeService, ComposeVolumeMount } from './types.ts';
 export { parseShortPort } from './read-ports.ts';
 
 export interface ReadComposeOptions {
-  /** Interpolation variables. Slipway never reads the shell environment for these. */
+  /** Interpolation variables that win over the env files (as the shell would). Slipway never reads the shell environment. */
   vars?: Record<string, string>;
-  /** Reads env_file files; defaults to the file system. Returns undefined when missing. */
+  /** Reads compose, env and env_file files; defaults to the file system. Returns undefined when missing. */
   readFile?: (path: string) => string | undefined;
+  /** Absolute paths of env files that replace the `.env` beside the first compose file (`--env-file`). */
+  envFiles?: readonly string[];
+  /** Profiles to enable (`*`: all); services without profiles always run. */
+  profiles?: readonly string[];
+  /** Where slipway.yaml asks for this import: problems with what it names point there. */
+  origin?: SourcePos;
 }
 
-export function readCompose(file: string, text?: string, opts: ReadComposeOptions = {}): { compose?: ComposeProject; diagnostics: Diagnostic[] } {
+/**
+ * Reads `files` (absolute paths; later files override earlier ones, paths in every file are
+ * relative to the first one's directory). `text` is the first file's content, when the caller has it.
+ */
+export function readCompose(
+  files: string | readonly string[],
+  text?: string,
+  opts: ReadComposeOptions = {},
+): { compose?: ComposeProject; diagnostics: Diagnostic[] } {
+  const list = typeof files === 'string' ? [files] : [...files];
+  const main = list[0]!;
   const read = opts.readFile ?? defaultReadFile;
   const diagnostics: Diagnostic[] = [];
-  let source = text;
-  if (source === undefined) {
-    source = read(file);
-    if (source === undefined) {
-      diagnostics.push({
-        severity: 'error',
-        code: 'compose-not-found',
-        path: '',
-        message: `cannot read compose file ${file}`,
-        hint: 'check the path given in "compose:"',
-        pos: { file, line: 1, col: 1 },
-      });
-      return { diagnostics };
+  const vars = projectVars({ composeFile: main, envFiles: opts.envFiles, vars: opts.vars, read, origin: opts.origin }, diagnostics);
+  const rc = new ReadContext(main, vars, read, diagnostics);
+  const trees = new Map<string, CNode | null>();
+  let broken = false;
+  const load = (file: string, from: SourcePos | undefined, given?: string): CNode | undefined => {
+    const known = trees.get(file);
+    if (known !== undefined) return known ?? undefined;
+    const source = given ?? read(file);
+    let tree: CNode | undefined;
+    if (source === undefined)
+      rc.add('error', 'compose-not-found', '', `cannot read compose file ${file}`, 'check the path given in "compose:"', from ?? { file, line: 1, col: 1 });
+    else tree = loadDocument(file, source, vars, diagnostics);
+    if (tree !== undefined && !isMap(tree)) {
+      rc.add(
+        'error',
+        'bad-type',
+        '',
+        `expected a compose file (a map with "services:"), got ${describe(tree)}`,
+        'a compose file starts with "services:"',
+        tree.pos,
+      );
+      tree = undefined;
     }
-  }
-  const r = new ReadContext(file, source, opts.vars ?? {}, read, diagnostics);
-  const compose = readProject(r);
+    if (tree === undefined) broken = true;
+    trees.set(file, tree ?? null);
+    return tree;
+  };
+  let merged: CMap = emptyMap(main);
+  const mainDir = dirname(main);
+  const problem = (path: string, message: string, pos: SourcePos) =>
+    rc.add('error', 'merge-conflict', path, message, 'write the value with the same shape (a map or a list) in both files', pos);
+  list.forEach((file, i) => {
+    const tree = load(file, opts.origin, i === 0 ? text : undefined);
+    if (tree === undefined) return;
+    const extended = applyExtends(rc, tree, file, mainDir, { load: (f, from) => load(f, from) });
+    merged = enforceUnique(mergeMap(merged, extended as CMap, [], problem));
+  });
+  if (broken) return { diagnostics };
+  merged = applyProfiles(rc, merged, opts.profiles ?? [], opts.origin);
+  const compose = readProject(rc, merged, list);
   return { compose: diagnostics.some((d) => d.severity === 'error') ? undefined : compose, diagnostics };
 }
 
@@ -53,39 +105,8 @@ function defaultReadFile(path: string): string | undefined {
   }
 }
 
-function readProject(rc: ReadContext): ComposeProject | undefined {
-  const doc = rc.doc;
-  if (doc.errors.length > 0) {
-    const lines = new Set<number>();
-    for (const e of doc.errors) {
-      const pos = rc.posAt(e.pos[0]);
-      if (lines.has(pos.line)) continue; // follow-on errors of the same broken line
-      lines.add(pos.line);
-      const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      rc.add(
-        'error',
-        e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax',
-        '',
-        message,
-        e.code === 'DUPLICATE_KEY' ? 'each key may appear once in a map' : 'check indentation and quoting around this position',
-        pos,
-      );
-    }
-    return undefined;
-  }
-  const root = rc.deref(doc.contents as Node | null);
-  if (!isMap(root)) {
-    rc.add(
-      'error',
-      'bad-type',
-      '',
-      `expected a compose file (a map with "services:"), got ${describe(root)}`,
-      'a compose file starts with "services:"',
-      rc.pos(root),
-    );
-    return undefined;
-  }
-  const project: ComposeProject = { file: rc.file, services: [], volumes: [], networks: [] };
+function readProject(rc: ReadContext, root: CMap, files: string[]): ComposeProject | undefined {
+  const project: ComposeProject = { file: rc.file, files, services: [], volumes: [], networks: [] };
   let servicesNode: Node | null = null;
   let servicesEntries: Entry[] = [];
   const declaredVolumes = new Set<string>();

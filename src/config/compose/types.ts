@@ -66,7 +66,10 @@ export interface ComposeService {
 }
 
 export interface ComposeProject {
+  /** The first compose file: relative paths in every file are relative to its directory. */
   file: string;
+  /** Every file merged into this project, in order (the first is `file`). */
+  files: string[];
   /** Top-level `name:`, if any. */
   name?: string;
   services: ComposeService[];
