@@ -27,10 +27,5 @@ export function processOf(app: App, env: string, name: string): string {
   return pick(app.perEnv[env]?.processes ?? [], name, 'process').name;
 }
 
-/** Servers an environment touches (its own, plus app placements). */
-export function serversOfEnv(fleet: Fleet, env: string): string[] {
-  const s = new Set<string>();
-  for (const e of fleet.environments) if (e.name === env) s.add(e.server);
-  for (const a of fleet.apps) if (a.perEnv[env]) s.add(a.perEnv[env]!.server);
-  return [...s];
-}
+/** Servers an environment touches: one definition, shared with the workflows. */
+export { serversOfEnv } from '../workflows/env-servers.ts';

@@ -32,5 +32,6 @@ describe('readAuditLog', () => {
     expect((await readAuditLog(w.session, { env: 'qual' })).map((e) => e.action)).toEqual(['maintenance on']);
     expect((await readAuditLog(w.session, { tail: 2 })).map((e) => e.action)).toEqual(['maintenance on', 'lock release']);
     expect(await readAuditLog(w.session, { env: 'nowhere' })).toEqual([]);
+    expect(await readAuditLog(w.session, { tail: 0 })).toEqual([]);
   });
 });

@@ -19,5 +19,5 @@ export async function readAuditLog(session: FleetSession, opts: AuditLogOptions 
     [...session.runs].map(async ([server, run]) => (await readAudit(run.store)).filter((e) => !opts.env || e.env === opts.env).map((e) => ({ server, ...e }))),
   );
   const entries = perServer.flat().sort((a, b) => a.at.localeCompare(b.at));
-  return opts.tail === undefined ? entries : entries.slice(-opts.tail);
+  return opts.tail === undefined ? entries : entries.slice(Math.max(0, entries.length - opts.tail));
 }

@@ -10,6 +10,8 @@ import { readAudit } from './audit.ts';
 import { UnhealthyError } from './health.ts';
 import { EnvLock, LockHeldError, lockName } from './lock.ts';
 import { readHistory } from './releases.ts';
+import { buildServerRun } from './build-run.ts';
+import { deploy } from './deploy.ts';
 
 const names = (release: string) => [`acme-web-prod-web-0-${release}`, `acme-web-prod-worker-0-${release}`];
 const createdNames = (calls: unknown[][]) => calls.map((a) => (a[0] as { name: string }).name);
@@ -141,5 +143,21 @@ describe('deploy (FakeEngine)', () => {
     expect((err as Error).message).toBe('s1: image acme/web:v2 is not on the server');
     expect(containersOf(f, 'app')).toEqual([]);
     expect(f.find(lockName('acme', 'prod'))).toBeUndefined();
+  });
+
+  it('--build-on another server: the release image is made there and streamed to the target, which lacked it', async () => {
+    const w = await fakeWorld();
+    const target = w.engine('s1');
+    const builder = w.engine('s2');
+    target.images.delete('acme/web:v1');
+    const app = w.fleet.apps[0]!;
+    const env = w.fleet.environments.find((e) => e.name === 'prod')!;
+    const r = await deploy(w.run('s1'), app, env, { drainMs: 0, keep: 3, lockWaitS: 0, buildOn: buildServerRun(w.session, 's2') });
+    expect(builder.ops('tagImage', 'saveImage')).toEqual(['tagImage', 'saveImage']);
+    expect(target.ops('loadImage')).toEqual(['loadImage']);
+    expect(target.images.get(r.image)?.id).toBe(builder.images.get(r.image)?.id);
+    expect(containersOf(target, 'app', 'running')).toEqual(names(r.release));
+    // The builder ran nothing of the app.
+    expect(containersOf(builder, 'app')).toEqual([]);
   });
 });

@@ -146,3 +146,38 @@ export async function deployWith(w: FakeWorld, app: string, env: string, opts: {
   w.clock.t += 60_000;
   return deploy(w.run(a.perEnv[env]!.server), a, e, { drainMs: 0, keep: 3, lockWaitS: 0, ...opts });
 }
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the CLI in process against the world's engines (the fleet file written to a fresh
+ * directory), as a user would type it; `input` is standard input.
+ */
+export async function cliOn(w: FakeWorld, text = TWO_SERVERS): Promise<(args: string[], input?: string) => Promise<CliRun>> {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { main } = await import('../../src/cli/main.ts');
+  const cwd = mkdtempSync(join(tmpdir(), 'slipway-fake-cli-'));
+  writeFileSync(join(cwd, 'slipway.yaml'), text);
+  const dialer: Dialer = { dial: async () => answering(() => w.health.status) };
+  return async (args, input) => {
+    let stdout = '';
+    let stderr = '';
+    const code = await main(args, {
+      stdout: { write: (t) => void (stdout += t) },
+      stderr: { write: (t) => void (stderr += t) },
+      cwd,
+      env: {},
+      color: false,
+      now: () => w.clock.t,
+      connector: async (server) => ({ server, engine: w.engines.get(server.name)!, dialer, close: async () => {} }),
+      stdin: async () => input ?? '',
+    });
+    return { code, stdout, stderr };
+  };
+}

@@ -1,15 +1,15 @@
-// `slipway deploy APP ENV` and `slipway rollback APP ENV [RELEASE]`.
+// `slipway deploy APP ENV` and `slipway rollback APP ENV [RELEASE]`: argument parsing, the deploy or
+// rollback workflow on the app's server, and the switch view.
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
-import { runFor, withSession, type FleetSession } from '../../workflows/fleet-session.ts';
-import type { ServerRun } from '../../workflows/server-run.ts';
-import { StateStore } from '../../workflows/state-store.ts';
+import { runFor, withSession } from '../../workflows/fleet-session.ts';
+import { buildServerRun } from '../../workflows/build-run.ts';
 import { appEnv } from '../targets.ts';
 import { deploy, type DeployResult } from '../../workflows/deploy.ts';
 import { rollback } from '../../workflows/rollback.ts';
-import { fmtMs } from '../../workflows/reporter.ts';
+import { renderSwitch } from '../views/switch-view.ts';
 import { UsageError, UserError } from '../../diag/errors.ts';
 import { FILE_HELP, nonNegativeNumber, positiveInteger } from '../option-values.ts';
 
@@ -54,7 +54,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     if (opts.buildOn && !fleet.servers.some((s) => s.name === opts.buildOn))
       throw new UsageError(`unknown server "${opts.buildOn}" for --build-on`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
     await withSession(ctx, fleet, opts.buildOn && opts.buildOn !== server ? [server, opts.buildOn] : [server], opts, async (session) => {
-      const buildOn = opts.buildOn && opts.buildOn !== server ? (session.runs.get(opts.buildOn) ?? buildRun(session, opts.buildOn)) : undefined;
+      const buildOn = opts.buildOn && opts.buildOn !== server ? buildServerRun(session, opts.buildOn) : undefined;
       const res = await deploy(runFor(session, server), app, env, {
         ref: opts.ref,
         image: opts.image,
@@ -84,25 +84,11 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
   });
 }
 
-/** A server used only to build may run nothing of the fleet: give it a bare run. */
-function buildRun(session: FleetSession, server: string): ServerRun {
-  const any = [...session.runs.values()][0]!;
-  const conn = session.connections.find((c) => c.server.name === server);
-  if (!conn) throw new UserError(`cannot reach build server ${server}`);
-  return {
-    ...any,
-    conn,
-    store: new StateStore(conn.engine, session.fleet.project),
-    state: { ...any.state, server, containers: [], routes: [], networks: [], volumes: [], databases: [], redisDbs: [] },
-  };
-}
-
 function switchTiming(opts: SwitchOpts): { drainMs: number; keep: number; lockWaitS: number } {
   return { drainMs: num(opts.drain, '--drain'), keep: Math.max(1, num(opts.keep, '--keep')), lockWaitS: num(opts.lockWait, '--lock-wait') };
 }
 
-function print(ctx: CliContext, res: DeployResult, verb: string, json: boolean | undefined, steps: unknown[]): void {
+function print(ctx: CliContext, res: DeployResult, verb: 'deployed' | 'rolled back to', json: boolean | undefined, steps: unknown[]): void {
   if (json) return printJson(ctx, { ok: true, ...res, steps });
-  ctx.stdout.write(`${res.app} ${verb} release ${res.release} in ${res.env} on ${res.server} (${fmtMs(res.durationMs)})\n`);
-  for (const u of res.urls) ctx.stdout.write(`  ${u}\n`);
+  ctx.stdout.write(renderSwitch(res, verb));
 }

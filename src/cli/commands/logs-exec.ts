@@ -1,16 +1,14 @@
 // `slipway logs APP ENV [PROCESS] [-f]` and `slipway exec APP ENV PROCESS -- CMD…`: on the live
-// release's containers.
+// release's containers, through the logs and exec workflows.
 import type { Command } from 'commander';
-import type { Readable } from 'node:stream';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
 import { runFor, withSession } from '../../workflows/fleet-session.ts';
 import { appEnv, processOf } from '../targets.ts';
-import { existingOf } from '../../workflows/app-containers.ts';
-import { UserError } from '../../diag/errors.ts';
+import { followLogs, readLogs } from '../../workflows/logs.ts';
+import { execIn } from '../../workflows/exec.ts';
 import { setExit } from '../exit.ts';
-import { LABELS } from '../../model/labels.ts';
 import { FILE_HELP, nonNegativeInteger } from '../option-values.ts';
 
 export function registerLogsExec(program: Command, ctx: CliContext): void {
@@ -24,46 +22,19 @@ export function registerLogsExec(program: Command, ctx: CliContext): void {
     .option('-n, --tail <n>', 'last N lines per container', nonNegativeInteger, '100')
     .option('--file <path>', FILE_HELP)
     .option('--json', 'print {container, lines[]} as JSON (not with --follow)')
-    .action(async (appName: string, envName: string, proc: string | undefined, opts: { follow?: boolean; tail: string; file: string; json?: boolean }) => {
+    .action(async (appName: string, envName: string, proc: string | undefined, opts: { follow?: boolean; tail: string; file?: string; json?: boolean }) => {
       const { fleet } = requireFleet(ctx, opts);
       const { app, env, server } = appEnv(fleet, appName, envName);
-      const process = proc === undefined ? undefined : processOf(app, env.name, proc);
+      const target = { app: app.name, env: env.name, process: proc === undefined ? undefined : processOf(app, env.name, proc), tail: Number(opts.tail) };
       await withSession(ctx, fleet, [server], { json: true }, async (session) => {
         const run = runFor(session, server);
-        const containers = (await existingOf(run, app.name, env.name)).filter(
-          (c) => c.state === 'running' && (!process || c.labels[LABELS.process] === process),
-        );
-        if (containers.length === 0)
-          throw new UserError(
-            `no running container of ${app.name}${process ? `/${process}` : ''} in ${env.name}`,
-            `deploy it first: slipway deploy ${app.name} ${env.name}`,
+        if (opts.follow) return followLogs(run, { ...target, onLine: (l) => ctx.stdout.write(`${l.process}| ${l.line}\n`) });
+        const out = await readLogs(run, target);
+        if (opts.json)
+          return printJson(
+            ctx,
+            out.map((o) => ({ container: o.container, lines: o.lines })),
           );
-        const tail = Number(opts.tail);
-        if (opts.follow) {
-          const streams = await Promise.all(
-            containers.map(async (c) => ({ c, s: (await run.conn.engine.containerLogs(c.id, { tail, follow: true })) as Readable })),
-          );
-          await Promise.all(
-            streams.map(
-              ({ c, s }) =>
-                new Promise<void>((resolve) => {
-                  let buf = '';
-                  s.on('data', (d: Buffer) => {
-                    buf += d.toString('utf8');
-                    const lines = buf.split('\n');
-                    buf = lines.pop() ?? '';
-                    for (const l of lines) ctx.stdout.write(`${c.labels[LABELS.process]}| ${l}\n`);
-                  });
-                  s.on('end', () => resolve());
-                  s.on('error', () => resolve());
-                }),
-            ),
-          );
-          return;
-        }
-        const out = [];
-        for (const c of containers) out.push({ container: c.name, lines: (await run.conn.engine.containerLogs(c.id, { tail })).split('\n').filter(Boolean) });
-        if (opts.json) return printJson(ctx, out);
         for (const o of out) for (const l of o.lines) ctx.stdout.write(`${o.container}| ${l}\n`);
       });
     });
@@ -79,18 +50,12 @@ export function registerLogsExec(program: Command, ctx: CliContext): void {
     .option('--replica <n>', 'which replica', nonNegativeInteger, '0')
     .option('--json', 'print {exitCode, stdout, stderr} as JSON')
     .action(
-      async (appName: string, envName: string, proc: string, cmd: string[], opts: { file: string; replica: string; json?: boolean }, command: Command) => {
+      async (appName: string, envName: string, proc: string, cmd: string[], opts: { file?: string; replica: string; json?: boolean }, command: Command) => {
         const { fleet } = requireFleet(ctx, opts);
         const { app, env, server } = appEnv(fleet, appName, envName);
         const process = processOf(app, env.name, proc);
         await withSession(ctx, fleet, [server], { json: true }, async (session) => {
-          const run = runFor(session, server);
-          const c = (await existingOf(run, app.name, env.name)).find(
-            (c) => c.state === 'running' && c.labels[LABELS.process] === process && (c.labels[LABELS.replica] ?? '0') === opts.replica,
-          );
-          if (!c)
-            throw new UserError(`no running container of ${app.name}/${process} (replica ${opts.replica}) in ${env.name}`, `see: slipway status ${env.name}`);
-          const r = await run.conn.engine.exec(c.id, cmd);
+          const { result: r } = await execIn(runFor(session, server), { app: app.name, env: env.name, process, replica: Number(opts.replica), argv: cmd });
           if (opts.json) printJson(ctx, r);
           else {
             ctx.stdout.write(r.stdout);

@@ -1,17 +1,27 @@
-// Operating commands on server state: maintenance pages, environment locks and secrets.
+// `slipway maintenance`, `slipway lock status|release` and `slipway secret set|rm|list`: argument
+// parsing, one workflow call and a view each; the work is in workflows/ (maintenance, lock-admin,
+// secrets), which the HTTP server calls too.
 import { Argument, type Command } from 'commander';
+import type { Fleet } from '../../config/fleet.ts';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
 import { runFor, withSession } from '../../workflows/fleet-session.ts';
-import { appEnv, envByName, serversOfEnv } from '../targets.ts';
+import { appEnv, envByName } from '../targets.ts';
+import { serversOfEnv } from '../../workflows/env-servers.ts';
 import { UserError } from '../../diag/errors.ts';
-import { proxyInputs, readMaintenance, reloadProxy, writeMaintenance } from '../../workflows/proxy.ts';
-import { EnvLock, isStale, pidAlive, readLock } from '../../workflows/lock.ts';
-import { audit } from '../../workflows/audit.ts';
-import { authSecrets } from '../../workflows/proxy-config.ts';
-import { table } from '../views/table.ts';
+import { setMaintenance } from '../../workflows/maintenance.ts';
+import { lockStatus, releaseLock } from '../../workflows/lock-admin.ts';
+import { listSecrets, removeSecret, setSecret } from '../../workflows/secrets.ts';
+import { renderLockRelease, renderLockStatus } from '../views/lock-view.ts';
+import { renderSecretList, renderSecretRemove, renderSecretSet } from '../views/secrets-view.ts';
+import { Secret } from '../../util/secret.ts';
 import { FILE_HELP, secretName } from '../option-values.ts';
+
+interface Opts {
+  file?: string;
+  json?: boolean;
+}
 
 export function registerOps(program: Command, ctx: CliContext): void {
   program
@@ -22,24 +32,13 @@ export function registerOps(program: Command, ctx: CliContext): void {
     .argument('<env>')
     .option('-f, --file <path>', FILE_HELP)
     .option('--json', 'print the result as JSON')
-    .action(async (state: string, appName: string, envName: string, opts: { file: string; json?: boolean }) => {
-      if (state !== 'on' && state !== 'off')
-        throw new UserError(`maintenance takes "on" or "off", not "${state}"`, `e.g. slipway maintenance on ${appName} ${envName}`);
+    .action(async (state: 'on' | 'off', appName: string, envName: string, opts: Opts) => {
       const { fleet } = requireFleet(ctx, opts);
       const { app, env, server } = appEnv(fleet, appName, envName);
       await withSession(ctx, fleet, [server], opts, async (session) => {
-        const run = runFor(session, server);
-        if (!run.state.routes.some((r) => r.app === app.name && r.env === env.name))
-          throw new UserError(`${app.name} has no route in ${env.name}`, 'maintenance pages replace a route; give the app a web process and a domain');
-        const set = await readMaintenance(run);
-        const key = `${app.name}/${env.name}`;
-        if (state === 'on') set.add(key);
-        else set.delete(key);
-        await writeMaintenance(run, set);
-        await reloadProxy(run, await proxyInputs(run));
-        await audit(run.store, { action: `maintenance ${state}`, env: env.name, app: app.name, outcome: 'ok' }, run.now);
-        if (opts.json) return printJson(ctx, { ok: true, app: app.name, env: env.name, maintenance: state === 'on' });
-        ctx.stdout.write(`maintenance ${state} for ${app.name} in ${env.name}\n`);
+        const r = await setMaintenance(runFor(session, server), { app: app.name, env: env.name, on: state === 'on' });
+        if (opts.json) return printJson(ctx, { ok: true, app: r.app, env: r.env, maintenance: r.maintenance });
+        ctx.stdout.write(`maintenance ${state} for ${r.app} in ${r.env}\n`);
       });
     });
 
@@ -50,33 +49,14 @@ export function registerOps(program: Command, ctx: CliContext): void {
     .argument('[env]')
     .option('-f, --file <path>', FILE_HELP)
     .option('--json', 'print as JSON')
-    .action(async (envName: string | undefined, opts: { file: string; json?: boolean }) => {
+    .action(async (envName: string | undefined, opts: Opts) => {
       const { fleet } = requireFleet(ctx, opts);
-      const envs = envName ? [envByName(fleet, envName)] : fleet.environments;
-      const servers = [...new Set(envs.flatMap((e) => serversOfEnv(fleet, e.name)))];
+      const envs = (envName ? [envByName(fleet, envName)] : fleet.environments).map((e) => e.name);
+      const servers = [...new Set(envs.flatMap((e) => serversOfEnv(fleet, e)))];
       await withSession(ctx, fleet, servers, { json: true }, async (session) => {
-        const rows = [];
-        for (const e of envs) {
-          for (const s of serversOfEnv(fleet, e.name)) {
-            const run = session.runs.get(s);
-            if (!run) continue;
-            const h = await readLock(run.conn.engine, fleet.project, e.name);
-            rows.push({ env: e.name, server: s, locked: Boolean(h), stale: h ? isStale(h, pidAlive) : false, ...(h ?? {}) });
-          }
-        }
+        const rows = await lockStatus(session, { envs });
         if (opts.json) return printJson(ctx, rows);
-        ctx.stdout.write(
-          table(
-            ['ENV', 'SERVER', 'LOCK'],
-            rows.map((r) => [
-              r.env,
-              r.server,
-              r.locked
-                ? `held by ${'holder' in r ? r.holder : '?'} (pid ${'pid' in r ? r.pid : '?'}) running "${'command' in r ? r.command : ''}" since ${'since' in r ? r.since : ''}${r.stale ? ' — STALE: that process is gone' : ''}`
-                : 'free',
-            ]),
-          ),
-        );
+        ctx.stdout.write(renderLockStatus(rows));
       });
     });
   lock
@@ -85,31 +65,13 @@ export function registerOps(program: Command, ctx: CliContext): void {
     .argument('<env>')
     .option('-f, --file <path>', FILE_HELP)
     .option('--json', 'print as JSON')
-    .action(async (envName: string, opts: { file: string; json?: boolean }) => {
+    .action(async (envName: string, opts: Opts) => {
       const { fleet } = requireFleet(ctx, opts);
       const env = envByName(fleet, envName);
-      const servers = serversOfEnv(fleet, env.name);
-      await withSession(ctx, fleet, servers, { json: true }, async (session) => {
-        const released = [];
-        for (const s of servers) {
-          const run = session.runs.get(s);
-          if (!run) continue;
-          const h = await readLock(run.conn.engine, fleet.project, env.name);
-          if (!h) continue;
-          await new EnvLock(run.conn.engine, fleet.project, env.name).release();
-          await audit(
-            run.store,
-            { action: 'lock release', env: env.name, outcome: 'ok', detail: `was held by ${h.holder} (pid ${h.pid}) for "${h.command}"` },
-            run.now,
-          );
-          released.push({ server: s, ...h });
-        }
-        if (opts.json) return printJson(ctx, { ok: true, released });
-        ctx.stdout.write(
-          released.length
-            ? released.map((r) => `released the lock of ${env.name} on ${r.server} (held by ${r.holder}, pid ${r.pid}, "${r.command}")\n`).join('')
-            : `${env.name} was not locked\n`,
-        );
+      await withSession(ctx, fleet, serversOfEnv(fleet, env.name), { json: true }, async (session) => {
+        const r = await releaseLock(session, { env: env.name });
+        if (opts.json) return printJson(ctx, { ok: true, released: r.released });
+        ctx.stdout.write(renderLockRelease(r));
       });
     });
 
@@ -121,21 +83,16 @@ export function registerOps(program: Command, ctx: CliContext): void {
     .option('--env <env>', 'only for this environment')
     .option('-f, --file <path>', FILE_HELP)
     .option('--json', 'print as JSON')
-    .action(async (name: string, opts: { env?: string; file: string; json?: boolean }) => {
-      if (!/^[A-Za-z0-9._/-]+$/.test(name)) throw new UserError(`invalid secret name "${name}"`, 'use letters, digits, ".", "_", "-" and "/"');
+    .action(async (name: string, opts: Opts & { env?: string }) => {
       const { fleet } = requireFleet(ctx, opts);
-      const servers = opts.env ? serversOfEnv(fleet, envByName(fleet, opts.env).name) : fleet.servers.map((s) => s.name);
-      const value = ((await ctx.stdin?.()) ?? '').replace(/\r?\n$/, '');
-      if (!value) throw new UserError('no secret value on standard input', `e.g. printf %s "$VALUE" | slipway secret set ${name}`);
-      await withSession(ctx, fleet, servers, { json: true }, async (session) => {
-        for (const run of session.runs.values()) {
-          await run.store.setSecret(name, value, opts.env);
-          // A basic-auth password takes effect at once.
-          if (authSecrets(run.state).includes(name))
-            await reloadProxy(run, await proxyInputs(run)).catch((e: Error) => run.report.warn(`proxy not reloaded: ${e.message}`));
-        }
-        if (opts.json) return printJson(ctx, { ok: true, name, env: opts.env ?? null, servers: [...session.runs.keys()] });
-        ctx.stdout.write(`secret ${name}${opts.env ? ` (${opts.env})` : ''} set on ${[...session.runs.keys()].join(', ')}\n`);
+      const env = opts.env === undefined ? undefined : envByName(fleet, opts.env).name;
+      // Wrapped as soon as it is read: only the state store unwraps it, on the server.
+      const value = new Secret(((await ctx.stdin?.()) ?? '').replace(/\r?\n$/, ''), name);
+      if (value.empty) throw new UserError('no secret value on standard input', `e.g. printf %s "$VALUE" | slipway secret set ${name}`);
+      await withSession(ctx, fleet, secretServers(fleet, env), { json: true }, async (session) => {
+        const r = await setSecret(session, { name, value, env });
+        if (opts.json) return printJson(ctx, { ok: true, name: r.name, env: r.env, servers: r.servers });
+        ctx.stdout.write(renderSecretSet(r));
       });
     });
   secret
@@ -145,16 +102,13 @@ export function registerOps(program: Command, ctx: CliContext): void {
     .option('--env <env>', 'only the value for this environment')
     .option('-f, --file <path>', FILE_HELP)
     .option('--json', 'print as JSON')
-    .action(async (name: string, opts: { env?: string; file: string; json?: boolean }) => {
+    .action(async (name: string, opts: Opts & { env?: string }) => {
       const { fleet } = requireFleet(ctx, opts);
-      const servers = opts.env ? serversOfEnv(fleet, envByName(fleet, opts.env).name) : fleet.servers.map((s) => s.name);
-      await withSession(ctx, fleet, servers, { json: true }, async (session) => {
-        const removed: string[] = [];
-        for (const [server, run] of session.runs) if (await run.store.deleteSecret(name, opts.env)) removed.push(server);
-        if (opts.json) return printJson(ctx, { ok: true, name, env: opts.env ?? null, removedFrom: removed });
-        ctx.stdout.write(
-          removed.length ? `secret ${name}${opts.env ? ` (${opts.env})` : ''} removed from ${removed.join(', ')}\n` : `secret ${name} was not set\n`,
-        );
+      const env = opts.env === undefined ? undefined : envByName(fleet, opts.env).name;
+      await withSession(ctx, fleet, secretServers(fleet, env), { json: true }, async (session) => {
+        const r = await removeSecret(session, { name, env });
+        if (opts.json) return printJson(ctx, { ok: true, name: r.name, env: r.env, removedFrom: r.removedFrom });
+        ctx.stdout.write(renderSecretRemove(r));
       });
     });
   secret
@@ -162,26 +116,17 @@ export function registerOps(program: Command, ctx: CliContext): void {
     .description('List secret names per server (never values)')
     .option('-f, --file <path>', FILE_HELP)
     .option('--json', 'print as JSON')
-    .action(async (opts: { file: string; json?: boolean }) => {
+    .action(async (opts: Opts) => {
       const { fleet } = requireFleet(ctx, opts);
-      await withSession(
-        ctx,
-        fleet,
-        fleet.servers.map((s) => s.name),
-        { json: true },
-        async (session) => {
-          const rows = [];
-          for (const [server, run] of session.runs)
-            for (const n of await run.store.listSecrets())
-              rows.push({ server, name: n.replace(/^env:([^:]+):/, ''), env: /^env:([^:]+):/.exec(n)?.[1] ?? null });
-          if (opts.json) return printJson(ctx, rows);
-          ctx.stdout.write(
-            table(
-              ['SERVER', 'SECRET', 'ENV'],
-              rows.map((r) => [r.server, r.name, r.env ?? '(all)']),
-            ),
-          );
-        },
-      );
+      await withSession(ctx, fleet, secretServers(fleet, undefined), { json: true }, async (session) => {
+        const rows = await listSecrets(session);
+        if (opts.json) return printJson(ctx, rows);
+        ctx.stdout.write(renderSecretList(rows));
+      });
     });
+}
+
+/** The servers of ENV, or every server. */
+function secretServers(fleet: Fleet, env: string | undefined): string[] {
+  return env === undefined ? fleet.servers.map((s) => s.name) : serversOfEnv(fleet, env);
 }

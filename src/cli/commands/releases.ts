@@ -1,13 +1,15 @@
-// `slipway releases APP ENV` and `slipway audit [ENV]`: history kept on the server.
+// `slipway releases APP ENV` and `slipway audit [ENV]`: the history kept on the servers, read by
+// the releases-list and audit-log workflows and shown as a table (or JSON).
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { printJson } from '../print.ts';
 import { runFor, withSession } from '../../workflows/fleet-session.ts';
-import { appEnv, envByName, serversOfEnv } from '../targets.ts';
-import { readHistory } from '../../workflows/releases.ts';
-import { readAudit } from '../../workflows/audit.ts';
-import { table } from '../views/table.ts';
+import { appEnv, envByName } from '../targets.ts';
+import { serversOfEnv } from '../../workflows/env-servers.ts';
+import { listReleases } from '../../workflows/releases-list.ts';
+import { readAuditLog } from '../../workflows/audit-log.ts';
+import { renderAudit, renderReleases } from '../views/history-view.ts';
 import { FILE_HELP, nonNegativeInteger } from '../option-values.ts';
 
 export function registerReleases(program: Command, ctx: CliContext): void {
@@ -18,20 +20,13 @@ export function registerReleases(program: Command, ctx: CliContext): void {
     .argument('<env>')
     .option('-f, --file <path>', FILE_HELP)
     .option('--json', 'print as JSON')
-    .action(async (appName: string, envName: string, opts: { file: string; json?: boolean }) => {
+    .action(async (appName: string, envName: string, opts: { file?: string; json?: boolean }) => {
       const { fleet } = requireFleet(ctx, opts);
       const { app, env, server } = appEnv(fleet, appName, envName);
       await withSession(ctx, fleet, [server], { json: true }, async (session) => {
-        const h = await readHistory(runFor(session, server).store, app.name, env.name);
+        const h = await listReleases(runFor(session, server), { app: app.name, env: env.name });
         if (opts.json) return printJson(ctx, h);
-        if (h.releases.length === 0)
-          return void ctx.stdout.write(`${app.name} has never been deployed to ${env.name}. Deploy it with: slipway deploy ${app.name} ${env.name}\n`);
-        ctx.stdout.write(
-          table(
-            ['RELEASE', 'STATUS', 'REF', 'GIT SHA', 'DEPLOYED', 'BY', 'NOTE'],
-            h.releases.map((r) => [r.release, r.status, r.ref ?? '', r.gitSha?.slice(0, 12) ?? '', r.deployedAt, r.deployedBy, r.note ?? '']),
-          ),
-        );
+        ctx.stdout.write(renderReleases(h));
       });
     });
 
@@ -40,23 +35,16 @@ export function registerReleases(program: Command, ctx: CliContext): void {
     .description('Show the audit log (deploys, rollbacks, maintenance, lock releases) kept on the servers of ENV, or of the whole fleet')
     .argument('[env]')
     .option('-f, --file <path>', FILE_HELP)
-    .option('-n, --tail <n>', 'last N entries', nonNegativeInteger, '50')
+    .option('-n, --tail <n>', 'last N entries (0: all)', nonNegativeInteger, '50')
     .option('--json', 'print as JSON')
-    .action(async (envName: string | undefined, opts: { file: string; tail: string; json?: boolean }) => {
+    .action(async (envName: string | undefined, opts: { file?: string; tail: string; json?: boolean }) => {
       const { fleet } = requireFleet(ctx, opts);
-      const servers = envName ? serversOfEnv(fleet, envByName(fleet, envName).name) : fleet.servers.map((s) => s.name);
+      const env = envName === undefined ? undefined : envByName(fleet, envName).name;
+      const servers = env ? serversOfEnv(fleet, env) : fleet.servers.map((s) => s.name);
       await withSession(ctx, fleet, servers, { json: true }, async (session) => {
-        const entries = [];
-        for (const [server, run] of session.runs) for (const e of await readAudit(run.store)) if (!envName || e.env === envName) entries.push({ server, ...e });
-        entries.sort((a, b) => a.at.localeCompare(b.at));
-        const shown = entries.slice(-Number(opts.tail));
-        if (opts.json) return printJson(ctx, shown);
-        ctx.stdout.write(
-          table(
-            ['AT', 'SERVER', 'BY', 'ACTION', 'ENV', 'APP', 'RELEASE', 'OUTCOME', 'DETAIL'],
-            shown.map((e) => [e.at, e.server, e.by, e.action, e.env ?? '', e.app ?? '', e.release ?? '', e.outcome, e.detail ?? '']),
-          ),
-        );
+        const entries = await readAuditLog(session, { env, tail: Number(opts.tail) || undefined });
+        if (opts.json) return printJson(ctx, entries);
+        ctx.stdout.write(renderAudit(entries));
       });
     });
 }
