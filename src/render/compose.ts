@@ -179,7 +179,7 @@ export function renderCompose(desired: DesiredState, project: string, env: strin
     if (Object.keys(limits).length > 0) deploy.resources = { limits };
     if (Object.keys(deploy).length > 0) svc.deploy = deploy;
 
-    svc.restart = c.restart;
+    svc.restart = c.restart === 'on-failure' && c.restartMaxRetries !== undefined ? `on-failure:${c.restartMaxRetries}` : c.restart;
     svc.stop_grace_period = `${c.stopTimeoutS}s`;
 
     const deps = new Set<string>();

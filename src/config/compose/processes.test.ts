@@ -110,9 +110,9 @@ networks: { front: {}, back: {} }
     });
   });
 
-  it('rewrites URLs in commands and folds the entrypoint in front', () => {
-    expect(proc(out, 'worker-main').command).toEqual(['/usr/bin/tini', '--', 'celery', '-A', 'app', 'worker', '--broker', 'redis://shop-prod-cache:6379/0']);
-    expect(out.diagnostics.find((d) => d.code === 'entrypoint-folded')?.path).toBe('services/worker_main/entrypoint');
+  it('rewrites URLs in commands; the entrypoint replaces the image’s, as in compose', () => {
+    expect(proc(out, 'worker-main').command).toEqual(['celery', '-A', 'app', 'worker', '--broker', 'redis://shop-prod-cache:6379/0']);
+    expect(proc(out, 'worker-main').entrypoint).toEqual(['/usr/bin/tini', '--']);
   });
 
   it('keeps named volumes by compose name and bind mounts as binds with their path, never as volumes', () => {

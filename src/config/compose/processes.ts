@@ -11,6 +11,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { Diagnostic } from '../../diag/diagnostic.ts';
 import type { EnvValue, HealthCheck, ProcessSpec } from '../fleet.ts';
 import { httpProbe, isDisabledTest } from './health-probe.ts';
+import { checkLabelKey } from '../container-options.ts';
 import { rewriteHosts } from './hostnames.ts';
 import { chooseRoute } from './routing.ts';
 import type { ComposeHealth, ComposeProject, ComposeService } from './types.ts';
@@ -115,18 +116,7 @@ function toProcess(
     env[key] = { kind: 'plain', value: r.value.replace(/\$\{/g, () => '$${') };
   }
 
-  let command = s.command?.map((a) => rewriteHosts(a, hosts).value);
-  if (s.entrypoint !== undefined) {
-    command = [...s.entrypoint, ...(command ?? [])];
-    diagnostics.push({
-      severity: 'warning',
-      code: 'entrypoint-folded',
-      path: `${base}/entrypoint`,
-      message: `entrypoint ${JSON.stringify(s.entrypoint)} is run as the start of the command; the image's own ENTRYPOINT (if any) still runs first`,
-      hint: 'set the ENTRYPOINT in the Dockerfile instead',
-      pos: s.pos,
-    });
-  }
+  const command = s.command?.map((a) => rewriteHosts(a, hosts).value);
 
   const procVolumes: Record<string, string> = {};
   const binds: NonNullable<ProcessSpec['binds']> = [];
@@ -169,6 +159,12 @@ function toProcess(
     stopTimeoutS: s.stopGracePeriodMs !== undefined ? Math.max(1, Math.ceil(s.stopGracePeriodMs / 1000)) : DEFAULT_STOP_TIMEOUT_S,
     pos: s.pos,
   };
+  // Container options (user, tmpfs, restart, logging…) and labels as compose set them; the
+  // entrypoint replaces the image's, as in compose.
+  Object.assign(p, structuredClone(s.options ?? {}));
+  if (s.entrypoint !== undefined) p.entrypoint = s.entrypoint.map((a) => rewriteHosts(a, hosts).value);
+  const labels = composeLabels(s, diagnostics);
+  if (labels) p.labels = { ...labels, ...p.labels };
   if (binds.length > 0) p.binds = binds;
   const domains = serviceDomains(s, ctx);
   if (domains.length > 0) p.domains = domains;
@@ -181,6 +177,25 @@ function toProcess(
     p.build = { context, dockerfile: s.build.dockerfile };
   } else if (s.image !== undefined) p.image = s.image;
   return p;
+}
+
+/** The service's labels, without those in Slipway's own `slipway.` namespace (warned about by name). */
+function composeLabels(s: ComposeService, diagnostics: Diagnostic[]): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(s.labels)) {
+    const ok = checkLabelKey(k);
+    if (ok.ok) out[k] = v;
+    else
+      diagnostics.push({
+        severity: 'warning',
+        code: 'label-refused',
+        path: `services/${s.name}/labels/${k}`,
+        message: `${ok.message}; it is left out`,
+        hint: ok.hint ?? '',
+        pos: s.pos,
+      });
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /**

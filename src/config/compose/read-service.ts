@@ -4,6 +4,7 @@
 import { isMap } from './compose-tree.ts';
 import type { Entry, ReadContext } from './read-context.ts';
 import { readBuild } from './read-build.ts';
+import { readContainerOption } from './read-container-options.ts';
 import { readDependsOn } from './read-depends-on.ts';
 import { readDeploy } from './read-deploy.ts';
 import { readEnvFiles } from './read-env.ts';
@@ -16,7 +17,7 @@ import { argv, cpus as readCpus, duration, size, str, stringMap } from './read-s
 import type { ComposeService } from './types.ts';
 
 // profiles were applied (read-profiles.ts) and extends resolved (read-extends.ts) before this.
-const IGNORED_KEYS = new Set(['restart', 'profiles', 'extends']);
+const IGNORED_KEYS = new Set(['profiles', 'extends']);
 
 export function readService(rc: ReadContext, e: Entry): ComposeService | undefined {
   const name = e.key;
@@ -126,6 +127,7 @@ export function readService(rc: ReadContext, e: Entry): ComposeService | undefin
         break;
       }
       default:
+        if (readContainerOption(rc, f, path, svc)) break;
         if (IGNORED_KEYS.has(f.key) || f.key.startsWith('x-')) break;
         rc.unsupported(f, path, `"${f.key}" is not imported by Slipway`);
     }

@@ -145,7 +145,7 @@ describe('readCompose: supported keys', () => {
 
 describe('readCompose: warnings and infos', () => {
   const cases: [name: string, body: string, expected: string[]][] = [
-    ['unsupported service key', '    privileged: true', ['warning unsupported-compose-key services/svc/privileged @4:5']],
+    ['unsupported service key', '    security_opt: [no-new-privileges]', ['warning unsupported-compose-key services/svc/security_opt @4:5']],
     ['bind mount', '    volumes: ["./conf:/etc/app:ro"]', ['warning bind-mount services/svc/volumes/0 @4:15']],
     ['anonymous volume', '    volumes: ["/app/node_modules"]', ['warning anonymous-volume services/svc/volumes/0 @4:15']],
     ['container_name', '    container_name: x', ['info container-name-ignored services/svc/container_name @4:21']],

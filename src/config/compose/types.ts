@@ -1,5 +1,6 @@
 // The compose project as Slipway reads it: the subset of docker-compose that maps onto Slipway
 // processes, already interpolated and normalized (durations in ms, sizes in bytes, argv arrays).
+import type { ContainerOptions } from '../fleet.ts';
 import type { SourcePos } from '../../diag/diagnostic.ts';
 
 export interface ComposeVolumeMount {
@@ -58,6 +59,8 @@ export interface ComposeService {
   replicas?: number;
   stopGracePeriodMs?: number;
   labels: Record<string, string>;
+  /** Container options (user, tmpfs, cap_add, ulimits, restart, logging…): read-container-options.ts. */
+  options?: ContainerOptions;
   /** `x-slipway:` on the service: whether the app's domains route here, and its own domains. */
   slipway?: ComposeSlipwayExtension;
   pos: SourcePos;
