@@ -98,6 +98,18 @@ describe('initFromCompose: options and failures', () => {
     expect(r.diagnostics.map((d) => `${d.code} ${d.pos?.line}:${d.pos?.col}`)).toEqual(['bad-type 3:12', 'missing-image 2:3']);
   });
 
+  it('lowercases environment names and refuses invalid ones (and a bad project) with no YAML', () => {
+    const ok = initFromCompose('docker-compose.yml', { baseDir: '/repo', text, envs: ['QA', ' Prod '] });
+    expect(Object.keys((parse(ok.yaml) as { environments: object }).environments)).toEqual(['qa', 'prod']);
+    const bad = initFromCompose('docker-compose.yml', { baseDir: '/repo', text, envs: ['qa_1', 'prod', 'PROD'], project: 'My Shop' });
+    expect(bad.yaml).toBe('');
+    expect(bad.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.severity} ${d.code} ${d.path}: ${d.message}`)).toEqual([
+      'error invalid-name environments: invalid environment name "qa_1"',
+      'error invalid-name environments: environment "prod" is given twice',
+      'error invalid-name project: invalid project name "My Shop"',
+    ]);
+  });
+
   it('reports a missing compose file', () => {
     const r = initFromCompose('nope.yml', { baseDir: '/nonexistent' });
     expect(r.yaml).toBe('');

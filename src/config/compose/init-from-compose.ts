@@ -1,8 +1,11 @@
 // `slipway init --from docker-compose.yml`: writes a commented starter slipway.yaml whose one app
 // imports the compose file, with one local server and a few environments (default staging, prod),
 // suspected secrets turned into `{ secret: NAME }` references, and notes on what needs a human.
+// Environment and project names are normalised and checked first; when the compose file or a name
+// has an error, `yaml` is empty: the caller writes nothing.
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
-import type { Diagnostic } from '../../diag/diagnostic.ts';
+import { type Diagnostic, hasErrors } from '../../diag/diagnostic.ts';
+import { nameProblem, normalizeEnvNames } from '../env-names.ts';
 import { formatSize } from '../../util/size.ts';
 import { composeToProcesses, hasUrlPassword, isSecretKey, processName } from './processes.ts';
 import { chooseRoute, hostRule } from './routing.ts';
@@ -11,7 +14,7 @@ import type { ComposeProject } from './types.ts';
 
 export interface InitFromComposeOptions {
   project?: string;
-  /** Environment names, default `[staging, prod]`. */
+  /** Environment names as typed (lowercased and checked here), default `[staging, prod]`. */
   envs?: string[];
   /** Directory the fleet file goes to; `composeFile` is resolved against it and written relative to it. Default: the current directory. */
   baseDir?: string;
@@ -28,13 +31,27 @@ export function initFromCompose(composeFile: string, opts: InitFromComposeOption
   const abs = resolve(baseDir, composeFile);
   const rel = relative(baseDir, abs);
   const composeRef = rel === '' || isAbsolute(rel) ? abs : rel;
+  const named = normalizeEnvNames(opts.envs && opts.envs.length > 0 ? opts.envs : ['staging', 'prod']);
+  const diagnostics: Diagnostic[] = named.problems.map((p) => ({
+    severity: 'error',
+    code: 'invalid-name',
+    path: 'environments',
+    message: p.message,
+    hint: p.hint,
+  }));
+  const projectProblem = opts.project === undefined ? undefined : nameProblem(opts.project, 'project');
+  if (projectProblem)
+    diagnostics.push({ severity: 'error', code: 'invalid-name', path: 'project', message: projectProblem.message, hint: projectProblem.hint });
   const read = readCompose(abs, opts.text, opts.readFile ? { readFile: opts.readFile } : {});
-  const diagnostics = [...read.diagnostics];
-  if (!read.compose) return { yaml: '', diagnostics };
+  diagnostics.push(...read.diagnostics);
+  if (!read.compose || hasErrors(diagnostics)) return { yaml: '', diagnostics };
   const compose = read.compose;
 
-  const envs = opts.envs && opts.envs.length > 0 ? opts.envs : ['staging', 'prod'];
-  const app = toName(compose.name ?? basename(dirname(abs))) || 'app';
+  const envs = named.names;
+  const app =
+    toName(compose.name ?? basename(dirname(abs)))
+      .slice(0, 40)
+      .replace(/-+$/, '') || 'app';
   const project = opts.project ?? app;
   const converted = composeToProcesses(compose, { project, app, env: envs[0]!, fleetDir: baseDir });
   diagnostics.push(...converted.diagnostics);
@@ -111,7 +128,7 @@ export function initFromCompose(composeFile: string, opts: InitFromComposeOption
       for (const k of refs) w(`          ${key(k)}: { secret: ${q(secrets.get(`${s.name}\0${k}`)!)} }`);
     }
   }
-  return { yaml: `${out.join('\n')}\n`, diagnostics };
+  return { yaml: hasErrors(diagnostics) ? '' : `${out.join('\n')}\n`, diagnostics };
 }
 
 /** `service\0KEY` → secret name. Equal values share one name; names are kebab-case. */
