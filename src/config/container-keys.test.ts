@@ -116,6 +116,44 @@ apps:
   });
 });
 
+describe('container keys: over an imported compose process', () => {
+  it('fleet settings override the compose service’s field by field; labels merge', () => {
+    const imported = {
+      name: 'search',
+      health: null,
+      replicas: 1,
+      singleton: false,
+      env: {},
+      volumes: {},
+      dependsOn: [],
+      stopTimeoutS: 10,
+      user: '1000',
+      ulimits: { nofile: { soft: 65536, hard: 65536 } },
+      labels: { team: 'search', tier: 'data' },
+      restart: 'always' as const,
+    };
+    const res = loadFleet(FILE, {
+      text: `${HEAD}apps:
+  stack:
+    compose: docker-compose.yml
+    processes:
+      search: { restart: on-failure:2, labels: { tier: hot }, stop_grace_period: 2m, pids_limit: 8192 }
+`,
+      importCompose: () => ({ processes: [structuredClone(imported)], volumes: [], diagnostics: [] }),
+    });
+    expect(brief(res.diagnostics)).toEqual([]);
+    expect(res.fleet!.apps[0]!.perEnv.prod!.processes[0]).toMatchObject({
+      user: '1000',
+      ulimits: { nofile: { soft: 65536, hard: 65536 } },
+      labels: { team: 'search', tier: 'hot' },
+      restart: 'on-failure',
+      restartMaxRetries: 2,
+      stopTimeoutS: 120,
+      pidsLimit: 8192,
+    });
+  });
+});
+
 describe('container keys: every bad value is named at its position', () => {
   it('reports each problem of a process at once', () => {
     const res = load(`${HEAD}apps:
