@@ -172,16 +172,16 @@ describe('DockerodeEngine on a real engine', () => {
     await engine.putArchive(
       id,
       '/etc/app',
-      packTar([
+      await packTar([
         { path: 'config.json', content: '{"ok":true}\n' },
         { path: 'bin/run.sh', content: '#!/bin/sh\necho ran\n', mode: 0o755 },
       ]),
     );
     expect((await engine.exec(id, ['cat', '/etc/app/config.json'])).stdout).toBe('{"ok":true}\n');
     expect((await engine.exec(id, ['/etc/app/bin/run.sh'])).stdout).toBe('ran\n');
-    const files = unpackTar(await engine.getArchive(id, '/etc/app/config.json'));
+    const files = await unpackTar(await engine.getArchive(id, '/etc/app/config.json'));
     expect(files.map((f) => [f.path, f.content.toString()])).toEqual([['config.json', '{"ok":true}\n']]);
-    const dir = unpackTar(await engine.getArchive(id, '/etc/app'));
+    const dir = await unpackTar(await engine.getArchive(id, '/etc/app'));
     expect(
       dir
         .filter((f) => f.type === 'file')
@@ -255,7 +255,7 @@ describe('DockerodeEngine on a real engine', () => {
 describe('images', () => {
   it('builds from an in-memory tar with labels and build args, streaming progress', async () => {
     const lines: string[] = [];
-    const ctx = packTar([
+    const ctx = await packTar([
       { path: 'Dockerfile', content: 'FROM busybox:1.36\nARG GREETING\nRUN echo "built with $GREETING" > /greeting\nCOPY app.txt /app.txt\n' },
       { path: 'app.txt', content: 'app v1\n' },
     ]);
@@ -286,7 +286,7 @@ describe('images', () => {
   });
 
   it('raises BuildError with the log when a build fails', async () => {
-    const ctx = packTar([{ path: 'Dockerfile', content: 'FROM busybox:1.36\nRUN echo "about to fail" && exit 5\n' }]);
+    const ctx = await packTar([{ path: 'Dockerfile', content: 'FROM busybox:1.36\nRUN echo "about to fail" && exit 5\n' }]);
     const err = await engine.buildImage({ contextTar: ctx, tag: `${P}/broken:1`, dockerfile: 'Dockerfile', buildArgs: {}, labels: mine }).catch((e) => e);
     expect(err).toBeInstanceOf(BuildError);
     expect(err.server).toBe('local');
@@ -308,7 +308,7 @@ describe('images', () => {
     const chunks: Buffer[] = [];
     for await (const c of await engine.saveImage(TAG)) chunks.push(c as Buffer);
     const tar = Buffer.concat(chunks);
-    expect(unpackTar(tar).some((e) => e.path === 'manifest.json')).toBe(true);
+    expect((await unpackTar(tar)).some((e) => e.path === 'manifest.json')).toBe(true);
     await engine.removeImage(TAG);
     expect(await engine.imageInspect(TAG)).toBeNull();
     await engine.loadImage(tar);

@@ -128,7 +128,7 @@ describe('FakeEngine programmable behaviour', () => {
   it('simulates builds, failures and image moves', async () => {
     const fake = new FakeEngine('web1');
     const lines: string[] = [];
-    const ctx = packTar([{ path: 'Dockerfile', content: 'FROM busybox:1.36\n' }]);
+    const ctx = await packTar([{ path: 'Dockerfile', content: 'FROM busybox:1.36\n' }]);
     const built = await fake.buildImage({
       contextTar: ctx,
       tag: 'acme/blog:r1',
@@ -172,18 +172,16 @@ describe('FakeEngine programmable behaviour', () => {
     await fake.putArchive(
       id,
       '/etc/app',
-      packTar([
+      await packTar([
         { path: 'config.json', content: '{"a":1}' },
         { path: 'sub/b.txt', content: 'b' },
       ]),
     );
     expect(fake.readFile(id, '/etc/app/config.json')).toBe('{"a":1}');
-    expect(unpackTar(await fake.getArchive(id, '/etc/app/config.json')).map((e) => [e.path, e.content.toString()])).toEqual([['config.json', '{"a":1}']]);
-    expect(
-      unpackTar(await fake.getArchive(id, '/etc/app'))
-        .map((e) => e.path)
-        .sort(),
-    ).toEqual(['app/config.json', 'app/sub/b.txt']);
+    expect((await unpackTar(await fake.getArchive(id, '/etc/app/config.json'))).map((e) => [e.path, e.content.toString()])).toEqual([
+      ['config.json', '{"a":1}'],
+    ]);
+    expect((await unpackTar(await fake.getArchive(id, '/etc/app'))).map((e) => e.path).sort()).toEqual(['app/config.json', 'app/sub/b.txt']);
     expect(fake.calls('putArchive')[0]).toEqual([id, '/etc/app', { files: ['config.json', 'sub/b.txt'] }]);
   });
 

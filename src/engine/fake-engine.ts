@@ -316,7 +316,7 @@ export class FakeEngine implements DockerEngine {
 
   async buildImage(spec: BuildSpec): Promise<BuildResult> {
     const { contextTar, onProgress: _p, buildArgs, ...rest } = spec;
-    const files = Buffer.isBuffer(contextTar) ? unpackTar(contextTar).map((e) => e.path) : undefined;
+    const files = Buffer.isBuffer(contextTar) ? (await unpackTar(contextTar)).map((e) => e.path) : undefined;
     this.#record('buildImage', [{ ...rest, buildArgKeys: Object.keys(buildArgs).sort(), ...(files ? { files } : {}) }]);
     const r = this.#buildHandler(spec);
     for (const l of r.log ?? []) spec.onProgress?.(l);
@@ -352,7 +352,7 @@ export class FakeEngine implements DockerEngine {
     this.#record('saveImage', [ref]);
     const img = this.images.get(ref);
     if (!img) throw this.#err('saveImage', ref, `reference does not exist`, 404);
-    return Readable.from([packTar([{ path: 'fake-image.json', content: JSON.stringify({ ref, ...img }) }])]);
+    return Readable.from([await packTar([{ path: 'fake-image.json', content: JSON.stringify({ ref, ...img }) }])]);
   }
 
   async loadImage(tar: Readable | Buffer): Promise<void> {
@@ -364,7 +364,7 @@ export class FakeEngine implements DockerEngine {
       for await (const c of tar) chunks.push(Buffer.from(c));
       buf = Buffer.concat(chunks);
     }
-    const entry = unpackTar(buf).find((e) => e.path === 'fake-image.json');
+    const entry = (await unpackTar(buf)).find((e) => e.path === 'fake-image.json');
     if (!entry) throw this.#err('loadImage', '', 'unexpected EOF', 500);
     const { ref, id, labels } = JSON.parse(entry.content.toString()) as { ref: string; id: string; labels: Record<string, string> };
     this.images.set(ref, { id, tags: [ref], labels });
@@ -537,10 +537,11 @@ export class FakeEngine implements DockerEngine {
   }
 
   async putArchive(container: string, dir: string, tar: Buffer): Promise<void> {
-    this.#record('putArchive', [container, dir, { files: unpackTar(tar).map((e) => e.path) }]);
+    const entries = await unpackTar(tar);
+    this.#record('putArchive', [container, dir, { files: entries.map((e) => e.path) }]);
     const c = this.#container('putArchive', container);
     const base = dir.replace(/\/+$/, '');
-    for (const e of unpackTar(tar)) if (e.type === 'file') c.files.set(`${base}/${e.path}`.replace(/\/+/g, '/'), e.content);
+    for (const e of entries) if (e.type === 'file') c.files.set(`${base}/${e.path}`.replace(/\/+/g, '/'), e.content);
   }
 
   async getArchive(container: string, path: string): Promise<Buffer> {

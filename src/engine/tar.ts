@@ -1,11 +1,13 @@
-// A tiny ustar writer and reader for a few in-memory files: build contexts, files copied into
-// containers with putArchive, and archives read back with getArchive. Not for large trees.
+// Tar archives of a few in-memory files, written and read with tar-stream: build contexts, files
+// copied into containers with putArchive, and archives read back with getArchive. Not for large
+// trees (everything is held in memory).
+import { extract, pack, type Header } from 'tar-stream';
 
 export interface TarEntry {
   /** Relative path, `/`-separated, e.g. `Dockerfile` or `etc/app/config.json`. */
   path: string;
   content: string | Buffer;
-  /** Octal permission bits; 0o644 by default. */
+  /** Octal permission bits; 0o644 by default (0o755 for directories). */
   mode?: number;
   /** Seconds since the epoch; 0 by default so archives are reproducible. */
   mtime?: number;
@@ -22,130 +24,59 @@ export interface TarReadEntry {
   linkname: string;
 }
 
-const BLOCK = 512;
-
-function writeString(buf: Buffer, s: string, off: number, len: number): void {
-  const b = Buffer.from(s, 'utf8');
-  if (b.length > len) throw new Error(`tar: field too long: ${s}`);
-  b.copy(buf, off);
-}
-
-function writeOctal(buf: Buffer, n: number, off: number, len: number): void {
-  const s = n.toString(8).padStart(len - 1, '0');
-  if (s.length > len - 1) throw new Error(`tar: number too large: ${n}`);
-  writeString(buf, s + '\0', off, len);
-}
-
-/** Split a long path into ustar's prefix (≤155 bytes) and name (≤100 bytes). */
-function splitPath(path: string): [prefix: string, name: string] {
-  if (Buffer.byteLength(path) <= 100) return ['', path];
-  for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
-    const prefix = path.slice(0, i);
-    const name = path.slice(i + 1);
-    if (Buffer.byteLength(prefix) <= 155 && Buffer.byteLength(name) <= 100 && name) return [prefix, name];
+/** The header and body of one entry; throws on a path that is empty or leaves the archive root. */
+function toHeader(e: TarEntry): { header: Header; body: Buffer } {
+  const path = e.path.replace(/^\.?\/+/, '');
+  if (!path || path.split('/').includes('..')) throw new Error(`tar: bad path: ${e.path}`);
+  const common = { uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: new Date((e.mtime ?? 0) * 1000), linkname: '', devmajor: 0, devminor: 0 };
+  if (e.type === 'dir') {
+    return { header: { ...common, name: path.endsWith('/') ? path : `${path}/`, type: 'directory', mode: e.mode ?? 0o755, size: 0 }, body: Buffer.alloc(0) };
   }
-  throw new Error(`tar: path too long for ustar: ${path}`);
+  const body = typeof e.content === 'string' ? Buffer.from(e.content, 'utf8') : e.content;
+  return { header: { ...common, name: path, type: 'file', mode: e.mode ?? 0o644, size: body.length }, body };
 }
 
-function header(path: string, size: number, mode: number, mtime: number, type: '0' | '5'): Buffer {
-  const h = Buffer.alloc(BLOCK);
-  const [prefix, name] = splitPath(path);
-  writeString(h, name, 0, 100);
-  writeOctal(h, mode, 100, 8);
-  writeOctal(h, 0, 108, 8); // uid
-  writeOctal(h, 0, 116, 8); // gid
-  writeOctal(h, size, 124, 12);
-  writeOctal(h, mtime, 136, 12);
-  h.fill(' ', 148, 156); // checksum placeholder
-  writeString(h, type, 156, 1);
-  writeString(h, 'ustar\0', 257, 6);
-  writeString(h, '00', 263, 2);
-  writeString(h, 'root', 265, 32);
-  writeString(h, 'root', 297, 32);
-  writeString(h, prefix, 345, 155);
-  let sum = 0;
-  for (const byte of h) sum += byte;
-  writeString(h, sum.toString(8).padStart(6, '0') + '\0 ', 148, 8);
-  return h;
+/** Packs entries into an uncompressed tar archive. Parent directories are implied. */
+export async function packTar(entries: readonly TarEntry[]): Promise<Buffer> {
+  const items = entries.map(toHeader); // every path is checked before anything is written
+  const p = pack();
+  const chunks: Buffer[] = [];
+  const collected = (async () => {
+    for await (const c of p) chunks.push(c as Buffer);
+  })();
+  for (const { header, body } of items) p.entry(header, body);
+  p.finalize();
+  await collected;
+  return Buffer.concat(chunks);
 }
 
-/** Pack entries into an uncompressed ustar archive. Parent directories are implied. */
-export function packTar(entries: readonly TarEntry[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const e of entries) {
-    const path = e.path.replace(/^\.?\/+/, '');
-    if (!path || path.split('/').includes('..')) throw new Error(`tar: bad path: ${e.path}`);
-    if (e.type === 'dir') {
-      parts.push(header(path.endsWith('/') ? path : `${path}/`, 0, e.mode ?? 0o755, e.mtime ?? 0, '5'));
-      continue;
-    }
-    const body = typeof e.content === 'string' ? Buffer.from(e.content, 'utf8') : e.content;
-    parts.push(header(path, body.length, e.mode ?? 0o644, e.mtime ?? 0, '0'));
-    parts.push(body);
-    const pad = (BLOCK - (body.length % BLOCK)) % BLOCK;
-    if (pad) parts.push(Buffer.alloc(pad));
+function typeOf(h: Header): TarReadEntry['type'] {
+  switch (h.type) {
+    case 'file':
+    case 'contiguous-file':
+      return 'file';
+    case 'directory':
+      return 'dir';
+    case 'symlink':
+      return 'symlink';
+    default:
+      return 'other';
   }
-  parts.push(Buffer.alloc(BLOCK * 2));
-  return Buffer.concat(parts);
 }
 
-function readString(buf: Buffer, off: number, len: number): string {
-  const slice = buf.subarray(off, off + len);
-  const nul = slice.indexOf(0);
-  return slice.subarray(0, nul === -1 ? len : nul).toString('utf8');
-}
-
-function readOctal(buf: Buffer, off: number, len: number): number {
-  const s = readString(buf, off, len).trim();
-  return s ? parseInt(s, 8) : 0;
-}
-
-function parsePax(body: Buffer): Record<string, string> {
-  const out: Record<string, string> = {};
-  let off = 0;
-  while (off < body.length) {
-    const sp = body.indexOf(0x20, off);
-    if (sp === -1) break;
-    const len = parseInt(body.subarray(off, sp).toString('utf8'), 10);
-    if (!len) break;
-    const record = body.subarray(sp + 1, off + len - 1).toString('utf8');
-    const eq = record.indexOf('=');
-    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
-    off += len;
-  }
-  return out;
-}
-
-/** Read every entry of an uncompressed tar (ustar, with GNU long names and PAX paths). */
-export function unpackTar(buf: Buffer): TarReadEntry[] {
+/** Reads every entry of an uncompressed tar archive (ustar, GNU long names and PAX headers included). */
+export async function unpackTar(buf: Buffer): Promise<TarReadEntry[]> {
+  const x = extract();
   const out: TarReadEntry[] = [];
-  let off = 0;
-  let longName: string | undefined;
-  let pax: Record<string, string> = {};
-  while (off + BLOCK <= buf.length) {
-    const h = buf.subarray(off, off + BLOCK);
-    if (h.every((b) => b === 0)) break;
-    const size = readOctal(h, 124, 12);
-    const typeflag = String.fromCharCode(h[156] ?? 0x30);
-    const content = buf.subarray(off + BLOCK, off + BLOCK + size);
-    off += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
-    if (typeflag === 'L') {
-      longName = readString(content, 0, content.length);
-      continue;
+  const reading = (async () => {
+    for await (const entry of x) {
+      const parts: Buffer[] = [];
+      for await (const c of entry) parts.push(c as Buffer);
+      const h = entry.header;
+      out.push({ path: h.name, type: typeOf(h), mode: h.mode ?? 0, content: Buffer.concat(parts), linkname: h.linkname ?? '' });
     }
-    if (typeflag === 'x') {
-      pax = parsePax(content);
-      continue;
-    }
-    if (typeflag === 'g') continue;
-    const prefix = readString(h, 345, 155);
-    const name = readString(h, 0, 100);
-    const path = pax.path ?? longName ?? (prefix ? `${prefix}/${name}` : name);
-    const linkname = pax.linkpath ?? readString(h, 157, 100);
-    const type = typeflag === '0' || typeflag === '\0' ? 'file' : typeflag === '5' ? 'dir' : typeflag === '2' ? 'symlink' : 'other';
-    out.push({ path, type, mode: readOctal(h, 100, 8), content: Buffer.from(content), linkname });
-    longName = undefined;
-    pax = {};
-  }
+  })();
+  x.end(buf);
+  await reading;
   return out;
 }

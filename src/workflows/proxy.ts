@@ -59,7 +59,7 @@ export async function ensureProxy(run: ServerRun, inputs: ProxyInputs): Promise<
     await assertImage(run, spec.image);
     const files = proxyFiles(run.state, kind, inputs);
     const id = await engine.createContainer(toCreateSpec(spec, { env: {} }));
-    await engine.putArchive(id, '/', packTar(files));
+    await engine.putArchive(id, '/', await packTar(files));
     await engine.startContainer(id);
     await run.store.writeJson(APPLIED, { container: id, sha: digest(files), routes: run.state.routes });
     return;
@@ -102,13 +102,13 @@ export async function reloadProxy(run: ServerRun, inputs: ProxyInputs, opts: { f
     // Caddy validates and loads a candidate file; only once it is live does it replace the main
     // config (which a restarted container loads). A rejected config changes nothing.
     const next = `${main.path.replace(/\.json$/, '')}.next.json`;
-    await engine.putArchive(spec.name, '/', packTar([{ ...main, path: next }]));
+    await engine.putArchive(spec.name, '/', await packTar([{ ...main, path: next }]));
     const r = await engine.exec(spec.name, ['caddy', 'reload', '--config', `/${next}`]);
     if (r.exitCode !== 0) throw rejected(run, ['caddy', 'reload'], r);
-    await engine.putArchive(spec.name, '/', packTar(files));
+    await engine.putArchive(spec.name, '/', await packTar(files));
   } else {
     const previous = await engine.getArchive(spec.name, `/${main.path}`).catch(() => undefined);
-    await engine.putArchive(spec.name, '/', packTar(files));
+    await engine.putArchive(spec.name, '/', await packTar(files));
     for (const argv of [
       ['nginx', '-t', '-q'],
       ['nginx', '-s', 'reload'],

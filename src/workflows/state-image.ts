@@ -8,7 +8,7 @@ export const STATE_IMAGE = 'slipway/state:1';
 
 export async function ensureStateImage(engine: DockerEngine): Promise<void> {
   if (await engine.imageInspect(STATE_IMAGE)) return;
-  const context = packTar([
+  const context = await packTar([
     { path: 'Dockerfile', content: 'FROM scratch\nCOPY README /README\nLABEL slipway.role=state\nCMD ["/README"]\n' },
     { path: 'README', content: 'Slipway state holder: never started; its volumes hold Slipway state.\n' },
   ]);
