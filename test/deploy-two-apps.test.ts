@@ -30,7 +30,7 @@ beforeAll(async () => {
   p.git(['branch', '-f', 'develop', 'HEAD']);
   p.git(['tag', '-f', 'v1.0.0', 'HEAD']);
   await slipwayOk(['up'], { cwd });
-  for (const env of ['dev', 'staging']) await slipwayOk(['secret', 'set', `basic-auth-${env}`], { cwd, input: `pw-${env}` });
+  for (const env of ['dev', 'staging']) await slipwayOk(['secret', 'set', `basic-auth-${env}`], { cwd, input: `pw-${env}-4711` });
   const refs: Record<string, string[]> = { dev: [], staging: ['--ref', 'develop'], prod: ['--ref', 'v1.0.0'] };
   for (const env of ['dev', 'staging', 'prod']) {
     for (const app of ['aletheia', 'helios']) {
@@ -45,7 +45,7 @@ afterAll(async () => {
 });
 
 const host = (app: string, env: string) => (env === 'prod' ? `${app}.localhost` : `${app}-${env}.localhost`);
-const auth = (env: string) => (env === 'prod' ? undefined : `team:pw-${env}`);
+const auth = (env: string) => (env === 'prod' ? undefined : `team:pw-${env}-4711`);
 
 describe('two-apps-three-envs on the local engine', () => {
   it.each(['dev', 'staging', 'prod'].flatMap((env) => ['aletheia', 'helios'].map((app) => [app, env] as const)))(
@@ -180,6 +180,6 @@ describe('two-apps-three-envs on the local engine', () => {
     expect(dbPassword.length).toBeGreaterThanOrEqual(20);
     const printed = transcript.join('\n');
     expect(printed.length).toBeGreaterThan(1000);
-    for (const secret of ['pw-dev', 'pw-staging', dbPassword]) expect(printed.includes(secret), `a secret appeared in CLI output`).toBe(false);
+    for (const secret of ['pw-dev-4711', 'pw-staging-4711', dbPassword]) expect(printed.includes(secret), `a secret appeared in CLI output`).toBe(false);
   });
 });

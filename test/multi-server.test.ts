@@ -30,7 +30,7 @@ import { makeProject, type TestProject } from './support/project.ts';
 const IMAGES = ['node:20-slim', 'nginx:1.27', 'postgres:17', 'redis:7', 'busybox:1.36'];
 const SSH = { vps1: 'root@10.200.0.2', vps2: 'root@10.200.0.3' };
 const HOST_OF: Record<string, HarnessHostName> = { vps1: 'hostA', vps2: 'hostB' };
-const AUTH: Record<string, string | undefined> = { prod: undefined, staging: 'team:pw-staging', dev: 'team:pw-dev' };
+const AUTH: Record<string, string | undefined> = { prod: undefined, staging: 'team:pw-staging-4711', dev: 'team:pw-dev-4711' };
 
 let hosts: HarnessHosts;
 let p: TestProject;
@@ -142,7 +142,7 @@ describe('multi-server: prod on vps1 (hostA), dev and staging on vps2 (hostB)', 
   it('deploys every app in every environment, each on its own server', async () => {
     await timed('secrets', async () => {
       await cliOk(['secret', 'set', 'django-secret-key'], {}, 'not-a-real-key');
-      for (const e of ['dev', 'staging']) await cliOk(['secret', 'set', `basic-auth-${e}`], {}, `pw-${e}`);
+      for (const e of ['dev', 'staging']) await cliOk(['secret', 'set', `basic-auth-${e}`], {}, `pw-${e}-4711`);
     });
     const refs: Record<string, string[]> = { prod: ['--ref', 'v1.0.0'], staging: ['--ref', 'develop'], dev: [] };
     const chain = async (pairs: [string, string][]) => {

@@ -20,7 +20,7 @@ apps:
       web: { port: 8000, health: /health, memory: 256MiB }
 `;
 
-async function run(args: string[], files: Record<string, string> = {}, env: Record<string, string> = {}) {
+async function run(args: string[], files: Record<string, string> = {}, env: Record<string, string> = {}, input?: string) {
   const cwd = mkdtempSync(join(tmpdir(), 'slipway-cli-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(cwd, name), text);
   let stdout = '';
@@ -35,6 +35,7 @@ async function run(args: string[], files: Record<string, string> = {}, env: Reco
     connector: async () => {
       throw new Error('no engine in this test');
     },
+    stdin: async () => input ?? '',
   };
   const code = await main(args, ctx);
   expect(stdout + stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // never a stack trace
@@ -156,6 +157,15 @@ describe('slipway CLI errors', () => {
     const logs = await run(['--file', 'other.yaml', 'logs', 'api', 'prod', '-f', '--json']);
     expect(JSON.parse(logs.stdout)).toMatchObject({ ok: false, diagnostics: [{ code: 'file-not-found' }] });
     expect(JSON.parse(logs.stdout).diagnostics[0].message).toMatch(/other\.yaml/);
+  });
+
+  it('secret set refuses a value too short to redact, naming the secret and never the value', async () => {
+    const r = await run(['secret', 'set', 'api-key', '--env', 'prod'], { 'slipway.yaml': GOOD }, {}, 'hunter2\n');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'error: secret api-key is shorter than 8 characters: too short to keep out of logs and errors safely\n' +
+        '  hint: give it a value of 8 characters or more: printf %s "$VALUE" | slipway secret set api-key --env prod\n',
+    );
   });
 
   it('plan --observed with a broken snapshot', async () => {

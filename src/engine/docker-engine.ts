@@ -2,6 +2,7 @@
 // Implementations: DockerodeEngine (real Engine API) and FakeEngine (in-memory, recording).
 // Only our own domain types cross this boundary; no dockerode type leaks out.
 import type { Readable } from 'node:stream';
+import type { Secret } from '../util/secret.ts';
 
 /** Label selector: `key: value` matches `key=value`; `key: true` matches the key being present. */
 export type LabelFilter = Record<string, string | true>;
@@ -53,6 +54,7 @@ export interface BuildSpec {
   tag: string;
   /** Path of the Dockerfile inside the context. */
   dockerfile: string;
+  /** Not secret: Docker keeps build args in the image history for anyone to read. */
   buildArgs: Record<string, string>;
   labels: Record<string, string>;
   /** Called with each line of build output, as it arrives. */
@@ -140,8 +142,11 @@ export interface CreateContainerSpec {
   name: string;
   image: string;
   cmd?: string[];
-  /** Already-resolved values. Never echoed in errors or transcripts. */
-  env: Record<string, string>;
+  /**
+   * Resolved values. Secrets stay wrapped up to the adapter, which unwraps them into the container's
+   * env and redacts them from any error text it raises.
+   */
+  env: Record<string, string | Secret>;
   labels: Record<string, string>;
   /** The first network is attached at create; the rest are connected before start. */
   networks: { name: string; aliases: string[] }[];
@@ -195,12 +200,12 @@ export interface LogOptions {
 }
 
 export interface ExecOptions {
-  /** Extra env for this command; values are never recorded or reported. */
-  env?: Record<string, string>;
+  /** Extra env for this command (secrets wrapped, as for containers); values are never recorded or reported. */
+  env?: Record<string, string | Secret>;
   user?: string;
   workdir?: string;
-  /** Written to the command's stdin, which is then closed. */
-  stdin?: string | Buffer;
+  /** Written to the command's stdin, which is then closed; a Secret when it holds one (psql's `\set` of a password). */
+  stdin?: string | Buffer | Secret;
   /** Throw ExecError when the exit code is not 0. */
   check?: boolean;
 }

@@ -13,6 +13,7 @@ import type {
   NetworkSummary,
   VolumeSummary,
 } from './docker-engine.ts';
+import { engineEnv } from './secret-handover.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -119,7 +120,7 @@ export function createBody(spec: CreateContainerSpec): Json {
   const body: Json = {
     name: spec.name,
     Image: spec.image,
-    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    Env: engineEnv(spec.env),
     Labels: spec.labels,
     StopTimeout: spec.stopTimeoutS,
     ExposedPorts: exposed,

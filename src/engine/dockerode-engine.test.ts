@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DockerodeEngine } from './dockerode-engine.ts';
 import { EngineError } from './engine-errors.ts';
+import { Secret } from '../util/secret.ts';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
@@ -34,18 +35,18 @@ describe('DockerodeEngine errors', () => {
     expect(err.message).toBe('web1: ping failed: cannot reach the Docker engine (ENOENT /nonexistent/docker.sock)');
   });
 
-  it('wraps API errors with status code and never echoes env values', async () => {
+  it('wraps API errors with status code and never echoes a secret env value', async () => {
     let seen = '';
     const sock = await stub((_m, url, body) => {
       seen = `${url} ${body}`;
-      return [400, { message: 'invalid env: DATABASE_URL=postgres://u:s3cretpw@db/app' }];
+      return [400, { message: 'invalid env: DATABASE_URL=postgres://u:s3cretpw@db/app for acme-web-prod' }];
     });
     const engine = new DockerodeEngine('web1', { socketPath: sock });
     const err = await engine
       .createContainer({
         name: 'acme-x',
         image: 'busybox:1.36',
-        env: { DATABASE_URL: 'postgres://u:s3cretpw@db/app' },
+        env: { DATABASE_URL: new Secret('postgres://u:s3cretpw@db/app'), SLIPWAY_ENV: 'prod', SLIPWAY_APP: 'web' },
         labels: {},
         networks: [],
         mounts: [],
@@ -56,8 +57,26 @@ describe('DockerodeEngine errors', () => {
     expect(seen).toContain('/containers/create?name=acme-x');
     expect(err).toBeInstanceOf(EngineError);
     expect(err.statusCode).toBe(400);
-    expect(err.message).toBe('web1: createContainer acme-x failed: invalid env: DATABASE_URL=[redacted]');
+    expect(seen).toContain('postgres://u:s3cretpw@db/app'); // handed over to the engine, unwrapped
+    expect(err.message).toBe('web1: createContainer acme-x failed: invalid env: DATABASE_URL=[redacted] for acme-web-prod');
     expect(err.message).not.toContain('s3cretpw');
+  });
+
+  it('keeps the ordinary words of an error: only secret env values are redacted', async () => {
+    const sock = await stub(() => [404, { message: 'No such image: myproj/web:prod-20260101' }]);
+    const err = await new DockerodeEngine('web1', { socketPath: sock })
+      .createContainer({
+        name: 'myproj-web-prod-release-20260101-0',
+        image: 'myproj/web:prod-20260101',
+        env: { SLIPWAY_APP: 'web', SLIPWAY_ENV: 'prod', SLIPWAY_RELEASE: '20260101', PROJECT: 'myproj', API_KEY: new Secret('Zq3vX9kLm2Pw8RtY5nB7cD1e') },
+        labels: {},
+        networks: [],
+        mounts: [],
+        restart: 'no',
+        stopTimeoutS: 1,
+      })
+      .catch((e) => e);
+    expect(err.message).toBe('web1: createContainer myproj-web-prod-release-20260101-0 failed: No such image: myproj/web:prod-20260101');
   });
 
   it('imageInspect returns null on 404', async () => {

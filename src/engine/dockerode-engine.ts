@@ -34,7 +34,9 @@ import {
   volumeFromJson,
 } from './docker-json.ts';
 import { DemuxStream, demux } from './demux.ts';
-import { BuildError, EngineError, ExecError, redact } from './engine-errors.ts';
+import { BuildError, EngineError, ExecError } from './engine-errors.ts';
+import { engineEnv, engineStdin, secretsIn } from './secret-handover.ts';
+import { redactSecrets, type Secret } from '../util/secret.ts';
 
 const BUILD_LOG_TAIL = 30;
 
@@ -86,7 +88,7 @@ export class DockerodeEngine implements DockerEngine {
   }
 
   /** Run `fn`, wrapping any failure in an EngineError naming this server, op and target. */
-  private async call<T>(op: string, target: string | undefined, fn: () => Promise<T>, secrets: readonly string[] = []): Promise<T> {
+  private async call<T>(op: string, target: string | undefined, fn: () => Promise<T>, secrets: readonly Secret[] = []): Promise<T> {
     try {
       return await fn();
     } catch (err) {
@@ -95,7 +97,7 @@ export class DockerodeEngine implements DockerEngine {
     }
   }
 
-  private wrap(op: string, target: string | undefined, err: unknown, secrets: readonly string[] = []): EngineError {
+  private wrap(op: string, target: string | undefined, err: unknown, secrets: readonly Secret[] = []): EngineError {
     const e = err as { statusCode?: number; json?: { message?: string } | null; message?: string; code?: string; address?: string };
     let detail: string;
     if (e?.code === 'ENOENT' || e?.code === 'ECONNREFUSED' || e?.code === 'EACCES' || e?.code === 'ETIMEDOUT') {
@@ -103,7 +105,7 @@ export class DockerodeEngine implements DockerEngine {
     } else {
       detail = (e?.json && typeof e.json === 'object' && e.json.message) || e?.message || String(err);
     }
-    return new EngineError(this.serverName, op, target, redact(String(detail).trim(), secrets), e?.statusCode);
+    return new EngineError(this.serverName, op, target, redactSecrets(String(detail).trim(), secrets), e?.statusCode);
   }
 
   ping(): Promise<void> {
@@ -216,7 +218,7 @@ export class DockerodeEngine implements DockerEngine {
         } as Docker.ImageBuildOptions,
       );
     } catch (err) {
-      const w = this.wrap('buildImage', spec.tag, err, Object.values(spec.buildArgs));
+      const w = this.wrap('buildImage', spec.tag, err);
       throw new BuildError(this.serverName, spec.tag, tail, w.detail);
     }
     let error: string | undefined;
@@ -236,13 +238,8 @@ export class DockerodeEngine implements DockerEngine {
     } catch (err) {
       error = (err as Error).message;
     }
-    if (error)
-      throw new BuildError(
-        this.serverName,
-        spec.tag,
-        tail.map((l) => redact(l, Object.values(spec.buildArgs))),
-        redact(error, Object.values(spec.buildArgs)),
-      );
+    // Build args are not secrets (the image history keeps them): the log is shown as it is.
+    if (error) throw new BuildError(this.serverName, spec.tag, tail, error);
     if (!id) {
       const img = await this.imageInspect(spec.tag);
       if (!img) throw new BuildError(this.serverName, spec.tag, tail, 'build finished but the image is missing');
@@ -298,7 +295,7 @@ export class DockerodeEngine implements DockerEngine {
   }
 
   createContainer(spec: CreateContainerSpec): Promise<string> {
-    const secrets = Object.values(spec.env);
+    const secrets = secretsIn(spec.env);
     return this.call(
       'createContainer',
       spec.name,
@@ -396,7 +393,7 @@ export class DockerodeEngine implements DockerEngine {
   // ---- exec ----
 
   async exec(container: string, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    const secrets = Object.values(opts.env ?? {});
+    const secrets = secretsIn(opts.env, opts.stdin);
     const result = await this.call(
       'exec',
       container,
@@ -408,7 +405,7 @@ export class DockerodeEngine implements DockerEngine {
           AttachStderr: true,
           AttachStdin: opts.stdin !== undefined,
           Tty: false,
-          ...(opts.env ? { Env: Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) } : {}),
+          ...(opts.env ? { Env: engineEnv(opts.env) } : {}),
           ...(opts.user ? { User: opts.user } : {}),
           ...(opts.workdir ? { WorkingDir: opts.workdir } : {}),
         });
@@ -423,7 +420,7 @@ export class DockerodeEngine implements DockerEngine {
           stream.on('error', reject);
         });
         this.docker.modem.demuxStream(stream, stdout, stderr);
-        if (opts.stdin !== undefined) stream.end(opts.stdin);
+        if (opts.stdin !== undefined) stream.end(engineStdin(opts.stdin));
         await ended;
         stdout.end();
         stderr.end();
@@ -437,7 +434,7 @@ export class DockerodeEngine implements DockerEngine {
       secrets,
     );
     if (opts.check && result.exitCode !== 0) {
-      throw new ExecError(argv, `${this.serverName}/${container}`, result.exitCode, redact(result.stderr, secrets));
+      throw new ExecError(argv, `${this.serverName}/${container}`, result.exitCode, redactSecrets(result.stderr, secrets));
     }
     return result;
   }

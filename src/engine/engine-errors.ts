@@ -56,12 +56,3 @@ export class BuildError extends EngineError {
 export function isNotFound(err: unknown): boolean {
   return err instanceof EngineError && err.notFound;
 }
-
-/** Replace every occurrence of each secret value (4+ chars) in `text` by `[redacted]`. */
-export function redact(text: string, values: readonly string[]): string {
-  let out = text;
-  for (const v of [...values].sort((a, b) => b.length - a.length)) {
-    if (v.length >= 4) out = out.split(v).join('[redacted]');
-  }
-  return out;
-}

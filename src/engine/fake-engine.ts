@@ -26,6 +26,7 @@ import type {
   VolumeSummary,
 } from './docker-engine.ts';
 import { BuildError, EngineError, ExecError } from './engine-errors.ts';
+import { engineStdin } from './secret-handover.ts';
 import { packTar, unpackTar, type TarEntry } from './tar.ts';
 
 export interface TranscriptEntry {
@@ -525,7 +526,7 @@ export class FakeEngine implements DockerEngine {
     this.#record('exec', [
       container,
       argv,
-      { ...rest, ...(env ? { envKeys: Object.keys(env).sort() } : {}), ...(stdin !== undefined ? { stdinBytes: Buffer.byteLength(stdin) } : {}) },
+      { ...rest, ...(env ? { envKeys: Object.keys(env).sort() } : {}), ...(stdin !== undefined ? { stdinBytes: Buffer.byteLength(engineStdin(stdin)) } : {}) },
     ]);
     const c = this.#container('exec', container);
     if (c.state !== 'running') throw this.#err('exec', container, `Container ${c.id} is not running`, 409);

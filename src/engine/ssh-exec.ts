@@ -1,6 +1,7 @@
 // sshExec: runs a host command (argv) on a server over its SSH connection, for the few things
 // that the Engine API cannot do. argv is quoted for the remote shell by shellQuote, and only there.
-import { ExecError, redact } from './engine-errors.ts';
+import { ExecError } from './engine-errors.ts';
+import { redactSecrets, type Secret } from '../util/secret.ts';
 import type { ExecResult } from './docker-engine.ts';
 import { shellQuote } from './ssh-quote.ts';
 import { SshSession } from './ssh-session.ts';
@@ -18,7 +19,7 @@ export interface SshExecOptions {
   /** Throw ExecError when the exit code is not 0. */
   check?: boolean;
   /** Values to keep out of the ExecError (e.g. passwords in argv). */
-  secrets?: readonly string[];
+  secrets?: readonly Secret[];
 }
 
 /**
@@ -47,10 +48,10 @@ export async function sshExec(target: SshTarget, argv: readonly string[], opts: 
   if (opts.check && result.exitCode !== 0) {
     const secrets = opts.secrets ?? [];
     throw new ExecError(
-      argv.map((a) => redact(a, secrets)),
+      argv.map((a) => redactSecrets(a, secrets)),
       session.serverName,
       result.exitCode,
-      redact(result.stderr, secrets),
+      redactSecrets(result.stderr, secrets),
     );
   }
   return result;

@@ -4,6 +4,7 @@
 import type { ContainerSpec } from '../plan/desire/desired.ts';
 import type { CreateContainerSpec } from '../engine/docker-engine.ts';
 import { LABELS } from '../model/labels.ts';
+import type { Secret } from '../util/secret.ts';
 
 /** The alias all replicas of one release share on each of their networks. */
 export const releaseAlias = (stableAlias: string, release: string): string => `${stableAlias}-${release}`;
@@ -15,7 +16,7 @@ export function physicalName(spec: ContainerSpec, release?: string): string {
 /** `without`: networks to leave out at creation (edge networks, joined once healthy). */
 export function toCreateSpec(
   spec: ContainerSpec,
-  opts: { release?: string; image?: string; env: Record<string, string>; without?: ReadonlySet<string> },
+  opts: { release?: string; image?: string; env: Record<string, string | Secret>; without?: ReadonlySet<string> },
 ): CreateContainerSpec {
   const labels = { ...spec.labels, ...(opts.release ? { [LABELS.release]: opts.release } : {}) };
   return {

@@ -3,7 +3,7 @@
 // image. Workers must still be running, unrestarted, after a short settle time.
 import type { ContainerSpec } from '../plan/desire/desired.ts';
 import { UserError } from '../diag/errors.ts';
-import { redact } from '../engine/engine-errors.ts';
+import { redactSecrets, type Secret } from '../util/secret.ts';
 import { httpProbe } from './http-probe.ts';
 import type { ServerRun } from './server-run.ts';
 
@@ -25,14 +25,14 @@ export async function waitReady(
   run: ServerRun,
   id: string,
   spec: ContainerSpec,
-  secretValues: readonly string[],
+  secrets: readonly Secret[],
   opts: { workerSettleMs?: number } = {},
 ): Promise<void> {
   const { engine, dialer } = run.conn;
   const net = spec.networks[0]?.network;
   const fail = async (reason: string): Promise<never> => {
     const logs = await engine.containerLogs(id, { tail: 20 }).catch(() => '');
-    throw new UnhealthyError(spec.name, reason, redact(logs.trimEnd(), secretValues));
+    throw new UnhealthyError(spec.name, reason, redactSecrets(logs.trimEnd(), secrets));
   };
   if (spec.port === undefined) {
     await run.sleep(opts.workerSettleMs ?? 1000);

@@ -98,7 +98,8 @@ async function databaseChecks(run: ServerRun): Promise<LiveCheck[]> {
   for (const inst of run.state.containers.filter((c) => c.role === 'service' && run.state.databases.some((d) => d.instance === c.key))) {
     const dbs = run.state.databases.filter((d) => d.instance === inst.key);
     for (const a of dbs) {
-      const pw = (await run.store.getSecret(a.passwordSecret))?.reveal();
+      // Stays wrapped: the engine adapter puts it in psql's env.
+      const pw = await run.store.getSecret(a.passwordSecret);
       if (!pw) continue;
       for (const b of dbs.filter((x) => x !== a)) {
         const r = await run.conn.engine.exec(inst.name, ['psql', '-X', '-h', '127.0.0.1', '-U', a.user, '-d', b.database, '-tAc', 'select 1'], {

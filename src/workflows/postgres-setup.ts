@@ -1,16 +1,19 @@
 // Creates, idempotently, each environment's database and least-privilege user on a Postgres
 // instance: passwords are generated once and kept on the server (0600), the SQL goes in on
-// psql's stdin (never argv), and the app's DATABASE_URL secret is written next to it.
+// psql's stdin (never argv), and the app's DATABASE_URL secret is written next to it. Passwords
+// stay wrapped in Secrets all the way: the SQL holding them is a Secret too, unwrapped by the
+// engine adapter only.
 import { randomBytes } from 'node:crypto';
 import type { ContainerSpec } from '../plan/desire/desired.ts';
 import type { ObservedDatabase } from '../plan/diff/observed.ts';
 import { renderPostgresInitSqlFor, passwordVar, quoteLiteral } from '../render/sql.ts';
 import { UserError } from '../diag/errors.ts';
-import { redact } from '../engine/engine-errors.ts';
+import { Secret, redactSecrets, requireRedactable } from '../util/secret.ts';
 import { dbUrlSecret } from '../model/names.ts';
 import type { ServerRun } from './server-run.ts';
 
-export const generatePassword = (): string => randomBytes(24).toString('base64url');
+/** 32 characters of base64url: far above the shortest secret Slipway accepts. */
+export const generatePassword = (name: string): Secret => new Secret(randomBytes(24).toString('base64url'), name);
 
 export async function waitForPostgres(run: ServerRun, container: string, timeoutMs = 90_000): Promise<void> {
   const deadline = run.now() + timeoutMs;
@@ -32,27 +35,29 @@ export async function setupDatabases(run: ServerRun, instance: ContainerSpec): P
   if (dbs.length === 0) return 0;
   const alias = instance.networks[0]?.aliases[0] ?? instance.name;
   const port = instance.port ?? 5432;
-  const sets: string[] = [];
-  const passwords: string[] = [];
+  const sets: (string | Secret)[] = [];
+  const passwords: Secret[] = [];
   for (const d of dbs) {
-    let pw = (await run.store.getSecret(d.passwordSecret))?.reveal();
+    let pw = await run.store.getSecret(d.passwordSecret);
     if (!pw) {
-      pw = generatePassword();
+      pw = generatePassword(d.passwordSecret);
       await run.store.setSecret(d.passwordSecret, pw);
     }
-    await run.store.setSecret(dbUrlSecret(instance.name, d.database), `postgres://${d.user}:${pw}@${alias}:${port}/${d.database}`);
-    sets.push(`\\set ${passwordVar(d.database)} ${quoteLiteral(pw)}`);
+    const url = dbUrlSecret(instance.name, d.database);
+    await run.store.setSecret(url, Secret.join(url, [`postgres://${d.user}:`, pw, `@${alias}:${port}/${d.database}`]));
+    sets.push(`\\set ${passwordVar(d.database)} `, pw.map(quoteLiteral), '\n');
     passwords.push(pw);
   }
+  requireRedactable(passwords, { where: `${run.conn.server.name}: databases on ${instance.name}` });
   await waitForPostgres(run, instance.name);
-  const sql = `${sets.join('\n')}\n${renderPostgresInitSqlFor(run.state, instance.key)}`;
+  const sql = Secret.join(`psql input for ${instance.name}`, [...sets, renderPostgresInitSqlFor(run.state, instance.key)]);
   const r = await run.conn.engine.exec(instance.name, ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-U', 'postgres', '-d', 'postgres'], {
     stdin: sql,
     user: 'postgres',
   });
   if (r.exitCode !== 0) {
     throw new UserError(
-      `${run.conn.server.name}: creating databases on ${instance.name} failed (psql exited ${r.exitCode}): ${redact(r.stderr, passwords).trim().split('\n').slice(-3).join(' | ')}`,
+      `${run.conn.server.name}: creating databases on ${instance.name} failed (psql exited ${r.exitCode}): ${redactSecrets(r.stderr, passwords).trim().split('\n').slice(-3).join(' | ')}`,
       'check the instance with: slipway status; its logs with docker logs',
     );
   }

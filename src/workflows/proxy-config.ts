@@ -7,12 +7,13 @@ import { renderCaddy } from '../render/caddy.ts';
 import { renderHtpasswd, renderNginx } from '../render/nginx.ts';
 import type { TarEntry } from '../engine/tar.ts';
 import { basicAuthHash } from './basic-auth-hash.ts';
+import type { Secret } from '../util/secret.ts';
 
 export interface ProxyInputs {
   /** `app/env` in maintenance. */
   maintenance: Set<string>;
   /** Basic-auth passwords by secret name (absent: that env is locked, nobody can log in). */
-  passwords: Map<string, string>;
+  passwords: Map<string, Secret>;
 }
 
 export const CADDY_CONFIG = 'etc/caddy/caddy.json';

@@ -11,6 +11,7 @@ import { toCreateSpec } from './container-create.ts';
 import { authSecrets, proxyFiles, type ProxyInputs } from './proxy-config.ts';
 import type { ServerRun } from './server-run.ts';
 import { LABELS } from '../model/labels.ts';
+import type { Secret } from '../util/secret.ts';
 
 const MAINTENANCE = 'proxy/maintenance.json';
 
@@ -28,10 +29,10 @@ export async function writeMaintenance(run: ServerRun, set: Set<string>): Promis
 
 /** Maintenance flags and basic-auth passwords for this server's routes. */
 export async function proxyInputs(run: ServerRun): Promise<ProxyInputs> {
-  const passwords = new Map<string, string>();
+  const passwords = new Map<string, Secret>();
   for (const name of authSecrets(run.state)) {
     const s = await run.store.getSecret(name);
-    if (s) passwords.set(name, s.reveal());
+    if (s) passwords.set(name, s);
     else run.report.warn(`basic-auth secret ${name} is not set: its environment stays locked (set it with: slipway secret set ${name})`);
   }
   return { maintenance: await readMaintenance(run), passwords };

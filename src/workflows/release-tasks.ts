@@ -4,8 +4,9 @@
 import type { App } from '../config/fleet.ts';
 import type { ContainerSpec } from '../plan/desire/desired.ts';
 import { UserError } from '../diag/errors.ts';
-import { redact } from '../engine/engine-errors.ts';
+import { redactSecrets } from '../util/secret.ts';
 import type { ServerRun } from './server-run.ts';
+import type { Resolved } from './rollout.ts';
 import { LABELS } from '../model/labels.ts';
 
 export async function runReleaseTasks(
@@ -15,7 +16,7 @@ export async function runReleaseTasks(
   release: string,
   image: string,
   base: ContainerSpec,
-  resolved: { env: Record<string, string>; secretValues: string[] },
+  resolved: Resolved,
 ): Promise<void> {
   for (const [i, argv] of app.release.entries()) {
     const label = argv.join(' ');
@@ -37,7 +38,7 @@ export async function runReleaseTasks(
         { timeoutMs: 15 * 60_000 },
       );
       if (res.exitCode !== 0 || res.timedOut) {
-        const tail = redact(res.logs.trimEnd().split('\n').slice(-20).join('\n'), resolved.secretValues);
+        const tail = redactSecrets(res.logs.trimEnd().split('\n').slice(-20).join('\n'), resolved.secrets);
         throw new UserError(
           `release command "${label}" ${res.timedOut ? 'timed out' : `exited with code ${res.exitCode}`}; release ${release} was not deployed${tail ? `\n--- last output ---\n${tail}` : ''}`,
           'the previous release keeps serving; fix the command or the code and deploy again',

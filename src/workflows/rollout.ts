@@ -13,6 +13,7 @@
 //   6. keep the last N releases' containers stopped for instant rollback, remove older ones.
 // A failure before step 3 removes what it started: the old release never stopped serving.
 import type { App } from '../config/fleet.ts';
+import type { ContainerSummary } from '../engine/docker-engine.ts';
 import type { ContainerSpec } from '../plan/desire/desired.ts';
 import { isNotFound } from '../engine/engine-errors.ts';
 import { desiredOf, existingOf, imageFor, releaseImage, releaseOf } from './app-containers.ts';
@@ -22,24 +23,35 @@ import { waitReady } from './health.ts';
 import { readHistory, withLive, writeHistory, type ReleaseRecord } from './releases.ts';
 import type { ServerRun } from './server-run.ts';
 import { LABELS } from '../model/labels.ts';
+import type { Secret } from '../util/secret.ts';
 
 export interface RolloutOptions {
   drainMs: number;
   keep: number;
   /** Called at each step boundary (fault injection in tests, progress elsewhere). */
   checkpoint: (step: string) => void;
+  /** The app's containers in the environment as the caller just listed them under the lock (saves a listing). */
+  before?: ContainerSummary[];
+  /**
+   * Awaited once the new release's non-singleton containers run healthy, before any old container
+   * is touched or traffic moves; if it rejects, what was started is undone (a caller's checks that
+   * ran alongside the start).
+   */
+  gate?: () => Promise<void>;
 }
 
 export interface Resolved {
-  env: Record<string, string>;
-  secretValues: string[];
+  /** Secrets stay wrapped: the engine adapter unwraps them. */
+  env: Record<string, string | Secret>;
+  /** To redact from container output that is shown. */
+  secrets: Secret[];
 }
 
 export async function resolveSpecEnv(run: ServerRun, spec: ContainerSpec, release: string): Promise<Resolved> {
   const r = await resolveEnv(spec.env_vars, run.store, spec.name, spec.env);
   return {
     env: { ...r.env, SLIPWAY_APP: spec.app ?? '', SLIPWAY_ENV: spec.env ?? '', SLIPWAY_PROCESS: spec.process ?? '', SLIPWAY_RELEASE: release },
-    secretValues: r.secretValues,
+    secrets: r.secrets,
   };
 }
 
@@ -48,7 +60,7 @@ export async function rollout(run: ServerRun, app: App, env: string, rec: Releas
   const release = rec.release;
   const appImage = app.source.kind === 'image' ? app.source.image : undefined;
   const specs = desiredOf(run, app.name, env).sort((a, b) => Number(b.port !== undefined) - Number(a.port !== undefined) || a.key.localeCompare(b.key));
-  const before = await existingOf(run, app.name, env);
+  const before = opts.before ?? (await existingOf(run, app.name, env));
   // Containers of this release that still match the spec (kept, stopped, by an earlier deploy)
   // are started again (instant rollback); any other leftover of this release is replaced.
   const reusable = new Map<string, string>();
@@ -67,8 +79,16 @@ export async function rollout(run: ServerRun, app: App, env: string, rec: Releas
     for (const id of started) await (kept.has(id) ? engine.stopContainer(id, 5) : engine.removeContainer(id, { force: true })).catch(() => undefined);
     for (const id of stoppedSingletons) await engine.startContainer(id).catch(() => undefined);
   };
+  let gated = false;
+  const gate = async () => {
+    if (!gated) await opts.gate?.();
+    gated = true;
+  };
   try {
     for (const spec of [...specs.filter((s) => !s.singleton), ...specs.filter((s) => s.singleton)]) {
+      // Only web processes start before the gate: off the edge network they get no traffic, while a
+      // worker or a singleton would start taking work.
+      if (spec.singleton || spec.port === undefined) await gate();
       await run.report.step(`start ${spec.name}-${release}`, async () => {
         const resolved = await resolveSpecEnv(run, spec, release);
         if (spec.singleton) {
@@ -86,10 +106,11 @@ export async function rollout(run: ServerRun, app: App, env: string, rec: Releas
           ));
         started.push(id);
         await engine.startContainer(id);
-        await waitReady(run, id, spec, resolved.secretValues);
+        await waitReady(run, id, spec, resolved.secrets);
         if (spec.networks.some((n) => edges.has(n.network))) joined.push({ id, spec });
       });
     }
+    await gate();
     opts.checkpoint('started');
     const routed = joined.length > 0;
     if (routed) {

@@ -12,7 +12,8 @@ import { LABELS } from '../model/labels.ts';
 export async function ensureService(run: ServerRun, spec: ContainerSpec): Promise<'created' | 'recreated' | 'unchanged' | 'started'> {
   const { engine } = run.conn;
   for (const v of Object.values(spec.env_vars)) {
-    if (v.kind === 'secret' && v.name.startsWith('slipway/') && !(await run.store.getSecret(v.name))) await run.store.setSecret(v.name, generatePassword());
+    if (v.kind === 'secret' && v.name.startsWith('slipway/') && !(await run.store.getSecret(v.name)))
+      await run.store.setSecret(v.name, generatePassword(v.name));
   }
   let outcome: 'created' | 'recreated' | 'unchanged' | 'started' = 'created';
   try {

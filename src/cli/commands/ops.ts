@@ -15,7 +15,7 @@ import { lockStatus, releaseLock } from '../../workflows/lock-admin.ts';
 import { listSecrets, removeSecret, setSecret } from '../../workflows/secrets.ts';
 import { renderLockRelease, renderLockStatus } from '../views/lock-view.ts';
 import { renderSecretList, renderSecretRemove, renderSecretSet } from '../views/secrets-view.ts';
-import { Secret } from '../../util/secret.ts';
+import { Secret, requireRedactable } from '../../util/secret.ts';
 import { FILE_HELP, secretName } from '../option-values.ts';
 
 interface Opts {
@@ -89,6 +89,7 @@ export function registerOps(program: Command, ctx: CliContext): void {
       // Wrapped as soon as it is read: only the state store unwraps it, on the server.
       const value = new Secret(((await ctx.stdin?.()) ?? '').replace(/\r?\n$/, ''), name);
       if (value.empty) throw new UserError('no secret value on standard input', `e.g. printf %s "$VALUE" | slipway secret set ${name}`);
+      requireRedactable([value], { envName: opts.env });
       await withSession(ctx, fleet, secretServers(fleet, env), { json: true }, async (session) => {
         const r = await setSecret(session, { name, value, env });
         if (opts.json) return printJson(ctx, { ok: true, name: r.name, env: r.env, servers: r.servers });
