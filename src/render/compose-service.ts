@@ -4,6 +4,11 @@
 import type { ContainerOptions, HealthCheck } from '../config/fleet.ts';
 import { composeBytes } from './compose-units.ts';
 
+/** `$` → `$$`: a value Slipway already resolved must reach the container as written. */
+export function escapeDollars(s: string): string {
+  return s.replace(/\$/g, '$$$$');
+}
+
 /** Compose duration for milliseconds: `1m30s`, `500ms`, `5s`. */
 export function composeDuration(ms: number): string {
   if (ms % 1000 !== 0) return `${ms}ms`;
@@ -17,7 +22,7 @@ export function composeDuration(ms: number): string {
 export function composeHealthcheck(h: HealthCheck | null): Record<string, unknown> | undefined {
   if (!h?.command || h.command.length === 0) return undefined;
   return {
-    test: [...h.command],
+    test: h.command.map(escapeDollars),
     interval: composeDuration(h.intervalMs),
     timeout: composeDuration(h.timeoutMs),
     retries: h.retries,
@@ -28,9 +33,9 @@ export function composeHealthcheck(h: HealthCheck | null): Record<string, unknow
 /** Compose keys for the container options that are set (`user`, `cap_add`, `ulimits`, `logging`…). */
 export function composeContainerOptions(o: ContainerOptions): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (o.user !== undefined) out.user = o.user;
-  if (o.workingDir !== undefined) out.working_dir = o.workingDir;
-  if (o.entrypoint !== undefined) out.entrypoint = [...o.entrypoint];
+  if (o.user !== undefined) out.user = escapeDollars(o.user);
+  if (o.workingDir !== undefined) out.working_dir = escapeDollars(o.workingDir);
+  if (o.entrypoint !== undefined) out.entrypoint = o.entrypoint.map(escapeDollars);
   if (o.tmpfs !== undefined && Object.keys(o.tmpfs).length > 0)
     out.tmpfs = Object.entries(o.tmpfs)
       .sort(([a], [b]) => (a < b ? -1 : 1))

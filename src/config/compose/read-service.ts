@@ -12,6 +12,7 @@ import { readEnvironment } from './read-env.ts';
 import { readHealthcheck } from './read-healthcheck.ts';
 import { readMounts } from './read-mounts.ts';
 import { readServiceNetworks } from './read-networks.ts';
+import { readSlipwayExtension } from './read-x-slipway.ts';
 import { readExpose, readPorts } from './read-ports.ts';
 import { argv, cpus as readCpus, duration, size, str, stringMap } from './read-scalars.ts';
 import type { ComposeService } from './types.ts';
@@ -124,6 +125,11 @@ export function readService(rc: ReadContext, e: Entry): ComposeService | undefin
       case 'stop_grace_period': {
         const ms = duration(rc, f.value, path);
         if (ms !== undefined) svc.stopGracePeriodMs = ms;
+        break;
+      }
+      case 'x-slipway': {
+        const x = readSlipwayExtension(rc, f.value, path);
+        if (x !== undefined) svc.slipway = x;
         break;
       }
       default:
