@@ -10,7 +10,7 @@ import type { CreateContainerSpec } from '../src/engine/docker-engine.ts';
 import { DockerodeEngine } from '../src/engine/dockerode-engine.ts';
 import { BuildError, EngineError, ExecError } from '../src/engine/engine-errors.ts';
 import { packTar, unpackTar } from '../src/engine/tar.ts';
-import { observeServer } from '../src/workflows/observe-server.ts';
+import { observeServer } from '../src/workflows/observe.ts';
 
 const SOCKET = process.env.SLIPWAY_DOCKER_SOCKET ?? '/var/run/docker.sock';
 const P = `enginetest-${randomBytes(4).toString('hex')}`;
@@ -228,6 +228,7 @@ describe('DockerodeEngine on a real engine', () => {
         state: 'running',
         health: 'healthy',
         createdAt: expect.stringMatching(/^\d{4}-/),
+        networks: [NET, EDGE].sort(),
       },
     ]);
   });

@@ -1,6 +1,7 @@
 // CliContext: everything a command touches from the outside world, passed in (no singletons),
 // so commands can be run in-process by tests with captured output.
 
+import { createInterface } from 'node:readline/promises';
 import type { Output } from '../util/output.ts';
 export type { Output };
 
@@ -18,6 +19,8 @@ export interface CliContext {
   connector?: Connector;
   /** Standard input, for secrets (`secret set`). */
   stdin?: () => Promise<string>;
+  /** Asks a yes/no question on the terminal (`down`); absent when standard input is not a terminal. */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 export function processContext(): CliContext {
@@ -29,7 +32,17 @@ export function processContext(): CliContext {
     color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
     now: () => Date.now(),
     stdin: readStdin,
+    ...(process.stdin.isTTY ? { confirm: askTerminal } : {}),
   };
+}
+
+async function askTerminal(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
 }
 
 async function readStdin(): Promise<string> {

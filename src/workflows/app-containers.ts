@@ -1,15 +1,18 @@
-// The containers of one app in one environment, as they exist on the engine, grouped by release.
+// The containers of one app in one environment: as desired, and as they exist on the engine (read
+// through observe's listing), with their release ids and images.
 import type { ContainerSummary } from '../engine/docker-engine.ts';
 import type { ContainerSpec } from '../plan/desire/desired.ts';
 import type { ServerRun } from './server-run.ts';
 import { LABELS } from '../model/labels.ts';
+import { listOwned } from './observe.ts';
 
 export function desiredOf(run: ServerRun, app: string, env: string): ContainerSpec[] {
   return run.state.containers.filter((c) => c.role === 'app' && c.app === app && c.env === env);
 }
 
+/** Every container (running or not, any release) of one app in one env, of the given role. */
 export async function existingOf(run: ServerRun, app: string, env: string, role: 'app' | 'release-task' = 'app'): Promise<ContainerSummary[]> {
-  return run.conn.engine.listContainers({ [LABELS.project]: run.fleet.project, [LABELS.app]: app, [LABELS.env]: env, [LABELS.role]: role }, { all: true });
+  return listOwned(run.conn.engine, run.fleet.project, { [LABELS.app]: app, [LABELS.env]: env, [LABELS.role]: role }, { all: true });
 }
 
 export const releaseOf = (c: ContainerSummary): string => c.labels[LABELS.release] ?? '';

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { privateNetwork } from '../model/names.ts';
 import type { ServerRun } from './server-run.ts';
 import { LABELS } from '../model/labels.ts';
+import { listOwned } from './observe.ts';
 
 export interface LiveCheck {
   server: string;
@@ -43,7 +44,7 @@ async function networkChecks(run: ServerRun): Promise<LiveCheck[]> {
   const proxy = run.state.containers.find((c) => c.role === 'proxy');
   const envs = [...new Set(run.state.containers.filter((c) => c.role === 'app').map((c) => c.env!))].sort();
   if (!proxy || envs.length < 2) return [];
-  const running = await engine.listContainers({ [LABELS.project]: run.fleet.project, [LABELS.role]: 'app' }, { all: false });
+  const running = await listOwned(engine, run.fleet.project, { [LABELS.role]: 'app' });
   const pairs = envs.flatMap((from) => envs.filter((to) => to !== from).map((to) => ({ from, to })));
   const results = await Promise.all(
     pairs.map(async ({ from, to }): Promise<LiveCheck | undefined> => {
@@ -153,7 +154,7 @@ async function redisChecks(run: ServerRun): Promise<LiveCheck[]> {
 async function portChecks(run: ServerRun): Promise<LiveCheck[]> {
   const { engine } = run.conn;
   const published: string[] = [];
-  for (const c of await engine.listContainers({ [LABELS.project]: run.fleet.project }, { all: false })) {
+  for (const c of await listOwned(engine, run.fleet.project)) {
     if (c.labels[LABELS.role] === 'proxy') continue;
     const info = await engine.inspectContainer(c.id);
     if (info.publishedPorts.length) published.push(`${c.name} (${info.publishedPorts.join(', ')})`);

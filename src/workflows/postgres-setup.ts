@@ -72,3 +72,8 @@ const DATABASES = 'postgres/databases.json';
 export async function readDatabases(run: ServerRun): Promise<ObservedDatabase[]> {
   return (await run.store.readJson<ObservedDatabase[]>(DATABASES)) ?? [];
 }
+
+/** Replaces the record of the databases Slipway created on this server. */
+export async function writeDatabases(run: ServerRun, databases: ObservedDatabase[]): Promise<void> {
+  await run.store.writeJson(DATABASES, databases);
+}

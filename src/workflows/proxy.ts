@@ -77,6 +77,11 @@ export async function readAppliedRoutes(run: ServerRun): Promise<Route[]> {
   return (await run.store.readJson<{ routes?: Route[] }>(APPLIED))?.routes ?? [];
 }
 
+/** Records that the proxy serves no route any more (it goes away with the last environment of its server). */
+export async function clearAppliedRoutes(run: ServerRun): Promise<void> {
+  await run.store.writeJson(APPLIED, { routes: [] });
+}
+
 function digest(files: { path: string; content: string | Buffer }[]): string {
   const h = createHash('sha256');
   for (const f of files) h.update(f.path).update('\0').update(f.content).update('\0');

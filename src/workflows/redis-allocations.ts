@@ -15,3 +15,7 @@ export async function saveRedisAllocations(run: ServerRun): Promise<void> {
   const next = run.state.redisDbs;
   if (JSON.stringify(prev) !== JSON.stringify(next)) await run.store.writeJson(PATH, next);
 }
+
+export async function writeRedisAllocations(store: StateStore, allocations: RedisDbSpec[]): Promise<void> {
+  await store.writeJson(PATH, allocations);
+}

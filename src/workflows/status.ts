@@ -1,9 +1,10 @@
 // Status of a server: every desired container (apps, services, proxy) with what actually runs —
-// release, state, live health probe, uptime, memory used against its limit.
-import type { ContainerSummary } from '../engine/docker-engine.ts';
+// release, state, live health probe, uptime, memory used against its limit. Running containers
+// are read through observe and matched to the desired ones by their key from labels.
+import type { ObservedContainer } from '../plan/diff/observed.ts';
 import { httpProbe } from './http-probe.ts';
+import { observeListed } from './observe.ts';
 import type { ServerRun } from './server-run.ts';
-import { LABELS } from '../model/labels.ts';
 
 export interface StatusRow {
   server: string;
@@ -23,22 +24,17 @@ export interface StatusRow {
 
 export async function serverStatus(run: ServerRun, envFilter?: string): Promise<StatusRow[]> {
   const { engine, dialer } = run.conn;
-  const running = await engine.listContainers({ [LABELS.project]: run.fleet.project }, { all: false });
-  const byKey = new Map<string, ContainerSummary>();
-  for (const c of running) {
-    const l = c.labels;
-    const key =
-      l[LABELS.role] === 'app'
-        ? `${l[LABELS.app]}/${l[LABELS.env]}/${l[LABELS.process]}/${l[LABELS.replica] ?? '0'}`
-        : l[LABELS.role] === 'proxy'
-          ? 'proxy'
-          : c.name;
-    byKey.set(key, c);
+  const byKey = new Map<string, ObservedContainer>();
+  // Two running copies of one key (mid-deploy): the newer is shown.
+  for (const c of await observeListed(engine, run.fleet.project, { all: false })) {
+    if (c.role === 'release-task') continue;
+    const seen = byKey.get(c.key);
+    if (!seen || (c.createdAt ?? '') > (seen.createdAt ?? '')) byKey.set(c.key, c);
   }
   const specs = run.state.containers.filter((s) => !envFilter || s.env === envFilter);
   return Promise.all(
     specs.map(async (s): Promise<StatusRow> => {
-      const c = s.role === 'app' ? byKey.get(s.key) : s.role === 'proxy' ? byKey.get('proxy') : byKey.get(s.name);
+      const c = byKey.get(s.key);
       const base: StatusRow = {
         server: run.conn.server.name,
         env: s.env ?? '-',
@@ -47,7 +43,7 @@ export async function serverStatus(run: ServerRun, envFilter?: string): Promise<
         replica: s.replica,
         role: s.role,
         container: c?.name ?? null,
-        release: c?.labels[LABELS.release] ?? null,
+        release: c?.release ?? null,
         state: c ? c.state : 'not deployed',
         health: 'n/a',
         uptimeS: null,
@@ -55,7 +51,8 @@ export async function serverStatus(run: ServerRun, envFilter?: string): Promise<
         memLimit: null,
       };
       if (!c) return base;
-      const [info, stats] = await Promise.all([engine.inspectContainer(c.id), engine.stats(c.id).catch(() => undefined)]);
+      const id = c.id ?? c.name;
+      const [info, stats] = await Promise.all([engine.inspectContainer(id), engine.stats(id).catch(() => undefined)]);
       base.uptimeS = info.startedAt ? Math.max(0, Math.round((run.now() - Date.parse(info.startedAt)) / 1000)) : null;
       base.memUsage = stats?.memUsage ?? null;
       base.memLimit = info.memoryLimit || null;

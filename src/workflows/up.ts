@@ -1,93 +1,71 @@
-// `up`: applies the infrastructure part of the desired state on one server — networks, volumes,
-// shared services with their databases and Redis DB allocations, and the proxy. App containers
-// are left to `deploy`. Idempotent: a second run changes nothing.
+// `up`: observe → diff → apply on one server. It converges the infrastructure (networks, volumes,
+// shared services with their databases and Redis DB allocations, the proxy, its routes) and
+// removes what the fleet no longer has (environments, apps, processes, routes); data (volumes,
+// databases, Redis DBs) goes only with --destroy-data. App containers are left to `deploy`. It
+// applies exactly the plan that `plan` prints for the server, computed under the locks of every
+// environment it touches. Idempotent: a second run has nothing to do.
 import { createHash } from 'node:crypto';
+import type { Action, Plan } from '../plan/diff/plan.ts';
+import { summarize } from '../plan/diff/diff.ts';
+import { applyPlan, type AppliedAction } from './apply.ts';
+import { withEnvLocks } from './env-lock-run.ts';
+import { observeListed, observedEnvs } from './observe.ts';
+import { planServer } from './plan-fleet.ts';
 import type { ServerRun } from './server-run.ts';
-import { EnvLock } from './lock.ts';
-import { audit } from './audit.ts';
-import { ensureServices } from './services.ts';
-import { ensureProxy, proxyInputs, reloadProxy } from './proxy.ts';
-import { saveRedisAllocations } from './redis-allocations.ts';
-import { LABELS } from '../model/labels.ts';
+
+export interface UpOptions {
+  /** Also carry out deletions (the `up` command). Without it, deletions wait for `up` (deploy's infrastructure step). */
+  prune?: boolean;
+  /** Delete volumes, databases and Redis DBs no longer in the fleet (`--destroy-data`). */
+  destroyData?: boolean;
+}
 
 export interface UpResult {
   server: string;
-  networksCreated: string[];
-  volumesCreated: string[];
-  services: number;
-  databases: number;
-  redisDbs: number;
-  proxy: boolean;
+  /** The plan applied on this server: what `plan --json` shows for it. */
+  plan: Plan;
+  /** Its actions, in order, each with what it did. */
+  applied: AppliedAction[];
 }
 
 /**
- * `up` as a command: holds the lock of every environment on the server (in name order, so two
- * `up`s cannot deadlock) so no deploy or rollback runs underneath it.
+ * `up` as a command: holds the lock of every environment on the server, those the fleet has and
+ * those only found there (so no deploy or rollback runs underneath it), then plans and applies.
  */
-export async function upServerLocked(run: ServerRun, opts: { lockWaitS: number }): Promise<UpResult> {
-  const envs = [...new Set(run.state.networks.map((n) => n.env))].sort();
-  const locks: EnvLock[] = [];
-  try {
-    for (const env of envs) {
-      const lock = new EnvLock(run.conn.engine, run.fleet.project, env);
-      await lock.acquire({ command: 'up', waitS: opts.lockWaitS, now: run.now, onNote: (m) => run.report.warn(m), onContended: () => run.store.forget() });
-      locks.push(lock);
-    }
-    const t0 = run.now();
-    try {
-      const result = await upServer(run);
-      await audit(
-        run.store,
-        {
-          action: 'up',
-          outcome: 'ok',
-          durationMs: run.now() - t0,
-          detail: `${result.networksCreated.length} networks, ${result.volumesCreated.length} volumes created; ${result.services} services, ${result.databases} databases`,
-        },
-        run.now,
-      );
-      return result;
-    } catch (e) {
-      await audit(run.store, { action: 'up', outcome: 'failed', detail: (e as Error).message.split('\n')[0] }, run.now).catch(() => undefined);
-      throw e;
-    }
-  } finally {
-    for (const l of locks.reverse()) await l.release().catch(() => undefined);
-  }
+export async function upServerLocked(run: ServerRun, opts: { lockWaitS: number; destroyData?: boolean }): Promise<UpResult> {
+  const envs = [...run.state.networks.map((n) => n.env), ...(await observedEnvs(run.conn.engine, run.fleet.project))];
+  const command = `up${opts.destroyData ? ' --destroy-data' : ''}`;
+  return withEnvLocks(run, envs, { command, action: 'up', lockWaitS: opts.lockWaitS }, async (locked) => {
+    const result = await upServer(run, { prune: true, destroyData: opts.destroyData ?? false });
+    locked.note({ detail: summaryDetail(result.plan) });
+    return result;
+  });
 }
 
-export async function upServer(run: ServerRun): Promise<UpResult> {
-  const { engine } = run.conn;
-  const project = run.fleet.project;
+/** Observes this server, diffs it and applies the plan (without deletions unless `prune`). */
+export async function upServer(run: ServerRun, opts: UpOptions = {}): Promise<UpResult> {
   await run.report.step('state volume', () => run.store.ensure());
-  const networksCreated: string[] = [];
-  const volumesCreated: string[] = [];
-  await run.report.step('networks and volumes', async () => {
-    const nets = new Set((await engine.listNetworks({ [LABELS.project]: project })).map((n) => n.name));
-    for (const n of run.state.networks) {
-      if (nets.has(n.name)) continue;
-      await engine.createNetwork({ name: n.name, labels: n.labels });
-      networksCreated.push(n.name);
-    }
-    const vols = new Set((await engine.listVolumes({})).map((v) => v.name));
-    for (const v of run.state.volumes) {
-      if (vols.has(v.name)) continue;
-      await engine.createVolume({ name: v.name, labels: v.labels });
-      volumesCreated.push(v.name);
-    }
-  });
-  const { services, databases } = await ensureServices(run);
-  await saveRedisAllocations(run);
-  const hasProxy = run.state.containers.some((c) => c.role === 'proxy');
-  if (hasProxy) {
-    await run.report.step(`proxy (${run.conn.server.proxy})`, async () => {
-      const inputs = await proxyInputs(run);
-      await ensureProxy(run, inputs);
-      await reloadProxy(run, inputs);
-    });
-  }
+  const { plan, observed } = await planServer(run, { destroyData: opts.destroyData ?? false });
+  const todo = opts.prune ? plan : withoutDeletions(plan);
+  const applied = await applyPlan(run, todo, observed);
   await run.store.writeJson(INFRA_APPLIED, { digest: infraDigest(run) });
-  return { server: run.conn.server.name, networksCreated, volumesCreated, services, databases, redisDbs: run.state.redisDbs.length, proxy: hasProxy };
+  return { server: run.conn.server.name, plan: todo, applied };
+}
+
+/**
+ * The plan without its deletions of containers, networks and data, which only `up` and `down`
+ * carry out (they hold every lock they touch; a deploy holds one). Route deletions stay: the proxy
+ * config is rendered whole, so any reload leaves removed routes out.
+ */
+export function withoutDeletions(plan: Plan): Plan {
+  const keep = (a: Action) => a.kind !== 'delete' || a.type === 'route';
+  const actions = plan.actions.filter(keep);
+  return { ...plan, actions, summary: summarize(actions) };
+}
+
+function summaryDetail(plan: Plan): string {
+  const s = plan.summary;
+  return `${s.create} created, ${s.update} updated, ${s.replace} replaced, ${s.delete} deleted; ${plan.kept.length} kept`;
 }
 
 const INFRA_APPLIED = 'infra/applied.json';
@@ -106,16 +84,22 @@ export function infraDigest(run: ServerRun): string {
   return createHash('sha256').update(JSON.stringify(infra)).digest('hex');
 }
 
+/** Makes the next deploy on this server plan its infrastructure again (after `down`). */
+export async function forgetInfra(run: ServerRun): Promise<void> {
+  await run.store.writeJson(INFRA_APPLIED, {});
+}
+
 /**
  * Is the infrastructure already what the fleet wants? True when the last `up` applied this exact
- * digest and every service and the proxy still run with their spec: one state read and one
- * container list, so a deploy does not redo `up` on its critical path.
+ * digest and every service and the proxy still run with their spec, on their networks: one state
+ * read and one container list (observe's cheap listing), so a deploy does not plan on its
+ * critical path.
  */
 export async function infraCurrent(run: ServerRun): Promise<boolean> {
-  const applied = await run.store.readJson<{ digest: string }>(INFRA_APPLIED);
+  const applied = await run.store.readJson<{ digest?: string }>(INFRA_APPLIED);
   if (applied?.digest !== infraDigest(run)) return false;
-  const running = await run.conn.engine.listContainers({ [LABELS.project]: run.fleet.project }, { all: false });
+  const running = await observeListed(run.conn.engine, run.fleet.project, { all: false });
   return run.state.containers
     .filter((c) => c.role === 'service' || c.role === 'proxy')
-    .every((c) => running.some((r) => r.name === c.name && r.labels[LABELS.specHash] === c.specHash));
+    .every((c) => running.some((r) => r.key === c.key && r.specHash === c.specHash && c.networks.every((n) => r.networks?.includes(n.network))));
 }

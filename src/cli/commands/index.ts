@@ -7,6 +7,7 @@ import { registerPlan } from './plan.ts';
 import { registerRender } from './render.ts';
 import { registerInit } from './init.ts';
 import { registerUp } from './up.ts';
+import { registerDown } from './down.ts';
 import { registerDeploy } from './deploy.ts';
 import { registerReleases } from './releases.ts';
 import { registerStatus } from './status.ts';
@@ -20,6 +21,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerRender(program, ctx);
   registerInit(program, ctx);
   registerUp(program, ctx);
+  registerDown(program, ctx);
   registerDeploy(program, ctx);
   registerReleases(program, ctx);
   registerStatus(program, ctx);

@@ -1,7 +1,9 @@
-// `slipway plan`: diff the desired state against an observed state and print the ordered plan.
+// `slipway plan`: diff the desired state against an observed state and print the ordered plan:
+// the actions `up` carries out (with --json, exactly the object `up` applies), the app changes
+// left to `deploy`, and the data kept.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { withSession } from '../../workflows/fleet-session.ts';
-import { observeRuns } from '../../workflows/observe-fleet.ts';
+import { planFleet } from '../../workflows/plan-fleet.ts';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { desire } from '../../plan/desire/desire.ts';
@@ -23,21 +25,23 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .option('--observed <file.json>', 'compare against a JSON snapshot of observed state instead of the engines')
     .option('--empty', 'compare against empty servers (what a fresh install would do), without connecting')
     .option('--save-observed <file.json>', 'also write what was observed on the engines to this file')
-    .option('--json', 'print the plan as JSON')
-    .action(async (opts: { file: string; observed?: string; empty?: boolean; saveObserved?: string; json?: boolean }) => {
+    .option('--destroy-data', 'plan as `up --destroy-data` would: delete the volumes, databases and Redis DBs the fleet no longer has')
+    .option('--json', 'print the plan as JSON (exactly the object `up` applies)')
+    .action(async (opts: { file: string; observed?: string; empty?: boolean; saveObserved?: string; destroyData?: boolean; json?: boolean }) => {
       const { fleet } = requireFleet(ctx, opts);
+      const diffOpts = { destroyData: opts.destroyData ?? false };
       const plan =
         opts.observed || opts.empty
-          ? diff(desire(fleet), opts.observed ? readObserved(ctx, opts.observed) : emptyObserved(fleet.project))
+          ? diff(desire(fleet), opts.observed ? readObserved(ctx, opts.observed) : emptyObserved(fleet.project), diffOpts)
           : await withSession(
               ctx,
               fleet,
               fleet.servers.map((s) => s.name),
               { json: true },
               async (session) => {
-                const observed = await observeRuns(fleet.project, session.runs.values());
-                if (opts.saveObserved) writeFileSync(resolve(ctx.cwd, opts.saveObserved), `${JSON.stringify(observed, null, 2)}\n`);
-                return diff(session.desired, observed);
+                const r = await planFleet(session.desired, session.runs.values(), diffOpts);
+                if (opts.saveObserved) writeFileSync(resolve(ctx.cwd, opts.saveObserved), `${JSON.stringify(r.observed, null, 2)}\n`);
+                return r.plan;
               },
             );
       if (opts.json) printJson(ctx, plan);

@@ -1,8 +1,9 @@
 // Human rendering of a Plan, Terraform style: actions grouped by server with a symbol per kind
 // (+ create, ~ update, ± replace, - delete, > run-once), their reason, changed fields indented
-// beneath, destructive actions flagged, and a one-line summary. Pure: color is ANSI and only on
-// request. Secret values and secret references in `changes` print as (sensitive).
-import type { Action, ActionKind, Plan } from '../../plan/diff/plan.ts';
+// beneath, destructive actions flagged, and a one-line summary. Under each server, what `up`
+// leaves alone: app container changes left to `deploy`, and data kept (= keep). Pure: color is
+// ANSI and only on request. Secret values and secret references in `changes` print as (sensitive).
+import type { Action, ActionKind, Kept, Plan } from '../../plan/diff/plan.ts';
 import { Secret } from '../../util/secret.ts';
 
 export interface PlanViewOptions {
@@ -18,18 +19,27 @@ const COLOR: Record<ActionKind, string> = { create: '32', update: '33', replace:
 /** Keys whose value is sensitive wherever they appear inside a change value. */
 const SENSITIVE_KEYS = new Set(['secret', 'password', 'token']);
 
+export const DEPLOY_HEADING = 'Left to deploy (each app container is a release: slipway deploy APP ENV):';
+export const KEPT_HEADING = 'Kept (holds data):';
+
 export function renderPlan(plan: Plan, opts: PlanViewOptions = {}): string {
   const paint = (code: string, s: string): string => (opts.color ? `\u001b[${code}m${s}\u001b[0m` : s);
-  if (plan.actions.length === 0) return `${paint('32', NO_CHANGES)}\n`;
+  const deploy = plan.deploy;
+  const kept = plan.kept;
+  if (plan.actions.length + deploy.length + kept.length === 0) return `${paint('32', NO_CHANGES)}\n`;
 
-  const typeWidth = Math.max(...plan.actions.map((a) => a.type.length));
+  const typeWidth = Math.max(...[...plan.actions, ...deploy, ...kept].map((a) => a.type.length));
   const servers: string[] = [];
-  for (const a of plan.actions) if (!servers.includes(a.server)) servers.push(a.server);
+  for (const a of [...plan.actions, ...deploy, ...kept]) if (!servers.includes(a.server)) servers.push(a.server);
 
-  const lines: string[] = [`Slipway will perform the following actions for project ${plan.project}:`];
+  const lines: string[] = [plan.actions.length ? `Slipway will perform the following actions for project ${plan.project}:` : paint('32', NO_CHANGES)];
   for (const server of servers) {
     lines.push('', paint('1', `Server ${server}:`));
     for (const a of plan.actions.filter((x) => x.server === server)) lines.push(...renderAction(a, typeWidth, paint));
+    const later = deploy.filter((x) => x.server === server);
+    if (later.length) lines.push(`  ${DEPLOY_HEADING}`, ...later.flatMap((a) => renderAction(a, typeWidth, paint).map((l) => `  ${l}`)));
+    const data = kept.filter((x) => x.server === server);
+    if (data.length) lines.push(`  ${KEPT_HEADING}`, ...data.map((k) => `    ${renderKept(k, typeWidth, paint)}`));
   }
   lines.push('');
   const destructive = plan.actions.filter((a) => a.destructive).length;
@@ -38,6 +48,10 @@ export function renderPlan(plan: Plan, opts: PlanViewOptions = {}): string {
   }
   lines.push(summaryLine(plan));
   return `${lines.join('\n')}\n`;
+}
+
+function renderKept(k: Kept, typeWidth: number, paint: (code: string, s: string) => string): string {
+  return `${paint('34', '= keep    ')}${k.type.padEnd(typeWidth)} ${k.id}  (${k.reason})`;
 }
 
 function renderAction(a: Action, typeWidth: number, paint: (code: string, s: string) => string): string[] {
@@ -55,7 +69,10 @@ function renderAction(a: Action, typeWidth: number, paint: (code: string, s: str
 export function summaryLine(plan: Plan): string {
   const s = plan.summary;
   const runOnce = s['run-once'] > 0 ? `, ${s['run-once']} to run once` : '';
-  return `Plan: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete${runOnce}.`;
+  const deploy = plan.deploy.length;
+  const kept = plan.kept.length;
+  const notes = [...(deploy ? [`${deploy} app container change${deploy === 1 ? '' : 's'} left to deploy.`] : []), ...(kept ? [`${kept} kept (data).`] : [])];
+  return [`Plan: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete${runOnce}.`, ...notes].join(' ');
 }
 
 const MARK = '\u0000sensitive\u0000';

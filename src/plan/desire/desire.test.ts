@@ -459,6 +459,13 @@ describe('desire: Redis allocation', () => {
     ]);
   });
 
+  it("keeps the number of a removed env reserved (it still holds that env's keys)", () => {
+    const prior = server(desire(testFleet(base(['prod', 'staging'], ['a']))), 'main').redisDbs;
+    expect(prior.map((r) => `${r.env}/${r.app}=${r.db}`)).toEqual(['prod/a=0', 'staging/a=1']);
+    // staging is removed and qual added: qual does not get staging's db 1.
+    expect(dbs(desire(testFleet(base(['prod', 'qual'], ['a'])), { redisAllocations: prior }))).toEqual(['prod/a=0', 'qual/a=2']);
+  });
+
   it('throws a DesireError past 16 DBs on one instance', () => {
     const f = testFleet(
       base(

@@ -97,7 +97,9 @@ export function databases(instances: readonly ServiceInstance[]): { server: stri
 
 /**
  * Redis DB numbers per instance. Prior allocations for the same service, instance, env and app
- * are kept when still free; the rest get the lowest free number in env-then-app order.
+ * are kept when still free; the rest get the lowest free number in env-then-app order. A prior
+ * allocation of an env or app no longer in the fleet still holds its keys: its number stays
+ * reserved until `up --destroy-data` flushes and releases it.
  */
 export function allocateRedis(instances: readonly ServiceInstance[], prior: readonly RedisDbSpec[]): { server: string; spec: RedisDbSpec }[] {
   const out: { server: string; spec: RedisDbSpec }[] = [];
@@ -122,6 +124,8 @@ export function allocateRedis(instances: readonly ServiceInstance[], prior: read
         got.set(u, keep.db);
       }
     }
+    const user = (r: RedisDbSpec) => inst.users.some((u) => r.env === u.env.name && r.app === u.app.name);
+    for (const r of prior) if (r.service === inst.service.name && r.instance === inst.key && !user(r)) taken.add(r.db);
     for (const u of inst.users) {
       if (got.has(u)) continue;
       let db = 0;
@@ -131,7 +135,7 @@ export function allocateRedis(instances: readonly ServiceInstance[], prior: read
           'redis-db-exhausted',
           `redis instance ${inst.name} on ${inst.server} needs ${inst.users.length} databases, more than the ${REDIS_DB_COUNT} Redis has`,
           `services/${inst.service.name}`,
-          `use \`scope: environment\` for ${inst.service.name}, or declare a second redis service for some apps`,
+          `use \`scope: environment\` for ${inst.service.name}, declare a second redis service for some apps, or release the DBs of removed environments with \`slipway up --destroy-data\``,
         );
       }
       taken.add(db);

@@ -1,15 +1,21 @@
-// Diff of containers on one server, matched by key. Missing → create; different spec hash (or
-// a dead container) → replace; same hash but stopped → update (start/unpause); not desired →
-// delete. Only containers labelled with this project are considered; release-task containers
-// are one-off and ignored here. When several observed containers share a key, the running,
-// newest one is matched and the others are deleted as duplicates.
+// Diff of containers on one server, matched by key. Only containers labelled with this project
+// are considered. For a desired key: missing → create; different spec hash (or a dead container)
+// → replace; same hash but stopped → update (start/unpause); a service or the proxy missing one of
+// its networks → update (join). Changes to app containers go to `deploy` (only a deploy makes a
+// release), not to the actions `up` applies; their stopped containers of earlier releases are
+// kept for rollback, and only a second *running* copy is a duplicate. Keys no longer desired:
+// every container is deleted, whatever its state, release tasks included (those of an app and env
+// that still run are one-off leftovers that deploy cleans up, so they are left alone).
 import type { ContainerSpec } from '../desire/desired.ts';
 import { LABELS, ownedBy, type ObservedContainer } from './observed.ts';
 import type { ContainerOrderInfo } from './order.ts';
 import type { Action } from './plan.ts';
 
 export interface ContainerDiff {
+  /** What `up` applies: services, proxy, and deletes of containers no longer desired. */
   actions: Action[];
+  /** App container changes only `deploy` makes. */
+  deploy: Action[];
   order: ContainerOrderInfo[];
 }
 
@@ -23,35 +29,33 @@ export function isPlaceholderImage(image: string): boolean {
 
 export function diffContainers(server: string, project: string, desired: ContainerSpec[], observed: ObservedContainer[]): ContainerDiff {
   const actions: Action[] = [];
+  const deploy: Action[] = [];
   const groups = new Map<string, ObservedContainer[]>();
   for (const o of observed) {
-    if (!ownedBy(o.labels, project) || o.role === 'release-task') continue;
+    if (!ownedBy(o.labels, project)) continue;
     groups.set(o.key, [...(groups.get(o.key) ?? []), o]);
   }
   for (const list of groups.values()) list.sort(preferred);
 
   const wanted = new Set(desired.map((d) => d.key));
   for (const d of desired) {
-    const [match, ...dups] = groups.get(d.key) ?? [];
-    for (const dup of dups) actions.push(duplicateDelete(server, d.key, dup, match));
+    const out = d.role === 'app' ? deploy : actions;
+    const [match, ...rest] = (groups.get(d.key) ?? []).filter((o) => o.role !== 'release-task');
+    // Stopped containers of earlier releases are kept on purpose (instant rollback).
+    const dups = d.role === 'app' ? rest.filter((o) => o.state === 'running') : rest;
+    for (const dup of dups) out.push(duplicateDelete(server, d.key, dup, match));
     if (!match) {
-      actions.push({ kind: 'create', type: 'container', server, id: d.key, reason: 'container does not exist' });
+      out.push({ kind: 'create', type: 'container', server, id: d.key, reason: 'container does not exist' });
       continue;
     }
     const a = compare(server, d, match);
-    if (a) actions.push(a);
+    if (a) out.push(a);
   }
+  const liveAppEnvs = new Set(desired.filter((d) => d.role === 'app').map((d) => `${d.app}/${d.env}`));
   for (const [key, list] of groups) {
-    if (wanted.has(key)) continue;
     for (const o of list) {
-      actions.push({
-        kind: 'delete',
-        type: 'container',
-        server,
-        id: key,
-        target: o.name,
-        reason: 'no longer in the fleet',
-      });
+      if (o.role === 'release-task' ? liveAppEnvs.has(`${o.labels[LABELS.app]}/${o.labels[LABELS.env]}`) : wanted.has(key)) continue;
+      actions.push({ kind: 'delete', type: 'container', server, id: key, target: o.name, reason: 'no longer in the fleet' });
     }
   }
 
@@ -59,7 +63,7 @@ export function diffContainers(server: string, project: string, desired: Contain
   for (const [key, list] of groups) {
     if (!wanted.has(key) && list[0]) order.push({ server, key, role: list[0].role, after: [] });
   }
-  return { actions, order };
+  return { actions, deploy, order };
 }
 
 function compare(server: string, d: ContainerSpec, o: ObservedContainer): Action | undefined {
@@ -76,30 +80,34 @@ function compare(server: string, d: ContainerSpec, o: ObservedContainer): Action
     if (fields.length > 0) a.changes = changes;
     return a;
   }
+  const reasons: string[] = [];
+  const changes: Record<string, [unknown, unknown]> = {};
   if (o.state === 'exited' || o.state === 'created') {
-    return {
-      kind: 'update',
-      type: 'container',
-      server,
-      id: d.key,
-      target: o.name,
-      reason: `start: container is ${o.state}`,
-      changes: { state: [o.state, 'running'] },
-    };
-  }
-  if (o.state === 'paused') {
-    return {
-      kind: 'update',
-      type: 'container',
-      server,
-      id: d.key,
-      target: o.name,
-      reason: 'unpause: container is paused',
-      changes: { state: ['paused', 'running'] },
-    };
+    reasons.push(`start: container is ${o.state}`);
+    changes.state = [o.state, 'running'];
+  } else if (o.state === 'paused') {
+    reasons.push('unpause: container is paused');
+    changes.state = ['paused', 'running'];
   }
   // running, or restarting under Docker's restart policy: nothing a plan can fix.
-  return undefined;
+  const join = missingNetworks(d, o);
+  if (join.length > 0) {
+    reasons.push(`join network${join.length === 1 ? '' : 's'} ${join.join(', ')}`);
+    changes.networks = [o.networks, [...new Set([...(o.networks ?? []), ...join])].sort()];
+  }
+  if (reasons.length === 0) return undefined;
+  return { kind: 'update', type: 'container', server, id: d.key, target: o.name, reason: reasons.join('; '), changes };
+}
+
+/**
+ * Desired networks a service or the proxy is not attached to (read back only when observe saw its
+ * networks). The proxy joins each environment's edge network live; a service is reattached after
+ * `down` removed a network it shared.
+ */
+function missingNetworks(d: ContainerSpec, o: ObservedContainer): string[] {
+  if (d.role === 'app' || o.networks === undefined) return [];
+  const have = new Set(o.networks);
+  return [...new Set(d.networks.map((n) => n.network))].filter((n) => !have.has(n)).sort();
 }
 
 /** Fields that differ and can be read back from an observed container: image and labels. */

@@ -1,12 +1,17 @@
-// Diff of databases and Redis DB allocations on one server. Missing ones are created. Nothing is
-// ever deleted automatically: a database or Redis DB recorded on the server but absent from the
-// fleet produces NO action (dropping data is a manual decision, and a plan that counted it as a
-// delete would be wrong about what apply does). A database whose owner changed is an update
-// (grant to the new user). A Redis DB number recorded for another env/app is a destructive
-// update: it still holds that env's keys and must be flushed before reuse.
+// Diff of databases and Redis DB allocations on one server. Missing ones are created. A database
+// whose owner changed is an update (grant to the new user). A Redis DB number recorded for another
+// env/app is a destructive update: it still holds that env's keys and is flushed before reuse.
+// A database or Redis DB recorded on the server but absent from the fleet holds data: it is kept
+// (and listed as kept; a kept Redis DB keeps its number reserved) unless --destroy-data, when it
+// is dropped or flushed by a destructive delete.
 import type { DatabaseSpec, RedisDbSpec } from '../desire/desired.ts';
 import type { ObservedDatabase } from './observed.ts';
-import type { Action } from './plan.ts';
+import { KEEP_HINT, type Action, type Kept } from './plan.ts';
+
+export interface DataDiff {
+  actions: Action[];
+  kept: Kept[];
+}
 
 export function databaseId(d: { instance: string; database: string }): string {
   return `${d.instance}/${d.database}`;
@@ -16,14 +21,14 @@ export function redisDbId(r: { instance: string; db: number }): string {
   return `${r.instance}/db${r.db}`;
 }
 
-export function diffDatabases(server: string, desired: DatabaseSpec[], observed: ObservedDatabase[]): Action[] {
-  const actions: Action[] = [];
+export function diffDatabases(server: string, desired: DatabaseSpec[], observed: ObservedDatabase[], destroyData = false): DataDiff {
+  const out: DataDiff = { actions: [], kept: [] };
   const have = new Map(observed.map((o) => [databaseId(o), o]));
   for (const d of desired) {
     const id = databaseId(d);
     const o = have.get(id);
     if (!o) {
-      actions.push({
+      out.actions.push({
         kind: 'create',
         type: 'database',
         server,
@@ -31,7 +36,7 @@ export function diffDatabases(server: string, desired: DatabaseSpec[], observed:
         reason: `database ${d.database} (owner ${d.user}, for ${d.app}/${d.env}) does not exist`,
       });
     } else if (o.user !== d.user) {
-      actions.push({
+      out.actions.push({
         kind: 'update',
         type: 'database',
         server,
@@ -41,19 +46,36 @@ export function diffDatabases(server: string, desired: DatabaseSpec[], observed:
       });
     }
   }
-  return actions;
+  const want = new Set(desired.map(databaseId));
+  for (const o of uniqueBy(observed, databaseId)) {
+    const id = databaseId(o);
+    if (want.has(id)) continue;
+    if (destroyData) {
+      out.actions.push({
+        kind: 'delete',
+        type: 'database',
+        server,
+        id,
+        reason: `no longer in the fleet; data loss: database ${o.database} and its user ${o.user} are dropped (--destroy-data)`,
+        destructive: true,
+      });
+    } else {
+      out.kept.push({ type: 'database', server, id, reason: `no longer in the fleet; database ${o.database} and its user ${o.user} are kept, ${KEEP_HINT}` });
+    }
+  }
+  return out;
 }
 
-export function diffRedisDbs(server: string, desired: RedisDbSpec[], observed: RedisDbSpec[]): Action[] {
-  const actions: Action[] = [];
+export function diffRedisDbs(server: string, desired: RedisDbSpec[], observed: RedisDbSpec[], destroyData = false): DataDiff {
+  const out: DataDiff = { actions: [], kept: [] };
   const have = new Map(observed.map((o) => [redisDbId(o), o]));
   for (const d of desired) {
     const id = redisDbId(d);
     const o = have.get(id);
     if (!o) {
-      actions.push({ kind: 'create', type: 'redis-db', server, id, reason: `allocate db ${d.db} to ${d.app}/${d.env}` });
+      out.actions.push({ kind: 'create', type: 'redis-db', server, id, reason: `allocate db ${d.db} to ${d.app}/${d.env}` });
     } else if (o.env !== d.env || o.app !== d.app) {
-      actions.push({
+      out.actions.push({
         kind: 'update',
         type: 'redis-db',
         server,
@@ -64,5 +86,37 @@ export function diffRedisDbs(server: string, desired: RedisDbSpec[], observed: R
       });
     }
   }
-  return actions;
+  const want = new Set(desired.map(redisDbId));
+  for (const o of uniqueBy(observed, redisDbId)) {
+    const id = redisDbId(o);
+    if (want.has(id)) continue;
+    if (destroyData) {
+      out.actions.push({
+        kind: 'delete',
+        type: 'redis-db',
+        server,
+        id,
+        reason: `no longer in the fleet; data loss: db ${o.db} (${o.app}/${o.env}) is flushed and its number released (--destroy-data)`,
+        destructive: true,
+      });
+    } else {
+      out.kept.push({
+        type: 'redis-db',
+        server,
+        id,
+        reason: `no longer in the fleet; db ${o.db} (${o.app}/${o.env}) keeps its keys and its number stays reserved, ${KEEP_HINT}`,
+      });
+    }
+  }
+  return out;
+}
+
+function uniqueBy<T>(xs: readonly T[], id: (x: T) => string): T[] {
+  const seen = new Set<string>();
+  return xs.filter((x) => {
+    const k = id(x);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }

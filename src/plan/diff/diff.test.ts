@@ -1,12 +1,24 @@
-// Table tests for diff: hand-built desired/observed states in, ordered plan actions out.
+// Table tests for diff: hand-built desired/observed states in, ordered plan actions out — what
+// `up` applies (`actions`), app container changes left to deploy (`deploy`), and data kept.
 import { describe, expect, it } from 'vitest';
 import { diff } from './diff.ts';
-import { VOLUME_DELETE_REASON } from './storage.ts';
-import { PROJECT, SERVER, appContainer, desiredServer, desiredState, observedFrom, observedMatching, route } from '../../../test/fixtures/diff-fixtures.ts';
+import { VOLUME_DELETE_REASON, VOLUME_KEEP_REASON } from './storage.ts';
+import {
+  PROJECT,
+  SERVER,
+  appContainer,
+  desiredServer,
+  desiredState,
+  observedFrom,
+  observedMatching,
+  route,
+  serviceContainer,
+} from '../../../test/fixtures/diff-fixtures.ts';
 import { LABELS, emptyObserved, type ObservedState } from './observed.ts';
 import type { Action, Plan } from './plan.ts';
 
 const brief = (p: Plan): string[] => p.actions.map((a) => `${a.kind} ${a.type} ${a.id}`);
+const briefDeploy = (p: Plan): string[] => p.deploy.map((a) => `${a.kind} ${a.type} ${a.id}`);
 const find = (p: Plan, type: Action['type'], id: string): Action[] => p.actions.filter((a) => a.type === type && a.id === id);
 
 /** Matching observed state, then `edit` applied to its only server. */
@@ -17,7 +29,7 @@ function observedWith(edit: (s: ObservedState['servers'][number]) => void): Obse
 }
 
 describe('diff', () => {
-  it('empty observed: creates everything, in phase order', () => {
+  it('empty observed: creates everything, in phase order; app containers are left to deploy', () => {
     const plan = diff(desiredState(), emptyObserved(PROJECT));
     expect(brief(plan)).toEqual([
       'create network aletheia-prod',
@@ -27,24 +39,26 @@ describe('diff', () => {
       'create container service/postgres',
       'create database service/postgres/aletheia_prod',
       'create redis-db service/redis/db0',
-      'create container aletheia/prod/scheduler/0',
-      'create container aletheia/prod/web/0',
-      'create container aletheia/prod/web/1',
-      'create container aletheia/prod/worker/0',
       'create container proxy',
       'create route aletheia.example.com',
       'create route www.aletheia.example.com',
       'update proxy-config caddy',
     ]);
-    expect(plan.summary).toEqual({ create: 14, update: 1, replace: 0, delete: 0, 'run-once': 0 });
-    expect(plan.actions.every((a) => a.server === SERVER)).toBe(true);
+    expect(briefDeploy(plan)).toEqual([
+      'create container aletheia/prod/scheduler/0',
+      'create container aletheia/prod/web/0',
+      'create container aletheia/prod/web/1',
+      'create container aletheia/prod/worker/0',
+    ]);
+    expect(plan.summary).toEqual({ create: 10, update: 1, replace: 0, delete: 0, 'run-once': 0 });
+    expect(plan.kept).toEqual([]);
+    expect([...plan.actions, ...plan.deploy].every((a) => a.server === SERVER)).toBe(true);
   });
 
   it('identical state: no actions', () => {
     const d = desiredState();
     const plan = diff(d, observedMatching(d));
-    expect(plan.actions).toEqual([]);
-    expect(plan.summary).toEqual({ create: 0, update: 0, replace: 0, delete: 0, 'run-once': 0 });
+    expect(plan).toEqual({ project: PROJECT, actions: [], summary: { create: 0, update: 0, replace: 0, delete: 0, 'run-once': 0 }, deploy: [], kept: [] });
   });
 
   it('is deterministic whatever the observed order', () => {
@@ -117,13 +131,16 @@ describe('diff', () => {
   ];
   it.each(replaceCases)('replace: $name', ({ edit, id, reason, strategy, changes }) => {
     const plan = diff(desiredState(), observedWith(edit));
-    expect(brief(plan)).toEqual([`replace container ${id}`]);
-    const a = plan.actions[0]!;
+    // A service is replaced by up; an app container only by a deploy (a new release).
+    const [mine, other] = id.startsWith('service/') ? [plan.actions, plan.deploy] : [plan.deploy, plan.actions];
+    expect(mine.map((a) => `${a.kind} ${a.type} ${a.id}`)).toEqual([`replace container ${id}`]);
+    expect(other).toEqual([]);
+    const a = mine[0]!;
     expect(a.reason).toMatch(reason);
     expect(a.strategy).toBe(strategy);
     expect(a.target).toMatch(/-r1$/);
     expect(a.changes).toEqual(changes);
-    expect(plan.summary.replace).toBe(1);
+    expect(plan.summary.replace).toBe(plan.actions.length);
   });
 
   it('ignores image differences of git-built :current placeholders', () => {
@@ -134,7 +151,7 @@ describe('diff', () => {
         c.image = 'aletheia/aletheia:r7';
       }),
     );
-    expect(plan.actions).toEqual([]);
+    expect([...plan.actions, ...plan.deploy]).toEqual([]);
     const hashed = diff(
       desiredState(),
       observedWith((s) => {
@@ -143,20 +160,21 @@ describe('diff', () => {
         c.specHash = 'h-old';
       }),
     );
-    expect(hashed.actions[0]!.reason).toMatch(/^spec changed \(hash h-old → h-web-0\)/);
-    expect(hashed.actions[0]!.changes).toBeUndefined();
+    expect(hashed.deploy[0]!.reason).toMatch(/^spec changed \(hash h-old → h-web-0\)/);
+    expect(hashed.deploy[0]!.changes).toBeUndefined();
   });
 
   it.each([
     ['exited', 'start: container is exited'],
     ['created', 'start: container is created'],
     ['paused', 'unpause: container is paused'],
-  ] as const)('same hash, %s: update with reason "%s"', (state, reason) => {
+  ] as const)('same hash, %s: update with reason "%s" (left to deploy for an app)', (state, reason) => {
     const plan = diff(
       desiredState(),
       observedWith((s) => (s.containers.find((c) => c.key === 'aletheia/prod/worker/0')!.state = state)),
     );
-    expect(plan.actions).toEqual([
+    expect(plan.actions).toEqual([]);
+    expect(plan.deploy).toEqual([
       {
         kind: 'update',
         type: 'container',
@@ -177,7 +195,7 @@ describe('diff', () => {
     expect(plan.actions).toEqual([]);
   });
 
-  it('extra objects of this project are deleted, containers before networks before volumes', () => {
+  it('extra objects of this project: containers and networks are deleted, a volume is kept', () => {
     const extra = appContainer('old', 0);
     const plan = diff(
       desiredState(),
@@ -187,15 +205,61 @@ describe('diff', () => {
         s.volumes.push({ name: 'aletheia-qual-aletheia-media', labels: { [LABELS.project]: PROJECT } });
       }),
     );
-    expect(brief(plan)).toEqual(['delete container aletheia/prod/old/0', 'delete network aletheia-qual', 'delete volume aletheia-qual-aletheia-media']);
+    expect(brief(plan)).toEqual(['delete container aletheia/prod/old/0', 'delete network aletheia-qual']);
     expect(plan.actions[0]!.target).toBe('aletheia-aletheia-prod-old-0-r1');
     expect(plan.actions[0]!.reason).toBe('no longer in the fleet');
-    expect(plan.actions[1]!.destructive).toBeUndefined();
-    const vol = plan.actions[2]!;
-    expect(vol.destructive).toBe(true);
-    expect(vol.reason).toBe(VOLUME_DELETE_REASON);
-    expect(vol.reason).toContain('data loss: volume holds data; removed only with --prune-volumes');
-    expect(plan.summary.delete).toBe(3);
+    expect(plan.actions.some((a) => a.destructive)).toBe(false);
+    expect(plan.kept).toEqual([{ type: 'volume', server: SERVER, id: 'aletheia-qual-aletheia-media', reason: VOLUME_KEEP_REASON }]);
+    expect(VOLUME_KEEP_REASON).toContain('removed only with --destroy-data');
+    expect(plan.summary.delete).toBe(2);
+  });
+
+  it('with destroyData, the volume is deleted last, as a destructive action', () => {
+    const plan = diff(
+      desiredState(),
+      observedWith((s) => {
+        s.containers.push(observedFrom(appContainer('old', 0)));
+        s.networks.push({ name: 'aletheia-qual', labels: { [LABELS.project]: PROJECT } });
+        s.volumes.push({ name: 'aletheia-qual-aletheia-media', labels: { [LABELS.project]: PROJECT } });
+      }),
+      { destroyData: true },
+    );
+    expect(brief(plan)).toEqual(['delete container aletheia/prod/old/0', 'delete network aletheia-qual', 'delete volume aletheia-qual-aletheia-media']);
+    expect(plan.actions[2]).toMatchObject({ destructive: true, reason: VOLUME_DELETE_REASON });
+    expect(plan.kept).toEqual([]);
+  });
+
+  it('a removed environment: every container of its keys goes, stopped releases and leftover release tasks included', () => {
+    const staging = (proc: string) => {
+      const c = appContainer(proc, 0);
+      return { ...c, key: `aletheia/staging/${proc}/0`, labels: { ...c.labels, [LABELS.env]: 'staging' } };
+    };
+    const web = staging('web');
+    const task = (env: string) =>
+      observedFrom(appContainer('release', 0), {
+        name: `aletheia-aletheia-${env}-release-r1-0`,
+        key: `aletheia/${env}/release/0`,
+        role: 'release-task',
+        state: 'exited',
+        labels: { [LABELS.project]: PROJECT, [LABELS.app]: 'aletheia', [LABELS.env]: env, [LABELS.role]: 'release-task' },
+      });
+    const plan = diff(
+      desiredState(),
+      observedWith((s) => {
+        s.containers.push(
+          observedFrom(web, { name: 'web-staging-r2' }),
+          observedFrom(web, { name: 'web-staging-r1', state: 'exited', createdAt: '2024-01-01T00:00:00Z' }),
+          task('staging'),
+          task('prod'),
+        );
+      }),
+    );
+    expect(plan.actions.map((a) => `${a.kind} ${a.id} ${a.target}`)).toEqual([
+      'delete aletheia/staging/release/0 aletheia-aletheia-staging-release-r1-0',
+      'delete aletheia/staging/web/0 web-staging-r1',
+      'delete aletheia/staging/web/0 web-staging-r2',
+    ]);
+    expect(plan.deploy).toEqual([]);
   });
 
   it("never touches other projects' or unlabelled objects", () => {
@@ -221,7 +285,7 @@ describe('diff', () => {
     expect(plan.actions).toEqual([]);
   });
 
-  it('duplicates of one key: keeps the running newest, deletes the rest', () => {
+  it('duplicates of an app key: a second running copy is left to deploy; stopped earlier releases are kept for rollback', () => {
     const web = appContainer('web', 0, { port: 3000 });
     const plan = diff(
       desiredState(),
@@ -232,11 +296,18 @@ describe('diff', () => {
         );
       }),
     );
-    expect(plan.actions.map((a) => [a.kind, a.id, a.target])).toEqual([
-      ['delete', 'aletheia/prod/web/0', 'web-r0'],
-      ['delete', 'aletheia/prod/web/0', 'web-r2'],
-    ]);
-    expect(plan.actions[0]!.reason).toBe('duplicate: aletheia-aletheia-prod-web-0-r1 already runs aletheia/prod/web/0');
+    expect(plan.actions).toEqual([]);
+    expect(plan.deploy.map((a) => [a.kind, a.id, a.target])).toEqual([['delete', 'aletheia/prod/web/0', 'web-r0']]);
+    expect(plan.deploy[0]!.reason).toBe('duplicate: aletheia-aletheia-prod-web-0-r1 already runs aletheia/prod/web/0');
+  });
+
+  it('duplicates of a service: up deletes every copy but the running newest', () => {
+    const pg = serviceContainer();
+    const plan = diff(
+      desiredState(),
+      observedWith((s) => s.containers.push(observedFrom(pg, { name: 'pg-old', state: 'exited', createdAt: '2024-01-01T00:00:00Z' }))),
+    );
+    expect(plan.actions.map((a) => [a.kind, a.id, a.target])).toEqual([['delete', 'service/postgres', 'pg-old']]);
   });
 
   it('ignores one-off release-task containers', () => {
@@ -282,7 +353,7 @@ describe('diff', () => {
     expect(find(plan, 'route', 'aletheia.example.com')[0]!.reason).toBe('route changed: auth, tls');
   });
 
-  it('routes come after the proxy container, container deletes after routes', () => {
+  it('routes come after the proxy container, container deletes after routes; the app replace is left to deploy', () => {
     const plan = diff(
       desiredState({ routes: [route('aletheia.example.com'), route('new.aletheia.example.com')] }),
       observedWith((s) => {
@@ -293,15 +364,15 @@ describe('diff', () => {
       }),
     );
     expect(brief(plan)).toEqual([
-      'replace container aletheia/prod/web/0',
       'replace container proxy',
       'create route new.aletheia.example.com',
       'update proxy-config caddy',
       'delete container aletheia/prod/old/0',
     ]);
+    expect(briefDeploy(plan)).toEqual(['replace container aletheia/prod/web/0']);
   });
 
-  it('databases and Redis DBs: created when missing, never deleted', () => {
+  it('databases and Redis DBs: created when missing; those no longer in the fleet are kept', () => {
     const plan = diff(
       desiredState(),
       observedWith((s) => {
@@ -311,6 +382,83 @@ describe('diff', () => {
     );
     expect(brief(plan)).toEqual(['create database service/postgres/aletheia_prod', 'create redis-db service/redis/db0']);
     expect(plan.actions[0]!.reason).toBe('database aletheia_prod (owner aletheia_prod, for aletheia/prod) does not exist');
+    expect(plan.kept.map((k) => `${k.type} ${k.id}: ${k.reason}`)).toEqual([
+      'database service/postgres/legacy: no longer in the fleet; database legacy and its user legacy are kept, removed only with --destroy-data',
+      'redis-db service/redis/db5: no longer in the fleet; db 5 (old/staging) keeps its keys and its number stays reserved, removed only with --destroy-data',
+    ]);
+  });
+
+  it('with destroyData, data deletes run after app and proxy deletes, before service, network and volume deletes', () => {
+    const d = desiredState({ containers: [serviceContainer()], routes: [], networks: [], redisDbs: [] });
+    d.servers[0]!.volumes = [{ name: 'aletheia-postgres-data', labels: { [LABELS.project]: PROJECT } }];
+    const o = observedMatching(desiredState());
+    const s = o.servers[0]!;
+    s.containers.push(
+      observedFrom({
+        ...serviceContainer(),
+        key: 'service/redis',
+        name: 'aletheia-redis',
+        labels: { [LABELS.project]: PROJECT, [LABELS.role]: 'service', [LABELS.service]: 'redis' },
+      }),
+    );
+    s.databases!.push({ service: 'postgres', instance: 'service/postgres', database: 'legacy', user: 'legacy' });
+    const plan = diff(d, o, { destroyData: true });
+    expect(brief(plan)).toEqual([
+      'delete route aletheia.example.com',
+      'delete route www.aletheia.example.com',
+      'update proxy-config caddy',
+      'delete container aletheia/prod/scheduler/0',
+      'delete container aletheia/prod/web/0',
+      'delete container aletheia/prod/web/1',
+      'delete container aletheia/prod/worker/0',
+      'delete container proxy',
+      'delete database service/postgres/legacy',
+      'delete redis-db service/redis/db0',
+      'delete container service/redis',
+      'delete network aletheia-prod',
+      'delete network aletheia-prod-edge',
+      'delete volume aletheia-prod-aletheia-media',
+    ]);
+    expect(plan.actions.filter((a) => a.destructive).map((a) => a.id)).toEqual([
+      'service/postgres/legacy',
+      'service/redis/db0',
+      'aletheia-prod-aletheia-media',
+    ]);
+    expect(plan.kept).toEqual([]);
+  });
+
+  it('a service or the proxy missing one of its networks joins it; a stopped one also starts', () => {
+    const d = desiredState();
+    const o = observedMatching(d);
+    const s = o.servers[0]!;
+    s.containers.find((c) => c.key === 'proxy')!.networks = [];
+    const pg = s.containers.find((c) => c.key === 'service/postgres')!;
+    pg.networks = ['bridge'];
+    pg.state = 'exited';
+    // An app container's networks change with each switch: never compared.
+    s.containers.find((c) => c.key === 'aletheia/prod/web/0')!.networks = [];
+    const plan = diff(d, o);
+    expect(plan.actions).toEqual([
+      {
+        kind: 'update',
+        type: 'container',
+        server: SERVER,
+        id: 'service/postgres',
+        target: 'aletheia-postgres-r1',
+        reason: 'start: container is exited; join network aletheia-prod',
+        changes: { state: ['exited', 'running'], networks: [['bridge'], ['aletheia-prod', 'bridge']] },
+      },
+      {
+        kind: 'update',
+        type: 'container',
+        server: SERVER,
+        id: 'proxy',
+        target: 'aletheia-proxy-r1',
+        reason: 'join network aletheia-prod-edge',
+        changes: { networks: [[], ['aletheia-prod-edge']] },
+      },
+    ]);
+    expect(plan.deploy).toEqual([]);
   });
 
   it('a Redis DB recorded for another env is a destructive reassignment', () => {
@@ -345,7 +493,7 @@ describe('diff', () => {
       volumes: [],
     });
     const plan = diff(d, emptyObserved(PROJECT));
-    expect(brief(plan)).toEqual([
+    expect(briefDeploy(plan)).toEqual([
       'create container aletheia/prod/cache/0',
       'create container aletheia/prod/web/0',
       'create container aletheia/prod/worker/0',
@@ -360,7 +508,7 @@ describe('diff', () => {
     const b = appContainer('b', 0);
     b.labels[LABELS.dependsOn] = 'a';
     const plan = diff(desiredState({ containers: [b, a], routes: [], databases: [], redisDbs: [], networks: [], volumes: [] }), emptyObserved(PROJECT));
-    expect(brief(plan)).toEqual(['create container aletheia/prod/a/0', 'create container aletheia/prod/b/0']);
+    expect(briefDeploy(plan)).toEqual(['create container aletheia/prod/a/0', 'create container aletheia/prod/b/0']);
   });
 
   it('a server no longer in the fleet: our objects there are deleted, after the desired servers', () => {

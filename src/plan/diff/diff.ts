@@ -1,7 +1,8 @@
 // diff: the pure function from desired and observed state to an ordered Plan. Each server is
 // compared on its own (servers only observed are diffed against nothing, so our objects there
-// are deleted); per-resource rules live in diff-*.ts and the ordering in order.ts.
-// Observed routes/databases/redisDbs left undefined are treated as empty.
+// are deleted); per-resource rules live in containers.ts, storage.ts, data.ts and routes.ts, the
+// ordering in order.ts. Observed routes/databases/redisDbs left undefined are treated as empty.
+// Data (volumes, databases, Redis DBs) no longer desired is kept unless `destroyData`.
 import type { DesiredState, ServerState } from '../desire/desired.ts';
 import { diffContainers } from './containers.ts';
 import { diffDatabases, diffRedisDbs } from './data.ts';
@@ -9,11 +10,13 @@ import { diffRoutes } from './routes.ts';
 import { diffNetworks, diffVolumes } from './storage.ts';
 import type { ObservedServer, ObservedState } from './observed.ts';
 import { orderActions, type ContainerOrderInfo } from './order.ts';
-import type { Action, ActionKind, Plan } from './plan.ts';
+import type { Action, ActionKind, DiffOptions, Kept, Plan } from './plan.ts';
 
-export function diff(desired: DesiredState, observed: ObservedState): Plan {
+export function diff(desired: DesiredState, observed: ObservedState, opts: DiffOptions = {}): Plan {
   const project = desired.project;
   const actions: Action[] = [];
+  const deploy: Action[] = [];
+  const kept: Kept[] = [];
   const order: ContainerOrderInfo[] = [];
   const observedBy = new Map(observed.servers.map((s) => [s.server, s]));
   const names = [...desired.servers.map((s) => s.server)];
@@ -22,25 +25,37 @@ export function diff(desired: DesiredState, observed: ObservedState): Plan {
   for (const name of names) {
     const d = desired.servers.find((s) => s.server === name);
     const o = observedBy.get(name) ?? emptyServer(name);
-    const r = diffServer(project, d, o);
+    const r = diffServer(project, d, o, opts.destroyData ?? false);
     actions.push(...r.actions);
+    deploy.push(...r.deploy);
+    kept.push(...r.kept);
     order.push(...r.order);
   }
-  const ordered = orderActions(
-    actions,
-    order,
-    desired.servers.map((s) => s.server),
-  );
-  return { project, actions: ordered, summary: summarize(ordered) };
+  const servers = desired.servers.map((s) => s.server);
+  const ordered = orderActions(actions, order, servers);
+  return { project, actions: ordered, summary: summarize(ordered), deploy: orderActions(deploy, order, servers), kept };
 }
 
-function diffServer(project: string, d: ServerState | undefined, o: ObservedServer): { actions: Action[]; order: ContainerOrderInfo[] } {
+interface ServerDiff {
+  actions: Action[];
+  deploy: Action[];
+  kept: Kept[];
+  order: ContainerOrderInfo[];
+}
+
+function diffServer(project: string, d: ServerState | undefined, o: ObservedServer, destroyData: boolean): ServerDiff {
   const server = o.server;
-  const actions: Action[] = [...diffNetworks(server, project, d?.networks ?? [], o.networks), ...diffVolumes(server, project, d?.volumes ?? [], o.volumes)];
+  const volumes = diffVolumes(server, project, d?.volumes ?? [], o.volumes, destroyData);
+  const databases = diffDatabases(server, d?.databases ?? [], o.databases ?? [], destroyData);
+  const redis = diffRedisDbs(server, d?.redisDbs ?? [], o.redisDbs ?? [], destroyData);
   const containers = diffContainers(server, project, d?.containers ?? [], o.containers);
-  actions.push(...containers.actions);
-  actions.push(...diffDatabases(server, d?.databases ?? [], o.databases ?? []));
-  actions.push(...diffRedisDbs(server, d?.redisDbs ?? [], o.redisDbs ?? []));
+  const actions: Action[] = [
+    ...diffNetworks(server, project, d?.networks ?? [], o.networks),
+    ...volumes.actions,
+    ...containers.actions,
+    ...databases.actions,
+    ...redis.actions,
+  ];
   const routes = diffRoutes(server, d?.routes ?? [], o.routes ?? []);
   actions.push(...routes);
   if (routes.length > 0) {
@@ -52,7 +67,8 @@ function diffServer(project: string, d: ServerState | undefined, o: ObservedServ
       reason: `reload: ${routes.length} route change${routes.length === 1 ? '' : 's'}`,
     });
   }
-  return { actions, order: containers.order };
+  const kept = [...volumes.kept, ...databases.kept, ...redis.kept].sort((a, b) => cmp(a.type, b.type) || cmp(a.id, b.id));
+  return { actions, deploy: containers.deploy, kept, order: containers.order };
 }
 
 function emptyServer(server: string): ObservedServer {
@@ -63,4 +79,8 @@ export function summarize(actions: readonly Action[]): Record<ActionKind, number
   const summary: Record<ActionKind, number> = { create: 0, update: 0, replace: 0, delete: 0, 'run-once': 0 };
   for (const a of actions) summary[a.kind] += 1;
   return summary;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -24,6 +24,7 @@ const container = z
     state: z.enum(['running', 'exited', 'created', 'restarting', 'paused', 'dead']),
     health: z.enum(['healthy', 'unhealthy', 'starting', 'none']).optional(),
     createdAt: z.string().optional(),
+    networks: z.array(z.string()).optional(),
   })
   .strict();
 
@@ -128,6 +129,7 @@ export function parseObserved(raw: unknown): ObservedParse {
       if (release !== undefined) out.release = release;
       if (c.health !== undefined) out.health = c.health;
       if (c.createdAt !== undefined) out.createdAt = c.createdAt;
+      if (c.networks !== undefined) out.networks = [...c.networks].sort();
       containers.push(out);
     });
     const o: ObservedServer = { server: s.server, networks: s.networks, volumes: s.volumes, containers };

@@ -24,6 +24,8 @@ export interface ObservedContainer {
   state: ContainerState;
   health?: ContainerHealth;
   createdAt?: string;
+  /** Networks the container is attached to, sorted; compared only for services and the proxy. */
+  networks?: string[];
 }
 
 export interface ObservedNamed {
@@ -68,7 +70,8 @@ export function roleFromLabels(labels: Record<string, string>): Role | undefined
 
 /**
  * The container key from labels, matching `ContainerSpec.key`:
- * - app / release-task: `{app}/{env}/{process}/{replica}` (replica defaults to 0);
+ * - app / release-task: `{app}/{env}/{process}/{replica}` (replica defaults to 0; a release
+ *   task without `slipway.process` is process `release`);
  * - service: `service/{service}` (server scope) or `service/{service}/{env}` (env scope, when
  *   the container has `slipway.env`); the name is `slipway.service`, falling back to `slipway.app`;
  * - proxy: `proxy`.
@@ -86,7 +89,7 @@ export function containerKeyFromLabels(labels: Record<string, string>): string |
   if (role === 'app' || role === 'release-task') {
     const app = labels[LABELS.app];
     const env = labels[LABELS.env];
-    const proc = labels[LABELS.process];
+    const proc = labels[LABELS.process] ?? (role === 'release-task' ? 'release' : undefined);
     if (!app || !env || !proc) return undefined;
     return `${app}/${env}/${proc}/${labels[LABELS.replica] ?? '0'}`;
   }

@@ -2,8 +2,9 @@
 // by name), actions run in phases:
 //   0 networks (create)   1 volumes (create)   2 service containers   3 databases, Redis DBs
 //   4 app containers (depends-on order, else by key)   5 proxy container
-//   6 routes   7 proxy-config reload   8 container deletes (apps, proxy, services)
-//   9 network deletes   10 volume deletes
+//   6 routes   7 proxy-config reload   8 container deletes (apps and release tasks, then proxy)
+//   9 database drops and Redis DB flushes (no app uses them any more; their instance still runs)
+//   10 service container deletes   11 network deletes   12 volume deletes (their containers are gone)
 // Within a phase, ties break by id, then kind.
 import type { Role } from '../desire/desired.ts';
 import type { Action } from './plan.ts';
@@ -26,13 +27,15 @@ export const PHASES = [
   'routes',
   'proxy-config',
   'container-deletes',
+  'data-deletes',
+  'service-deletes',
   'network-deletes',
   'volume-deletes',
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
 const ROLE_PHASE: Record<Role, Phase> = { service: 'services', app: 'apps', 'release-task': 'apps', proxy: 'proxy' };
-/** Deletes run in reverse dependency order: apps first, the services they use last. */
+/** Container deletes run in reverse dependency order: apps first, then the proxy. */
 const DELETE_RANK: Record<Role, number> = { app: 0, 'release-task': 0, proxy: 1, service: 2 };
 
 export function phaseOf(action: Action, role: Role | undefined): Phase {
@@ -43,13 +46,13 @@ export function phaseOf(action: Action, role: Role | undefined): Phase {
       return action.kind === 'delete' ? 'volume-deletes' : 'volumes';
     case 'database':
     case 'redis-db':
-      return 'data';
+      return action.kind === 'delete' ? 'data-deletes' : 'data';
     case 'route':
       return 'routes';
     case 'proxy-config':
       return 'proxy-config';
     case 'container':
-      if (action.kind === 'delete') return 'container-deletes';
+      if (action.kind === 'delete') return role === 'service' ? 'service-deletes' : 'container-deletes';
       return ROLE_PHASE[role ?? 'app'];
   }
 }

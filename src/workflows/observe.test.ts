@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { containerInfoFromInspect } from '../engine/docker-json.ts';
 import { FakeEngine } from '../engine/fake-engine.ts';
 import { EngineError } from '../engine/engine-errors.ts';
-import { observeContainer, observeNamed, observeServer, observedKey } from './observe-server.ts';
+import { observeContainer, observeNamed, observeServer, observedKey } from './observe.ts';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../test/fixtures/plan/docker/${name}.json`, import.meta.url), 'utf8'));
 const inspect = (name: string) => containerInfoFromInspect(fixture(name));
