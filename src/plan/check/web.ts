@@ -11,8 +11,10 @@ export const checkProtectedHealth: CheckRule = ({ fleet }) => {
     if (!p.env.protected) continue;
     // Only the routed process takes traffic through the proxy; others (a database in a compose
     // app, say) are waited for by their port.
-    const routed = p.appEnv.domains.length ? webProcess(p.appEnv.processes) : undefined;
-    for (const proc of routed ? [routed] : []) {
+    const web = p.appEnv.domains.length ? webProcess(p.appEnv.processes) : undefined;
+    // …and every process with domains of its own (`domains:` on a process).
+    const routed = p.appEnv.processes.filter((x) => x === web || (x.domains?.length && x.port !== undefined));
+    for (const proc of routed) {
       if (proc.health !== null) continue;
       out.push(
         finding({
