@@ -1,7 +1,9 @@
 // Docker's stdout/stderr stream framing (non-TTY attach, logs and exec): each frame is an 8-byte
-// header [stream, 0, 0, 0, size(4, big-endian)] followed by `size` bytes. Pure decoders here,
-// for a whole buffer and as a streaming Transform.
-import { Transform, type TransformCallback } from 'node:stream';
+// header [stream, 0, 0, 0, size(4, big-endian)] followed by `size` bytes. Decoders here, for a
+// whole buffer, as a streaming Transform, and into two writables. Kept rather than docker-modem's
+// demuxStream, which recurses once per frame (a chunk of ~4 000 frames overflows the stack) and
+// copies the rest of its buffer per frame: see docs/decisions.md.
+import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 
 export interface Frame {
   /** 1 = stdout, 2 = stderr (0 = stdin, never seen in output). */
@@ -66,4 +68,18 @@ export class DemuxStream extends Transform {
     if (this.#pending.length) this.push(this.#pending);
     cb();
   }
+}
+
+/**
+ * Writes the frames of `src` to `stdout` and `stderr` as they arrive (what docker-modem's
+ * demuxStream does, without its stack limit). Neither writable is ended: the caller ends them
+ * once `src` has ended.
+ */
+export function demuxInto(src: Readable, stdout: Writable, stderr: Writable): void {
+  let pending: Buffer = Buffer.alloc(0);
+  src.on('data', (chunk: Buffer) => {
+    const { frames, rest } = parseFrames(pending.length ? Buffer.concat([pending, chunk]) : chunk);
+    pending = Buffer.from(rest);
+    for (const f of frames) (f.stream === 2 ? stderr : stdout).write(f.data);
+  });
 }

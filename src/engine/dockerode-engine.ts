@@ -33,7 +33,7 @@ import {
   networkFromJson,
   volumeFromJson,
 } from './docker-json.ts';
-import { DemuxStream, demux } from './demux.ts';
+import { DemuxStream, demux, demuxInto } from './demux.ts';
 import { BuildError, EngineError, ExecError } from './engine-errors.ts';
 import { engineEnv, engineStdin, secretsIn } from './secret-handover.ts';
 import { redactSecrets, type Secret } from '../util/secret.ts';
@@ -419,7 +419,7 @@ export class DockerodeEngine implements DockerEngine {
           stream.on('close', resolve);
           stream.on('error', reject);
         });
-        this.docker.modem.demuxStream(stream, stdout, stderr);
+        demuxInto(stream, stdout, stderr);
         if (opts.stdin !== undefined) stream.end(engineStdin(opts.stdin));
         await ended;
         stdout.end();

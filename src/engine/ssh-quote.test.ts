@@ -10,8 +10,10 @@ const TABLE: [string, string][] = [
   ['a=b,c:d@e%f+g', 'a=b,c:d@e%f+g'],
   ['', "''"],
   ['two words', "'two words'"],
-  ["it's", `'it'\\''s'`],
-  ["'", `''\\'''`],
+  ["it's", `'it'"'"'s'`],
+  ["'", `"'"`],
+  ["a'b'c", `'a'"'"'b'"'"'c'`],
+  ["''", `"''"`],
   ['$HOME', "'$HOME'"],
   ['`id`', "'`id`'"],
   ['$(id)', "'$(id)'"],
@@ -37,7 +39,7 @@ describe('shellQuote', () => {
   });
 
   it('joins words with spaces', () => {
-    expect(shellQuote(['docker', 'run', '--name', 'a b', "it's"])).toBe(`docker run --name 'a b' 'it'\\''s'`);
+    expect(shellQuote(['docker', 'run', '--name', 'a b', "it's"])).toBe(`docker run --name 'a b' 'it'"'"'s'`);
   });
 
   it('refuses an empty argv and NUL bytes', () => {
