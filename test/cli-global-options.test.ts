@@ -98,7 +98,7 @@ describe('global options from a real CLI process', () => {
     // Without --file or $SLIPWAY_FILE, ./slipway.yaml is read (and here it is broken).
     const local = await run(['validate']);
     expect(local.code).toBe(2);
-    expect(local.stderr).toMatch(/slipway\.yaml:1:/);
+    expect(local.stderr).toMatch(/^error\[yaml-syntax\]: .*\n --> .*\/slipway\.yaml:\d+:\d+/);
   });
 
   it('bad arguments exit 2 with one error line and a hint, or JSON with --json', async () => {
