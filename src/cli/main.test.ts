@@ -116,6 +116,7 @@ describe('slipway CLI errors', () => {
       [['status', 'prod', 'extra'], "too many arguments for 'status'. Expected 1 argument but got 2.", 'run "slipway status --help" for usage'],
       [['plan', '--file'], "option '-f, --file <path>' argument missing", 'run "slipway plan --help" for usage'],
       [['lock', 'steal', 'prod'], "unknown command 'steal'", 'run "slipway lock --help" for usage'],
+      [['secret', '--server', 's1', 'list'], "unknown option '--server'", 'run "slipway secret --help" for usage'],
       [['--server', 's1', 'validate'], '--server does not apply to "slipway validate"', 'run "slipway validate --help" for its options'],
       [['--file', 'a.yaml', 'validate', '--file', 'b.yaml'], '--file is given twice, "a.yaml" before the command and "b.yaml" after it', 'give --file once'],
     ];
@@ -153,6 +154,10 @@ describe('slipway CLI errors', () => {
     expect(project(await run(['validate', '--json'], files))).toBe('slipway.yaml');
     expect(project(await run(['validate', '--json'], files, { SLIPWAY_FILE: 'env.yaml' }))).toBe('env.yaml');
     expect(project(await run(['--file', 'other.yaml', 'validate', '--json'], files, { SLIPWAY_FILE: 'env.yaml' }))).toBe('other.yaml');
+    // Between a command group and its command too.
+    const lock = await run(['lock', '--json', '-f', 'other.yaml', 'status'], files);
+    expect(lock).toEqual(await run(['--json', 'lock', 'status', '--file', 'other.yaml'], files));
+    expect(JSON.parse(lock.stdout)).toEqual({ ok: false, error: expect.stringMatching(/^cannot connect to 1 server/), hint: expect.any(String) });
     // logs keeps -f for follow; --file still works before or after it.
     const logs = await run(['--file', 'other.yaml', 'logs', 'api', 'prod', '-f', '--json']);
     expect(JSON.parse(logs.stdout)).toMatchObject({ ok: false, diagnostics: [{ code: 'file-not-found' }] });
