@@ -1,18 +1,21 @@
-// `deploy APP ENV`: policy → lock → recover from any interrupted run → image (built from git on
-// the server, or an image) → release commands → zero-downtime rollout → audit. Every failure
-// leaves the previous release serving and says why; the lock is always released.
+// `deploy APP ENV`: policy → lock → image (built from git on the server, or an image) → recover
+// from any interrupted run → release commands → zero-downtime rollout → audit. Every failure
+// leaves the previous release serving and says why; the lock is always released. The checks
+// (history, recovery, infrastructure) run alongside the image and, for an app without release
+// commands, alongside its new containers' start: their verdict is in before traffic moves.
 import type { App, Environment } from '../config/fleet.ts';
 import { UserError } from '../diag/errors.ts';
 import { desiredOf } from './app-containers.ts';
 import { operator } from './audit.ts';
 import { withEnvLock } from './env-lock-run.ts';
 import { reconcile } from './reconcile.ts';
-import { chooseSource, makeReleaseImages, shipImage } from './release-image.ts';
+import { startChecks, freeReleaseId } from './deploy-checks.ts';
+import { chooseSource, dropReleaseImages, makeReleaseImages, shipImage, type BuiltRelease } from './release-image.ts';
 import { runReleaseTasks } from './release-tasks.ts';
 import { readHistory, withFailed, writeHistory, type ReleaseRecord } from './releases.ts';
 import { resolveSpecEnv, rollout } from './rollout.ts';
 import type { ServerRun } from './server-run.ts';
-import { infraCurrent, upServer } from './up.ts';
+import { upServer } from './up.ts';
 
 export interface DeployOptions {
   ref?: string;
@@ -39,18 +42,16 @@ export interface DeployResult {
   recovered: string[];
 }
 
-export function releaseId(now: number, taken: ReadonlySet<string>): string {
-  const base = new Date(now).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  let id = base;
-  for (let i = 2; taken.has(id); i++) id = `${base}-${i}`;
-  return id;
-}
+export { releaseId } from './deploy-checks.ts';
 
 export function checkpointer(killAt: string | undefined): (step: string) => void {
   return (step) => {
     if (killAt && killAt === step) process.kill(process.pid, 'SIGKILL');
   };
 }
+
+/** The careful path is needed after all (see DeployChecks.verdict); what the quick one started is undone. */
+class Replan extends Error {}
 
 export async function deploy(run: ServerRun, app: App, env: Environment, opts: DeployOptions): Promise<DeployResult> {
   const t0 = run.now();
@@ -62,33 +63,38 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
     action: 'deploy',
     app: app.name,
     lockWaitS: opts.lockWaitS,
-    // State the deploy reads before its first container starts.
-    prefetch: ['infra/applied.json', `releases/${env.name}/${app.name}.json`],
+    prefetch: [`releases/${env.name}/${app.name}.json`],
+    // The "started" entry names the release.
+    startedAt: 'note' as const,
   };
   return withEnvLock(run, env.name, lockOpts, async (locked) => {
     checkpoint('locked');
-    if (!(await infraCurrent(run))) await run.report.step('infrastructure (networks, services, proxy)', () => upServer({ ...run, report: quiet(run) }));
-    const rec = await reconcile(run, app.name, env.name);
-    const recovered = [...rec.removed.map((n) => `removed ${n}`), ...rec.stopped.map((n) => `stopped ${n}`), ...rec.started.map((n) => `restarted ${n}`)];
-    if (recovered.length) run.report.warn(`recovered from an interrupted run: ${recovered.join(', ')}`);
-    const history = await readHistory(run.store, app.name, env.name);
-    const release = releaseId(run.now(), new Set(history.releases.map((r) => r.release)));
-    locked.note({ release });
+    const specs = desiredOf(run, app.name, env.name);
+    if (specs.length === 0) throw new UserError(`${app.name} has no processes in ${env.name}`, 'add processes: to the app in slipway.yaml');
+    // The checks run alongside the image and the new containers' start; their verdict is awaited
+    // before anything touches the serving release (the rollout's gate, or before release commands).
+    const checks = startChecks(run, app.name, env.name);
     const builder = opts.buildOn ?? run;
-    const built = await run.report.step(
-      source.image ? `image ${source.image}` : `build ${source.ref!.ref} (${source.ref!.sha.slice(0, 12)}) on ${builder.conn.server.name}`,
-      () => makeReleaseImages(builder, app, env.name, release, source),
-    );
-    if (builder !== run) {
-      const how = await run.report.step(`image to ${run.conn.server.name}`, () => shipImage(builder, run, built.image, built.imageId, built.image));
-      run.report.info(
-        how === 'present'
-          ? `    ${run.conn.server.name} already has image ${built.imageId.slice(7, 19)}: nothing transferred`
-          : `    streamed from ${builder.conn.server.name} (docker save | docker load)`,
+    const image = async (release: string): Promise<BuiltRelease> => {
+      const built = await run.report.step(
+        source.image ? `image ${source.image}` : `build ${source.ref!.ref} (${source.ref!.sha.slice(0, 12)}) on ${builder.conn.server.name}`,
+        () => makeReleaseImages(builder, app, env.name, release, source),
       );
-    }
+      if (builder !== run) {
+        const how = await run.report.step(`image to ${run.conn.server.name}`, () => shipImage(builder, run, built.image, built.imageId, built.image));
+        run.report.info(
+          how === 'present'
+            ? `    ${run.conn.server.name} already has image ${built.imageId.slice(7, 19)}: nothing transferred`
+            : `    streamed from ${builder.conn.server.name} (docker save | docker load)`,
+        );
+      }
+      return built;
+    };
+    let release = await freeReleaseId(run, app.name, env.name, checks.listed);
+    locked.note({ release });
+    let built = await image(release);
     checkpoint('built');
-    const record: ReleaseRecord = {
+    const record = (): ReleaseRecord => ({
       release,
       image: built.image,
       imageId: built.imageId,
@@ -97,22 +103,60 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
       deployedAt: new Date(run.now()).toISOString(),
       deployedBy: operator(),
       status: 'live',
-    };
-    const specs = desiredOf(run, app.name, env.name);
-    if (specs.length === 0) throw new UserError(`${app.name} has no processes in ${env.name}`, 'add processes: to the app in slipway.yaml');
-    try {
-      if (app.release.length) {
-        const base = specs[0]!;
-        await runReleaseTasks(run, app, env.name, release, built.image, base, await resolveSpecEnv(run, base, release));
-      }
-      checkpoint('released');
-      await rollout(run, app, env.name, record, { drainMs: opts.drainMs, keep: opts.keep, checkpoint });
-    } catch (e) {
-      await writeHistory(
+    });
+    const rolloutOpts = { drainMs: opts.drainMs, keep: opts.keep, checkpoint };
+    const failed = async (e: unknown) =>
+      writeHistory(
         run.store,
-        withFailed(await readHistory(run.store, app.name, env.name), { ...record, status: 'failed' }, (e as Error).message.split('\n')[0]!),
+        withFailed(await readHistory(run.store, app.name, env.name), { ...record(), status: 'failed' }, (e as Error).message.split('\n')[0]!),
       );
-      throw e;
+    let recovered: string[] = [];
+    let careful = app.release.length > 0;
+    if (!careful) {
+      // Quick path: the new release starts while the checks finish; if they say otherwise, what it
+      // started is undone and the careful path below runs instead.
+      checkpoint('released');
+      const verdict = checks.verdict(release);
+      verdict.catch(() => undefined);
+      const gate = async () => {
+        const why = await verdict;
+        if (why) throw new Replan(why);
+      };
+      try {
+        await rollout(run, app, env.name, record(), { ...rolloutOpts, before: (await checks.listed).containers, gate });
+      } catch (e) {
+        const why = e instanceof Replan ? e.message : await verdict;
+        if (!why) {
+          await failed(e);
+          throw e;
+        }
+        run.report.info(`    ${why}: going the careful way`);
+        careful = true;
+      }
+    }
+    if (careful) {
+      if (!(await checks.infraCurrent)) await run.report.step('infrastructure (networks, services, proxy)', () => upServer({ ...run, report: quiet(run) }));
+      const rec = await reconcile(run, app.name, env.name, await checks.listed);
+      recovered = [...rec.removed.map((n) => `removed ${n}`), ...rec.stopped.map((n) => `stopped ${n}`), ...rec.started.map((n) => `restarted ${n}`)];
+      if (recovered.length) run.report.warn(`recovered from an interrupted run: ${recovered.join(', ')}`);
+      const history = await checks.history;
+      if (history.releases.some((r) => r.release === release)) {
+        await dropReleaseImages(builder, run, app, env.name, release);
+        release = await freeReleaseId(run, app.name, env.name, checks.listed, new Set(history.releases.map((r) => r.release)));
+        locked.note({ release });
+        built = await image(release);
+      }
+      try {
+        if (app.release.length) {
+          const base = specs[0]!;
+          await runReleaseTasks(run, app, env.name, release, built.image, base, await resolveSpecEnv(run, base, release));
+        }
+        checkpoint('released');
+        await rollout(run, app, env.name, record(), rolloutOpts);
+      } catch (e) {
+        await failed(e);
+        throw e;
+      }
     }
     const urls = run.state.routes.filter((r) => r.app === app.name && r.env === env.name).map((r) => urlOf(run, r.host));
     return {

@@ -66,8 +66,21 @@ describe('withEnvLock', () => {
     expect(entries[0]).toMatchObject({ action: 'deploy', env: 'staging', app: 'web', detail: OPTS.command });
     expect(entries[1]).toMatchObject({ action: 'deploy', env: 'staging', app: 'web', release: '20250101000000', durationMs: 1234 });
     // Both entries were on the server before the lock went.
-    const lastWrite = w.fake.transcript.findLastIndex((e) => e.op === 'putArchive');
+    const lastWrite = w.fake.transcript.map((e) => e.op).lastIndexOf('putArchive');
     expect(lastWrite).toBeLessThan(index(w.fake, 'removeContainer'));
+  });
+
+  it('startedAt "note": the "started" entry waits for the work to name its release, and is still written first', async () => {
+    const w = world();
+    await withEnvLock(w.run, 'staging', { ...OPTS, startedAt: 'note' }, async (locked) => {
+      expect(w.fake.ops('putArchive')).toEqual([]);
+      locked.note({ release: 'r9' });
+    });
+    const entries = await readAudit(new StateStore(w.fake, 'acme'));
+    expect(entries.map((e) => [e.outcome, e.release])).toEqual([
+      ['started', 'r9'],
+      ['ok', 'r9'],
+    ]);
   });
 
   it('a failure: rethrown, audit says failed with its first line and the duration, the lock is released', async () => {

@@ -1,7 +1,7 @@
 // Running work under environment locks, audited: `withEnvLock` (one environment: deploy,
 // rollback) and `withEnvLocks` (several, taken in name order so two callers cannot deadlock: up,
 // down) take the lock(s) on the server, drop state read before the lock was ours, write the audit
-// entries ("started" when the lock is held, then "ok" or "failed" with the duration), and always
+// entries ("started" once the lock is held, then "ok" or "failed" with the duration), and always
 // release. Every state write made under the lock (the audit entries included) completes before the
 // lock is released.
 import { audit } from './audit.ts';
@@ -20,6 +20,12 @@ export interface LockRunOptions {
   prefetch?: readonly string[];
   /** Do not print the lock step (the caller reports progress its own way). */
   quiet?: boolean;
+  /**
+   * When the "started" entry is written: as soon as the lock is held (default), or at the work's
+   * first `note()`, so that it names what the work chose (a deploy's release id). Either way it is
+   * written before the final entry.
+   */
+  startedAt?: 'lock' | 'note';
 }
 
 /** Handed to the locked work: what the audit entries say beyond the defaults. */
@@ -68,14 +74,26 @@ async function runLocked<T>(run: ServerRun, envs: string[], opts: LockRunOptions
   if (opts.prefetch) run.store.prefetch(opts.prefetch);
   const fields: { release?: string; detail?: string } = {};
   // Off the critical path; awaited (with every other state write) before the lock is released.
-  void audit(run.store, { ...scope, outcome: 'started', detail: opts.command }, run.now).catch(() => undefined);
+  let started = false;
+  const start = () => {
+    if (started) return;
+    started = true;
+    void audit(run.store, { ...scope, ...definedOf({ release: fields.release }), outcome: 'started', detail: opts.command }, run.now).catch(() => undefined);
+  };
+  if (opts.startedAt !== 'note') start();
+  const note = (f: { release?: string; detail?: string }) => {
+    Object.assign(fields, f);
+    start();
+  };
   let failed = false;
   try {
-    const result = await fn({ note: (f) => Object.assign(fields, f), t0 });
+    const result = await fn({ note, t0 });
+    start();
     await audit(run.store, { ...scope, ...definedOf(fields), outcome: 'ok', durationMs: run.now() - t0 }, run.now);
     return result;
   } catch (e) {
     failed = true;
+    start();
     await audit(
       run.store,
       { ...scope, ...definedOf({ release: fields.release }), outcome: 'failed', durationMs: run.now() - t0, detail: firstLine(e) },

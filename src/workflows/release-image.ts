@@ -108,6 +108,21 @@ export async function makeReleaseImages(run: ServerRun, app: App, env: string, r
   return appImage ?? { image: tag, imageId: '', gitSha: ref.sha, ref: ref.ref };
 }
 
+/** Every tag makeReleaseImages gives a release (the app image and per-process builds). */
+export function releaseTags(fleet: Fleet, app: App, env: string, release: string): string[] {
+  const perProcess = (app.perEnv[env]?.processes ?? [])
+    .filter((p) => p.build)
+    .map((p) => `${fleet.project}/${app.name}-${p.name}:${releaseTagOf(env, release)}`);
+  return [releaseImage(fleet.project, app.name, env, release), ...perProcess];
+}
+
+/** Removes the tags of a release that will not be deployed under that id after all (the images stay under their other tags). */
+export async function dropReleaseImages(builder: ServerRun, target: ServerRun, app: App, env: string, release: string): Promise<void> {
+  for (const r of new Set([builder, target])) {
+    for (const tag of releaseTags(r.fleet, app, env, release)) await r.conn.engine.removeImage(tag).catch(() => undefined);
+  }
+}
+
 /**
  * Makes `image` (with id `id`) available on `to`, tagged `tag`: nothing to move when `to` already
  * has that image id; otherwise streamed from `from` (docker save | docker load), no registry.
