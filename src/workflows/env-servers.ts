@@ -2,7 +2,7 @@
 // and the runs of a session that belong to it. Shared by the CLI (to open a session on the right
 // servers) and by workflows that act on one environment across servers.
 import type { Fleet } from '../config/fleet.ts';
-import { UserError } from '../diag/errors.ts';
+import { UsageError } from '../diag/errors.ts';
 import type { FleetSession } from './fleet-session.ts';
 import type { ServerRun } from './server-run.ts';
 
@@ -14,10 +14,10 @@ export function serversOfEnv(fleet: Fleet, env: string): string[] {
   return [...s];
 }
 
-/** Throws a UserError when `env` is not an environment of the fleet. */
+/** Throws a UsageError (bad input, exit 2) when `env` is not an environment of the fleet. */
 export function requireEnv(fleet: Fleet, env: string): void {
   if (!fleet.environments.some((e) => e.name === env))
-    throw new UserError(`unknown environment "${env}"`, `environments in the fleet: ${fleet.environments.map((e) => e.name).join(', ') || '(none)'}`);
+    throw new UsageError(`unknown environment "${env}"`, `environments in the fleet: ${fleet.environments.map((e) => e.name).join(', ') || '(none)'}`);
 }
 
 /** The session's runs on the servers of `env` (every run when `env` is undefined), by server name. */
