@@ -8,6 +8,7 @@ import { buildEchoImage, containerIp, docker, removeQuietly, waitForHttp } from 
 import { ensureEngine, ensureImages, hasImage } from './harness/engine.ts';
 import { hostsUp, loadImagesIntoHosts, sshExec } from './harness/hosts.ts';
 import { run } from './harness/run.ts';
+import { packTar } from '../src/engine/tar.ts';
 
 const id = randomBytes(3).toString('hex');
 const NET = `slipway-harness-${id}`;
@@ -106,7 +107,9 @@ describe('engine and base images', () => {
     });
 
     it('keeps an image that already has the tag (also with --force), and aliases to it', async () => {
-      await docker(['tag', 'node:20-slim', busybox]); // a user's own image under that name
+      // a user's own image under that name (imported: it inherits no look-alike label)
+      const rootfs = await packTar([{ path: 'README', content: 'not a Slipway look-alike\n' }]);
+      await docker(['import', '-', busybox], { input: rootfs.toString('latin1') });
       const mine = await idOf(busybox);
       await images('busybox');
       expect(await idOf(busybox)).toBe(mine);
