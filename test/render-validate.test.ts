@@ -3,7 +3,7 @@
 // basic auth, maintenance, rate limiting and the catch-all 404. nginx resolves upstream names at
 // request time through a tiny DNS server started here (the stand-in for Docker's 127.0.0.11).
 // Also runs the Postgres init SQL twice against a throwaway PostgreSQL cluster.
-// Missing binaries make these tests fail (never skip): `apt-get install nginx caddy postgresql`.
+// Missing binaries make these tests fail (never skip): `bash scripts/host-packages.sh` installs them.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { accessSync, chmodSync, constants, chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -29,7 +29,9 @@ function requireBinary(path: string, pkg: string): void {
   try {
     accessSync(path, constants.X_OK);
   } catch {
-    throw new Error(`${path} is missing: these tests need the real tool. Install it with \`apt-get install ${pkg}\`.`);
+    throw new Error(
+      `${path} is missing: these tests need the real tool. Install it with \`bash scripts/host-packages.sh\` (as root; or \`apt-get install ${pkg}\`).`,
+    );
   }
 }
 
@@ -398,7 +400,7 @@ describe('postgres init SQL (real PostgreSQL 15)', () => {
   let ids: { uid: number; gid: number } | Record<string, never> = {};
 
   beforeAll(async () => {
-    requireBinary(join(PG_BIN, 'initdb'), 'postgresql');
+    requireBinary(join(PG_BIN, 'initdb'), 'postgresql-15');
     dir = tmp('pg');
     if (process.getuid?.() === 0) {
       const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
