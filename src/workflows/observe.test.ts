@@ -1,10 +1,11 @@
-// Tests for observe: pure mappers on captured Engine API fixtures, and observeServer over the fake.
+// Tests for observe: pure mappers on captured Engine API fixtures, and the engine reads (observeServer,
+// the cheap listing, the environments found on a server) over the fake.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { containerInfoFromInspect } from '../engine/docker-json.ts';
 import { FakeEngine } from '../engine/fake-engine.ts';
 import { EngineError } from '../engine/engine-errors.ts';
-import { observeContainer, observeNamed, observeServer, observedKey } from './observe.ts';
+import { listOwned, observeContainer, observeListed, observeNamed, observeServer, observedEnvs, observedKey } from './observe.ts';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../test/fixtures/plan/docker/${name}.json`, import.meta.url), 'utf8'));
 const inspect = (name: string) => containerInfoFromInspect(fixture(name));
@@ -146,5 +147,59 @@ describe('observeServer', () => {
     expect((await observeServer(fake, 'acme', 'web1')).containers).toEqual([]);
     fake.failOn('inspectContainer', { statusCode: 500, detail: 'daemon busy' });
     await expect(observeServer(fake, 'acme', 'web1')).rejects.toBeInstanceOf(EngineError);
+  });
+});
+
+describe('observeListed, listOwned and observedEnvs', () => {
+  async function engine() {
+    const fake = new FakeEngine('web1', { images: ['busybox:1.36'] });
+    const common = { env: {}, mounts: [], restart: 'unless-stopped' as const, stopTimeoutS: 5, image: 'busybox:1.36' };
+    await fake.createNetwork({ name: 'acme-prod', labels: { 'slipway.project': 'acme', 'slipway.env': 'prod' } });
+    await fake.createNetwork({ name: 'acme-qual', labels: { 'slipway.project': 'acme', 'slipway.env': 'qual' } });
+    const app = { 'slipway.project': 'acme', 'slipway.app': 'blog', 'slipway.process': 'web', 'slipway.role': 'app' };
+    const id = await fake.createContainer({
+      ...common,
+      name: 'acme-blog-prod-web-0-r1',
+      labels: { ...app, 'slipway.env': 'prod', 'slipway.release': 'r1', 'slipway.spec-hash': 'h1' },
+      networks: [{ name: 'acme-prod', aliases: [] }],
+    });
+    await fake.startContainer(id);
+    await fake.createContainer({ ...common, name: 'acme-blog-staging-web-0-r1', labels: { ...app, 'slipway.env': 'staging' }, networks: [] });
+    await fake.createContainer({
+      ...common,
+      name: 'acme-lock-dev',
+      labels: { 'slipway.project': 'acme', 'slipway.role': 'lock', 'slipway.env': 'dev' },
+      networks: [],
+    });
+    await fake.createContainer({ ...common, name: 'other-web', labels: { ...app, 'slipway.project': 'other', 'slipway.env': 'x' }, networks: [] });
+    fake.clearTranscript();
+    return fake;
+  }
+
+  it('observeListed keys running containers from one list call, with their networks and no health', async () => {
+    const fake = await engine();
+    expect(await observeListed(fake, 'acme')).toEqual([
+      expect.objectContaining({
+        key: 'blog/prod/web/0',
+        name: 'acme-blog-prod-web-0-r1',
+        specHash: 'h1',
+        release: 'r1',
+        state: 'running',
+        networks: ['acme-prod'],
+      }),
+    ]);
+    expect(fake.ops()).toEqual(['listContainers']);
+    expect((await observeListed(fake, 'acme', { all: true })).map((c) => c.key)).toEqual(['blog/prod/web/0', 'blog/staging/web/0']);
+  });
+
+  it('listOwned narrows by labels and never returns another project', async () => {
+    const fake = await engine();
+    expect((await listOwned(fake, 'acme', { 'slipway.env': 'staging' }, { all: true })).map((c) => c.name)).toEqual(['acme-blog-staging-web-0-r1']);
+    expect(fake.calls('listContainers')[0]).toEqual([{ 'slipway.project': 'acme', 'slipway.env': 'staging' }, { all: true }]);
+    expect((await listOwned(fake, 'other', {}, { all: true })).map((c) => c.name)).toEqual(['other-web']);
+  });
+
+  it('observedEnvs: every environment with a network or a container of the project, locks included', async () => {
+    expect(await observedEnvs(await engine(), 'acme')).toEqual(['dev', 'prod', 'qual', 'staging']);
   });
 });

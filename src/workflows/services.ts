@@ -1,11 +1,12 @@
-// Shared services (Postgres, Redis, any image) on one server: created from desired state with
-// their data volumes, generated superuser secrets, and no published ports.
+// One shared service (Postgres, Redis, any image) on one server, as `up` applies it: created
+// from desired state with its data volumes, generated superuser secrets and no published ports;
+// started when stopped; recreated (stop-first: one data directory) when its spec changed.
 import { isNotFound } from '../engine/engine-errors.ts';
 import type { ContainerSpec } from '../plan/desire/desired.ts';
 import { UserError } from '../diag/errors.ts';
 import { toCreateSpec } from './container-create.ts';
 import { resolveEnv } from './env-resolve.ts';
-import { generatePassword, readDatabases, setupDatabases } from './postgres-setup.ts';
+import { generatePassword } from './postgres-setup.ts';
 import type { ServerRun } from './server-run.ts';
 import { LABELS } from '../model/labels.ts';
 
@@ -40,24 +41,4 @@ export async function ensureService(run: ServerRun, spec: ContainerSpec): Promis
   const id = await engine.createContainer(toCreateSpec(spec, { env }));
   await engine.startContainer(id);
   return outcome;
-}
-
-/** Services, then their databases. Returns counts for the summary. */
-export async function ensureServices(run: ServerRun): Promise<{ services: number; databases: number }> {
-  const services = run.state.containers.filter((c) => c.role === 'service');
-  let databases = 0;
-  for (const s of services) {
-    const outcome = await run.report.step(`service ${s.name}`, () => ensureService(run, s));
-    if (outcome !== 'unchanged') run.report.info(`  ${s.name}: ${outcome}`);
-    const dbs = run.state.databases.filter((d) => d.instance === s.key);
-    if (dbs.length === 0) continue;
-    // Databases already created on this (unchanged) instance need no psql round trip.
-    const recorded = new Set((await readDatabases(run)).filter((d) => d.instance === s.key).map((d) => `${d.database}/${d.user}`));
-    if (outcome === 'unchanged' && dbs.every((d) => recorded.has(`${d.database}/${d.user}`))) {
-      databases += dbs.length;
-      continue;
-    }
-    databases += await run.report.step(`databases on ${s.name}`, () => setupDatabases(run, s));
-  }
-  return { services: services.length, databases };
 }

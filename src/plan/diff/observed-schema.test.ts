@@ -32,6 +32,20 @@ describe('parseObservedJson', () => {
     expect(s.redisDbs).toHaveLength(1);
   });
 
+  it("keeps a container's networks (sorted) when the snapshot has them", () => {
+    const res = parseObserved({
+      project: 'p',
+      servers: [
+        {
+          server: 's',
+          containers: [{ name: 'p-proxy', image: 'caddy:2', state: 'running', labels: { 'slipway.role': 'proxy' }, networks: ['p-prod-edge', 'p-dev-edge'] }],
+        },
+      ],
+    });
+    expect(res.diagnostics).toEqual([]);
+    expect(res.observed!.servers[0]!.containers[0]).toMatchObject({ key: 'proxy', networks: ['p-dev-edge', 'p-prod-edge'] });
+  });
+
   it('reports every shape problem with its key path, no stack trace', () => {
     const res = parseObservedJson(fixture('bad-shape.json'), 'bad-shape.json');
     expect(res.observed).toBeUndefined();
