@@ -14,7 +14,8 @@
 #              debian debian-trixie (bases of the look-alikes, built when one needs them)
 #              (a tag such as postgres:17 or node:20-slim is accepted in place of its target)
 # Never retags over an existing image: a tag that exists (pulled, built by you, or an earlier
-# look-alike) is left as it is. Look-alikes carry the label org.slipway.look-alike=<target>.
+# look-alike) is left as it is. A look-alike is built as slipway-look-alike/<target>:latest with
+# the label org.slipway.look-alike=<target>; only then do the missing tags point at it.
 # Pulls: the first one is a probe; when it fails or shows no progress within
 # $SLIPWAY_PULL_PROBE_SECONDS (default 20) no other pull is tried in this run.
 # Idempotent: a target whose tags all exist is skipped. Prints a timing per target on stderr.
@@ -261,7 +262,7 @@ for arg in "$@"; do
     --force|-f) FORCE=1 ;;
     --no-pull) REGISTRY=no ;;
     --list) for t in "${ALL_TARGETS[@]}"; do printf '%-14s %s\n' "$t" "$(tags_of "$t")"; done; exit 0 ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
     -*) die "unknown option '$arg'" ;;
     *) resolve "$arg"; for t in $RESOLVED; do [ -n "${REQUESTED[$t]:-}" ] || { REQUESTED[$t]=1; ORDER+=("$t"); }; done ;;
   esac
