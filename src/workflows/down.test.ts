@@ -99,6 +99,19 @@ describe('down (FakeEngine)', () => {
     ).toEqual([`acme-web-staging-web-0-${again.release}`, `acme-web-staging-worker-0-${again.release}`]);
   });
 
+  it('after down, a deploy of the environment brings its infrastructure back by itself', async () => {
+    const { w, f, cli } = await deployedWorld();
+    expect((await cli(['down', 'staging', '--yes'])).code).toBe(0);
+    const r = await deployWith(w, 'web', 'staging');
+    expect(ofEnv(f, 'staging', 'app').map((c) => `${c.name} ${c.state}`)).toEqual([
+      `acme-web-staging-web-0-${r.release} running`,
+      `acme-web-staging-worker-0-${r.release} running`,
+    ]);
+    expect(f.readFile('acme-proxy', '/etc/caddy/caddy.json')).toContain('web-staging.localhost');
+    const plan = JSON.parse((await cli(['plan', '--json'])).stdout) as Plan;
+    expect(plan).toMatchObject({ actions: [], deploy: [] });
+  });
+
   it('without a terminal, down refuses without --yes, and changes nothing', async () => {
     const { f, cli } = await deployedWorld();
     f.clearTranscript();
