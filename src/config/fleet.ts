@@ -2,6 +2,7 @@
 // compose files are imported. Every per-environment value is already resolved here, so later
 // stages (desire, check, render) never look at raw YAML.
 import type { SourcePos } from '../diag/diagnostic.ts';
+import type { BackupPolicy } from './backup-policy.ts';
 
 export type ProxyKind = 'caddy' | 'nginx';
 
@@ -148,6 +149,8 @@ export interface Environment {
   limits: { memory?: number; cpus?: number };
   /** Log rotation, pids limit and OOM score for this environment's containers. */
   containers?: EnvironmentContainerDefaults;
+  /** Backup policy (fleet `backups:` + the environment's `backup:`); null or unset: no backups. */
+  backup?: BackupPolicy | null;
   pos?: SourcePos;
 }
 

@@ -20,6 +20,7 @@ import type {
   Server,
   SharedService,
 } from './fleet.ts';
+import { checkBackupsSection, normalizeBackup } from './normalize-backup.ts';
 import { normalizeContainerKeys, normalizeLogging } from './normalize-container.ts';
 import { forEnv, isPerEnvMap } from './per-env.ts';
 import type { RawApp, RawEnvValue, RawFleet, RawProcess, RawService } from './schema.ts';
@@ -53,6 +54,7 @@ export interface NormalizeContext {
 export function normalize(raw: RawFleet, ctx: NormalizeContext): Fleet {
   const envNames = Object.keys(raw.environments);
   const servers = Object.entries(raw.servers).map(([name, s]) => normalizeServer(name, s, ctx));
+  checkBackupsSection(raw.backups, ctx);
   const environments = Object.entries(raw.environments).map(
     ([name, e]): Environment => ({
       name,
@@ -70,6 +72,7 @@ export function normalize(raw: RawFleet, ctx: NormalizeContext): Fleet {
       tls: e.tls ?? 'auto',
       limits: { memory: e.limits?.memory !== undefined ? parseSize(e.limits.memory) : undefined, cpus: e.limits?.cpus },
       containers: envContainerDefaults(name, e, ctx),
+      backup: normalizeBackup(name, e.backup, raw.backups, ctx),
       pos: ctx.src.posOf(['environments', name]),
     }),
   );

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../util/duration.ts';
 import { parseSize } from '../util/size.ts';
+import { backupsSchema, envBackupSchema } from './backup-schema.ts';
 
 export const NAME_RE = /^[a-z][a-z0-9-]*[a-z0-9]$|^[a-z]$/;
 export const NAME_HINT = 'use lowercase letters, digits and dashes, starting with a letter (e.g. "api", "celery-heavy")';
@@ -222,6 +223,7 @@ export const environmentSchema = z
     logging: logging.optional(),
     pids_limit: z.number().int('expected a whole number').min(-1, 'expected a number of processes, or -1 for unlimited').optional(),
     oom_score_adj: z.number().int().min(-1000, 'expected a value between -1000 and 1000').max(1000, 'expected a value between -1000 and 1000').optional(),
+    backup: envBackupSchema.optional(),
   })
   .strict();
 
@@ -251,6 +253,7 @@ export const fleetSchema = z
     environments: z.record(z.string(), environmentSchema, { required_error: 'the fleet needs at least one environment' }),
     services: z.record(z.string(), serviceSchema).optional(),
     apps: z.record(z.string(), appSchema).optional(),
+    backups: backupsSchema.optional(),
   })
   .strict();
 
