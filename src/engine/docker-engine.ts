@@ -224,6 +224,24 @@ export interface RunOnceResult {
   timedOut: boolean;
 }
 
+/** A one-off container with streams attached (see DockerEngine.runStreaming). */
+export interface StreamingRunOptions {
+  /** Piped into the container's stdin, which is closed when this ends. */
+  stdin?: Readable;
+  /** Each chunk of the container's stderr as it arrives. */
+  onStderr?: (chunk: Buffer) => void;
+}
+
+export interface StreamingRun {
+  readonly id: string;
+  /** The container's stdout, demultiplexed; reading it slowly slows the container (bounded memory). Must be consumed. */
+  stdout: Readable;
+  /** Settles once the container has exited and been removed: its exit code and the last 64 KiB of its stderr. */
+  done: Promise<{ exitCode: number; stderr: string }>;
+  /** Kills the container; `done` then settles. */
+  kill(): Promise<void>;
+}
+
 export interface ContainerStats {
   /** Bytes. */
   memUsage: number;
@@ -282,6 +300,15 @@ export interface DockerEngine {
   putArchive(container: string, dir: string, tar: Buffer): Promise<void>;
   /** A tar archive of `path` (file or directory) in the container. */
   getArchive(container: string, path: string): Promise<Buffer>;
+
+  /** A tar archive of `path` in the container, as a stream (for archives too large to hold in memory). */
+  getArchiveStream(container: string, path: string): Promise<Readable>;
+
+  /**
+   * Creates and starts a one-off container with its stdout (and `stdin`) attached as streams, and
+   * removes it once it exits: dumps and archives flow through without being held in memory.
+   */
+  runStreaming(spec: CreateContainerSpec, opts?: StreamingRunOptions): Promise<StreamingRun>;
 
   /**
    * Creates, starts and waits for a one-off container, collects its logs, then removes it

@@ -22,8 +22,11 @@ import type {
   LogOptions,
   NetworkSummary,
   RunOnceResult,
+  StreamingRun,
+  StreamingRunOptions,
   VolumeSummary,
 } from './docker-engine.ts';
+import { getArchiveStreamOn, runStreamingOn } from './streaming-run.ts';
 import {
   containerInfoFromInspect,
   containerSummaryFromList,
@@ -453,7 +456,15 @@ export class DockerodeEngine implements DockerEngine {
     return this.call('getArchive', `${container}:${path}`, async () => readAll(await this.docker.getContainer(container).getArchive({ path })));
   }
 
+  getArchiveStream(container: string, path: string): Promise<Readable> {
+    return this.call('getArchive', `${container}:${path}`, () => getArchiveStreamOn(this.docker, container, path));
+  }
+
   // ---- one-off tasks ----
+
+  runStreaming(spec: CreateContainerSpec, opts: StreamingRunOptions = {}): Promise<StreamingRun> {
+    return runStreamingOn(this.docker, spec, opts, { wrap: (op, target, err) => this.wrap(op, target, err, secretsIn(spec.env)) });
+  }
 
   async runOnce(spec: CreateContainerSpec, opts: { timeoutMs: number }): Promise<RunOnceResult> {
     const id = await this.createContainer(spec);

@@ -2,7 +2,7 @@
 // images and containers with Docker's main rules (name conflicts, in-use objects, no pulls), and
 // records every port call as `{op, args}` so tests can assert the exact transcript. Env values,
 // build-arg values and exec stdin never enter the transcript (keys and byte counts only).
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type {
   BuildResult,
   BuildSpec,
@@ -23,6 +23,8 @@ import type {
   LogOptions,
   NetworkSummary,
   RunOnceResult,
+  StreamingRun,
+  StreamingRunOptions,
   VolumeSummary,
 } from './docker-engine.ts';
 import { BuildError, EngineError, ExecError } from './engine-errors.ts';
@@ -46,6 +48,13 @@ export interface StartBehavior {
   /** Memory usage reported by stats, in bytes. */
   memUsage?: number;
 }
+
+/** What a streaming one-off container does (see `FakeEngine.onStreaming`): it may read `stdin` and write stderr as it goes. */
+export type StreamingHandler = (call: {
+  spec: CreateContainerSpec;
+  stdin?: Readable;
+  stderr: (text: string) => void;
+}) => { stdout?: string | Buffer; stderr?: string; exitCode?: number } | Promise<{ stdout?: string | Buffer; stderr?: string; exitCode?: number }>;
 
 export type ExecHandler = (call: { container: FakeContainer; argv: string[]; opts: ExecOptions }) => Partial<ExecResult> | undefined;
 
@@ -99,6 +108,7 @@ export class FakeEngine implements DockerEngine {
   #quiet = 0;
   #execHandlers: { match: (c: FakeContainer, argv: string[]) => boolean; handler: ExecHandler }[] = [];
   #startBehaviors: { match: (c: FakeContainer) => boolean; behavior: StartBehavior | ((c: FakeContainer) => StartBehavior) }[] = [];
+  #streamingHandlers: { match: (spec: CreateContainerSpec) => boolean; handler: StreamingHandler }[] = [];
   #buildHandler: (spec: BuildSpec) => { log?: string[]; error?: string } = () => ({});
   #failures: { op: string; match?: (args: unknown[]) => boolean; error: (op: string) => Error; once: boolean }[] = [];
   #waiters = new Map<string, ((code: number) => void)[]>();
@@ -132,6 +142,13 @@ export class FakeEngine implements DockerEngine {
   onStart(match: string | ((c: FakeContainer) => boolean), behavior: StartBehavior | ((c: FakeContainer) => StartBehavior)): this {
     const m = typeof match === 'string' ? (c: FakeContainer) => c.name.startsWith(match) : match;
     this.#startBehaviors.unshift({ match: m, behavior });
+    return this;
+  }
+
+  /** Answer runStreaming calls whose container name starts with `prefix` (or match a predicate). Last added wins. */
+  onStreaming(match: string | ((spec: CreateContainerSpec) => boolean), handler: StreamingHandler): this {
+    const m = typeof match === 'string' ? (spec: CreateContainerSpec) => spec.name.startsWith(match) : match;
+    this.#streamingHandlers.unshift({ match: m, handler });
     return this;
   }
 
@@ -559,9 +576,36 @@ export class FakeEngine implements DockerEngine {
     return packTar(under);
   }
 
+  async getArchiveStream(container: string, path: string): Promise<Readable> {
+    return Readable.from([await this.getArchive(container, path)]);
+  }
+
   /** Container files written by putArchive, for assertions. */
   readFile(idOrName: string, path: string): string | undefined {
     return this.find(idOrName)?.files.get(path)?.toString('utf8');
+  }
+
+  async runStreaming(spec: CreateContainerSpec, opts: StreamingRunOptions = {}): Promise<StreamingRun> {
+    this.#record('runStreaming', [sanitizeSpec(spec), { stdin: opts.stdin !== undefined }]);
+    this.#quiet++;
+    try {
+      await this.createContainer(spec);
+      await this.removeContainer(spec.name, { force: true });
+    } finally {
+      this.#quiet--;
+    }
+    // Runs in the background, as a container would: the caller may still be writing its stdin.
+    const stdout = new PassThrough();
+    const done = (async () => {
+      const h = this.#streamingHandlers.find((x) => x.match(spec));
+      const r = h ? await h.handler({ spec, stdin: opts.stdin, stderr: (t) => opts.onStderr?.(Buffer.from(t)) }) : {};
+      if (!h) await opts.stdin?.toArray();
+      if (r.stderr) opts.onStderr?.(Buffer.from(r.stderr));
+      stdout.end(r.stdout === undefined ? Buffer.alloc(0) : Buffer.from(r.stdout));
+      return { exitCode: r.exitCode ?? 0, stderr: r.stderr ?? '' };
+    })();
+    done.catch((e) => stdout.destroy(e));
+    return { id: `fake-${spec.name}`, stdout, done, kill: async () => undefined };
   }
 
   async runOnce(spec: CreateContainerSpec, opts: { timeoutMs: number }): Promise<RunOnceResult> {
