@@ -224,8 +224,32 @@ export interface ProcessSpec extends ContainerOptions {
   web?: boolean;
   /** Bind mounts from compose (host or repository path -> container path); never named volumes. */
   binds?: { source: string; target: string; readOnly: boolean }[];
+  /**
+   * Networks of the app this process joins (compose `networks:`, `default` when it lists none):
+   * each is one network per environment, `{project}-{env}-{app}-{name}`. Unset: the process is on
+   * its environment's private network only (apps not imported from compose).
+   */
+  networks?: ProcessNetwork[];
+  /**
+   * Short names the other processes of the app reach this one by on those networks (besides
+   * `{app}-{env}-{process}`): the compose service name, `container_name`, `hostname`, `links` and
+   * network aliases.
+   */
+  aliases?: string[];
+  /** Existing volumes mounted by their own name (compose `external: true`): volume name -> mount path. Never created or deleted. */
+  externalVolumes?: Record<string, string>;
   stopTimeoutS: number;
   pos?: SourcePos;
+}
+
+/** A network of an app (compose `networks:`), one per environment. */
+export interface ProcessNetwork {
+  /** Its name in the compose file (`default` for compose's implicit one). */
+  name: string;
+  /** `internal: true`: no route out; only what is on the same network is reachable. */
+  internal: boolean;
+  /** `external: true`: an existing network joined by this name as is, never created or deleted. */
+  external?: string;
 }
 
 export type AppSource =

@@ -14,8 +14,10 @@ export const LABELS = {
   specHash: 'slipway.spec-hash',
   /** Which shared service a service container or volume belongs to. */
   service: 'slipway.service',
-  /** `private` or `edge` on networks. */
+  /** `private`, `edge` or `app` on networks. */
   network: 'slipway.network',
+  /** On `app` networks: the network's name in the compose file. */
+  composeNetwork: 'slipway.compose-network',
   /**
    * Optional ordering hint on app containers: comma-separated `process` (same app and env) or
    * `app/process` (same env) entries this container starts after. Used only by `order`.

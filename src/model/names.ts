@@ -3,6 +3,8 @@
 
 export const privateNetwork = (p: string, e: string): string => `${p}-${e}`;
 export const edgeNetwork = (p: string, e: string): string => `${p}-${e}-edge`;
+/** One network of one app in one env (a compose network): `{p}-{env}-{app}-{network}`. */
+export const appNetwork = (p: string, e: string, a: string, n: string): string => `${p}-${e}-${a}-${n}`;
 
 /** Stable DNS alias of a process on its env's networks: `{app}-{env}-{process}`. */
 export const processAlias = (a: string, e: string, w: string): string => `${a}-${e}-${w}`;

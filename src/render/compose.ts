@@ -17,9 +17,11 @@
 //   an HTTP path Slipway probes from outside is the label `slipway.health` (no HTTP client is
 //   guaranteed inside the image).
 // - Bind mounts stay binds (paths relative to the fleet file's directory); named volumes and
-//   networks keep their Slipway names via explicit `name:`. A server-scoped shared service (e.g.
-//   one Postgres for all envs) is exported into each env's file with the same data volume name:
-//   export one env per host, or rename the volume, before running two of them.
+//   networks keep their Slipway names via explicit `name:` (an `internal` one stays internal);
+//   external ones (compose `external: true`) are `external: true` under their own name. A
+//   server-scoped shared service (e.g. one Postgres for all envs) is exported into each env's file
+//   with the same data volume name: export one env per host, or rename the volume, before running
+//   two of them.
 // - `depends_on`: app processes depend on the shared-service instances holding their databases
 //   and Redis DBs, and on the same-app processes of their compose `depends_on`.
 // - Container options (user, tmpfs, cap_add, ulimits, logging, pids_limit…) keep their compose names.
@@ -78,7 +80,11 @@ export function renderCompose(desired: DesiredState, project: string, env: strin
     for (const n of s.networks) if (n.env === env && !networks.has(n.name)) networks.set(n.name, n);
     for (const v of s.volumes) if (!volumeSpecs.has(v.name)) volumeSpecs.set(v.name, v);
   }
-  const envNets = new Set(networks.keys());
+  // External networks and volumes (compose `external: true`) keep their own name and stay external.
+  const externalNets = new Set<string>();
+  const externalVols = new Set<string>();
+  for (const s of desired.servers) for (const x of s.externals ?? []) if (x.env === env) (x.type === 'network' ? externalNets : externalVols).add(x.name);
+  const envNets = new Set([...networks.keys(), ...externalNets]);
 
   // Containers of the env, plus shared-service instances it uses.
   const usedInstances = new Map<string, Set<string>>(); // instance key -> app names using it
@@ -207,12 +213,19 @@ export function renderCompose(desired: DesiredState, project: string, env: strin
     doc.networks = Object.fromEntries(
       [...networks.values()]
         .sort((a, b) => (a.name < b.name ? -1 : 1))
-        .map((n) => [n.name, { name: n.name, ...(Object.keys(n.labels).length ? { labels: sortObj(n.labels) } : {}) }]),
+        .map((n) => [
+          n.name,
+          { name: n.name, ...(n.internal ? { internal: true } : {}), ...(Object.keys(n.labels).length ? { labels: sortObj(n.labels) } : {}) },
+        ]),
     );
+  }
+  if (externalNets.size > 0) {
+    doc.networks = { ...(doc.networks as object), ...Object.fromEntries([...externalNets].sort().map((n) => [n, { external: true }])) };
   }
   if (usedVolumes.size > 0) {
     doc.volumes = Object.fromEntries(
       [...usedVolumes].sort().map((v) => {
+        if (externalVols.has(v)) return [v, { external: true }];
         const labels = volumeSpecs.get(v)?.labels ?? {};
         return [v, { name: v, ...(Object.keys(labels).length ? { labels: sortObj(labels) } : {}) }];
       }),

@@ -1,4 +1,5 @@
-// Applying network and volume actions. A network is created with its desired labels; one being
+// Applying network and volume actions. A network is created with its desired labels (and
+// `internal` when desired: a compose `internal: true` network); one being
 // deleted is first left by every container of the project still attached to it (the proxy and
 // shared services join several environments' networks), then removed. A volume is created with
 // its desired labels, or removed (only a plan made with --destroy-data has that action). Anything
@@ -15,7 +16,7 @@ export async function applyNetwork(ctx: ApplyContext, a: Action): Promise<string
   if (a.kind === 'create') {
     const spec = run.state.networks.find((n) => n.name === a.id);
     if (!spec) return unsupported(a);
-    await engine.createNetwork({ name: spec.name, labels: spec.labels });
+    await engine.createNetwork({ name: spec.name, labels: spec.labels, ...(spec.internal ? { internal: true } : {}) });
     return 'created';
   }
   if (a.kind !== 'delete') return unsupported(a);

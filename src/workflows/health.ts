@@ -29,7 +29,11 @@ export async function waitReady(
   opts: { workerSettleMs?: number } = {},
 ): Promise<void> {
   const { engine, dialer } = run.conn;
-  const net = spec.networks[0]?.network;
+  // Probed from the server: an address on a network the host routes to comes first; an
+  // `internal` network (compose `internal: true`) is the last resort (Docker 25.0.0-25.0.3 gave
+  // its bridge no address on the host).
+  const internal = new Set(run.state.networks.filter((n) => n.internal).map((n) => n.name));
+  const nets = [...spec.networks.filter((n) => !internal.has(n.network)), ...spec.networks.filter((n) => internal.has(n.network))].map((n) => n.network);
   const fail = async (reason: string): Promise<never> => {
     const logs = await engine.containerLogs(id, { tail: 20 }).catch(() => '');
     throw new UnhealthyError(spec.name, reason, redactSecrets(logs.trimEnd(), secrets));
@@ -51,7 +55,7 @@ export async function waitReady(
   for (;;) {
     const info = await engine.inspectContainer(id);
     if (info.state !== 'running' && info.state !== 'restarting') await fail(`it exited with code ${info.exitCode}`);
-    const ip = (net && info.ipAddresses[net]) || Object.values(info.ipAddresses).find(Boolean);
+    const ip = nets.map((n) => info.ipAddresses[n]).find(Boolean) || Object.values(info.ipAddresses).find(Boolean);
     // A command check (compose `pg_isready`, `redis-cli ping`…) runs inside the container: its
     // Docker health status decides; while the engine reports none, the port must accept connections.
     const by = h?.path !== undefined ? 'http' : h?.command !== undefined && info.health !== 'none' ? 'docker' : 'tcp';

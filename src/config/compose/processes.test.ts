@@ -127,9 +127,10 @@ networks: { front: {}, back: {} }
     expect(out.diagnostics.filter((d) => d.code === 'read-only-dropped')).toHaveLength(0);
   });
 
-  it('maps depends_on and drops networks', () => {
+  it('maps depends_on and keeps the compose networks (service-names.test.ts has the rest)', () => {
     expect(proc(out, 'web').dependsOn).toEqual(['db', 'cache']);
-    expect(JSON.stringify(out.processes)).not.toContain('"front"');
+    expect(proc(out, 'web').networks?.map((n) => n.name)).toEqual(['front', 'back']);
+    expect(proc(out, 'probe').networks?.map((n) => n.name)).toEqual(['default']);
   });
 
   it('extracts the HTTP path of a curl probe and keeps the command, with compose durations or defaults', () => {
@@ -268,9 +269,8 @@ describe('examples/qual-prod-compose (seed 002)', () => {
 
   it('parses with no errors or warnings beyond the expected ones', () => {
     expect(read.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    expect(read.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.code} ${d.path}`)).toEqual([
-      'unsupported-compose-key services/rabbitmq/hostname',
-    ]);
+    // rabbitmq's hostname is a network alias now (an info says the container's own hostname is Docker's).
+    expect(read.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.code} ${d.path}`)).toEqual([]);
   });
 
   it('has 14 services and yields 2 × 14 processes', () => {

@@ -1,9 +1,11 @@
 // Turns a ComposeProject into the processes of one app in one environment: what seed 002 did by
 // hand (suffixing 14 services, their hostnames, volumes and depends_on) done per environment.
 // - service hostnames in env values and command URLs → alias `{app}-{env}-{process}`
-// - named volumes keep their compose name (desire names them per environment); bind mounts are
-//   `binds` with a path, never named volumes
-// - networks are dropped: each environment gets its own private network
+// - the names a service answers to in compose and its networks (service-names.ts) become the
+//   process's `aliases` and `networks`: desire gives each app its own networks per environment,
+//   so code and config files that say `db` or `backend:8000` work unchanged
+// - named volumes keep their compose name (desire names them per environment), external ones are
+//   mounted by their own name; bind mounts are `binds` with a path, never named volumes
 // - healthchecks keep their command (Docker runs it) and, for curl/wget probes, the HTTP path
 // - the app's domains route to the service a user would expose (routing.ts); `x-slipway` on a
 //   service can say `web: true|false` and give it its own `domains`
@@ -13,6 +15,7 @@ import type { EnvValue, HealthCheck, ProcessSpec } from '../fleet.ts';
 import { httpProbe, isDisabledTest } from './health-probe.ts';
 import { checkLabelKey } from '../container-options.ts';
 import { rewriteHosts } from './hostnames.ts';
+import { composeNetworks, linkedServices, serviceNames } from './service-names.ts';
 import { chooseRoute } from './routing.ts';
 import type { ComposeHealth, ComposeProject, ComposeService } from './types.ts';
 
@@ -37,12 +40,12 @@ export function processName(service: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
-/** Every hostname a service answers to in compose (name, aliases, container_name) → its alias here. */
+/** Every hostname a service answers to in compose (name, aliases, container_name, hostname, links) → its alias here. */
 export function composeHostMap(compose: ComposeProject, app: string, env: string): Map<string, string> {
   const map = new Map<string, string>();
-  for (const s of compose.services) {
-    const alias = `${app}-${env}-${processName(s.name)}`;
-    for (const h of [s.name, ...s.hostAliases]) if (!map.has(h)) map.set(h, alias);
+  for (const [service, names] of serviceNames(compose).names) {
+    const alias = `${app}-${env}-${processName(service)}`;
+    for (const h of names) if (!map.has(h)) map.set(h, alias);
   }
   return map;
 }
@@ -51,7 +54,9 @@ export function composeToProcesses(
   compose: ComposeProject,
   ctx: ComposeProcessContext,
 ): { processes: ProcessSpec[]; volumes: string[]; diagnostics: Diagnostic[] } {
-  const diagnostics: Diagnostic[] = [];
+  const named = serviceNames(compose);
+  const nets = composeNetworks(compose);
+  const diagnostics: Diagnostic[] = [...named.diagnostics, ...nets.diagnostics];
   const hosts = composeHostMap(compose, ctx.app, ctx.env);
   const composeDir = dirname(resolve(compose.file)); // as given to readCompose (absolute from the loader)
   const volumes = new Set<string>();
@@ -82,7 +87,9 @@ export function composeToProcesses(
         hint: 'process names use lowercase letters, digits and dashes',
         pos: s.pos,
       });
-    const p = toProcess(s, name, ctx, hosts, composeDir, volumes, diagnostics);
+    const p = toProcess(s, name, ctx, hosts, composeDir, volumes, diagnostics, compose);
+    p.aliases = named.names.get(s.name) ?? [s.name];
+    p.networks = nets.of(s);
     p.web = route.web?.service === s.name;
     if (p.web && p.port === undefined) p.port = route.web!.port;
     processes.push(p);
@@ -98,6 +105,7 @@ function toProcess(
   composeDir: string,
   volumes: Set<string>,
   diagnostics: Diagnostic[],
+  compose: ComposeProject,
 ): ProcessSpec {
   const base = `services/${s.name}`;
   const env: Record<string, EnvValue> = {};
@@ -119,11 +127,17 @@ function toProcess(
   const command = s.command?.map((a) => rewriteHosts(a, hosts).value);
 
   const procVolumes: Record<string, string> = {};
+  const externalVolumes: Record<string, string> = {};
   const binds: NonNullable<ProcessSpec['binds']> = [];
   for (const v of s.volumes) {
     if (v.kind === 'bind') {
       // A path is never a volume name: it stays a bind (source relative to the fleet file).
       binds.push({ source: bindPath(v.source, composeDir, ctx.fleetDir), target: v.target, readOnly: v.readOnly });
+      continue;
+    }
+    const external = compose.volumeSettings?.[v.source]?.external;
+    if (external !== undefined) {
+      externalVolumes[external] = v.target;
       continue;
     }
     volumes.add(v.source);
@@ -155,7 +169,7 @@ function toProcess(
     singleton: false,
     env,
     volumes: procVolumes,
-    dependsOn: s.dependsOn.map(processName),
+    dependsOn: [...new Set([...s.dependsOn, ...linkedServices(s, compose)])].map(processName),
     stopTimeoutS: s.stopGracePeriodMs !== undefined ? Math.max(1, Math.ceil(s.stopGracePeriodMs / 1000)) : DEFAULT_STOP_TIMEOUT_S,
     pos: s.pos,
   };
@@ -166,6 +180,7 @@ function toProcess(
   const labels = composeLabels(s, diagnostics);
   if (labels) p.labels = { ...labels, ...p.labels };
   if (binds.length > 0) p.binds = binds;
+  if (Object.keys(externalVolumes).length > 0) p.externalVolumes = externalVolumes;
   const domains = serviceDomains(s, ctx);
   if (domains.length > 0) p.domains = domains;
   if (command !== undefined) p.command = command;

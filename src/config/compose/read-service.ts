@@ -11,7 +11,7 @@ import { readEnvFiles } from './read-env.ts';
 import { readEnvironment } from './read-env.ts';
 import { readHealthcheck } from './read-healthcheck.ts';
 import { readMounts } from './read-mounts.ts';
-import { readServiceNetworks } from './read-networks.ts';
+import { readLinks, readServiceNetworks } from './read-networks.ts';
 import { readSlipwayExtension } from './read-x-slipway.ts';
 import { readExpose, readPorts } from './read-ports.ts';
 import { argv, cpus as readCpus, duration, size, str, stringMap } from './read-scalars.ts';
@@ -115,13 +115,31 @@ export function readService(rc: ReadContext, e: Entry): ComposeService | undefin
             'info',
             'container-name-ignored',
             path,
-            `container_name "${cn}" is ignored: Slipway names containers per environment and release`,
-            `other services that use "${cn}" as a hostname are pointed at this service's per-environment alias`,
+            `container_name "${cn}" is not the container's name: Slipway names containers per environment and release`,
+            `"${cn}" still resolves to this service inside each environment (a network alias)`,
             rc.pos(f.value),
           );
         }
         break;
       }
+      case 'hostname': {
+        const h = str(rc, f.value, path);
+        if (h !== undefined) {
+          svc.hostAliases.push(h);
+          rc.add(
+            'info',
+            'hostname-alias',
+            path,
+            `hostname "${h}" resolves to this service inside each environment (a network alias); the container's own hostname is Docker's default`,
+            'software that needs its own hostname (a RabbitMQ node name) should take it from an environment variable',
+            rc.pos(f.value),
+          );
+        }
+        break;
+      }
+      case 'links':
+        svc.links = readLinks(rc, f.value, path);
+        break;
       case 'stop_grace_period': {
         const ms = duration(rc, f.value, path);
         if (ms !== undefined) svc.stopGracePeriodMs = ms;

@@ -172,9 +172,10 @@ describe('readCompose: warnings and infos', () => {
     expect(r.svc).toBeDefined();
   });
 
-  it('warns on unsupported top-level keys and external networks', () => {
+  it('warns on unsupported top-level keys; an external network is noted on import (service-names.ts), where its users are known', () => {
     const r = read('services:\n  a:\n    image: a:1\nsecrets:\n  s: { file: ./s }\nnetworks:\n  traefik:\n    external: true\n');
-    expect(r.diagnostics.map(brief)).toEqual(['warning unsupported-compose-key secrets @4:1', 'info external-network networks/traefik @7:3']);
+    expect(r.diagnostics.map(brief)).toEqual(['warning unsupported-compose-key secrets @4:1']);
+    expect(r.compose?.networkSettings).toEqual({ traefik: { external: 'traefik', pos: { file: FILE, line: 7, col: 3 } } });
   });
 });
 

@@ -23,7 +23,7 @@ import { str } from './read-scalars.ts';
 import { readService } from './read-service.ts';
 import { enforceUnique } from './read-unique.ts';
 import { projectVars } from './read-vars.ts';
-import type { ComposeProject } from './types.ts';
+import type { ComposeNamedSettings, ComposeProject } from './types.ts';
 
 export type { ComposeHealth, ComposePort, ComposeProject, ComposeService, ComposeVolumeMount } from './types.ts';
 export { parseShortPort } from './read-ports.ts';
@@ -111,6 +111,8 @@ function readProject(rc: ReadContext, root: CMap, files: string[]): ComposeProje
   let servicesEntries: Entry[] = [];
   const declaredVolumes = new Set<string>();
   const declaredNetworks = new Set<string>();
+  const volumeSettings: Record<string, ComposeNamedSettings> = {};
+  const networkSettings: Record<string, ComposeNamedSettings> = {};
   for (const e of rc.entries(root, '')) {
     switch (e.key) {
       case 'version':
@@ -126,10 +128,10 @@ function readProject(rc: ReadContext, root: CMap, files: string[]): ComposeProje
         else rc.badType(e.value, 'services', 'a map of service name → service');
         break;
       case 'volumes':
-        for (const v of namedMap(rc, e.value, 'volumes')) declaredVolumes.add(v);
+        for (const v of namedMap(rc, e.value, 'volumes', volumeSettings)) declaredVolumes.add(v);
         break;
       case 'networks':
-        for (const n of namedMap(rc, e.value, 'networks')) declaredNetworks.add(n);
+        for (const n of namedMap(rc, e.value, 'networks', networkSettings)) declaredNetworks.add(n);
         break;
       default:
         if (e.key.startsWith('x-')) break;
@@ -150,6 +152,8 @@ function readProject(rc: ReadContext, root: CMap, files: string[]): ComposeProje
   }
   project.volumes = [...declaredVolumes];
   project.networks = [...declaredNetworks];
+  if (Object.keys(volumeSettings).length > 0) project.volumeSettings = volumeSettings;
+  if (Object.keys(networkSettings).length > 0) project.networkSettings = networkSettings;
   for (const e of servicesEntries) {
     const svc = readService(rc, e);
     if (svc) project.services.push(svc);

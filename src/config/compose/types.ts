@@ -50,8 +50,10 @@ export interface ComposeService {
   expose: number[];
   volumes: ComposeVolumeMount[];
   networks: string[];
-  /** Extra DNS names other services may use for this one (network aliases, container_name). */
+  /** Extra DNS names other services may use for this one (network aliases, container_name, hostname). */
   hostAliases: string[];
+  /** `links:` of this service: the service linked to, and the extra name it gets (`db:database`). */
+  links?: { service: string; alias?: string }[];
   dependsOn: string[];
   health?: ComposeHealth;
   memory?: number;
@@ -78,4 +80,18 @@ export interface ComposeProject {
   services: ComposeService[];
   volumes: string[];
   networks: string[];
+  /** Settings of the top-level `networks:` Slipway honours, by compose name (absent: a plain network). */
+  networkSettings?: Record<string, ComposeNamedSettings>;
+  /** Settings of the top-level `volumes:` Slipway honours, by compose name. */
+  volumeSettings?: Record<string, ComposeNamedSettings>;
+}
+
+/** What Slipway honours of a top-level network or volume. */
+export interface ComposeNamedSettings {
+  /** `external: true`: an existing object, used by this name as is (its `name:`, else its key). */
+  external?: string;
+  /** Networks: `internal: true`. */
+  internal?: boolean;
+  /** Where it is declared. */
+  pos?: SourcePos;
 }

@@ -8,6 +8,7 @@ import { checkCrossEnvReferences } from './cross-env.ts';
 import { checkDuplicateDomains, checkDuplicateNames } from './duplicates.ts';
 import { checkSharedInstances } from './isolation.ts';
 import { checkMemoryBudget, checkMissingMemoryLimit } from './memory.ts';
+import { checkAmbiguousNames, checkSharedExternals } from './names.ts';
 import { checkCrossServer, checkSingletons } from './placement.ts';
 import { checkProtectedHealth, checkRateLimitSupport, checkRouteAuth } from './web.ts';
 import { sortFindings, type Finding } from './finding.ts';
@@ -26,6 +27,8 @@ export const CHECK_RULES: readonly CheckRule[] = [
   checkRateLimitSupport,
   checkPrivileged,
   checkOomOrder,
+  checkSharedExternals,
+  checkAmbiguousNames,
 ];
 
 export function check(fleet: Fleet, desired: DesiredState): Finding[] {

@@ -36,6 +36,8 @@ export const FINDING_CODES = [
   'privileged-container',
   'broad-capability',
   'oom-order',
+  'external-shared',
+  'ambiguous-name',
 ] as const;
 
 export type FindingCode = (typeof FINDING_CODES)[number];

@@ -1,8 +1,9 @@
 // App containers in desired state: one per (app, env, process, replica), with image, merged and
-// interpolated env, limits, networks and aliases, mounts, labels and the spec hash.
+// interpolated env, limits, networks and aliases (networks.ts), mounts, labels and the spec hash.
 import type { EnvValue, Fleet, ProcessSpec } from '../../config/fleet.ts';
-import type { ContainerNet, ContainerSpec, VolumeSpec } from './desired.ts';
-import { appContainerKey, appContainerName, appVolume, edgeNetwork, privateNetwork, processAlias } from '../../model/names.ts';
+import type { ContainerSpec, VolumeSpec } from './desired.ts';
+import { type NamedFromOtherApps, processNetworks } from './networks.ts';
+import { appContainerKey, appContainerName, appVolume } from '../../model/names.ts';
 import { LABELS } from '../../model/labels.ts';
 import type { Placement } from './placement.ts';
 import { sortRecord } from './services.ts';
@@ -18,18 +19,14 @@ export function processImage(project: string, p: Placement, proc: ProcessSpec): 
   return `${project}/${p.app.name}:current`;
 }
 
-/**
- * The process the app's domains route to: the one marked `web: true` (compose import marks its
- * choice), else `web` if it has a port, else the first with a port; never one marked `web: false`.
- */
-export function webProcess(processes: readonly ProcessSpec[]): ProcessSpec | undefined {
-  const marked = processes.find((p) => p.web === true && p.port !== undefined);
-  if (marked) return marked;
-  const eligible = processes.filter((p) => p.port !== undefined && p.web !== false);
-  return eligible.find((p) => p.name === 'web') ?? eligible[0];
-}
+export { webProcess } from './web-process.ts';
 
-export function appContainers(fleet: Fleet, p: Placement, injected: Record<string, EnvValue>): { containers: ContainerSpec[]; volumes: VolumeSpec[] } {
+export function appContainers(
+  fleet: Fleet,
+  p: Placement,
+  injected: Record<string, EnvValue>,
+  named: NamedFromOtherApps = new Set(),
+): { containers: ContainerSpec[]; volumes: VolumeSpec[] } {
   const project = fleet.project;
   const app = p.app.name;
   const env = p.env.name;
@@ -42,9 +39,7 @@ export function appContainers(fleet: Fleet, p: Placement, injected: Record<strin
   for (const v of [...volNames].sort()) volumes.push({ name: appVolume(project, env, app, v), labels: { ...volLabels } });
 
   for (const proc of p.appEnv.processes) {
-    const alias = processAlias(app, env, proc.name);
-    const networks: ContainerNet[] = [{ network: privateNetwork(project, env), aliases: [alias] }];
-    if (proc.port !== undefined) networks.push({ network: edgeNetwork(project, env), aliases: [alias] });
+    const networks = processNetworks(project, p, proc, named);
     const envVars: Record<string, EnvValue> = {};
     for (const [k, v] of Object.entries({ ...p.appEnv.env_vars, ...proc.env })) envVars[k] = interpolateEnvValue(v, ctx);
     for (const [k, v] of Object.entries(injected)) if (!(k in envVars)) envVars[k] = v;
@@ -52,6 +47,8 @@ export function appContainers(fleet: Fleet, p: Placement, injected: Record<strin
     for (const [v, path] of Object.entries(proc.volumes).sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       mounts[appVolume(project, env, app, v)] = path;
     }
+    // External volumes (compose `external: true`) are mounted by their own name.
+    for (const [v, path] of Object.entries(proc.externalVolumes ?? {}).sort((a, b) => (a[0] < b[0] ? -1 : 1))) mounts[v] = path;
     const options = effectiveContainerOptions(envScope(p.env), proc);
     const memory = proc.memory ?? p.env.limits.memory;
     const cpus = proc.cpus ?? p.env.limits.cpus;

@@ -1,9 +1,12 @@
-// desire: the pure function from a Fleet to the resources each server should have (networks,
-// volumes, containers, routes, databases, Redis DBs, memory budget). Deterministic: servers in
+// desire: the pure function from a Fleet to the resources each server should have (networks —
+// each env's private and edge ones, and compose apps' own ones (networks.ts) —, volumes,
+// containers, routes, databases, Redis DBs, memory budget, and the external networks and volumes
+// used). Deterministic: servers in
 // fleet order, every list inside a server sorted by name. Assumes a valid fleet (see
 // `findInterpolationProblems`); throws DesireError only for what no valid fleet can rule out.
 import type { Fleet } from '../../config/fleet.ts';
-import type { ContainerSpec, DesiredState, NetworkSpec, RedisDbSpec, ServerState, VolumeSpec } from './desired.ts';
+import type { ContainerSpec, DesiredState, ExternalSpec, NetworkSpec, RedisDbSpec, ServerState, VolumeSpec } from './desired.ts';
+import { appNetworkSpecs, namedFromOtherApps } from './networks.ts';
 import { appContainers } from './apps.ts';
 import { edgeNetwork, privateNetwork } from '../../model/names.ts';
 import { LABELS } from '../../model/labels.ts';
@@ -22,6 +25,7 @@ export function desire(fleet: Fleet, opts: DesireOptions = {}): DesiredState {
   const redis = allocateRedis(instances, opts.redisAllocations ?? []);
   const dbs = databases(instances);
   const p = fleet.project;
+  const named = namedFromOtherApps(ps);
 
   const servers = fleet.servers.map((server): ServerState => {
     const envs = envsOnServer(fleet, server.name, ps, instances);
@@ -37,11 +41,15 @@ export function desire(fleet: Fleet, opts: DesireOptions = {}): DesiredState {
     }
     const containers: ContainerSpec[] = [];
     const volumes: VolumeSpec[] = [];
+    const externals: ExternalSpec[] = [];
     const here = ps.filter((x) => x.server === server.name);
     for (const pl of here) {
-      const out = appContainers(fleet, pl, injectedVars(pl, instances, redis));
+      const out = appContainers(fleet, pl, injectedVars(pl, instances, redis), named);
       containers.push(...out.containers);
       volumes.push(...out.volumes);
+      const own = appNetworkSpecs(fleet, pl);
+      networks.push(...own.networks);
+      externals.push(...own.externals);
     }
     for (const inst of instances.filter((i) => i.server === server.name)) {
       const out = serviceContainer(fleet, inst);
@@ -65,7 +73,7 @@ export function desire(fleet: Fleet, opts: DesireOptions = {}): DesiredState {
     };
     if (server.memory !== undefined) budget.memory = server.memory;
     if (server.cpus !== undefined) budget.cpus = server.cpus;
-    return {
+    const state: ServerState = {
       server: server.name,
       proxy: server.proxy,
       networks: networks.sort((a, b) => cmp(a.name, b.name)),
@@ -82,6 +90,8 @@ export function desire(fleet: Fleet, opts: DesireOptions = {}): DesiredState {
         .sort((a, b) => cmp(a.instance, b.instance) || a.db - b.db),
       budget,
     };
+    if (externals.length > 0) state.externals = externals.sort((a, b) => cmp(a.type, b.type) || cmp(a.name, b.name) || cmp(a.env, b.env) || cmp(a.app, b.app));
+    return state;
   });
   return { project: p, servers };
 }

@@ -6,10 +6,26 @@ export type Role = 'app' | 'proxy' | 'service' | 'release-task';
 
 export interface NetworkSpec {
   name: string;
-  /** `private` carries an environment's traffic; `edge` is shared only with the proxy. */
-  purpose: 'private' | 'edge';
+  /**
+   * `private` carries an environment's traffic (shared services, calls between apps); `edge` is
+   * shared only with the proxy; `app` is one compose network of one app in one environment.
+   */
+  purpose: 'private' | 'edge' | 'app';
   env: string;
+  /** The app an `app` network belongs to. */
+  app?: string;
+  /** No route out (compose `internal: true`): only what is on the network is reachable. */
+  internal?: boolean;
   labels: Record<string, string>;
+}
+
+/** A network or volume that exists outside Slipway (compose `external: true`), used by one app in one environment. */
+export interface ExternalSpec {
+  type: 'network' | 'volume';
+  /** Its own name: never prefixed, created or deleted. */
+  name: string;
+  env: string;
+  app: string;
 }
 
 export interface VolumeSpec {
@@ -103,6 +119,8 @@ export interface ServerState {
   proxy: ProxyKind;
   networks: NetworkSpec[];
   volumes: VolumeSpec[];
+  /** External networks and volumes the containers use (absent when none): not created, deleted or diffed. */
+  externals?: ExternalSpec[];
   containers: ContainerSpec[];
   routes: Route[];
   databases: DatabaseSpec[];
