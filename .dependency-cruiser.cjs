@@ -5,9 +5,9 @@ module.exports = {
   forbidden: [
     {
       name: 'pure-layers-do-no-io',
-      comment: 'config/, plan/, render/, model/, diag/, util/ and backup/ are pure: no engine, workflow, CLI or server code.',
+      comment: 'config/, plan/, render/, model/, diag/, util/, backup/ and secrets/ are pure: no engine, workflow, CLI or server code.',
       severity: 'error',
-      from: { path: '^src/(config|plan|render|model|diag|util|backup)/' },
+      from: { path: '^src/(config|plan|render|model|diag|util|backup|secrets)/' },
       to: { path: '^src/(engine|workflows|cli|server|web)/' },
     },
     {

@@ -2,6 +2,7 @@
 // compose files are imported. Every per-environment value is already resolved here, so later
 // stages (desire, check, render) never look at raw YAML.
 import type { SourcePos } from '../diag/diagnostic.ts';
+import type { SecretsConfig } from './secrets-config.ts';
 import type { BackupPolicy } from './backup-policy.ts';
 
 export type ProxyKind = 'caddy' | 'nginx';
@@ -17,6 +18,8 @@ export interface Server {
   /** Host ports the proxy publishes. */
   httpPort: number;
   httpsPort?: number;
+  /** Age recipients of the secrets files of the environments on this server (`secrets.recipients`). */
+  secretsRecipients?: string[];
   pos?: SourcePos;
 }
 
@@ -149,6 +152,8 @@ export interface Environment {
   limits: { memory?: number; cpus?: number };
   /** Log rotation, pids limit and OOM score for this environment's containers. */
   containers?: EnvironmentContainerDefaults;
+  /** Age recipients of this environment's secrets file (`secrets.recipients`). */
+  secretsRecipients?: string[];
   /** Backup policy (fleet `backups:` + the environment's `backup:`); null or unset: no backups. */
   backup?: BackupPolicy | null;
   pos?: SourcePos;
@@ -288,4 +293,6 @@ export interface Fleet {
   environments: Environment[];
   services: SharedService[];
   apps: App[];
+  /** The encrypted secrets files beside the fleet file (absent: folder `secrets`, no fleet-wide recipients). */
+  secrets?: SecretsConfig;
 }

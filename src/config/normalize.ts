@@ -23,6 +23,7 @@ import type {
 import { checkBackupsSection, normalizeBackup } from './normalize-backup.ts';
 import { normalizeContainerKeys, normalizeLogging } from './normalize-container.ts';
 import { forEnv, isPerEnvMap } from './per-env.ts';
+import { normalizeRecipients, normalizeSecrets } from './secrets-config.ts';
 import type { RawApp, RawEnvValue, RawFleet, RawProcess, RawService } from './schema.ts';
 import type { PathPart, YamlSource } from './yaml-source.ts';
 
@@ -72,6 +73,7 @@ export function normalize(raw: RawFleet, ctx: NormalizeContext): Fleet {
       tls: e.tls ?? 'auto',
       limits: { memory: e.limits?.memory !== undefined ? parseSize(e.limits.memory) : undefined, cpus: e.limits?.cpus },
       containers: envContainerDefaults(name, e, ctx),
+      secretsRecipients: normalizeRecipients(e.secrets),
       backup: normalizeBackup(name, e.backup, raw.backups, ctx),
       pos: ctx.src.posOf(['environments', name]),
     }),
@@ -94,7 +96,7 @@ export function normalize(raw: RawFleet, ctx: NormalizeContext): Fleet {
     };
   });
   const apps = Object.entries(raw.apps ?? {}).map(([name, a]) => normalizeApp(raw.project, name, a, environments, envNames, ctx));
-  return { project: raw.project, file: ctx.src.file, servers, environments, services, apps };
+  return { project: raw.project, file: ctx.src.file, servers, environments, services, apps, secrets: normalizeSecrets(raw.secrets) };
 }
 
 /** An environment's container defaults; the OOM score is always explicit after this. */
@@ -146,6 +148,7 @@ function normalizeServer(name: string, s: RawFleet['servers'][string], ctx: Norm
     proxy: s.proxy ?? 'caddy',
     httpPort: s.http_port ?? 80,
     httpsPort: s.https_port,
+    secretsRecipients: normalizeRecipients(s.secrets),
     pos: ctx.src.posOf(['servers', name]),
   };
 }

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../util/duration.ts';
 import { parseSize } from '../util/size.ts';
+import { recipientsSection, secretsSection } from './secrets-config.ts';
 import { backupsSchema, envBackupSchema } from './backup-schema.ts';
 
 export const NAME_RE = /^[a-z][a-z0-9-]*[a-z0-9]$|^[a-z]$/;
@@ -224,6 +225,7 @@ export const environmentSchema = z
     pids_limit: z.number().int('expected a whole number').min(-1, 'expected a number of processes, or -1 for unlimited').optional(),
     oom_score_adj: z.number().int().min(-1000, 'expected a value between -1000 and 1000').max(1000, 'expected a value between -1000 and 1000').optional(),
     backup: envBackupSchema.optional(),
+    secrets: recipientsSection.optional(),
   })
   .strict();
 
@@ -243,6 +245,7 @@ export const serverSchema = z
     proxy: z.enum(['caddy', 'nginx']).optional(),
     http_port: port.optional(),
     https_port: port.optional(),
+    secrets: recipientsSection.optional(),
   })
   .strict();
 
@@ -254,6 +257,7 @@ export const fleetSchema = z
     services: z.record(z.string(), serviceSchema).optional(),
     apps: z.record(z.string(), appSchema).optional(),
     backups: backupsSchema.optional(),
+    secrets: secretsSection.optional(),
   })
   .strict();
 

@@ -8,6 +8,7 @@ import type { DesiredState, RedisDbSpec } from '../plan/desire/desired.ts';
 import { loadRedisAllocations } from './redis-allocations.ts';
 import { createReporter, type Reporter } from './reporter.ts';
 import { serverRun, type ServerRun } from './server-run.ts';
+import { SecretFiles } from './secrets-file.ts';
 import { StateStore } from './state-store.ts';
 import { UserError } from '../diag/errors.ts';
 import { settleLimit } from '../util/map-limit.ts';
@@ -23,6 +24,9 @@ export interface SessionIO {
   now: () => number;
   /** Default: the local socket or SSH, per server. Tests inject a harness connector. */
   connector?: Connector;
+  /** Where the age identity for the encrypted secrets files may come from (SLIPWAY_AGE_KEY…), and relative paths' base. */
+  env?: Record<string, string | undefined>;
+  cwd?: string;
 }
 
 export interface FleetSession {
@@ -41,7 +45,7 @@ export async function openSession(
   ctx: SessionIO,
   fleet: Fleet,
   servers: readonly string[],
-  opts: { json?: boolean; partial?: boolean },
+  opts: { json?: boolean; partial?: boolean; identity?: string },
 ): Promise<FleetSession> {
   const report = createReporter(opts.json ? null : ctx.stderr, ctx.now);
   const connector = ctx.connector ?? defaultConnector;
@@ -68,11 +72,13 @@ export async function openSession(
     }
     const desired = desire(fleet, { redisAllocations: allocations });
     const runs = new Map<string, ServerRun>();
+    // One reader of the repository's secrets files for the whole command: each file is decrypted once, when first needed.
+    const secretFiles = new SecretFiles(fleet, { env: ctx.env ?? {}, cwd: ctx.cwd ?? process.cwd(), identityFile: opts.identity });
     // With several servers at once, each one's progress lines carry its name.
     const many = conns.length > 1;
     for (const c of conns) {
       const r = many ? createReporter(opts.json ? null : ctx.stderr, ctx.now, `[${c.server.name}] `) : report;
-      if (desired.servers.some((s) => s.server === c.server.name)) runs.set(c.server.name, serverRun(fleet, desired, c, r, ctx.now));
+      if (desired.servers.some((s) => s.server === c.server.name)) runs.set(c.server.name, { ...serverRun(fleet, desired, c, r, ctx.now), secretFiles });
     }
     return { fleet, desired, runs, report, failures, connections: conns, close };
   } catch (e) {
@@ -92,7 +98,7 @@ export async function withSession<T>(
   ctx: SessionIO,
   fleet: Fleet,
   servers: readonly string[],
-  opts: { json?: boolean; partial?: boolean },
+  opts: { json?: boolean; partial?: boolean; identity?: string },
   fn: (s: FleetSession) => Promise<T>,
 ): Promise<T> {
   const session = await openSession(ctx, fleet, servers, opts);

@@ -12,9 +12,12 @@ import type { Secret } from '../util/secret.ts';
 export interface ProxyInputs {
   /** `app/env` in maintenance. */
   maintenance: Set<string>;
-  /** Basic-auth passwords by secret name (absent: that env is locked, nobody can log in). */
+  /** Basic-auth passwords by passwordKey(env, secret name) (absent: that env is locked, nobody can log in). */
   passwords: Map<string, Secret>;
 }
+
+/** The key of an environment's basic-auth password in ProxyInputs.passwords: one secret name may have a value per environment. */
+export const passwordKey = (env: string, secret: string): string => `${env}\0${secret}`;
 
 export const CADDY_CONFIG = 'etc/caddy/caddy.json';
 export const NGINX_CONFIG = 'etc/nginx/nginx.conf';
@@ -26,12 +29,15 @@ export function liveRoutes(routes: readonly Route[], inputs: ProxyInputs): Route
 
 export function proxyFiles(server: ServerState, kind: ProxyKind, inputs: ProxyInputs): TarEntry[] {
   const state: ServerState = { ...server, routes: liveRoutes(server.routes, inputs) };
-  const hash = (secret: string) => {
-    const pw = inputs.passwords.get(secret);
+  const hash = (env: string, secret: string) => {
+    const pw = inputs.passwords.get(passwordKey(env, secret));
     return pw === undefined ? undefined : basicAuthHash(secret, pw);
   };
   if (kind === 'caddy') {
-    return [{ path: CADDY_CONFIG, content: `${JSON.stringify(renderCaddy(state, { resolveSecret: hash }), null, 2)}\n` }];
+    // The renderer resolves by secret name only: each route names its own environment's password.
+    const routes = state.routes.map((r) => (r.basicAuth ? { ...r, basicAuth: r.basicAuth.map((u) => ({ ...u, secret: passwordKey(r.env, u.secret) })) } : r));
+    const resolveSecret = (key: string) => hash(...(key.split('\0') as [string, string]));
+    return [{ path: CADDY_CONFIG, content: `${JSON.stringify(renderCaddy({ ...state, routes }, { resolveSecret }), null, 2)}\n` }];
   }
   const files: TarEntry[] = [{ path: NGINX_CONFIG, content: renderNginx(state) }];
   const byEnv = new Map<string, { user: string; hash: string }[]>();
@@ -39,7 +45,7 @@ export function proxyFiles(server: ServerState, kind: ProxyKind, inputs: ProxyIn
     if (!r.basicAuth || byEnv.has(r.env)) continue;
     byEnv.set(
       r.env,
-      r.basicAuth.map((u) => ({ user: u.user, hash: hash(u.secret) ?? '!locked' })),
+      r.basicAuth.map((u) => ({ user: u.user, hash: hash(r.env, u.secret) ?? '!locked' })),
     );
   }
   for (const [env, users] of byEnv) files.push({ path: `etc/slipway/htpasswd/${env}`, content: renderHtpasswd(users), mode: 0o644 });
@@ -49,4 +55,13 @@ export function proxyFiles(server: ServerState, kind: ProxyKind, inputs: ProxyIn
 /** Basic-auth secret names the routes need. */
 export function authSecrets(server: ServerState): string[] {
   return [...new Set(server.routes.flatMap((r) => r.basicAuth?.map((u) => u.secret) ?? []))].sort();
+}
+
+/** The basic-auth passwords the routes need: each secret name with the environment it is read for. */
+export function authSecretRefs(server: ServerState): { env: string; secret: string }[] {
+  const keys = new Set(server.routes.flatMap((r) => (r.basicAuth ?? []).map((u) => passwordKey(r.env, u.secret))));
+  return [...keys].sort().map((key) => {
+    const [env, secret] = key.split('\0') as [string, string];
+    return { env, secret };
+  });
 }

@@ -8,7 +8,8 @@ import { PROXY_KEY } from '../model/names.ts';
 import type { ContainerSpec, Route } from '../plan/desire/desired.ts';
 import { UserError } from '../diag/errors.ts';
 import { toCreateSpec } from './container-create.ts';
-import { authSecrets, proxyFiles, type ProxyInputs } from './proxy-config.ts';
+import { authSecretRefs, passwordKey, proxyFiles, type ProxyInputs } from './proxy-config.ts';
+import { secretLookup } from './secrets-file-lookup.ts';
 import type { ServerRun } from './server-run.ts';
 import { LABELS } from '../model/labels.ts';
 import type { Secret } from '../util/secret.ts';
@@ -27,13 +28,22 @@ export async function writeMaintenance(run: ServerRun, set: Set<string>): Promis
   await run.store.writeJson(MAINTENANCE, [...set].sort());
 }
 
-/** Maintenance flags and basic-auth passwords for this server's routes. */
+/**
+ * Maintenance flags and basic-auth passwords for this server's routes. Each password is the
+ * environment's own value (`secret set basic-auth-staging --env staging`, or its line in
+ * secrets/staging.age) before the one for every environment; a file that cannot be read is an
+ * error, never a silently locked environment.
+ */
 export async function proxyInputs(run: ServerRun): Promise<ProxyInputs> {
   const passwords = new Map<string, Secret>();
-  for (const name of authSecrets(run.state)) {
-    const s = await run.store.getSecret(name);
-    if (s) passwords.set(name, s);
-    else run.report.warn(`basic-auth secret ${name} is not set: its environment stays locked (set it with: slipway secret set ${name})`);
+  const secrets = secretLookup(run);
+  for (const { env, secret } of authSecretRefs(run.state)) {
+    const s = await secrets.getSecret(secret, env);
+    if (s) passwords.set(passwordKey(env, secret), s);
+    else
+      run.report.warn(
+        `basic-auth secret ${secret} is not set for ${env}: its environment stays locked (set it with: slipway secret set ${secret} --env ${env})`,
+      );
   }
   return { maintenance: await readMaintenance(run), passwords };
 }

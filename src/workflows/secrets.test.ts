@@ -39,7 +39,7 @@ describe('setSecret', () => {
 
     const r = await setSecret(w.session, { name: 'basic-auth-staging', value: new Secret(VALUE) });
 
-    expect(r).toEqual({ name: 'basic-auth-staging', env: null, servers: ['s1', 's2'], proxyReloaded: ['s1'], proxyErrors: [] });
+    expect(r).toEqual({ store: 'server', name: 'basic-auth-staging', env: null, servers: ['s1', 's2'], proxyReloaded: ['s1'], proxyErrors: [] });
     for (const s of ['s1', 's2']) expect((await w.run(s).store.getSecret('basic-auth-staging'))?.reveal()).toBe(VALUE);
     // s1's staging route now lets "team" in with the value (a bcrypt hash of it in the config); s2
     // (nginx, qual only) was not reloaded.
@@ -56,7 +56,7 @@ describe('setSecret', () => {
     const w = await fakeWorld();
     await upAll(w);
     const r = await setSecret(w.session, { name: 'api-key', value: new Secret(VALUE), env: 'qual' });
-    expect(r).toEqual({ name: 'api-key', env: 'qual', servers: ['s2'], proxyReloaded: [], proxyErrors: [] });
+    expect(r).toEqual({ store: 'server', name: 'api-key', env: 'qual', servers: ['s2'], proxyReloaded: [], proxyErrors: [] });
     expect(w.engine('s1').ops('putArchive')).toEqual([]);
     expect((await w.run('s2').store.getSecret('api-key', 'qual'))?.reveal()).toBe(VALUE);
     expect(await w.run('s2').store.getSecret('api-key')).toBeUndefined();
@@ -111,9 +111,9 @@ describe('listSecrets', () => {
     await setSecret(w.session, { name: 'pg/api/url', value: new Secret(`${VALUE}-2`), env: 'staging' });
     const rows = await listSecrets(w.session);
     expect(rows).toEqual([
-      { server: 's1', name: 'django-secret-key', env: null },
-      { server: 's1', name: 'pg/api/url', env: 'staging' },
-      { server: 's2', name: 'django-secret-key', env: null },
+      { store: 'server', server: 's1', name: 'django-secret-key', env: null },
+      { store: 'server', server: 's1', name: 'pg/api/url', env: 'staging' },
+      { store: 'server', server: 's2', name: 'django-secret-key', env: null },
     ]);
     expect(await everythingVisible(w, rows)).not.toContain(VALUE);
   });
@@ -130,7 +130,7 @@ describe('removeSecret', () => {
 
     const r = await removeSecret(w.session, { name: 'basic-auth-staging' });
 
-    expect(r).toEqual({ name: 'basic-auth-staging', env: null, removedFrom: ['s1', 's2'], proxyReloaded: ['s1'], proxyErrors: [] });
+    expect(r).toEqual({ store: 'server', name: 'basic-auth-staging', env: null, removedFrom: ['s1', 's2'], proxyReloaded: ['s1'], proxyErrors: [] });
     expect(await w.run('s1').store.getSecret('basic-auth-staging')).toBeUndefined();
     expect(await listSecrets(w.session)).toEqual([]);
     expect(caddyAccounts(s1.readFile('acme-proxy', CADDY)!, 'web-staging.localhost')).toEqual(locked);
@@ -150,6 +150,9 @@ describe('removeSecret', () => {
     const r = await removeSecret(w.session, { name: 'api-key', env: 'staging' });
     expect(r).toMatchObject({ env: 'staging', removedFrom: ['s1'], proxyReloaded: [] });
     expect((await w.run('s1').store.getSecret('api-key', 'staging'))?.reveal()).toBe(VALUE);
-    expect((await listSecrets(w.session)).map((x) => `${x.server}:${x.name}:${x.env}`)).toEqual(['s1:api-key:null', 's2:api-key:null']);
+    expect((await listSecrets(w.session)).map((x) => `${x.store === 'server' ? x.server : x.file}:${x.name}:${x.env}`)).toEqual([
+      's1:api-key:null',
+      's2:api-key:null',
+    ]);
   });
 });

@@ -5,6 +5,7 @@ import type { Fleet } from '../config/fleet.ts';
 import type { ServerConnection } from '../engine/connect.ts';
 import type { DesiredState, ServerState } from '../plan/desire/desired.ts';
 import type { Reporter } from './reporter.ts';
+import type { SecretFiles } from './secrets-file.ts';
 import { StateStore } from './state-store.ts';
 
 export interface ServerRun {
@@ -14,6 +15,8 @@ export interface ServerRun {
   conn: ServerConnection;
   store: StateStore;
   report: Reporter;
+  /** The repository's encrypted secrets files (workflows/secrets-file.ts); absent: server values only. */
+  secretFiles?: SecretFiles;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
 }

@@ -95,7 +95,7 @@ describe('slipway secret', () => {
     });
     expect((await new StateStore(w.engine('s1'), 'acme').getSecret('basic-auth-staging'))?.reveal()).toBe(VALUE);
     const scoped = await run(['secret', 'set', 'api-key', '--env', 'qual', '--json'], VALUE);
-    expect(JSON.parse(scoped.stdout)).toEqual({ ok: true, name: 'api-key', env: 'qual', servers: ['s2'] });
+    expect(JSON.parse(scoped.stdout)).toEqual({ ok: true, store: 'server', name: 'api-key', env: 'qual', servers: ['s2'] });
     const list = await run(['secret', 'list']);
     expect(list.stdout).toBe(
       [
@@ -107,14 +107,15 @@ describe('slipway secret', () => {
       ].join('\n'),
     );
     expect(JSON.parse((await run(['secret', 'list', '--json'])).stdout)).toEqual([
-      { server: 's1', name: 'basic-auth-staging', env: null },
-      { server: 's2', name: 'basic-auth-staging', env: null },
-      { server: 's2', name: 'api-key', env: 'qual' },
+      { store: 'server', server: 's1', name: 'basic-auth-staging', env: null },
+      { store: 'server', server: 's2', name: 'basic-auth-staging', env: null },
+      { store: 'server', server: 's2', name: 'api-key', env: 'qual' },
     ]);
     expect(await run(['secret', 'rm', 'api-key', '--env', 'qual'])).toMatchObject({ code: 0, stdout: 'secret api-key (qual) removed from s2\n' });
     expect(await run(['secret', 'rm', 'api-key', '--env', 'qual'])).toMatchObject({ code: 0, stdout: 'secret api-key was not set\n' });
     expect(JSON.parse((await run(['secret', 'rm', 'basic-auth-staging', '--json'])).stdout)).toEqual({
       ok: true,
+      store: 'server',
       name: 'basic-auth-staging',
       env: null,
       removedFrom: ['s1', 's2'],
