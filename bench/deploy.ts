@@ -12,12 +12,16 @@
 // they happened). The median slipway run is split by a preload clock in the child (node boot,
 // imports, Engine API phase with deploy()'s --json steps, exit); then one more deploy runs
 // in-process with every Engine call timed, to show where Slipway's time goes between steps.
-// The CLI runs as users run it: the bundle (dist/slipway.mjs) is rebuilt from the current sources
-// first (`npm run build`), and the header says whether bin/slipway.mjs will run it or has to fall
-// back to the sources through tsx (a build that failed), which would make the ratio meaningless.
+// The CLI runs as users run it after `npm ci`: a bundle of the current sources (scripts/build-cli.mjs),
+// built at the start into node_modules/.cache/slipway-bench and started as bin/slipway.mjs starts
+// dist/slipway.cjs (bench/lib/run-bundle.mjs: same freshness check, then the bundle), so source
+// edits made during a long run cannot switch it to tsx halfway. If the build fails, the header
+// says so and the CLI runs through bin/slipway.mjs (possibly the sources through tsx).
 // No thresholds; exits non-zero only if a deploy fails. Everything is removed at the end.
-//   npx tsx bench/deploy.ts            (BENCH_RUNS=N runs per method, default 5)
+//   npx tsx bench/deploy.ts            (BENCH_RUNS=N runs per method, default 5;
+//                                       BENCH_CLI=…/dist/slipway.cjs runs that CLI bundle instead)
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,7 +34,7 @@ import { tracedDeploy, type TraceEvent } from './lib/deploy-trace.ts';
 import { servedRelease, startLoadProcess, watchServing } from './lib/deploy-traffic.ts';
 import type { LoadReport } from './lib/load.ts';
 import type { LoadFailure } from './lib/deploy-traffic.ts';
-import { bundleStaleness, ROOT } from '../bin/bundle-freshness.mjs';
+import { bundleStaleness, ROOT } from '../bin/bundle.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 /** Load keeps running this long after a deploy finishes, to catch late failures. */
@@ -90,14 +94,14 @@ async function exitOf(run: ServerRun, id: string | undefined): Promise<string> {
   return logs.includes('drain timeout') ? 'drain timeout (8 s)' : logs.includes('stopped') ? 'clean' : '?';
 }
 
-async function slipwayRun(p: BenchProject, run: ServerRun, n: number, from: Serving): Promise<[RunResult, Serving]> {
+async function slipwayRun(p: BenchProject, run: ServerRun, n: number, from: Serving, bundle: string | undefined): Promise<[RunResult, Serving]> {
   const tag = 1 - from.tag;
   const image = tagOf(p, tag);
   const oldId = await servingContainer(run);
   const load = await startLoadProcess(p.port, p.host);
   const watch = watchServing(p.port, p.host, from.release);
   const t0 = performance.now();
-  const r = await clockedSlipway(['deploy', APP, ENV, '--image', image, '--drain', '0', '--json'], p.dir);
+  const r = await clockedSlipway(['deploy', APP, ENV, '--image', image, '--drain', '0', '--json'], p.dir, bundle);
   const wallMs = performance.now() - t0;
   const seen = await Promise.race([watch.seen, sleep(5000).then(() => undefined)]);
   watch.stop();
@@ -298,15 +302,25 @@ function printTrace(events: TraceEvent[], wallMs: number): void {
 
 // ---------------------------------------------------------------------------------------------
 
-/** Rebuilds the CLI bundle from the current sources; says what bin/slipway.mjs will run. */
-function buildCli(): string {
+const BENCH_CLI = `${ROOT}node_modules/.cache/slipway-bench/cli`;
+
+/** Bundles the CLI from the current sources; which bundle to run (undefined: bin/slipway.mjs) and what the header says. */
+function buildCli(): { bundle?: string; says: string } {
+  // To compare with another version of the CLI: BENCH_CLI=path/to/its/dist/slipway.cjs (or an older build's dist/slipway.mjs).
+  const given = process.env.BENCH_CLI;
+  if (given) return { bundle: given, says: `the bundle ${given} (BENCH_CLI), started as bin/slipway.mjs starts dist/` };
   const t = performance.now();
-  const r = spawnSync(process.execPath, [`${ROOT}scripts/build-cli.mjs`], { cwd: ROOT, encoding: 'utf8' });
-  const out = `${r.stdout}${r.stderr}`;
+  const r = spawnSync(process.execPath, [`${ROOT}scripts/build-cli.mjs`, BENCH_CLI], { cwd: ROOT, encoding: 'utf8' });
+  const out = `${r.stdout}${r.stderr}`.trim();
+  if (r.status === 0 && !out.includes('could not prebuild') && existsSync(`${BENCH_CLI}/slipway.cjs`))
+    return {
+      bundle: `${BENCH_CLI}/slipway.cjs`,
+      says: `a bundle of the current sources, built now (${ms(performance.now() - t)}), started as bin/slipway.mjs starts dist/`,
+    };
   const stale = bundleStaleness();
-  return stale === undefined
-    ? `the bundle dist/slipway.mjs, rebuilt from the sources (${ms(performance.now() - t)})`
-    : `the SOURCES THROUGH TSX (${stale}${out.trim() ? `; ${out.trim()}` : ''}): CLI startup includes TypeScript compilation, so the ratio is not the product's`;
+  return {
+    says: `bin/slipway.mjs, since the bundle could not be built (${out.split('\n')[0]}): it runs ${stale === undefined ? 'dist/slipway.cjs' : `the SOURCES THROUGH TSX (${stale}), so CLI startup includes TypeScript compilation and the ratio is not the product's`}`,
+  };
 }
 
 async function main(): Promise<number> {
@@ -315,7 +329,7 @@ async function main(): Promise<number> {
   await ensureImages(['node', 'caddy']);
   console.log(`deploy benchmark — local Docker engine ${engine.serverVersion}, Caddy proxy, one web process (echo app) with HTTP health /health`);
   console.log(`  slipway: \`node bin/slipway.mjs deploy ${APP} ${ENV} --image TAG --drain 0 --json\` as a child process (CLI startup included)`);
-  console.log(`  the CLI runs ${cli}`);
+  console.log(`  the CLI is ${cli.says}`);
   console.log(
     `  floor:   in-process Engine API calls: list old, create (+ connect edge net), start, HTTP health from the host every ${FLOOR_POLL_MS} ms, putArchive + caddy reload, stop old`,
   );
@@ -340,7 +354,7 @@ async function main(): Promise<number> {
     // Warm-up (not reported): one floor switch and one slipway switch.
     [, serving] = await floorRun(p, run, 0, serving, nextFloorRelease());
     await sleep(SETTLE_MS);
-    [, serving] = await slipwayRun(p, run, 0, serving);
+    [, serving] = await slipwayRun(p, run, 0, serving, cli.bundle);
     await sleep(SETTLE_MS);
 
     const results: RunResult[] = [];
@@ -348,7 +362,7 @@ async function main(): Promise<number> {
       const order: Method[] = i % 2 === 0 ? ['slipway', 'floor'] : ['floor', 'slipway'];
       for (const m of order) {
         let r: RunResult;
-        [r, serving] = m === 'slipway' ? await slipwayRun(p, run, i + 1, serving) : await floorRun(p, run, i + 1, serving, nextFloorRelease());
+        [r, serving] = m === 'slipway' ? await slipwayRun(p, run, i + 1, serving, cli.bundle) : await floorRun(p, run, i + 1, serving, nextFloorRelease());
         results.push(r);
         console.log(
           `  run ${i + 1} ${m.padEnd(7)} serving ${pad(ms(r.servingMs), 8)}  wall ${pad(ms(r.wallMs), 8)}  non-2xx ${non2xx(r.load)}  errors ${errors(r.load)}`,

@@ -1,15 +1,17 @@
-// Bundles the CLI and its dependencies into dist/slipway.mjs (plus dist/chunks/ for code that
-// only some commands load), so each command starts in well under a second instead of compiling
-// TypeScript through tsx first. Run by `npm ci`/`npm install` (prepare); `node scripts/build-cli.mjs
-// OUTDIR` writes elsewhere. If it fails, bin/slipway.mjs falls back to tsx.
+// Bundles the CLI and its dependencies into one CommonJS file, dist/slipway.cjs, so each command
+// starts in well under a second instead of compiling TypeScript through tsx first; bin/slipway.mjs
+// loads it with V8's code cache (bin/bundle.mjs). Run by `npm ci`/`npm install` (prepare);
+// `node scripts/build-cli.mjs OUTDIR` writes elsewhere. If it fails, bin/slipway.mjs falls back to tsx.
 //
-// What loads at startup is what a local deploy needs: the SSH transport (ssh2) is split off and
-// loaded only when a server is reached over SSH, and two dependencies' unused parts load lazily. Every output's mtime is the build's start time, so a source edited while the build ran
+// What runs at startup is what a local deploy needs: code reached only through a dynamic import
+// (the SSH transport, with ssh2) initializes on first use, and two dependencies' unused parts load
+// lazily. The bundle's mtime is the build's start time, so a source edited while the build ran
 // counts as newer and bin/slipway.mjs runs the sources instead of a bundle that may lack the edit.
+import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -45,41 +47,53 @@ const lazyRequires = {
   },
 };
 
+/**
+ * Writes the bundle's code cache after an offline command that runs what most commands run (load
+ * the example fleet, desire, checks), so the first real command already starts from it. Best
+ * effort: without it, the first command run writes the cache.
+ */
+function warmCodeCache(bundle) {
+  const script = [
+    `import { loadBundle } from ${JSON.stringify(`${root}bin/bundle.mjs`)};`,
+    `const b = loadBundle(${JSON.stringify(bundle)});`,
+    `await b.main(['check', '--json', '--file', ${JSON.stringify(`${root}examples/reference/slipway.yaml`)}]);`,
+    'b.saveCache();',
+  ].join('\n');
+  spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore', timeout: 60_000 });
+}
+
 const started = new Date();
 try {
   const result = await build({
     entryPoints: { slipway: `${root}src/cli/main.ts` },
     outdir,
+    outExtension: { '.js': '.cjs' },
     bundle: true,
-    splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
-    outExtension: { '.js': '.mjs' },
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     target: 'node20',
-    // Dependencies are bundled too (few files to load: startup matters for a CLI), except ssh2,
+    // Dependencies are bundled too (one file to load: startup matters for a CLI), except ssh2,
     // whose optional native parts must be resolved at run time.
     external: ['ssh2', 'cpu-features'],
     plugins: [lazyRequires],
-    banner: { js: "import { createRequire as __slipwayCreateRequire } from 'node:module'; const require = __slipwayCreateRequire(import.meta.url);" },
     sourcemap: 'linked',
     write: false,
     logLevel: 'warning',
   });
   // Each file is written aside and renamed into place (a CLI starting meanwhile never reads half a
-  // file), chunks first (their names carry a content hash) and the entry last; then chunks no
-  // longer referenced go.
-  const entry = join(outdir, 'slipway.mjs');
+  // file), the bundle last; then what earlier builds left goes (code caches of other builds, the
+  // ESM bundle and chunks of builds before this layout).
+  const entry = join(outdir, 'slipway.cjs');
   const files = [...result.outputFiles].sort((a, b) => Number(a.path === entry) - Number(b.path === entry));
+  mkdirSync(outdir, { recursive: true });
   for (const f of files) {
-    mkdirSync(dirname(f.path), { recursive: true });
     writeFileSync(`${f.path}.tmp`, f.contents);
     utimesSync(`${f.path}.tmp`, started, started);
     renameSync(`${f.path}.tmp`, f.path);
   }
-  const chunks = join(outdir, 'chunks');
   const kept = new Set(files.map((f) => f.path));
-  for (const name of readdirSync(chunks)) if (!kept.has(join(chunks, name))) rmSync(join(chunks, name), { force: true });
+  for (const name of readdirSync(outdir)) if (!kept.has(join(outdir, name))) rmSync(join(outdir, name), { recursive: true, force: true });
+  warmCodeCache(entry);
 } catch (e) {
   console.warn(`slipway: could not prebuild the CLI (${e.message}); it will run from source through tsx`);
 }

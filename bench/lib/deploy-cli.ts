@@ -1,12 +1,14 @@
-// bench/lib/deploy-cli.ts — runs `node bin/slipway.mjs …` as a child process for bench/deploy.ts
-// with the deploy-cli-clock.mjs preload, and returns its output with a timeline (epoch ms): spawn,
-// node booted, first/last Engine API call, stdout written, process exit, and 'close' seen here.
+// bench/lib/deploy-cli.ts — runs the CLI as a child process for bench/deploy.ts with the
+// deploy-cli-clock.mjs preload (`node bin/slipway.mjs …`, or a bundle through run-bundle.mjs), and
+// returns its output with a timeline (epoch ms): spawn, node booted, first/last Engine API call,
+// stdout written, process exit, and 'close' seen here.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BIN } from '../../test/support/cli.ts';
 
 const CLOCK = join(import.meta.dirname, 'deploy-cli-clock.mjs');
+const RUN_BUNDLE = join(import.meta.dirname, 'run-bundle.mjs');
 
 export interface CliClock {
   spawn: number;
@@ -29,9 +31,15 @@ export interface ClockedCliResult {
 
 const epoch = () => performance.timeOrigin + performance.now();
 
-export function clockedSlipway(args: string[], cwd: string): Promise<ClockedCliResult> {
+/** `bundle`: a CLI bundle (scripts/build-cli.mjs output) to run instead of bin/slipway.mjs. */
+export function clockedSlipway(args: string[], cwd: string, bundle?: string): Promise<ClockedCliResult> {
   const t = epoch();
-  const child = spawn(process.execPath, ['--import', CLOCK, BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const entry = bundle ? [RUN_BUNDLE, bundle] : [BIN];
+  const child = spawn(process.execPath, ['--import', CLOCK, ...entry, ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let lastOut = 0;

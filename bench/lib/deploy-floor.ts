@@ -89,6 +89,9 @@ export async function floorDeploy(run: ServerRun, app: string, env: string, imag
 /** Untimed bookkeeping after a floor run, in Slipway's own formats (see the header). */
 export async function recordFloorRelease(run: ServerRun, app: string, env: string, image: string, r: FloorResult): Promise<void> {
   const rec: ReleaseRecord = { release: r.release, image, deployedAt: new Date().toISOString(), deployedBy: 'bench-floor', status: 'live' };
+  // The CLI's deploys wrote the history since this process last read it: read it afresh, or their
+  // releases would vanish from it (and the next deploy would have to recover their containers).
+  run.store.forget();
   await writeHistory(run.store, withLive(await readHistory(run.store, app, env), rec));
   // As src/workflows/proxy.ts records an applied config (its digest() is module-private).
   const h = createHash('sha256');
