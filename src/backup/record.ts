@@ -15,8 +15,8 @@ export type BackupStatus = 'running' | 'ok' | 'partial' | 'failed';
 export interface DestinationOutcome {
   /** Destination name in the fleet file. */
   name: string;
-  /** `ok`: every object stored, read back/stat-checked, and the manifest written last. */
-  status: 'running' | 'ok' | 'failed';
+  /** `ok`: every object stored, read back/stat-checked, and the manifest written last; `pruned`: removed there by retention. */
+  status: 'running' | 'ok' | 'failed' | 'pruned';
   /** First line of the error that failed it (no secret). */
   error?: string;
   objects: number;
@@ -56,6 +56,8 @@ export interface BackupRecord {
   bytes: number;
   /** Plaintext bytes read from the databases and volumes. */
   plainBytes: number;
+  /** Each object's key (inside the backup) with its sizes: the next backup's progress estimates its ETA from them. */
+  objects?: { key: string; size: number; plainSize: number }[];
   /** Why the backup is not ok (names the destination or the step). */
   error?: string;
   /** The last verification, whatever its result (filled by `backup verify`). */

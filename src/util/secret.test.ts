@@ -75,12 +75,19 @@ describe('requireRedactable', () => {
 });
 
 describe('where secrets are unwrapped', () => {
-  it('only at the hand-over: engine env and stdin, the store on the server, the basic-auth hash, the encrypted secrets file', () => {
+  it('only at the hand-over: engine env and stdin, the store on the server, the basic-auth hash, the S3 client, the encrypted secrets file', () => {
     const src = join(import.meta.dirname, '..');
     const sites = readdirSync(src, { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
       .filter((f) => readFileSync(join(src, f), 'utf8').includes('.reveal()'))
       .sort();
-    expect(sites).toEqual(['engine/secret-handover.ts', 'secrets/secrets-doc.ts', 'util/secret.ts', 'workflows/basic-auth-hash.ts', 'workflows/state-store.ts']);
+    expect(sites).toEqual([
+      'engine/secret-handover.ts',
+      'secrets/secrets-doc.ts',
+      'util/secret.ts',
+      'workflows/backup/destinations/s3.ts',
+      'workflows/basic-auth-hash.ts',
+      'workflows/state-store.ts',
+    ]);
   });
 });

@@ -1,0 +1,66 @@
+// The row count and content checksum of every table of a database, as one SQL statement whose
+// single row is JSON, so that a backup (in the dump's own exported snapshot) and a verify or a
+// restore (in the restored copy) compute exactly the same thing and compare strings.
+//
+// Per table: count(*) and the sums, as numeric, of two 64-bit hashes (hashtextextended, seeds 0
+// and 1: the hash functions hash partitioning relies on, stable across versions) of each row's
+// text — an order-independent checksum (no sort, one pass) that changes with any value of any row.
+// Per sequence: last_value and is_called. The large objects: their count and the same sums over
+// `oid:md5(content)`. Tables owned by an extension are left out (CREATE EXTENSION makes them).
+// Schemas pg_catalog, information_schema and pg_* are left out. The statement runs dynamic SQL per
+// table through query_to_xml, so it needs no function of its own and works in a read-only transaction.
+import type { TableSummary } from './manifest.ts';
+
+/** Two 64-bit hashes of a text, summed as numeric over the rows: `sum0:sum1`. */
+const sums = (text: string) =>
+  `coalesce(sum(hashtextextended(${text}, 0)::numeric), 0)::text || ':' || coalesce(sum(hashtextextended(${text}, 1)::numeric), 0)::text`;
+
+/** User relations of these kinds (`'r'` tables, `'S'` sequences), outside system schemas and extensions. */
+const userRelations = (kind: string) => `FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind = '${kind}'
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
+
+/** The per-table query, as a literal for format() (its quotes doubled). */
+const perTable = `SELECT count(*) AS n, ${sums('t::text')} AS c FROM %I.%I t`.replace(/'/g, "''");
+
+/** One statement; its one row, one column is a JSON array of TableSummary (sorted). Run with `psql -X -A -t`. */
+export const TABLE_CHECKSUMS_SQL = `WITH tables AS MATERIALIZED (SELECT n.nspname, c.relname ${userRelations('r')})
+SELECT coalesce(json_agg(x ORDER BY x.kind, x.schema, x.name), '[]'::json) FROM (
+  SELECT 'table' AS kind, t.nspname AS schema, t.relname AS name,
+         (xpath('/row/n/text()', q))[1]::text::bigint AS rows,
+         (xpath('/row/c/text()', q))[1]::text AS checksum
+    FROM tables t CROSS JOIN LATERAL query_to_xml(format('${perTable}', t.nspname, t.relname), false, true, '') AS q
+  UNION ALL
+  SELECT 'sequence', n.nspname, c.relname, 1,
+         (xpath('/row/v/text()', query_to_xml(format('SELECT last_value::text || '':'' || is_called::text AS v FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text
+    ${userRelations('S')}
+  UNION ALL
+  SELECT 'large-objects', 'pg_catalog', 'pg_largeobject', count(*), ${sums("m.oid::text || ':' || md5(lo_get(m.oid))")}
+    FROM pg_largeobject_metadata m
+) x;`;
+
+/** The server's version, as one JSON row: {"version": "15.8 (…)", "num": 150008}. */
+export const SERVER_VERSION_SQL = `SELECT json_build_object('version', current_setting('server_version'), 'num', current_setting('server_version_num')::int);`;
+
+/** Parses what psql printed for TABLE_CHECKSUMS_SQL (one JSON value, possibly over several lines). */
+export function parseTableChecksums(line: string): TableSummary[] {
+  const rows = JSON.parse(line) as { kind: TableSummary['kind']; schema: string; name: string; rows: number | string; checksum: string | null }[];
+  return rows.map((r) => ({ kind: r.kind, schema: r.schema, name: r.name, rows: Number(r.rows), checksum: r.checksum ?? '0:0' }));
+}
+
+/** Tables whose count or checksum differ between two lists (missing on either side included), for a verify's message. */
+export function compareTables(expected: readonly TableSummary[], actual: readonly TableSummary[]): string[] {
+  const key = (t: TableSummary) => `${t.kind} ${t.schema}.${t.name}`;
+  const got = new Map(actual.map((t) => [key(t), t]));
+  const out: string[] = [];
+  for (const e of expected) {
+    const a = got.get(key(e));
+    if (!a) out.push(`${key(e)}: missing`);
+    else if (a.rows !== e.rows) out.push(`${key(e)}: ${a.rows} rows, expected ${e.rows}`);
+    else if (a.checksum !== e.checksum) out.push(`${key(e)}: content differs (checksum ${a.checksum}, expected ${e.checksum})`);
+    got.delete(key(e));
+  }
+  for (const k of got.keys()) out.push(`${k}: not in the backup`);
+  return out;
+}
