@@ -67,6 +67,10 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
     // The "started" entry names the release.
     startedAt: 'note' as const,
   };
+  const builder = opts.buildOn ?? run;
+  // Read-only, so it need not wait for the lock: is the image to deploy on the server?
+  const sourceImage = source.image ? builder.conn.engine.imageInspect(source.image) : undefined;
+  sourceImage?.catch(() => undefined);
   return withEnvLock(run, env.name, lockOpts, async (locked) => {
     checkpoint('locked');
     const specs = desiredOf(run, app.name, env.name);
@@ -74,11 +78,10 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
     // The checks run alongside the image and the new containers' start; their verdict is awaited
     // before anything touches the serving release (the rollout's gate, or before release commands).
     const checks = startChecks(run, app.name, env.name);
-    const builder = opts.buildOn ?? run;
     const image = async (release: string): Promise<BuiltRelease> => {
       const built = await run.report.step(
         source.image ? `image ${source.image}` : `build ${source.ref!.ref} (${source.ref!.sha.slice(0, 12)}) on ${builder.conn.server.name}`,
-        () => makeReleaseImages(builder, app, env.name, release, source),
+        () => makeReleaseImages(builder, app, env.name, release, source, sourceImage),
       );
       if (builder !== run) {
         const how = await run.report.step(`image to ${run.conn.server.name}`, () => shipImage(builder, run, built.image, built.imageId, built.image));

@@ -3,6 +3,7 @@
 // gets the tag `{project}/{app}:{env}-{release}` and labels saying what it was made from.
 import { resolve } from 'node:path';
 import type { App, Environment, Fleet } from '../config/fleet.ts';
+import type { ImageInfo } from '../engine/docker-engine.ts';
 import { UserError } from '../diag/errors.ts';
 import { archiveContext, currentBranch, resolveRef, type ResolvedRef } from './git-source.ts';
 import { defaultRef, enforcePolicy } from './deploy-policy.ts';
@@ -47,7 +48,15 @@ export interface BuiltRelease {
 }
 
 /** Builds (or tags) every image the release needs; returns the app image. */
-export async function makeReleaseImages(run: ServerRun, app: App, env: string, release: string, src: ReleaseSource): Promise<BuiltRelease> {
+/** `inspected`: the source image's inspection when the caller started it earlier (deploy does, alongside its lock). */
+export async function makeReleaseImages(
+  run: ServerRun,
+  app: App,
+  env: string,
+  release: string,
+  src: ReleaseSource,
+  inspected?: Promise<ImageInfo | null>,
+): Promise<BuiltRelease> {
   const { engine } = run.conn;
   const project = run.fleet.project;
   const tag = releaseImage(project, app.name, env, release);
@@ -59,7 +68,7 @@ export async function makeReleaseImages(run: ServerRun, app: App, env: string, r
     ...(src.ref ? { [LABELS.gitSha]: src.ref.sha, [LABELS.ref]: src.ref.ref } : {}),
   };
   if (src.image) {
-    const img = await engine.imageInspect(src.image);
+    const img = await (inspected ?? engine.imageInspect(src.image));
     if (!img)
       throw new UserError(
         `${run.conn.server.name}: image ${src.image} is not on the server`,
