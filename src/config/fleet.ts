@@ -227,8 +227,8 @@ export interface ProcessSpec extends ContainerOptions {
    * first with a port. Compose import sets it on every process (its choice, see routing.ts).
    */
   web?: boolean;
-  /** Bind mounts from compose (host or repository path -> container path); never named volumes. */
-  binds?: { source: string; target: string; readOnly: boolean }[];
+  /** Bind mounts from compose: host paths kept as they are, repository files and folders shipped (see ProcessBind). */
+  binds?: ProcessBind[];
   /**
    * Networks of the app this process joins (compose `networks:`, `default` when it lists none):
    * each is one network per environment, `{project}-{env}-{app}-{name}`. Unset: the process is on
@@ -255,6 +255,32 @@ export interface ProcessNetwork {
   internal: boolean;
   /** `external: true`: an existing network joined by this name as is, never created or deleted. */
   external?: string;
+}
+
+/**
+ * A bind mount of a compose service (or a compose `configs:`/`secrets:` file). Without `repo`, a
+ * host path of the server (`/var/run/docker.sock`), bound as it is. With `repo`, a file or folder
+ * of the repository, shipped to the server by each deploy (from the deployed commit), one copy per
+ * environment, content-addressed, and bound from there.
+ */
+export interface ProcessBind {
+  /** Host path (absolute or `~`), or repository path relative to the fleet file (`./config/routes.json`). */
+  source: string;
+  target: string;
+  readOnly: boolean;
+  repo?: RepoContent;
+}
+
+export interface RepoContent {
+  type: 'file' | 'dir';
+  /** Digest of the working tree's content when the fleet was loaded (model/file-digest.ts); never set for a secret. */
+  digest?: string;
+  /** A compose secret: mode 0400 unless given, its content never printed nor hashed into anything shown. */
+  secret?: boolean;
+  /** Permission bits of the shipped file(s); default: 0644 (0755 when executable in git), secrets 0400. */
+  mode?: number;
+  uid?: number;
+  gid?: number;
 }
 
 export type AppSource =

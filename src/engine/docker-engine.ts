@@ -151,6 +151,8 @@ export interface CreateContainerSpec {
   /** The first network is attached at create; the rest are connected before start. */
   networks: { name: string; aliases: string[] }[];
   mounts: ContainerMount[];
+  /** Bind mounts: a path of the engine's host (HostConfig.Mounts, Type bind). */
+  binds?: { source: string; target: string; readOnly: boolean }[];
   /** Bytes. */
   memory?: number;
   cpus?: number;

@@ -129,7 +129,10 @@ export function createBody(spec: CreateContainerSpec): Json {
         Name: spec.restart === 'no' ? '' : spec.restart,
         ...(spec.restartMaxRetries !== undefined ? { MaximumRetryCount: spec.restartMaxRetries } : {}),
       },
-      Mounts: spec.mounts.map((m) => ({ Type: 'volume', Source: m.volume, Target: m.target, ReadOnly: m.readOnly === true })),
+      Mounts: [
+        ...spec.mounts.map((m) => ({ Type: 'volume', Source: m.volume, Target: m.target, ReadOnly: m.readOnly === true })),
+        ...(spec.binds ?? []).map((b) => ({ Type: 'bind', Source: b.source, Target: b.target, ReadOnly: b.readOnly })),
+      ],
       PortBindings: bindings,
       ...(first ? { NetworkMode: first.name } : {}),
       ...(spec.memory ? { Memory: spec.memory } : {}),

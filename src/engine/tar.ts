@@ -11,8 +11,11 @@ export interface TarEntry {
   mode?: number;
   /** Seconds since the epoch; 0 by default so archives are reproducible. */
   mtime?: number;
-  /** `dir` writes a directory entry (content ignored), e.g. to set a directory's mode. */
-  type?: 'file' | 'dir';
+  /** `dir` writes a directory entry (content ignored), e.g. to set a directory's mode; `symlink` one whose content is its target. */
+  type?: 'file' | 'dir' | 'symlink';
+  /** Owner; root (0) by default. */
+  uid?: number;
+  gid?: number;
 }
 
 export interface TarReadEntry {
@@ -28,7 +31,20 @@ export interface TarReadEntry {
 function toHeader(e: TarEntry): { header: Header; body: Buffer } {
   const path = e.path.replace(/^\.?\/+/, '');
   if (!path || path.split('/').includes('..')) throw new Error(`tar: bad path: ${e.path}`);
-  const common = { uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: new Date((e.mtime ?? 0) * 1000), linkname: '', devmajor: 0, devminor: 0 };
+  const uid = e.uid ?? 0;
+  const gid = e.gid ?? 0;
+  const common = {
+    uid,
+    gid,
+    uname: uid === 0 ? 'root' : '',
+    gname: gid === 0 ? 'root' : '',
+    mtime: new Date((e.mtime ?? 0) * 1000),
+    linkname: '',
+    devmajor: 0,
+    devminor: 0,
+  };
+  if (e.type === 'symlink')
+    return { header: { ...common, name: path, type: 'symlink', mode: 0o777, size: 0, linkname: String(e.content) }, body: Buffer.alloc(0) };
   if (e.type === 'dir') {
     return { header: { ...common, name: path.endsWith('/') ? path : `${path}/`, type: 'directory', mode: e.mode ?? 0o755, size: 0 }, body: Buffer.alloc(0) };
   }

@@ -15,6 +15,8 @@ export const appContainerKey = (a: string, e: string, w: string, r: number): str
 export const appContainerName = (p: string, a: string, e: string, w: string, r: number): string => `${p}-${a}-${e}-${w}-${r}`;
 
 export const appVolume = (p: string, e: string, a: string, v: string): string => `${p}-${e}-${a}-${v}`;
+/** The environment's files volume: repository files and folders shipped for its containers' bind mounts. */
+export const filesVolume = (p: string, e: string): string => `${p}-${e}-files`;
 
 /** Service container key: `service/{name}` (server scope) or `service/{name}/{env}` (env scope). */
 export const serviceKey = (name: string, env?: string): string => (env === undefined ? `service/${name}` : `service/${name}/${env}`);

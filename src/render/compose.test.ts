@@ -106,6 +106,8 @@ describe('helpers', () => {
 describe('renderCompose with the fleet: a compose app exported standalone', () => {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-render-compose-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // A bind source of the repository must exist to be shipped (a missing file is left out).
+  writeFileSync(join(dir, 'nginx.conf'), 'events {}\n');
   writeFileSync(
     join(dir, 'docker-compose.yml'),
     `services:

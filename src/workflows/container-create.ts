@@ -33,6 +33,7 @@ export function toCreateSpec(
       }))
       .map((n) => ({ name: n.network, aliases: n.aliases })),
     mounts: Object.entries(spec.mounts).map(([volume, target]) => ({ volume, target })),
+    ...(spec.binds?.length ? { binds: engineBinds(spec) } : {}),
     memory: spec.memory,
     cpus: spec.cpus,
     restart: spec.restart,
@@ -71,4 +72,16 @@ export function containerOptions(spec: ContainerSpec): Partial<CreateContainerSp
 function parsePublish(p: string): { hostPort: number; containerPort: number } {
   const [host, container] = p.split(':');
   return { hostPort: Number(host), containerPort: Number(container) };
+}
+
+/**
+ * A desired spec's bind mounts as the engine binds them: a host path as it is, shipped repository
+ * content from where the deploy put it (workflows/files-ship.ts). Content not shipped is a bug.
+ */
+export function engineBinds(spec: ContainerSpec): NonNullable<CreateContainerSpec['binds']> {
+  return (spec.binds ?? []).map((b) => {
+    if (!b.repo) return { source: b.source, target: b.target, readOnly: b.readOnly };
+    if (!b.repo.hostPath) throw new Error(`${spec.name}: ${b.source} → ${b.target} was not shipped to the server before the container was created`);
+    return { source: b.repo.hostPath, target: b.target, readOnly: b.readOnly };
+  });
 }

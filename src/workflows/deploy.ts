@@ -16,6 +16,7 @@ import { readHistory, withFailed, writeHistory, type ReleaseRecord } from './rel
 import { resolveSpecEnv, rollout } from './rollout.ts';
 import type { ServerRun } from './server-run.ts';
 import { upServer } from './up.ts';
+import { shipFiles } from './files-ship.ts';
 
 export interface DeployOptions {
   ref?: string;
@@ -95,6 +96,8 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
     };
     let release = await freeReleaseId(run, app.name, env.name, checks.listed);
     locked.note({ release });
+    // Bind-mounted repository files, from the deployed commit (files-ship.ts), before anything is built.
+    await shipFiles(run, app, env.name, source.ref ? { sha: source.ref.sha } : {});
     let built = await image(release);
     checkpoint('built');
     const record = (): ReleaseRecord => ({

@@ -1,6 +1,8 @@
 // Isolation proven live (`slipway check --live`), not just claimed:
 //   - from each environment's private network, no container of another environment resolves or
 //     accepts a TCP connection (probed by a one-off container of the proxy's image);
+//   - the app's own databases and brokers (a compose app's Postgres, Redis…) of one environment
+//     are neither resolvable nor reachable from another's networks (isolation-app-services.ts);
 //   - each environment's database user cannot connect to another environment's database;
 //   - a key written in one environment's Redis DB is not visible in another's;
 //   - no container of the project publishes a host port, except the proxy.
@@ -10,10 +12,11 @@ import { privateNetwork } from '../model/names.ts';
 import type { ServerRun } from './server-run.ts';
 import { LABELS } from '../model/labels.ts';
 import { listOwned } from './observe.ts';
+import { appServiceChecks } from './isolation-app-services.ts';
 
 export interface LiveCheck {
   server: string;
-  check: 'network' | 'database' | 'redis' | 'published-ports';
+  check: 'network' | 'database' | 'redis' | 'published-ports' | 'app-service';
   ok: boolean;
   subject: string;
   message: string;
@@ -35,7 +38,9 @@ const PROBE = [
 ].join('\n');
 
 export async function liveIsolation(run: ServerRun): Promise<LiveCheck[]> {
-  return [...(await networkChecks(run)), ...(await databaseChecks(run)), ...(await redisChecks(run)), ...(await portChecks(run))];
+  // Both start probe containers that wait on timeouts: side by side, not one after the other.
+  const [network, appServices] = await Promise.all([networkChecks(run), appServiceChecks(run)]);
+  return [...network, ...appServices, ...(await databaseChecks(run)), ...(await redisChecks(run)), ...(await portChecks(run))];
 }
 
 async function networkChecks(run: ServerRun): Promise<LiveCheck[]> {

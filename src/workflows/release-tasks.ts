@@ -8,6 +8,7 @@ import { redactSecrets } from '../util/secret.ts';
 import type { ServerRun } from './server-run.ts';
 import type { Resolved } from './rollout.ts';
 import { LABELS } from '../model/labels.ts';
+import { engineBinds } from './container-create.ts';
 
 export async function runReleaseTasks(
   run: ServerRun,
@@ -30,6 +31,7 @@ export async function runReleaseTasks(
           labels: { [LABELS.project]: run.fleet.project, [LABELS.app]: app.name, [LABELS.env]: env, [LABELS.role]: 'release-task', [LABELS.release]: release },
           networks: base.networks.filter((n) => !n.network.endsWith('-edge')).map((n) => ({ name: n.network, aliases: [] })),
           mounts: Object.entries(base.mounts).map(([volume, target]) => ({ volume, target })),
+          ...(base.binds?.length ? { binds: engineBinds(base) } : {}),
           memory: base.memory,
           cpus: base.cpus,
           restart: 'no',

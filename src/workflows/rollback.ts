@@ -9,6 +9,7 @@ import { withEnvLock } from './env-lock-run.ts';
 import { reconcile } from './reconcile.ts';
 import { readHistory } from './releases.ts';
 import { rollout } from './rollout.ts';
+import { shipFiles } from './files-ship.ts';
 import type { ServerRun } from './server-run.ts';
 
 export interface RollbackOptions {
@@ -57,6 +58,8 @@ export async function rollback(run: ServerRun, app: App, env: Environment, opts:
       deployedBy: operator(),
       note: `rollback from ${history.current ?? 'nothing'}`,
     };
+    // The release's own files (from its commit), so its kept containers match and new ones bind them.
+    await shipFiles(run, app, env.name, target.gitSha ? { sha: target.gitSha } : {});
     await rollout(run, app, env.name, record, { drainMs: opts.drainMs, keep: opts.keep, checkpoint: checkpointer(opts.killAt) });
     const urls = run.state.routes.filter((r) => r.app === app.name && r.env === env.name).map((r) => urlOf(run, r.host));
     return {

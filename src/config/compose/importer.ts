@@ -5,10 +5,13 @@ import { resolve } from 'node:path';
 import type { Diagnostic } from '../../diag/diagnostic.ts';
 import type { ComposeImporter } from '../normalize.ts';
 import { composeToProcesses } from './processes.ts';
+import { workingTreeReader } from './bind-sources.ts';
 import { type ComposeProject, readCompose } from './read.ts';
 
 export function composeImporter(fleetDir: string): ComposeImporter {
   const cache = new Map<string, { compose?: ComposeProject; diagnostics: Diagnostic[] }>();
+  // Bind sources of the working tree, each read (and hashed) once for every environment.
+  const readSource = workingTreeReader();
   return (source, ctx) => {
     const files = source.files.map((f) => resolve(fleetDir, f));
     const envFiles = source.envFiles?.map((f) => resolve(fleetDir, f));
@@ -21,7 +24,7 @@ export function composeImporter(fleetDir: string): ComposeImporter {
     }
     const sourceDiagnostics = first ? read.diagnostics : [];
     if (!read.compose) return { processes: [], volumes: [], diagnostics: [], sourceDiagnostics };
-    const { processes, volumes, diagnostics } = composeToProcesses(read.compose, { ...ctx, fleetDir });
+    const { processes, volumes, diagnostics } = composeToProcesses(read.compose, { ...ctx, fleetDir, readSource });
     return { processes, volumes, diagnostics, sourceDiagnostics };
   };
 }

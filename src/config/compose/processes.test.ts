@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ProcessSpec } from '../fleet.ts';
 import { readCompose } from './read.ts';
+import type { SourceInfo } from './bind-sources.ts';
 import { composeHostMap, composeToProcesses, hasUrlPassword, httpProbe, isSecretKey, processName, suspectedSecrets } from './processes.ts';
 
 const FLEET_DIR = '/repo';
@@ -12,8 +13,12 @@ const FILE = '/repo/deploy/docker-compose.yml';
 function convert(text: string, env = 'prod') {
   const r = readCompose(FILE, text, { readFile: () => undefined });
   expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  return composeToProcesses(r.compose!, { project: 'shop', app: 'shop', env, fleetDir: FLEET_DIR });
+  return composeToProcesses(r.compose!, { project: 'shop', app: 'shop', env, fleetDir: FLEET_DIR, readSource: fakeTree });
 }
+
+/** The repository as these tests see it: bind sources not listed are missing. */
+const TREE: Record<string, SourceInfo> = { '/repo/deploy/nginx.conf': { type: 'file', digest: 'd-nginx' } };
+const fakeTree = (abs: string): SourceInfo => TREE[abs] ?? { type: 'missing' };
 
 function proc(out: { processes: ProcessSpec[] }, name: string): ProcessSpec {
   const p = out.processes.find((x) => x.name === name);
@@ -118,7 +123,7 @@ networks: { front: {}, back: {} }
   it('keeps named volumes by compose name and bind mounts as binds with their path, never as volumes', () => {
     expect(proc(out, 'web').volumes).toEqual({ media: '/srv/media' });
     expect(proc(out, 'web').binds).toEqual([
-      { source: './deploy/nginx.conf', target: '/etc/nginx.conf', readOnly: true },
+      { source: './deploy/nginx.conf', target: '/etc/nginx.conf', readOnly: true, repo: { type: 'file', digest: 'd-nginx' } },
       { source: '/opt/shared', target: '/shared', readOnly: false },
     ]);
     expect(proc(out, 'db').volumes).toEqual({ pgdata: '/var/lib/postgresql/data' });

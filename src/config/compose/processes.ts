@@ -17,6 +17,8 @@ import { checkLabelKey } from '../container-options.ts';
 import { rewriteHosts } from './hostnames.ts';
 import { composeNetworks, linkedServices, serviceNames } from './service-names.ts';
 import { chooseRoute } from './routing.ts';
+import { type SourceReader, workingTreeReader } from './bind-sources.ts';
+import { bindMount, fileRefBinds } from './service-binds.ts';
 import type { ComposeHealth, ComposeProject, ComposeService } from './types.ts';
 
 export { httpProbe } from './health-probe.ts';
@@ -27,6 +29,8 @@ export interface ComposeProcessContext {
   env: string;
   /** Directory of the fleet file: build contexts and bind sources are made relative to it. */
   fleetDir: string;
+  /** What a bind source holds (default: the working tree, read once per call). */
+  readSource?: SourceReader;
 }
 
 export const COMPOSE_HEALTH_DEFAULTS = { intervalMs: 5000, timeoutMs: 3000, retries: 10, startPeriodMs: 0 } as const;
@@ -129,12 +133,12 @@ function toProcess(
   const procVolumes: Record<string, string> = {};
   const externalVolumes: Record<string, string> = {};
   const binds: NonNullable<ProcessSpec['binds']> = [];
-  for (const v of s.volumes) {
-    if (v.kind === 'bind') {
-      // A path is never a volume name: it stays a bind (source relative to the fleet file).
-      binds.push({ source: bindPath(v.source, composeDir, ctx.fleetDir), target: v.target, readOnly: v.readOnly });
-      continue;
-    }
+  const bindCtx = { composeDir, fleetDir: ctx.fleetDir, read: ctx.readSource ?? workingTreeReader() };
+  for (const mount of s.volumes) {
+    // A path is never a volume name: host paths stay binds, repository files are shipped,
+    // development mounts are left out, a missing data directory is a volume (service-binds.ts).
+    const v = mount.kind === 'bind' ? bindMount(mount, s, bindCtx, binds, diagnostics) : mount;
+    if (v === undefined) continue;
     const external = compose.volumeSettings?.[v.source]?.external;
     if (external !== undefined) {
       externalVolumes[external] = v.target;
@@ -161,6 +165,8 @@ function toProcess(
         pos: s.pos,
       });
   }
+
+  binds.push(...fileRefBinds(s, compose, bindCtx, diagnostics));
 
   const p: ProcessSpec = {
     name,
@@ -262,11 +268,6 @@ function serviceDomains(s: ComposeService, ctx: ComposeProcessContext): string[]
   const picked = typeof d === 'string' || Array.isArray(d) ? d : (d[ctx.env] ?? d.default);
   if (picked === undefined) return [];
   return (Array.isArray(picked) ? picked : [picked]).map((x) => x.replaceAll('{app}', ctx.app).replaceAll('{env}', ctx.env));
-}
-
-function bindPath(source: string, composeDir: string, fleetDir: string): string {
-  if (source.startsWith('~') || isAbsolute(source)) return source;
-  return relPath(resolve(composeDir, source), fleetDir);
 }
 
 function relPath(abs: string, fleetDir: string): string {

@@ -1,5 +1,6 @@
 // A service's `volumes`: named volumes and bind mounts, short (`src:/target[:ro]`) and long syntax.
-// Anonymous volumes and other mount types are reported and left out.
+// Anonymous volumes and other mount types are reported and left out. What a bind becomes (host
+// path, shipped file, development mount, data volume) is service-binds.ts's business.
 import { isMap, isSeq, type Node } from './compose-tree.ts';
 import type { ReadContext } from './read-context.ts';
 import { bool, str } from './read-scalars.ts';
@@ -60,16 +61,9 @@ export function readMounts(rc: ReadContext, n: Node | null, path: string): Compo
       rc.add('error', 'bad-volume', p, `mount target "${m.target}" is not an absolute path`, 'the container path must start with "/"', rc.pos(d));
       return;
     }
-    if (m.kind === 'bind')
-      rc.add(
-        'warning',
-        'bind-mount',
-        p,
-        `bind mount ${m.source} → ${m.target} reads a directory of the server it runs on; it does not travel when the environment moves to another server`,
-        'prefer a named volume, or bake the files into the image',
-        rc.pos(d),
-      );
-    out.push(m);
+    // What a bind is (host path, shipped repository file, development mount…) is decided with
+    // the service's build context and the working tree in service-binds.ts.
+    out.push({ ...m, path: p, pos: rc.pos(d) });
   });
   return out;
 }

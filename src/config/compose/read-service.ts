@@ -11,6 +11,7 @@ import { readEnvFiles } from './read-env.ts';
 import { readEnvironment } from './read-env.ts';
 import { readHealthcheck } from './read-healthcheck.ts';
 import { readMounts } from './read-mounts.ts';
+import { readFileRefs } from './read-file-refs.ts';
 import { readLinks, readServiceNetworks } from './read-networks.ts';
 import { readSlipwayExtension } from './read-x-slipway.ts';
 import { readExpose, readPorts } from './read-ports.ts';
@@ -80,6 +81,10 @@ export function readService(rc: ReadContext, e: Entry): ComposeService | undefin
         break;
       case 'volumes':
         svc.volumes = readMounts(rc, f.value, path);
+        break;
+      case 'configs':
+      case 'secrets':
+        svc.fileRefs = [...(svc.fileRefs ?? []), ...readFileRefs(rc, f.value, path, f.key === 'configs' ? 'config' : 'secret')];
         break;
       case 'networks':
         readServiceNetworks(rc, f.value, path, svc);

@@ -22,6 +22,9 @@ function brief(d: Diagnostic): string {
   return `${d.severity} ${d.code} ${d.path} @${d.pos?.line}:${d.pos?.col}`;
 }
 
+/** The mounts without their key path and position. */
+const mountsOf = (s: ComposeService) => s.volumes.map(({ path: _path, pos: _pos, ...m }) => m);
+
 describe('readCompose: supported keys', () => {
   const cases: [name: string, body: string, pick: (s: ComposeService) => unknown, expected: unknown][] = [
     ['image', '', (s) => s.image, 'app:1'],
@@ -64,12 +67,12 @@ describe('readCompose: supported keys', () => {
     ['ports number', '    ports: [3000]', (s) => s.ports, [{ container: 3000, protocol: 'tcp' }]],
     ['expose when no ports', '    expose: ["8080", 9000]', (s) => [s.port, s.expose], [8080, [8080, 9000]]],
     ['ports win over expose', '    expose: [9000]\n    ports: ["3000"]', (s) => s.port, 3000],
-    ['named volume, ro', '    volumes: ["data:/var/data:ro"]', (s) => s.volumes, [{ source: 'data', target: '/var/data', readOnly: true, kind: 'volume' }]],
-    ['bind mount', '    volumes: ["./conf:/etc/app"]', (s) => s.volumes, [{ source: './conf', target: '/etc/app', readOnly: false, kind: 'bind' }]],
+    ['named volume, ro', '    volumes: ["data:/var/data:ro"]', (s) => mountsOf(s), [{ source: 'data', target: '/var/data', readOnly: true, kind: 'volume' }]],
+    ['bind mount', '    volumes: ["./conf:/etc/app"]', (s) => mountsOf(s), [{ source: './conf', target: '/etc/app', readOnly: false, kind: 'bind' }]],
     [
       'long volume syntax',
       '    volumes:\n      - type: volume\n        source: data\n        target: /data\n        read_only: true',
-      (s) => s.volumes,
+      (s) => mountsOf(s),
       [{ source: 'data', target: '/data', readOnly: true, kind: 'volume' }],
     ],
     ['networks list', '    networks: [front, back]', (s) => s.networks, ['front', 'back']],
@@ -146,7 +149,8 @@ describe('readCompose: supported keys', () => {
 describe('readCompose: warnings and infos', () => {
   const cases: [name: string, body: string, expected: string[]][] = [
     ['unsupported service key', '    security_opt: [no-new-privileges]', ['warning unsupported-compose-key services/svc/security_opt @4:5']],
-    ['bind mount', '    volumes: ["./conf:/etc/app:ro"]', ['warning bind-mount services/svc/volumes/0 @4:15']],
+    // What a bind becomes is decided when it is converted (service-binds.ts), not when it is read.
+    ['bind mount', '    volumes: ["./conf:/etc/app:ro"]', []],
     ['anonymous volume', '    volumes: ["/app/node_modules"]', ['warning anonymous-volume services/svc/volumes/0 @4:15']],
     ['container_name', '    container_name: x', ['info container-name-ignored services/svc/container_name @4:21']],
     ['published port', '    ports: ["5432:5432"]', ['info port-not-published services/svc/ports/0 @4:13']],
@@ -173,8 +177,8 @@ describe('readCompose: warnings and infos', () => {
   });
 
   it('warns on unsupported top-level keys; an external network is noted on import (service-names.ts), where its users are known', () => {
-    const r = read('services:\n  a:\n    image: a:1\nsecrets:\n  s: { file: ./s }\nnetworks:\n  traefik:\n    external: true\n');
-    expect(r.diagnostics.map(brief)).toEqual(['warning unsupported-compose-key secrets @4:1']);
+    const r = read('services:\n  a:\n    image: a:1\nsecrets:\n  s: { file: ./s }\nnetworks:\n  traefik:\n    external: true\nswarm_only: {}\n');
+    expect(r.diagnostics.map(brief)).toEqual(['warning unsupported-compose-key swarm_only @9:1']);
     expect(r.compose?.networkSettings).toEqual({ traefik: { external: 'traefik', pos: { file: FILE, line: 7, col: 3 } } });
   });
 });

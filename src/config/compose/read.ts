@@ -21,6 +21,7 @@ import { namedMap } from './read-networks.ts';
 import { applyProfiles } from './read-profiles.ts';
 import { str } from './read-scalars.ts';
 import { readService } from './read-service.ts';
+import { readFileDefs } from './read-file-refs.ts';
 import { enforceUnique } from './read-unique.ts';
 import { projectVars } from './read-vars.ts';
 import type { ComposeNamedSettings, ComposeProject } from './types.ts';
@@ -132,6 +133,10 @@ function readProject(rc: ReadContext, root: CMap, files: string[]): ComposeProje
         break;
       case 'networks':
         for (const n of namedMap(rc, e.value, 'networks', networkSettings)) declaredNetworks.add(n);
+        break;
+      case 'configs':
+      case 'secrets':
+        project[e.key] = readFileDefs(rc, e.value, e.key);
         break;
       default:
         if (e.key.startsWith('x-')) break;

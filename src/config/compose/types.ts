@@ -9,6 +9,9 @@ export interface ComposeVolumeMount {
   target: string;
   readOnly: boolean;
   kind: 'volume' | 'bind';
+  /** Key path (`services/web/volumes/0`) and position of the entry, for diagnostics about it. */
+  path?: string;
+  pos?: SourcePos;
 }
 
 export interface ComposePort {
@@ -49,6 +52,8 @@ export interface ComposeService {
   ports: ComposePort[];
   expose: number[];
   volumes: ComposeVolumeMount[];
+  /** `configs:` and `secrets:` of the service (read-file-refs.ts). */
+  fileRefs?: ComposeFileRef[];
   networks: string[];
   /** Extra DNS names other services may use for this one (network aliases, container_name, hostname). */
   hostAliases: string[];
@@ -84,6 +89,9 @@ export interface ComposeProject {
   networkSettings?: Record<string, ComposeNamedSettings>;
   /** Settings of the top-level `volumes:` Slipway honours, by compose name. */
   volumeSettings?: Record<string, ComposeNamedSettings>;
+  /** Top-level `configs:` and `secrets:`, by name. */
+  configs?: Record<string, ComposeFileDef>;
+  secrets?: Record<string, ComposeFileDef>;
 }
 
 /** What Slipway honours of a top-level network or volume. */
@@ -94,4 +102,30 @@ export interface ComposeNamedSettings {
   internal?: boolean;
   /** Where it is declared. */
   pos?: SourcePos;
+}
+
+/** A top-level `configs:`/`secrets:` definition: only `file:` ones are shipped. */
+export interface ComposeFileDef {
+  /** Path as written (relative to the compose file's directory). */
+  file?: string;
+  /** `environment: VAR`: the value of an environment variable (not imported). */
+  environment?: string;
+  /** `content:` inline (not imported). */
+  content?: boolean;
+  external?: boolean;
+  pos: SourcePos;
+}
+
+/** A service's reference to a config or secret (`- name` or `{ source, target, uid, gid, mode }`). */
+export interface ComposeFileRef {
+  kind: 'config' | 'secret';
+  source: string;
+  /** Default: `/<source>` for a config, `/run/secrets/<source>` for a secret. */
+  target?: string;
+  uid?: number;
+  gid?: number;
+  mode?: number;
+  /** Key path of the reference (`services/api/secrets/0`). */
+  path: string;
+  pos: SourcePos;
 }

@@ -5,6 +5,7 @@ import type { DesiredState } from '../desire/desired.ts';
 import type { CheckRule } from './context.ts';
 import { checkOomOrder, checkPrivileged } from './container.ts';
 import { checkCrossEnvReferences } from './cross-env.ts';
+import { checkDockerSocket } from './host-binds.ts';
 import { checkDuplicateDomains, checkDuplicateNames } from './duplicates.ts';
 import { checkSharedInstances } from './isolation.ts';
 import { checkMemoryBudget, checkMissingMemoryLimit } from './memory.ts';
@@ -27,6 +28,7 @@ export const CHECK_RULES: readonly CheckRule[] = [
   checkRateLimitSupport,
   checkPrivileged,
   checkOomOrder,
+  checkDockerSocket,
   checkSharedExternals,
   checkAmbiguousNames,
 ];

@@ -36,6 +36,7 @@ export const FINDING_CODES = [
   'privileged-container',
   'broad-capability',
   'oom-order',
+  'docker-socket',
   'external-shared',
   'ambiguous-name',
 ] as const;

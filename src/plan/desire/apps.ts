@@ -8,6 +8,7 @@ import { LABELS } from '../../model/labels.ts';
 import type { Placement } from './placement.ts';
 import { sortRecord } from './services.ts';
 import { specHash } from './hash.ts';
+import { containerBinds, filesVolumeOf } from './mounts.ts';
 import { interpolateEnvValue } from '../../model/interpolate.ts';
 import { effectiveContainerOptions, envScope } from '../../config/container-defaults.ts';
 
@@ -37,6 +38,8 @@ export function appContainers(
   const volNames = new Set<string>(p.app.volumes);
   for (const proc of p.appEnv.processes) for (const v of Object.keys(proc.volumes)) volNames.add(v);
   for (const v of [...volNames].sort()) volumes.push({ name: appVolume(project, env, app, v), labels: { ...volLabels } });
+  const files = filesVolumeOf(project, env, p.appEnv.processes);
+  if (files) volumes.push(files);
 
   for (const proc of p.appEnv.processes) {
     const networks = processNetworks(project, p, proc, named);
@@ -49,6 +52,7 @@ export function appContainers(
     }
     // External volumes (compose `external: true`) are mounted by their own name.
     for (const [v, path] of Object.entries(proc.externalVolumes ?? {}).sort((a, b) => (a[0] < b[0] ? -1 : 1))) mounts[v] = path;
+    const binds = containerBinds(proc);
     const options = effectiveContainerOptions(envScope(p.env), proc);
     const memory = proc.memory ?? p.env.limits.memory;
     const cpus = proc.cpus ?? p.env.limits.cpus;
@@ -76,6 +80,7 @@ export function appContainers(
         labels,
         networks: networks.map((n) => ({ network: n.network, aliases: [...n.aliases] })),
         mounts: { ...mounts },
+        ...(binds.length > 0 ? { binds: structuredClone(binds) } : {}),
         health: proc.health ? { ...proc.health } : null,
         restart: options.restart ?? 'unless-stopped',
         singleton: proc.singleton,

@@ -1,6 +1,6 @@
 // DesiredState: every resource each server should have, derived purely from a Fleet.
 // Observed state (read from engines) uses the same shapes so `diff` can compare them.
-import type { ContainerOptions, EnvValue, HealthCheck, ProxyKind, RestartName } from '../../config/fleet.ts';
+import type { ContainerOptions, EnvValue, HealthCheck, ProxyKind, RepoContent, RestartName } from '../../config/fleet.ts';
 
 export type Role = 'app' | 'proxy' | 'service' | 'release-task';
 
@@ -33,6 +33,16 @@ export interface VolumeSpec {
   labels: Record<string, string>;
 }
 
+/** A bind mount: a host path as it is, or repository content shipped to the server (`repo`). */
+export interface ContainerBind {
+  /** Host path, or repository path relative to the fleet file. */
+  source: string;
+  target: string;
+  readOnly: boolean;
+  /** Shipped content; `hostPath` is where a deploy put it on the server (never hashed). */
+  repo?: RepoContent & { hostPath?: string };
+}
+
 export interface ContainerNet {
   network: string;
   aliases: string[];
@@ -62,6 +72,8 @@ export interface ContainerSpec extends ContainerOptions {
   networks: ContainerNet[];
   /** volume name -> mount path */
   mounts: Record<string, string>;
+  /** Bind mounts (absent when none): host paths, and repository content shipped per environment (mounts.ts). */
+  binds?: ContainerBind[];
   memory?: number;
   cpus?: number;
   health: HealthCheck | null;

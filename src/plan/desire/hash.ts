@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { pickContainerOptions } from '../../config/container-defaults.ts';
 import type { ContainerOptions } from '../../config/fleet.ts';
 import type { ContainerSpec } from './desired.ts';
+import { bindsForHash } from './bind-hash.ts';
 
 /** JSON with object keys sorted, so equal data always gives equal text. */
 export function stableStringify(v: unknown): string {
@@ -17,7 +18,10 @@ export function stableStringify(v: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`).join(',')}}`;
 }
 
-export type HashedFields = Pick<ContainerSpec, 'image' | 'command' | 'env_vars' | 'mounts' | 'memory' | 'cpus' | 'networks' | 'health' | 'port' | 'publish'> &
+export type HashedFields = Pick<
+  ContainerSpec,
+  'image' | 'command' | 'env_vars' | 'mounts' | 'binds' | 'memory' | 'cpus' | 'networks' | 'health' | 'port' | 'publish'
+> &
   Omit<ContainerOptions, 'labels'> & {
     /** Slipway's own labels (`slipway.*`) are left out; the user's count. */
     labels?: Record<string, string>;
@@ -33,6 +37,8 @@ export function specHash(c: HashedFields): string {
     command: c.command ?? null,
     env: c.env_vars,
     mounts: c.mounts,
+    // Only when there are any, so specs without binds keep their hash.
+    ...(c.binds && c.binds.length > 0 ? { binds: bindsForHash(c.binds) } : {}),
     memory: c.memory ?? null,
     cpus: c.cpus ?? null,
     networks,
