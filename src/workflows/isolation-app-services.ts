@@ -54,9 +54,9 @@ export function imageName(image: string): string {
 }
 
 /**
- * The app processes this check covers: a known data store or broker image, or any process with a
- * named data volume and a port. Port: the process's own, else the image's usual one; 0 when
- * unknown (then only names are probed).
+ * The app processes this check covers: those running a known data store or broker image (a web
+ * process that keeps uploads in a volume is covered by the network check). Port: the process's
+ * own, else the image's usual one.
  */
 export function dataServices(specs: readonly ContainerSpec[]): { spec: ContainerSpec; port: number; kind: string }[] {
   const out: { spec: ContainerSpec; port: number; kind: string }[] = [];
@@ -65,7 +65,6 @@ export function dataServices(specs: readonly ContainerSpec[]): { spec: Container
     const name = imageName(s.image);
     const known = DATA_SERVICE_PORTS[name];
     if (known !== undefined) out.push({ spec: s, port: s.port ?? known, kind: name });
-    else if (Object.keys(s.mounts).length > 0 && s.port !== undefined) out.push({ spec: s, port: s.port, kind: 'data volume' });
   }
   return out;
 }
