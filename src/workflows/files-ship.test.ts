@@ -15,6 +15,7 @@ import { desire } from '../plan/desire/desire.ts';
 import type { ContainerSpec } from '../plan/desire/desired.ts';
 import { toCreateSpec } from './container-create.ts';
 import { shipFiles } from './files-ship.ts';
+import { readSources } from './files-source.ts';
 import { createReporter } from './reporter.ts';
 import { type ServerRun, serverRun } from './server-run.ts';
 
@@ -181,5 +182,37 @@ describe('shipFiles', () => {
     run.state.containers = run.state.containers.filter((c) => !c.binds);
     expect(await shipFiles(run, run.fleet.apps[0]!, 'prod', { sha: V1 })).toBeUndefined();
     expect(engine.transcript).toEqual([]);
+  });
+});
+
+describe('readSources', () => {
+  it('reads from the commit relative to the fleet file, also above it in the repository; the digest equals the working tree one', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'slipway-src-'));
+    try {
+      mkdirSync(join(repo, 'deploy'), { recursive: true });
+      mkdirSync(join(repo, 'shared/conf'), { recursive: true });
+      writeFileSync(join(repo, 'shared/conf/a.conf'), 'a=1\n');
+      writeFileSync(join(repo, 'shared/run.sh'), 'echo\n', { mode: 0o755 });
+      const g = (...args: string[]) =>
+        execFileSync('git', ['-C', repo, ...args], {
+          env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' },
+        });
+      g('init', '-q');
+      g('add', '-A');
+      g('commit', '-q', '-m', 'x');
+      const sha = g('rev-parse', 'HEAD').toString().trim();
+      const fleetDir = join(repo, 'deploy');
+      const sources = [
+        { source: '../shared/conf', secret: false },
+        { source: '../shared/run.sh', secret: false },
+      ];
+      const fromGit = await readSources({ fleetDir, sha }, sources);
+      const fromTree = await readSources({ fleetDir }, sources);
+      expect(fromGit.get('../shared/conf')).toMatchObject({ type: 'dir', entries: [{ path: 'a.conf', kind: 'file', executable: false }] });
+      expect(fromGit.get('../shared/run.sh')).toMatchObject({ type: 'file', entries: [{ path: '', executable: true }] });
+      for (const s of sources) expect(fromGit.get(s.source)!.digest).toBe(fromTree.get(s.source)!.digest);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 });

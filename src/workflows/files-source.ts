@@ -6,6 +6,7 @@
 // - secrets always come from the working tree (or wherever the deploy runs from, such as CI): they
 //   are not meant to be committed.
 import { execFile } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { workingTreeContent } from '../config/compose/bind-sources.ts';
 import { UserError } from '../diag/errors.ts';
@@ -55,7 +56,10 @@ async function toplevel(fleetDir: string): Promise<string> {
 }
 
 async function fromCommit(top: string, origin: ContentOrigin, source: string): Promise<{ type: 'file' | 'dir'; entries: TreeEntry[] }> {
-  const rel = relative(top, resolve(origin.fleetDir, source)).split('\\').join('/');
+  // Through the real path of the fleet's directory: git names the top level without symlinks.
+  const rel = relative(top, resolve(realpathSync(origin.fleetDir), source))
+    .split('\\')
+    .join('/');
   const at = origin.sha!.slice(0, 12);
   if (isAbsolute(rel) || rel.startsWith('..'))
     throw new UserError(`${source} is outside the git repository (${top})`, 'mount files of the repository, or bake them into the image');
