@@ -47,6 +47,12 @@ describe.each(EXAMPLES)('example %s', (name) => {
     for (const f of files) await expect(f.content).toMatchFileSnapshot(join(dir, 'generated', f.path));
   });
 
+  it('backup policy per environment matches its golden', async () => {
+    const fleet = loadFleet(file).fleet!;
+    const policies = Object.fromEntries(fleet.environments.map((e) => [e.name, e.backup ?? null]));
+    await expect(`${JSON.stringify(policies, null, 2)}\n`).toMatchFileSnapshot(join(dir, 'generated', 'backup-policy.json'));
+  });
+
   it('check findings match their golden', async () => {
     const fleet = loadFleet(file).fleet!;
     const findings = check(fleet, desire(fleet));

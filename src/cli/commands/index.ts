@@ -13,6 +13,7 @@ import { registerReleases } from './releases.ts';
 import { registerStatus } from './status.ts';
 import { registerLogsExec } from './logs-exec.ts';
 import { registerOps } from './ops.ts';
+import { registerBackup } from './backup.ts';
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   registerValidate(program, ctx);
@@ -27,4 +28,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerStatus(program, ctx);
   registerLogsExec(program, ctx);
   registerOps(program, ctx);
+  registerBackup(program, ctx);
 }

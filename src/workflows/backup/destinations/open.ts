@@ -7,8 +7,6 @@ import type { BackupDestination } from '../../../config/backup-policy.ts';
 import { UserError } from '../../../diag/errors.ts';
 import type { ServerRun } from '../../server-run.ts';
 import { LocalDestination } from './local.ts';
-import { S3Destination } from './s3.ts';
-import { SftpDestination } from './sftp.ts';
 
 /** Tests (and callers with their own destinations) replace how a configured destination is opened. */
 export type DestinationOpener = (run: ServerRun, env: string, d: BackupDestination) => Promise<Destination>;
@@ -24,7 +22,7 @@ export function helperImage(run: ServerRun): string {
 export const openDestination: DestinationOpener = async (run, env, d) => {
   const c = d.config;
   if (c.kind === 'local') return new LocalDestination({ engine: run.conn.engine, project: run.fleet.project, helperImage: helperImage(run), name: d.name });
-  if (c.kind === 'sftp') return new SftpDestination(d.name, c);
+  if (c.kind === 'sftp') return new (await import('./sftp.ts')).SftpDestination(d.name, c);
   const accessKeyId = await run.store.getSecret(c.accessKeySecret, env);
   const secretAccessKey = await run.store.getSecret(c.secretKeySecret, env);
   const missing = [!accessKeyId && c.accessKeySecret, !secretAccessKey && c.secretKeySecret].filter(Boolean);
@@ -33,5 +31,5 @@ export const openDestination: DestinationOpener = async (run, env, d) => {
       `backup destination ${d.name}: secret ${missing.join(' and ')} not set on ${run.conn.server.name}`,
       `set it with: slipway secret set ${missing[0]} --env ${env}`,
     );
-  return new S3Destination(d.name, c, { accessKeyId, secretAccessKey });
+  return new (await import('./s3.ts')).S3Destination(d.name, c, { accessKeyId, secretAccessKey });
 };
