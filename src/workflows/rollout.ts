@@ -19,6 +19,7 @@ import { isNotFound } from '../engine/engine-errors.ts';
 import { desiredOf, existingOf, imageFor, releaseImage, releaseOf } from './app-containers.ts';
 import { releaseAlias, toCreateSpec } from './container-create.ts';
 import { resolveEnv } from './env-resolve.ts';
+import { secretLookup } from './secrets-file-lookup.ts';
 import { waitReady } from './health.ts';
 import { readHistory, withLive, writeHistory, type ReleaseRecord } from './releases.ts';
 import type { ServerRun } from './server-run.ts';
@@ -48,7 +49,7 @@ export interface Resolved {
 }
 
 export async function resolveSpecEnv(run: ServerRun, spec: ContainerSpec, release: string): Promise<Resolved> {
-  const r = await resolveEnv(spec.env_vars, run.store, spec.name, spec.env);
+  const r = await resolveEnv(spec.env_vars, secretLookup(run), spec.name, spec.env);
   return {
     env: { ...r.env, SLIPWAY_APP: spec.app ?? '', SLIPWAY_ENV: spec.env ?? '', SLIPWAY_PROCESS: spec.process ?? '', SLIPWAY_RELEASE: release },
     secrets: r.secrets,

@@ -12,6 +12,7 @@ import { rollback } from '../../workflows/rollback.ts';
 import { renderSwitch } from '../views/switch-view.ts';
 import { UsageError, UserError } from '../../diag/errors.ts';
 import { FILE_HELP, nonNegativeNumber, positiveInteger } from '../option-values.ts';
+import { IDENTITY_HELP } from '../identity-option.ts';
 
 interface SwitchOpts {
   file: string;
@@ -27,6 +28,7 @@ function common(cmd: Command): Command {
     .option('--drain <ms>', 'time to let in-flight requests finish on the old release after the switch', nonNegativeNumber, '2000')
     .option('--keep <n>', 'releases whose containers are kept (stopped) for instant rollback', positiveInteger, '3')
     .option('--lock-wait <seconds>', 'wait this long for another deploy to release the environment lock', nonNegativeNumber, '0')
+    .option('--identity <file>', IDENTITY_HELP)
     .option('--json', 'print the result as JSON');
 }
 

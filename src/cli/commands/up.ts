@@ -15,6 +15,7 @@ import { MAX_PARALLEL } from '../../workflows/fleet-session.ts';
 import { setExit } from '../exit.ts';
 import { renderApplied } from '../views/apply-view.ts';
 import { FILE_HELP, nonNegativeNumber } from '../option-values.ts';
+import { IDENTITY_HELP } from '../identity-option.ts';
 
 export function registerUp(program: Command, ctx: CliContext): void {
   program
@@ -25,6 +26,7 @@ export function registerUp(program: Command, ctx: CliContext): void {
     .option('-f, --file <path>', FILE_HELP)
     .option('--server <name>', 'only this server')
     .option('--lock-wait <seconds>', 'wait this long for deploys holding environment locks', nonNegativeNumber, '0')
+    .option('--identity <file>', IDENTITY_HELP)
     .option('--destroy-data', 'also delete the volumes, databases and Redis DBs the fleet no longer has (their data is lost)')
     .option('--json', 'print the result as JSON: per server, the plan applied and each action with its outcome')
     .action(async (opts: { file: string; server?: string; json?: boolean; lockWait: string; destroyData?: boolean }, cmd: Command) => {
