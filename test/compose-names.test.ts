@@ -8,13 +8,15 @@
 // - the internal networks are Internal in `docker network inspect`, and the front-end, which is not
 //   on the db network, can neither resolve nor reach the database (nor Redis);
 // - the proxy still reaches the front-end, and the health prober the backend (its port is probed
-//   from the host through the address on its non-internal network).
-import { cpSync } from 'node:fs';
+//   from the host through the address on its non-internal network);
+// - an `external: true` volume keeps its name: a deploy refuses to start while it is missing, then
+//   both environments mount that same volume, and `check` warns that they share it.
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureEngine, ensureImages } from './harness/engine.ts';
-import { REPO, slipwayOk } from './support/cli.ts';
+import { type CliResult, REPO, slipway, slipwayOk } from './support/cli.ts';
 import { get } from './support/http.ts';
 import { cleanupProject, freePort, makeProject, type TestProject } from './support/project.ts';
 
@@ -27,6 +29,10 @@ const NOT_RESOLVED = /^E[A-Z_]+$/;
 
 let p: TestProject;
 let port: number;
+/** The external volume, made outside Slipway for this run. */
+let shared: string;
+/** The first deploy, before the external volume existed. */
+let refused: CliResult;
 const docker = new Docker();
 
 function fleet(project: string, httpPort: number): string {
@@ -81,6 +87,16 @@ async function execIn(container: string, argv: string[]): Promise<string> {
   return text;
 }
 
+/** Waits until an environment's Postgres accepts connections (what its compose healthcheck asks). */
+async function postgresReady(env: Env): Promise<void> {
+  for (let i = 0; ; i++) {
+    const out = await execIn((await containerOf(env, 'db')).Name.slice(1), ['pg_isready', '-U', 'postgres']);
+    if (out.includes('accepting connections')) return;
+    if (i >= 120) throw new Error(`${env}/db: ${out.trim()} after 120 checks`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** GET through the proxy to the front-end of an environment. */
 async function front(env: Env, path: string): Promise<Json> {
   const r = await get(port, `shop-${env}.localhost`, path);
@@ -105,10 +121,15 @@ beforeAll(async () => {
   p = makeProject('cnames');
   cpSync(join(REPO, 'test', 'fixtures', 'compose-names'), p.dir, { recursive: true });
   port = await freePort();
+  shared = `${p.project}-shared`;
+  writeFileSync(join(p.dir, '.env'), `SHARED_VOLUME=${shared}\n`);
   p.writeFleet(fleet(p.project, port));
   p.commit('compose stack');
   await slipwayOk(['up'], { cwd: p.dir });
+  refused = await slipway(['deploy', 'shop', 'staging', '--drain', '0'], { cwd: p.dir });
+  await docker.createVolume({ Name: shared });
   for (const env of ENVS) await slipwayOk(['deploy', 'shop', env, '--drain', '0'], { cwd: p.dir });
+  for (const env of ENVS) await postgresReady(env);
   // A marker in each environment's Redis says whose it is.
   for (const env of ENVS) {
     const redis = await containerOf(env, 'redis');
@@ -118,6 +139,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (p) await cleanupProject(p.project, p.dir);
+  // Not Slipway's (no label): removed by name.
+  if (shared)
+    await docker
+      .getVolume(shared)
+      .remove()
+      .catch(() => undefined);
 });
 
 describe('compose names resolve inside each environment (real engine)', () => {
@@ -196,5 +223,25 @@ describe('compose names resolve inside each environment (real engine)', () => {
       expect(await netsOf(env, 'backend')).toEqual([n(env, 'db'), n(env, 'internal'), n(env, 'public')].sort());
       expect(await netsOf(env, 'front')).toEqual([`${p.project}-${env}-edge`, n(env, 'public')].sort());
     }
+  });
+
+  it('an external volume keeps its name: a deploy waits for it, then both environments share it, and check says so', async () => {
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`shop in staging uses external volume ${shared}, which does not exist on local`);
+    expect(refused.stderr).toContain(`docker volume create ${shared}`);
+    const mounts = async (env: Env) =>
+      ((await containerOf(env, 'backend')).Mounts as Json[]).filter((m) => m.Destination === '/shared').map((m) => `${m.Type} ${m.Name}`);
+    for (const env of ENVS) expect(await mounts(env)).toEqual([`volume ${shared}`]);
+    const staging = (await containerOf('staging', 'backend')).Name.slice(1);
+    const prod = (await containerOf('prod', 'backend')).Name.slice(1);
+    await execIn(staging, ['sh', '-c', 'echo written-by-staging > /shared/who']);
+    expect((await execIn(prod, ['cat', '/shared/who'])).trim()).toBe('written-by-staging');
+    const check = await slipway(['check', '--json'], { cwd: p.dir });
+    const findings = JSON.parse(check.stdout).findings as { code: string; severity: string; message: string }[];
+    expect(findings.filter((f) => f.code === 'external-shared').map((f) => `${f.severity}: ${f.message}`)).toEqual([
+      `warning: external volume ${shared} on local is mounted by prod and staging (shop): the environments share its data`,
+    ]);
+    // Not Slipway's: no label, so no cleanup or plan of Slipway's ever deletes it.
+    expect((await docker.getVolume(shared).inspect()).Labels ?? {}).toEqual({});
   });
 });

@@ -5,6 +5,7 @@
 // commands, alongside its new containers' start: their verdict is in before traffic moves.
 import type { App, Environment } from '../config/fleet.ts';
 import { UserError } from '../diag/errors.ts';
+import { assertExternals } from './externals.ts';
 import { desiredOf } from './app-containers.ts';
 import { operator } from './audit.ts';
 import { withEnvLock } from './env-lock-run.ts';
@@ -76,6 +77,7 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
     checkpoint('locked');
     const specs = desiredOf(run, app.name, env.name);
     if (specs.length === 0) throw new UserError(`${app.name} has no processes in ${env.name}`, 'add processes: to the app in slipway.yaml');
+    await assertExternals(run, app.name, env.name);
     // The checks run alongside the image and the new containers' start; their verdict is awaited
     // before anything touches the serving release (the rollout's gate, or before release commands).
     const checks = startChecks(run, app.name, env.name);
