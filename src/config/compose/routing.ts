@@ -5,64 +5,9 @@
 // overrides the choice. Pure: init writes the reasons as comments, import marks the processes.
 import { httpProbe } from './health-probe.ts';
 import type { ComposeService } from './types.ts';
+import { DATA_IMAGES, imageName } from '../../model/data-images.ts';
 
-/** Image names (last path segment, no tag) that hold data or move messages: never routed. */
-const DATA_IMAGES = new Set([
-  'postgres',
-  'postgresql',
-  'postgis',
-  'pgvector',
-  'timescaledb',
-  'mysql',
-  'mysql-server',
-  'mariadb',
-  'percona',
-  'percona-server',
-  'mongo',
-  'mongodb',
-  'redis',
-  'redismod',
-  'redis-stack',
-  'redis-stack-server',
-  'valkey',
-  'keydb',
-  'dragonfly',
-  'memcached',
-  'rabbitmq',
-  'kafka',
-  'cp-kafka',
-  'cp-zookeeper',
-  'zookeeper',
-  'elasticsearch',
-  'opensearch',
-  'solr',
-  'meilisearch',
-  'typesense',
-  'clickhouse',
-  'clickhouse-server',
-  'cassandra',
-  'scylla',
-  'couchdb',
-  'neo4j',
-  'influxdb',
-  'mssql-server',
-  'cockroach',
-  'etcd',
-  'nats',
-  'activemq',
-  'pulsar',
-  'minio',
-  'seaweedfs',
-  'logstash',
-  'fluentd',
-  'fluent-bit',
-  'opentelemetry-collector',
-  'opentelemetry-collector-contrib',
-  'mosquitto',
-  'qdrant',
-  'weaviate',
-  'milvus',
-]);
+export { imageName } from '../../model/data-images.ts';
 
 /** Words in a service name that say "data store" (`db`, `zammad-postgresql`, `redis-cache`). */
 const DATA_NAME_WORDS = new Set([
@@ -130,14 +75,6 @@ export function dataServiceReason(s: ComposeService): string | undefined {
     .find((w) => DATA_NAME_WORDS.has(w));
   if (word !== undefined && (image === undefined || !isWebImage(image))) return `service name "${s.name}"`;
   return undefined;
-}
-
-/** `docker.io/library/postgres:17@sha256:…` → `postgres`; undefined for `${IMAGE}` leftovers. */
-export function imageName(image: string | undefined): string | undefined {
-  if (image === undefined || image.includes('$')) return undefined;
-  const noDigest = image.split('@')[0]!;
-  const last = noDigest.split('/').pop()!;
-  return last.split(':')[0]!.toLowerCase();
 }
 
 function isWebImage(image: string): boolean {
