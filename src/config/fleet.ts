@@ -179,6 +179,9 @@ export interface SharedService extends ContainerOptions {
   pos?: SourcePos;
 }
 
+/** Compose's `depends_on` conditions. */
+export type DependsCondition = 'service_started' | 'service_healthy' | 'service_completed_successfully';
+
 export type EnvValue = { kind: 'plain'; value: string } | { kind: 'secret'; name: string };
 
 export interface HealthCheck {
@@ -217,9 +220,15 @@ export interface ProcessSpec extends ContainerOptions {
   /** Image override (compose services with their own image, e.g. `postgres:17`). */
   image?: string;
   /** Build override (compose services with their own build context). Paths relative to the fleet file. */
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; target?: string; args?: Record<string, string> };
   /** Other processes of the same app this one waits for (compose depends_on). */
   dependsOn: string[];
+  /**
+   * What this process waits for of each of those (by process name), as compose's `condition:`;
+   * absent: `service_started`. A process another one waits for with `service_completed_successfully`
+   * is a one-off task (migrations): it runs to completion once per deploy, before its dependents.
+   */
+  dependsOnCondition?: Record<string, DependsCondition>;
   /** Domains routed to this process itself (a `domains:` key on the process), besides the app's. */
   domains?: string[];
   /**

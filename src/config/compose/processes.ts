@@ -186,6 +186,8 @@ function toProcess(
   const labels = composeLabels(s, diagnostics);
   if (labels) p.labels = { ...labels, ...p.labels };
   if (binds.length > 0) p.binds = binds;
+  const conditions = Object.entries(s.dependsOnCondition ?? {}).filter(([d]) => s.dependsOn.includes(d));
+  if (conditions.length > 0) p.dependsOnCondition = Object.fromEntries(conditions.map(([d, c]) => [processName(d), c]));
   if (Object.keys(externalVolumes).length > 0) p.externalVolumes = externalVolumes;
   const domains = serviceDomains(s, ctx);
   if (domains.length > 0) p.domains = domains;

@@ -89,9 +89,12 @@ export function readService(rc: ReadContext, e: Entry): ComposeService | undefin
       case 'networks':
         readServiceNetworks(rc, f.value, path, svc);
         break;
-      case 'depends_on':
-        svc.dependsOn = readDependsOn(rc, f.value, path, name);
+      case 'depends_on': {
+        const d = readDependsOn(rc, f.value, path, name);
+        svc.dependsOn = d.services;
+        if (Object.keys(d.conditions).length > 0) svc.dependsOnCondition = d.conditions;
         break;
+      }
       case 'healthcheck': {
         const h = readHealthcheck(rc, f.value, path);
         if (h) svc.health = h;

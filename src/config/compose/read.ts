@@ -18,7 +18,7 @@ import { emptyMap, loadDocument } from './read-document.ts';
 import { applyExtends } from './read-extends.ts';
 import { mergeMap } from './read-merge.ts';
 import { namedMap } from './read-networks.ts';
-import { applyProfiles } from './read-profiles.ts';
+import { applyProfiles, enabledProfiles } from './read-profiles.ts';
 import { str } from './read-scalars.ts';
 import { readService } from './read-service.ts';
 import { readFileDefs } from './read-file-refs.ts';
@@ -93,7 +93,8 @@ export function readCompose(
     merged = enforceUnique(mergeMap(merged, extended as CMap, [], problem));
   });
   if (broken) return { diagnostics };
-  merged = applyProfiles(rc, merged, opts.profiles ?? [], opts.origin);
+  const enabled = enabledProfiles(opts.profiles, vars);
+  merged = applyProfiles(rc, merged, enabled.profiles, opts.origin, enabled.from);
   const compose = readProject(rc, merged, list);
   return { compose: diagnostics.some((d) => d.severity === 'error') ? undefined : compose, diagnostics };
 }

@@ -1,6 +1,6 @@
 // The compose project as Slipway reads it: the subset of docker-compose that maps onto Slipway
 // processes, already interpolated and normalized (durations in ms, sizes in bytes, argv arrays).
-import type { ContainerOptions } from '../fleet.ts';
+import type { ContainerOptions, DependsCondition } from '../fleet.ts';
 import type { SourcePos } from '../../diag/diagnostic.ts';
 
 export interface ComposeVolumeMount {
@@ -60,6 +60,8 @@ export interface ComposeService {
   /** `links:` of this service: the service linked to, and the extra name it gets (`db:database`). */
   links?: { service: string; alias?: string }[];
   dependsOn: string[];
+  /** `depends_on` conditions other than `service_started`, by service (read-depends-on.ts). */
+  dependsOnCondition?: Record<string, DependsCondition>;
   health?: ComposeHealth;
   memory?: number;
   cpus?: number;
