@@ -162,7 +162,7 @@ apps: { shop: { compose: docker-compose.yml } }
   });
 
   it('keeps depends_on, bind mounts as binds and named volumes by their Slipway name', () => {
-    expect(web.depends_on).toEqual({ 'shop-prod-db': { condition: 'service_started' } });
+    expect(web.depends_on).toEqual({ 'shop-prod-db': { condition: 'service_healthy' } });
     expect(web.volumes).toEqual(['shop-prod-shop-uploads:/srv/uploads', './nginx.conf:/etc/nginx/nginx.conf:ro']);
     expect(Object.keys(d.volumes).sort()).toEqual(['shop-prod-shop-pgdata', 'shop-prod-shop-uploads']);
   });

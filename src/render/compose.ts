@@ -23,10 +23,12 @@
 //   with the same data volume name: export one env per host, or rename the volume, before running
 //   two of them.
 // - `depends_on`: app processes depend on the shared-service instances holding their databases
-//   and Redis DBs, and on the same-app processes of their compose `depends_on`.
+//   and Redis DBs (`service_started`), and on the same-app processes of their compose `depends_on`
+//   with its condition (`service_healthy`, `service_completed_successfully` for a one-off task,
+//   which is exported with `restart: "no"`).
 // - Container options (user, tmpfs, cap_add, ulimits, logging, pids_limit…) keep their compose names.
 import { stringify } from 'yaml';
-import type { ContainerOptions, Fleet, ProcessSpec } from '../config/fleet.ts';
+import type { ContainerOptions, DependsCondition, Fleet, ProcessSpec } from '../config/fleet.ts';
 import type { ContainerSpec, DesiredState, NetworkSpec, VolumeSpec } from '../plan/desire/desired.ts';
 import { LABELS } from '../model/labels.ts';
 import { composeContainerOptions, composeHealthcheck, escapeDollars } from './compose-service.ts';
@@ -189,20 +191,21 @@ export function renderCompose(desired: DesiredState, project: string, env: strin
     svc.restart = c.restart === 'on-failure' && c.restartMaxRetries !== undefined ? `on-failure:${c.restartMaxRetries}` : c.restart;
     svc.stop_grace_period = `${c.stopTimeoutS}s`;
 
-    const deps = new Set<string>();
+    const deps = new Map<string, DependsCondition>();
     if (c.role === 'app') {
       for (const [inst, apps] of usedInstances) {
         const dep = nameOfKey.get(inst);
-        if (dep && c.app && apps.has(c.app)) deps.add(dep);
+        if (dep && c.app && apps.has(c.app)) deps.set(dep, 'service_started');
       }
+      const conditions = new Map((c.waitsFor ?? []).map((w) => [w.process, w.condition]));
       for (const p of c.dependsOn ?? proc?.dependsOn ?? []) {
         const dep = `${c.app}-${env}-${p}`;
-        if (groups.has(dep)) deps.add(dep);
+        if (groups.has(dep)) deps.set(dep, conditions.get(p) ?? proc?.dependsOnCondition?.[p] ?? 'service_started');
       }
     }
     deps.delete(name);
     if (deps.size > 0) {
-      svc.depends_on = Object.fromEntries([...deps].sort().map((d) => [d, { condition: 'service_started' }]));
+      svc.depends_on = Object.fromEntries([...deps].sort(([a], [b]) => (a < b ? -1 : 1)).map(([d, condition]) => [d, { condition }]));
     }
     services[name] = svc;
   }

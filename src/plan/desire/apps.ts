@@ -8,6 +8,7 @@ import { LABELS } from '../../model/labels.ts';
 import type { Placement } from './placement.ts';
 import { sortRecord } from './services.ts';
 import { specHash } from './hash.ts';
+import { processKind } from './process-kind.ts';
 import { containerBinds, filesVolumeOf } from './mounts.ts';
 import { interpolateEnvValue } from '../../model/interpolate.ts';
 import { effectiveContainerOptions, envScope } from '../../config/container-defaults.ts';
@@ -54,6 +55,7 @@ export function appContainers(
     for (const [v, path] of Object.entries(proc.externalVolumes ?? {}).sort((a, b) => (a[0] < b[0] ? -1 : 1))) mounts[v] = path;
     const binds = containerBinds(proc);
     const options = effectiveContainerOptions(envScope(p.env), proc);
+    const kind = processKind(p, proc, processImage(project, p, proc));
     const memory = proc.memory ?? p.env.limits.memory;
     const cpus = proc.cpus ?? p.env.limits.cpus;
     for (let r = 0; r < proc.replicas; r++) {
@@ -82,8 +84,9 @@ export function appContainers(
         mounts: { ...mounts },
         ...(binds.length > 0 ? { binds: structuredClone(binds) } : {}),
         health: proc.health ? { ...proc.health } : null,
-        restart: options.restart ?? 'unless-stopped',
+        restart: kind.task ? 'no' : (options.restart ?? 'unless-stopped'),
         singleton: proc.singleton,
+        ...structuredClone(kind),
         stopTimeoutS: proc.stopTimeoutS,
         publish: [],
       };

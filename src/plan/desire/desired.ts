@@ -1,6 +1,6 @@
 // DesiredState: every resource each server should have, derived purely from a Fleet.
 // Observed state (read from engines) uses the same shapes so `diff` can compare them.
-import type { ContainerOptions, EnvValue, HealthCheck, ProxyKind, RepoContent, RestartName } from '../../config/fleet.ts';
+import type { ContainerOptions, DependsCondition, EnvValue, HealthCheck, ProxyKind, RepoContent, RestartName } from '../../config/fleet.ts';
 
 export type Role = 'app' | 'proxy' | 'service' | 'release-task';
 
@@ -80,6 +80,15 @@ export interface ContainerSpec extends ContainerOptions {
   port?: number;
   restart: RestartName;
   singleton: boolean;
+  /**
+   * Why two copies must never run at once (`postgres image`, `owns data volume pgdata`): a deploy
+   * replaces it stop-first, and only when its spec changed (plan/desire/process-kind.ts).
+   */
+  stateful?: string;
+  /** A one-off task (another process waits for it with `service_completed_successfully`): run to completion once per deploy. */
+  task?: true;
+  /** Processes of the same app and environment this one starts after, with the condition it waits for. */
+  waitsFor?: { process: string; condition: DependsCondition }[];
   stopTimeoutS: number;
   /** Host ports published ("hostPort:containerPort"); only the proxy publishes any. */
   publish: string[];

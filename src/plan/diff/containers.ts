@@ -39,6 +39,8 @@ export function diffContainers(server: string, project: string, desired: Contain
 
   const wanted = new Set(desired.map((d) => d.key));
   for (const d of desired) {
+    // A one-off task runs during a deploy and leaves no container behind.
+    if (d.task) continue;
     const out = d.role === 'app' ? deploy : actions;
     const [match, ...rest] = (groups.get(d.key) ?? []).filter((o) => o.role !== 'release-task');
     // Stopped containers of earlier releases are kept on purpose (instant rollback).
@@ -124,6 +126,8 @@ export function changedFields(d: ContainerSpec, o: ObservedContainer): Record<st
 
 function replaceStrategy(d: ContainerSpec): { strategy: 'start-first' | 'stop-first'; note: string } {
   if (d.singleton) return { strategy: 'stop-first', note: 'singleton: old container is deleted before the new one is created (brief downtime)' };
+  if (d.stateful)
+    return { strategy: 'stop-first', note: `stateful (${d.stateful}): old container is stopped before the new one starts (never two on one volume)` };
   if (d.role === 'service')
     return { strategy: 'stop-first', note: 'service: old container is deleted before the new one is created (it owns its data volume)' };
   if (d.publish.length > 0) return { strategy: 'stop-first', note: 'publishes host ports: old container is deleted before the new one is created' };
