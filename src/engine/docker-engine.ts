@@ -54,6 +54,8 @@ export interface BuildSpec {
   tag: string;
   /** Path of the Dockerfile inside the context. */
   dockerfile: string;
+  /** Build stage to stop at (`--target`). */
+  target?: string;
   /** Not secret: Docker keeps build args in the image history for anyone to read. */
   buildArgs: Record<string, string>;
   labels: Record<string, string>;
@@ -130,7 +132,11 @@ export interface PublishSpec {
 }
 
 export interface HealthcheckSpec {
-  /** Command argv run inside the container (exec form, `CMD`). */
+  /**
+   * Docker's test, as compose writes it: `["CMD", argv…]` (exec form), `["CMD-SHELL", "cmd"]` (run by
+   * the image's /bin/sh), `["NONE"]` (disables the image's HEALTHCHECK). Without one of these
+   * prefixes, an exec-form argv.
+   */
   test: string[];
   intervalMs?: number;
   timeoutMs?: number;

@@ -133,3 +133,25 @@ describe('createBody', () => {
     expect(body).not.toHaveProperty('Cmd');
   });
 });
+
+describe('createBody: healthchecks as compose writes them', () => {
+  const base = { name: 'x', image: 'postgres:15', env: {}, labels: {}, networks: [], mounts: [], restart: 'unless-stopped' as const, stopTimeoutS: 10 };
+  it.each([
+    [
+      ['CMD-SHELL', 'pg_isready -U $POSTGRES_USER'],
+      ['CMD-SHELL', 'pg_isready -U $POSTGRES_USER'],
+    ],
+    [
+      ['CMD', 'redis-cli', 'ping'],
+      ['CMD', 'redis-cli', 'ping'],
+    ],
+    [['NONE'], ['NONE']],
+    [
+      ['node', 'probe.js'],
+      ['CMD', 'node', 'probe.js'],
+    ],
+  ])('%j → Test %j', (test, expected) => {
+    const body = createBody({ ...base, healthcheck: { test, intervalMs: 5000, timeoutMs: 3000, retries: 10, startPeriodMs: 30_000 } });
+    expect(body.Healthcheck).toEqual({ Test: expected, Interval: 5e9, Timeout: 3e9, Retries: 10, StartPeriod: 3e10 });
+  });
+});

@@ -151,7 +151,7 @@ export function createBody(spec: CreateContainerSpec): Json {
   if (spec.healthcheck) {
     const h = spec.healthcheck;
     body.Healthcheck = {
-      Test: ['CMD', ...h.test],
+      Test: healthTest(h.test),
       Interval: msToNs(h.intervalMs),
       Timeout: msToNs(h.timeoutMs),
       Retries: h.retries,
@@ -159,6 +159,11 @@ export function createBody(spec: CreateContainerSpec): Json {
     };
   }
   return body;
+}
+
+/** A HealthcheckSpec test as Docker's Healthcheck.Test: compose's forms kept, a bare argv is `CMD`. */
+export function healthTest(test: readonly string[]): string[] {
+  return ['CMD', 'CMD-SHELL', 'NONE'].includes(test[0] ?? '') ? [...test] : ['CMD', ...test];
 }
 
 /** HostConfig fields of the container settings (CreateContainerSpec's optional ones), only those set. */

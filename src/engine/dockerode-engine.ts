@@ -213,6 +213,7 @@ export class DockerodeEngine implements DockerEngine {
         {
           t: spec.tag,
           dockerfile: spec.dockerfile,
+          ...(spec.target ? { target: spec.target } : {}),
           buildargs: spec.buildArgs,
           labels: spec.labels,
           rm: true,

@@ -40,8 +40,16 @@ export function toCreateSpec(
     stopTimeoutS: spec.stopTimeoutS,
     publish: spec.publish.map(parsePublish),
     ...(spec.sysctls ? { sysctls: spec.sysctls } : {}),
+    ...dockerHealthcheck(spec),
     ...containerOptions(spec),
   };
+}
+
+/** A command health check (compose's `pg_isready`, `redis-cli ping`, `curl -f …`) is the container's Docker healthcheck. */
+export function dockerHealthcheck(spec: ContainerSpec): Pick<CreateContainerSpec, 'healthcheck'> {
+  const h = spec.health;
+  if (!h?.command?.length) return {};
+  return { healthcheck: { test: [...h.command], intervalMs: h.intervalMs, timeoutMs: h.timeoutMs, retries: h.retries, startPeriodMs: h.startPeriodMs } };
 }
 
 /** The container settings of a desired spec in the engine's terms (only those set). */
