@@ -29,6 +29,8 @@ export interface DeployOptions {
   killAt?: string;
   /** Build (or find) the image on this server and stream it to the target (no registry). */
   buildOn?: ServerRun;
+  /** Replace only these processes (`deploy APP ENV PROCESS…`); the others keep running as they are. */
+  processes?: string[];
 }
 
 export interface DeployResult {
@@ -59,7 +61,7 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
   const t0 = run.now();
   const checkpoint = checkpointer(opts.killAt);
   const source = await chooseSource(run.fleet, app, env, opts);
-  const command = `deploy ${app.name} ${env.name}${opts.ref ? ` --ref ${opts.ref}` : ''}${opts.image ? ` --image ${opts.image}` : ''}`;
+  const command = `deploy ${app.name} ${env.name}${opts.processes?.length ? ` ${opts.processes.join(' ')}` : ''}${opts.ref ? ` --ref ${opts.ref}` : ''}${opts.image ? ` --image ${opts.image}` : ''}`;
   const lockOpts = {
     command,
     action: 'deploy',
@@ -112,7 +114,7 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
       deployedBy: operator(),
       status: 'live',
     });
-    const rolloutOpts = { drainMs: opts.drainMs, keep: opts.keep, checkpoint };
+    const rolloutOpts = { drainMs: opts.drainMs, keep: opts.keep, checkpoint, ...(opts.processes?.length ? { processes: opts.processes } : {}) };
     const failed = async (e: unknown) =>
       writeHistory(
         run.store,

@@ -1,6 +1,6 @@
 // Brings one app/environment back to a consistent state after an interrupted deploy or rollback
-// (a killed CLI, a lost connection): the live release (from the server's history) runs and is on
-// the edge network; running containers of other releases are stopped gracefully (they finish
+// (a killed CLI, a lost connection): the live release (from the server's history, with the
+// containers it carries from earlier releases) runs and is on the edge network; running containers of other releases are stopped gracefully (they finish
 // their in-flight requests) and leave the edge network; containers of releases that never went
 // live are removed, as are leftover release tasks. Safe to run any time; deploy and rollback run
 // it first. `planReconcile` decides from the history and one container listing (pure), so a
@@ -11,6 +11,7 @@ import type { ContainerSpec } from '../plan/desire/desired.ts';
 import { desiredOf, existingOf, releaseOf } from './app-containers.ts';
 import { releaseAlias } from './container-create.ts';
 import { edgeNetworks, leaveEdge } from './rollout.ts';
+import { slotOf } from './rollout-plan.ts';
 import { readHistory, type ReleaseHistory } from './releases.ts';
 import type { ServerRun } from './server-run.ts';
 import { LABELS } from '../model/labels.ts';
@@ -54,11 +55,14 @@ export function planReconcile(
   const known = new Set(history.releases.filter((r) => r.status !== 'failed').map((r) => r.release));
   const live = history.current;
   const specOf = (c: ContainerSummary) => specFor(specs, c.labels);
-  const strays = containers.filter((c) => releaseOf(c) !== live && c.state === 'running');
-  // A singleton never runs twice: another release's copy (e.g. the successor a killed rollout
-  // had started) stops before the live one starts again.
-  const stopFirst = strays.filter((c) => specOf(c)?.singleton);
-  const ofLive = containers.filter((c) => releaseOf(c) === live);
+  // The live release's containers, and those it carries from earlier releases (unchanged processes).
+  const carried = history.releases.find((r) => r.release === live)?.carried ?? {};
+  const isLive = (c: ContainerSummary) => releaseOf(c) === live || carried[slotOf(c.labels)] === releaseOf(c);
+  const strays = containers.filter((c) => !isLive(c) && c.state === 'running');
+  // A singleton or a stateful process never runs twice: another release's copy (e.g. the
+  // successor a killed rollout had started) stops before the live one starts again.
+  const stopFirst = strays.filter((c) => specOf(c)?.singleton || specOf(c)?.stateful !== undefined);
+  const ofLive = containers.filter(isLive);
   // The live release's web containers belong on the edge network (a killed switch may not have
   // put them there yet).
   const connect = ofLive.flatMap((c) =>

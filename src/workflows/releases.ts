@@ -12,6 +12,11 @@ export interface ReleaseRecord {
   deployedBy: string;
   status: 'live' | 'previous' | 'failed' | 'rolled-back';
   note?: string;
+  /**
+   * Slots (`process/replica`) this release runs in a container of an earlier release, by that
+   * release: what the deploy kept running because its spec had not changed (a database).
+   */
+  carried?: Record<string, string>;
 }
 
 export interface ReleaseHistory {

@@ -60,7 +60,8 @@ export async function rollback(run: ServerRun, app: App, env: Environment, opts:
     };
     // The release's own files (from its commit), so its kept containers match and new ones bind them.
     await shipFiles(run, app, env.name, target.gitSha ? { sha: target.gitSha } : {});
-    await rollout(run, app, env.name, record, { drainMs: opts.drainMs, keep: opts.keep, checkpoint: checkpointer(opts.killAt) });
+    // Tasks (migrations) ran when the release was deployed; a rollback does not run them again.
+    await rollout(run, app, env.name, record, { drainMs: opts.drainMs, keep: opts.keep, checkpoint: checkpointer(opts.killAt), runTasks: false });
     const urls = run.state.routes.filter((r) => r.app === app.name && r.env === env.name).map((r) => urlOf(run, r.host));
     return {
       app: app.name,

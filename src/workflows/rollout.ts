@@ -1,30 +1,39 @@
 // The zero-downtime switch of one app in one environment to a release, shared by deploy and
-// rollback:
-//   1. start the new containers (replicas one at a time) on the environment's private network
-//      only, each checked healthy from the server — the proxy cannot reach them yet;
-//   2. singletons (celery beat…) are stopped before their successor starts;
+// rollback. Per process slot, the rollout first decides (rollout-plan.ts): a running container
+// whose spec hash and image still match is carried into the release untouched (a postgres:15
+// process with an unchanged spec keeps running); any other slot gets a new container, start-first,
+// or stop-first for a singleton or a stateful process (a database, broker, or a process owning a
+// data volume), so that two of those never run at once; a one-off task (compose
+// `service_completed_successfully`) runs to completion. Then, in dependency order (compose
+// `depends_on`: a process starts once what it waits for is started, healthy or completed):
+//   1. start the new containers (replicas one at a time) on the environment's private networks
+//      only, each checked ready from the server — the proxy cannot reach them yet;
+//   2. stop-first processes: the old container is stopped before its successor is created; a task
+//      runs (exit 0, or the rollout fails with its output and nothing after it starts);
 //   3. switch: the healthy web containers join the edge network under the stable alias the proxy
 //      routes to, so the proxy starts sending them new connections — without a proxy reload
 //      (a reload closes clients' idle keep-alive connections, which loses requests);
-//   4. record the release as live on the server;
-//   5. drain (the proxy's DNS view catches up), then stop the old containers gracefully: they
+//   4. record the release as live on the server, with the containers it carried from earlier ones;
+//   5. drain (the proxy's DNS view catches up), then stop the replaced containers gracefully: they
 //      stop accepting, finish in-flight requests, and the proxy retries refused dials on the
 //      new ones; then they leave the edge network;
 //   6. keep the last N releases' containers stopped for instant rollback, remove older ones.
-// A failure before step 3 removes what it started: the old release never stopped serving.
+// A failure before step 3 removes what it started and starts again what it stopped: the old
+// release never stopped serving.
 import type { App } from '../config/fleet.ts';
 import type { ContainerSummary } from '../engine/docker-engine.ts';
 import type { ContainerSpec } from '../plan/desire/desired.ts';
 import { isNotFound } from '../engine/engine-errors.ts';
 import { desiredOf, existingOf, imageFor, releaseImage, releaseOf } from './app-containers.ts';
 import { releaseAlias, toCreateSpec } from './container-create.ts';
-import { resolveEnv } from './env-resolve.ts';
-import { secretLookup } from './secrets-file-lookup.ts';
+import { resolveSpecEnv } from './spec-env.ts';
 import { waitReady } from './health.ts';
 import { readHistory, withLive, writeHistory, type ReleaseRecord } from './releases.ts';
+import { runTask } from './release-tasks.ts';
+import { releaseTags } from './release-image.ts';
+import { planRollout, slotOf, type SlotStep } from './rollout-plan.ts';
 import type { ServerRun } from './server-run.ts';
 import { LABELS } from '../model/labels.ts';
-import type { Secret } from '../util/secret.ts';
 
 export interface RolloutOptions {
   drainMs: number;
@@ -34,51 +43,52 @@ export interface RolloutOptions {
   /** The app's containers in the environment as the caller just listed them under the lock (saves a listing). */
   before?: ContainerSummary[];
   /**
-   * Awaited once the new release's non-singleton containers run healthy, before any old container
-   * is touched or traffic moves; if it rejects, what was started is undone (a caller's checks that
-   * ran alongside the start).
+   * Awaited once the new release's start-first web containers run healthy, before any old
+   * container is touched, work is taken or traffic moves; if it rejects, what was started is
+   * undone (a caller's checks that ran alongside the start).
    */
   gate?: () => Promise<void>;
+  /** Only these processes are replaced (`deploy APP ENV PROCESS…`); the others keep running as they are. */
+  processes?: readonly string[];
+  /** Run one-off tasks (default true; a rollback does not run them again). */
+  runTasks?: boolean;
 }
 
-export interface Resolved {
-  /** Secrets stay wrapped: the engine adapter unwraps them. */
-  env: Record<string, string | Secret>;
-  /** To redact from container output that is shown. */
-  secrets: Secret[];
-}
-
-export async function resolveSpecEnv(run: ServerRun, spec: ContainerSpec, release: string): Promise<Resolved> {
-  const r = await resolveEnv(spec.env_vars, secretLookup(run), spec.name, spec.env);
-  return {
-    env: { ...r.env, SLIPWAY_APP: spec.app ?? '', SLIPWAY_ENV: spec.env ?? '', SLIPWAY_PROCESS: spec.process ?? '', SLIPWAY_RELEASE: release },
-    secrets: r.secrets,
-  };
-}
+export { resolveSpecEnv, type Resolved } from './spec-env.ts';
 
 export async function rollout(run: ServerRun, app: App, env: string, rec: ReleaseRecord, opts: RolloutOptions): Promise<void> {
   const { engine } = run.conn;
   const release = rec.release;
   const appImage = app.source.kind === 'image' ? app.source.image : undefined;
-  const specs = desiredOf(run, app.name, env).sort((a, b) => Number(b.port !== undefined) - Number(a.port !== undefined) || a.key.localeCompare(b.key));
+  const specs = desiredOf(run, app.name, env);
   const before = opts.before ?? (await existingOf(run, app.name, env));
-  // Containers of this release that still match the spec (kept, stopped, by an earlier deploy)
-  // are started again (instant rollback); any other leftover of this release is replaced.
-  const reusable = new Map<string, string>();
-  for (const c of before.filter((c) => releaseOf(c) === release)) {
-    const spec = specs.find((s) => sameSlot(c.labels, s));
-    if (spec && c.labels[LABELS.specHash] === spec.specHash && c.state !== 'running') reusable.set(spec.key, c.id);
-    else await engine.removeContainer(c.id, { force: true });
+  const imageOf = (spec: ContainerSpec) => imageFor(spec, run.fleet.project, release, appImage);
+  const plan = await planRollout({
+    specs,
+    before,
+    release,
+    imageOf,
+    imageId: async (ref) => (await engine.imageInspect(ref))?.id,
+    processes: opts.processes,
+    runTasks: opts.runTasks ?? true,
+  });
+  for (const note of plan.notes) run.report.info(`    ${note}`);
+  // Leftovers of this release that are neither carried nor reusable (an interrupted attempt).
+  for (const c of plan.leftovers) {
+    if (c.state === 'running') await engine.stopContainer(c.id, specFor(specs, c.labels)?.stopTimeoutS ?? 10).catch(ignoreMissing);
+    await engine.removeContainer(c.id, { force: true }).catch(ignoreMissing);
   }
-  const old = before.filter((c) => releaseOf(c) !== release);
   const edges = edgeNetworks(run);
-  const started: string[] = [];
+  const started: { id: string; spec: ContainerSpec; reused: boolean }[] = [];
   const joined: { id: string; spec: ContainerSpec }[] = [];
-  const stoppedSingletons: string[] = [];
+  const stoppedFirst: string[] = [];
   const undo = async () => {
-    const kept = new Set(reusable.values());
-    for (const id of started) await (kept.has(id) ? engine.stopContainer(id, 5) : engine.removeContainer(id, { force: true })).catch(() => undefined);
-    for (const id of stoppedSingletons) await engine.startContainer(id).catch(() => undefined);
+    // Newest first; a stateful container stops gracefully before it goes (its volume is reused).
+    for (const s of [...started].reverse()) {
+      if (s.reused || s.spec.stateful) await engine.stopContainer(s.id, s.spec.stopTimeoutS).catch(() => undefined);
+      if (!s.reused) await engine.removeContainer(s.id, { force: true }).catch(() => undefined);
+    }
+    for (const id of stoppedFirst) await engine.startContainer(id).catch(() => undefined);
   };
   let gated = false;
   const gate = async () => {
@@ -86,26 +96,31 @@ export async function rollout(run: ServerRun, app: App, env: string, rec: Releas
     gated = true;
   };
   try {
-    for (const spec of [...specs.filter((s) => !s.singleton), ...specs.filter((s) => s.singleton)]) {
-      // Only web processes start before the gate: off the edge network they get no traffic, while a
-      // worker or a singleton would start taking work.
-      if (spec.singleton || spec.port === undefined) await gate();
-      await run.report.step(`start ${spec.name}-${release}`, async () => {
+    for (const step of plan.steps) {
+      if (step.kind === 'carry' || step.kind === 'skip') continue;
+      // Only start-first web containers start before the gate: off the edge network they get no
+      // traffic, while a worker, a task or a stop-first replacement would touch what serves.
+      if (step.kind !== 'start' || step.stopFirst || step.spec.port === undefined) await gate();
+      await waitForDependencies(run, plan.steps, step);
+      if (step.kind === 'task') {
+        await run.report.step(`task ${step.spec.process} (${release})`, async () => {
+          const resolved = await resolveSpecEnv(run, step.spec, release);
+          await runTask(run, step.spec, release, toCreateSpec(step.spec, { release, image: imageOf(step.spec), env: resolved.env, without: edges }), resolved);
+        });
+        continue;
+      }
+      const spec = step.spec;
+      await run.report.step(`start ${spec.name}-${release}${step.stopFirst ? ' (stop-first)' : ''}`, async () => {
         const resolved = await resolveSpecEnv(run, spec, release);
-        if (spec.singleton) {
-          for (const c of old.filter((c) => c.state === 'running' && sameSlot(c.labels, spec))) {
-            await engine.stopContainer(c.id, spec.stopTimeoutS);
-            stoppedSingletons.push(c.id);
-          }
+        for (const old of step.stopFirst ? step.replaces.filter((c) => c.state === 'running' && !stoppedFirst.includes(c.id)) : []) {
+          await engine.stopContainer(old.id, specFor(specs, old.labels)?.stopTimeoutS ?? spec.stopTimeoutS);
+          stoppedFirst.push(old.id);
+          await leaveEdge(run, old.id);
         }
-        const reused = reusable.get(spec.key);
-        if (reused) await leaveEdge(run, reused);
-        const id =
-          reused ??
-          (await engine.createContainer(
-            toCreateSpec(spec, { release, image: imageFor(spec, run.fleet.project, release, appImage), env: resolved.env, without: edges }),
-          ));
-        started.push(id);
+        if (step.reuse) await leaveEdge(run, step.reuse);
+        const id = step.reuse ?? (await engine.createContainer(toCreateSpec(spec, { release, image: imageOf(spec), env: resolved.env, without: edges })));
+        started.push({ id, spec, reused: step.reuse !== undefined });
+        step.started = id;
         await engine.startContainer(id);
         await waitReady(run, id, spec, resolved.secrets);
         if (spec.networks.some((n) => edges.has(n.network))) joined.push({ id, spec });
@@ -123,7 +138,10 @@ export async function rollout(run: ServerRun, app: App, env: string, rec: Releas
       });
     }
     opts.checkpoint('switched');
-    const history = withLive(await readHistory(run.store, app.name, env), rec);
+    const live: ReleaseRecord = { ...rec };
+    if (Object.keys(plan.carried).length > 0) live.carried = plan.carried;
+    else delete live.carried;
+    const history = withLive(await readHistory(run.store, app.name, env), live);
     await writeHistory(run.store, history);
     opts.checkpoint('recorded');
     if (routed && opts.drainMs > 0) await run.report.step(`drain ${opts.drainMs} ms`, () => run.sleep(opts.drainMs));
@@ -132,42 +150,54 @@ export async function rollout(run: ServerRun, app: App, env: string, rec: Releas
     await undo();
     throw e;
   }
-  await run.report.step('stop previous containers', async () => {
-    await Promise.all(
-      old
-        .filter((c) => c.state === 'running' && !stoppedSingletons.includes(c.id))
-        .map(async (c) => {
-          const spec = specs.find((s) => sameSlot(c.labels, s));
-          await engine.stopContainer(c.id, spec?.stopTimeoutS ?? 10).catch(ignoreMissing);
+  const keep = new Set([...plan.kept, ...started.map((s) => s.id), ...stoppedFirst, ...plan.leftovers.map((c) => c.id)]);
+  const replaced = before.filter((c) => c.state === 'running' && !keep.has(c.id));
+  if (replaced.length > 0)
+    await run.report.step('stop previous containers', async () => {
+      await Promise.all(
+        replaced.map(async (c) => {
+          await engine.stopContainer(c.id, specFor(specs, c.labels)?.stopTimeoutS ?? 10).catch(ignoreMissing);
           await leaveEdge(run, c.id);
         }),
-    );
-  });
+      );
+    });
   opts.checkpoint('stopped-old');
   await prune(run, app.name, env, opts.keep);
 }
 
-/** Removes containers (and image tags) of releases beyond the last `keep`. */
+/** Waits until every process `step` waits for meets its condition (those started or run by this rollout already have). */
+async function waitForDependencies(run: ServerRun, steps: readonly SlotStep[], step: SlotStep): Promise<void> {
+  for (const dep of step.spec.waitsFor ?? []) {
+    if (dep.condition !== 'service_healthy') continue; // started: running by now; completed: a task ran (or failed the rollout)
+    for (const d of steps.filter((s) => s.spec.process === dep.process && s.kind === 'carry')) {
+      // A carried dependency was not checked by this rollout: it must be healthy now.
+      if (d.current) await waitReady(run, d.current.id, d.spec, [], { workerSettleMs: 0 });
+    }
+  }
+}
+
+/** Removes containers (and image tags) of releases beyond the last `keep`; containers a kept release carries stay. */
 export async function prune(run: ServerRun, app: string, env: string, keep: number): Promise<string[]> {
   const { engine } = run.conn;
   const history = await readHistory(run.store, app, env);
-  const kept = new Set(
-    history.releases
-      .filter((r) => r.status === 'live' || r.status === 'previous')
-      .slice(0, keep)
-      .map((r) => r.release),
-  );
+  const keptRecords = history.releases.filter((r) => r.status === 'live' || r.status === 'previous').slice(0, keep);
+  const kept = new Set(keptRecords.map((r) => r.release));
+  const carried = new Set(keptRecords.flatMap((r) => Object.entries(r.carried ?? {}).map(([slot, rel]) => `${slot}@${rel}`)));
   const removed: string[] = [];
   for (const c of await existingOf(run, app, env)) {
-    if (kept.has(releaseOf(c)) || c.state === 'running') continue;
+    if (kept.has(releaseOf(c)) || c.state === 'running' || carried.has(`${slotOf(c.labels)}@${releaseOf(c)}`)) continue;
     await engine.removeContainer(c.id, { force: true }).catch(ignoreMissing);
     removed.push(c.name);
   }
-  // Tags of older releases (most already gone), at once rather than one round trip each.
+  // Tags of older releases (the app's and each built process's; most already gone), at once
+  // rather than one round trip each.
+  const appSpec = run.fleet.apps.find((a) => a.name === app);
+  const tagsOf = (release: string) => (appSpec ? releaseTags(run.fleet, appSpec, env, release) : [releaseImage(run.fleet.project, app, env, release)]);
   await Promise.all(
     history.releases
       .filter((r) => !kept.has(r.release) && r.status !== 'live')
-      .map((r) => engine.removeImage(releaseImage(run.fleet.project, app, env, r.release)).catch(() => undefined)),
+      .flatMap((r) => tagsOf(r.release))
+      .map((tag) => engine.removeImage(tag).catch(() => undefined)),
   );
   return removed;
 }
@@ -184,8 +214,8 @@ export async function leaveEdge(run: ServerRun, id: string): Promise<void> {
   for (const n of info?.networks ?? []) if (edges.has(n.name)) await run.conn.engine.disconnectNetwork(n.name, id, { force: true }).catch(ignoreMissing);
 }
 
-function sameSlot(labels: Record<string, string>, spec: ContainerSpec): boolean {
-  return labels[LABELS.process] === spec.process && (labels[LABELS.replica] ?? '0') === String(spec.replica);
+function specFor(specs: readonly ContainerSpec[], labels: Record<string, string>): ContainerSpec | undefined {
+  return specs.find((s) => s.process === labels[LABELS.process] && String(s.replica) === (labels[LABELS.replica] ?? '0'));
 }
 
 function ignoreMissing(e: unknown): void {

@@ -1,4 +1,4 @@
-// `slipway deploy APP ENV` and `slipway rollback APP ENV [RELEASE]`: argument parsing, the deploy or
+// `slipway deploy APP ENV [PROCESS…]` and `slipway rollback APP ENV [RELEASE]`: argument parsing, the deploy or
 // rollback workflow on the app's server, and the switch view.
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.ts';
@@ -45,14 +45,22 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
       .description('Build (from git, on the server) or take an image, run release commands, and switch APP in ENV with zero downtime')
       .argument('<app>')
       .argument('<env>')
+      .argument('[process...]', 'replace only these processes; the others keep running as they are (default: every process whose spec changed)')
       .option('--ref <ref>', "git tag, branch or commit to deploy (default: per the environment's deploy policy)")
       .addOption(new Option('--image <image>', 'deploy this image (already on the server) instead of building').conflicts('ref'))
       .option('--build-on <server>', 'build (or take the image) on this server and stream it to the target; skipped when the target already has that image id'),
-  ).action(async (appName: string, envName: string, opts: SwitchOpts & { ref?: string; image?: string; buildOn?: string }) => {
+  ).action(async (appName: string, envName: string, processes: string[], opts: SwitchOpts & { ref?: string; image?: string; buildOn?: string }) => {
     if (opts.ref && opts.image) throw new UserError('pass either --ref or --image, not both');
     const timing = switchTiming(opts);
     const { fleet } = requireFleet(ctx, opts);
     const { app, env, server } = appEnv(fleet, appName, envName);
+    const known = (app.perEnv[env.name]?.processes ?? []).map((p) => p.name);
+    const unknown = processes.filter((p) => !known.includes(p));
+    if (unknown.length > 0)
+      throw new UsageError(
+        `${app.name} has no process ${unknown.map((p) => `"${p}"`).join(', ')} in ${env.name}`,
+        `processes of ${app.name} in ${env.name}: ${known.join(', ')}`,
+      );
     if (opts.buildOn && !fleet.servers.some((s) => s.name === opts.buildOn))
       throw new UsageError(`unknown server "${opts.buildOn}" for --build-on`, `servers: ${fleet.servers.map((s) => s.name).join(', ')}`);
     await withSession(ctx, fleet, opts.buildOn && opts.buildOn !== server ? [server, opts.buildOn] : [server], opts, async (session) => {
@@ -63,6 +71,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
         ...timing,
         killAt: ctx.env.SLIPWAY_TEST_KILL_AT,
         buildOn,
+        ...(processes.length > 0 ? { processes: [...new Set(processes)] } : {}),
       });
       print(ctx, res, 'deployed', opts.json, session.report.steps);
     });
