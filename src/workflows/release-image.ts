@@ -1,7 +1,8 @@
 // The image of a release, on the target engine and without a registry: built from `git archive`
 // of the deployed ref through the Engine build API, or an existing image retagged. Every release
 // gets the tag `{project}/{app}:{env}-{release}` and labels saying what it was made from.
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { posix, resolve } from 'node:path';
 import type { App, Environment, Fleet } from '../config/fleet.ts';
 import type { ImageInfo } from '../engine/docker-engine.ts';
 import { UserError } from '../diag/errors.ts';
@@ -12,6 +13,7 @@ import { releaseImage, releaseTagOf } from './app-containers.ts';
 import type { ServerRun } from './server-run.ts';
 import { dirname } from 'node:path';
 import { LABELS } from '../model/labels.ts';
+import { webProcess } from '../plan/desire/web-process.ts';
 
 export interface ReleaseSource {
   /** What was asked for: a git ref or an image. */
@@ -79,42 +81,102 @@ export async function makeReleaseImages(
   }
   const ref = src.ref!;
   const repo = repoDir(run.fleet, app);
-  const builds: { tag: string; context: string; dockerfile: string }[] = [];
-  if (app.source.kind === 'git') builds.push({ tag, context: app.source.context, dockerfile: app.source.dockerfile });
-  for (const p of app.perEnv[env]?.processes ?? []) {
-    if (p.build)
-      builds.push({ tag: `${project}/${app.name}-${p.name}:${releaseTagOf(env, release)}`, context: p.build.context, dockerfile: p.build.dockerfile });
-  }
+  const builds = distinctBuilds(project, app, env, release);
   let appImage: BuiltRelease | undefined;
-  // Build once per commit: an image already built from this commit (tagged git-<sha>) is reused.
-  const shaTag = `${project}/${app.name}:git-${ref.sha.slice(0, 12)}`;
-  const prior = app.source.kind === 'git' ? await engine.imageInspect(shaTag) : null;
-  if (prior) {
-    run.report.info(`    reusing image ${prior.id.slice(7, 19)} built from ${ref.sha.slice(0, 12)} (no rebuild)`);
-    await engine.tagImage(shaTag, tag);
-    appImage = { image: tag, imageId: prior.id, gitSha: ref.sha, ref: ref.ref };
-  }
-  for (const b of builds.filter((b) => !(prior && b.tag === tag))) {
-    const context = await archiveContext(repo, ref.sha, b.context);
-    let lines = 0;
-    const built = await engine.buildImage({
-      contextTar: context,
-      tag: b.tag,
-      dockerfile: b.dockerfile,
-      buildArgs: { RELEASE: release, GIT_SHA: ref.sha },
-      labels,
-      onProgress: (l) => {
-        lines++;
-        if (/^Step \d+\/\d+/.test(l)) run.report.info(`    ${l.trim()}`);
-      },
-    });
-    void lines;
-    if (b.tag === tag) {
-      appImage = { image: tag, imageId: built.id, gitSha: ref.sha, ref: ref.ref };
-      await engine.tagImage(tag, shaTag);
+  const sha12 = ref.sha.slice(0, 12);
+  for (const b of builds) {
+    // Build once per commit: an image already built from this commit (tagged git-<sha>) is reused.
+    const shaTag = b.tags.includes(tag) ? `${project}/${app.name}:git-${sha12}` : `${project}/${app.name}:git-${sha12}-${b.key}`;
+    const prior = await engine.imageInspect(shaTag);
+    let id: string;
+    if (prior) {
+      run.report.info(`    reusing image ${prior.id.slice(7, 19)} built from ${sha12} for ${b.users.join(', ')} (no rebuild)`);
+      id = prior.id;
+      for (const t of b.tags) await engine.tagImage(shaTag, t);
+    } else {
+      if (builds.length > 1 || b.users.length > 1)
+        run.report.info(`    building ${b.context} (${b.dockerfile}${b.target ? `, target ${b.target}` : ''}) for ${b.users.join(', ')}`);
+      const built = await engine.buildImage({
+        contextTar: await archiveContext(repo, ref.sha, b.context),
+        tag: b.tags[0]!,
+        dockerfile: b.dockerfile,
+        ...(b.target ? { target: b.target } : {}),
+        buildArgs: { ...b.args, RELEASE: release, GIT_SHA: ref.sha },
+        labels,
+        onProgress: (l) => {
+          if (/^Step \d+\/\d+/.test(l)) run.report.info(`    ${l.trim()}`);
+        },
+      });
+      id = built.id;
+      // One build, every tag that needs it (the same Dockerfile for web, worker and migrate).
+      for (const t of b.tags.slice(1)) await engine.tagImage(b.tags[0]!, t);
+      await engine.tagImage(b.tags[0]!, shaTag);
     }
+    if (b.tags.includes(tag)) appImage = { image: tag, imageId: id, gitSha: ref.sha, ref: ref.ref };
   }
   return appImage ?? { image: tag, imageId: '', gitSha: ref.sha, ref: ref.ref };
+}
+
+/** One image to build for a release: its inputs, the tags that take it, and who uses it. */
+export interface ReleaseBuild {
+  /** Short digest of context, Dockerfile, target and args: equal inputs, one build. */
+  key: string;
+  context: string;
+  dockerfile: string;
+  target?: string;
+  args?: Record<string, string>;
+  tags: string[];
+  /** `app` and/or process names, for messages. */
+  users: string[];
+}
+
+/** The app's image (git apps) and each process's own build, grouped so that each distinct build is made once. */
+export function distinctBuilds(project: string, app: App, env: string, release: string): ReleaseBuild[] {
+  const out = new Map<string, ReleaseBuild>();
+  const add = (tag: string, user: string, b: { context: string; dockerfile: string; target?: string; args?: Record<string, string> }) => {
+    const inputs = { context: normalize(b.context), dockerfile: normalize(b.dockerfile), target: b.target ?? null, args: b.args ?? {} };
+    const key = createHash('sha256').update(stableJson(inputs)).digest('hex').slice(0, 8);
+    const existing = out.get(key);
+    if (existing) {
+      if (!existing.tags.includes(tag)) existing.tags.push(tag);
+      existing.users.push(user);
+      return;
+    }
+    out.set(key, {
+      key,
+      context: b.context,
+      dockerfile: b.dockerfile,
+      ...(b.target ? { target: b.target } : {}),
+      ...(b.args ? { args: { ...b.args } } : {}),
+      tags: [tag],
+      users: [user],
+    });
+  };
+  if (app.source.kind === 'git') add(releaseImage(project, app.name, env, release), 'app', { context: app.source.context, dockerfile: app.source.dockerfile });
+  const processes = app.perEnv[env]?.processes ?? [];
+  for (const p of processes) {
+    if (p.build) add(`${project}/${app.name}-${p.name}:${releaseTagOf(env, release)}`, p.name, p.build);
+  }
+  // A compose app has no image of its own: the release's tag (its history record, rollback, release
+  // commands) names the build of its web process, else its first build.
+  const builtWeb = [webProcess(processes), ...processes].find((p) => p?.build);
+  if (app.source.kind !== 'git' && builtWeb?.build) add(releaseImage(project, app.name, env, release), 'app', builtWeb.build);
+  return [...out.values()];
+}
+
+/** `./a/../b/` → `b`: paths that name the same place compare equal. */
+function normalize(path: string): string {
+  return posix.normalize(path.replace(/\\/g, '/')).replace(/\/+$/, '') || '.';
+}
+
+function stableJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+    .join(',')}}`;
 }
 
 /** Every tag makeReleaseImages gives a release (the app image and per-process builds). */
