@@ -1,12 +1,51 @@
-// Checks that need the normalized fleet: domains claimed twice (after patterns expand) and
-// `${app.process}` references in env values.
+// Checks that need the normalized fleet: domains that are not host names or are claimed twice
+// (after patterns expand) and `${app.process}` references in env values.
 import type { Diagnostic } from '../diag/diagnostic.ts';
 import { findInterpolationProblems } from '../model/interpolate.ts';
 import type { Fleet } from './fleet.ts';
 import type { YamlSource } from './yaml-source.ts';
 
 export function postNormalizeDiagnostics(fleet: Fleet, src: YamlSource): Diagnostic[] {
-  return [...duplicateDomains(fleet, src), ...findInterpolationProblems(fleet).map((d) => ({ ...d, pos: src.posOf(d.path.split('/')) }))];
+  return [
+    ...invalidDomains(fleet, src),
+    ...duplicateDomains(fleet, src),
+    ...findInterpolationProblems(fleet).map((d) => ({ ...d, pos: src.posOf(d.path.split('/')) })),
+  ];
+}
+
+/** A DNS host name (letters, digits, inner hyphens per label), optionally a `*.` wildcard. */
+const HOST_NAME = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** Domains the proxy could not serve (found by the fuzzer: a NUL domain crashed the nginx renderer). */
+function invalidDomains(fleet: Fleet, src: YamlSource): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const app of fleet.apps) {
+    const explicit = src.doc.getIn(['apps', app.name, 'domains']) !== undefined;
+    for (const env of app.environments) {
+      const appEnv = app.perEnv[env];
+      const claims: [string, (string | number)[]][] = (appEnv?.domains ?? []).map((d) => [
+        d,
+        explicit ? explicitDomainPath(src, app.name, env, d) : ['environments', env, 'domain'],
+      ]);
+      for (const p of appEnv?.processes ?? []) for (const d of p.domains ?? []) claims.push([d, ['apps', app.name, 'processes', p.name, 'domains']]);
+      for (const [domain, path] of claims) {
+        if (domain.length <= 253 && HOST_NAME.test(domain)) continue;
+        const key = `${domain}\0${path.join('/')}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({
+          severity: 'error',
+          code: 'invalid-domain',
+          path: path.join('/'),
+          message: `domain ${JSON.stringify(domain.length > 80 ? `${domain.slice(0, 80)}…` : domain)} (${app.name} in ${env}) is not a host name`,
+          hint: 'use letters, digits, hyphens and dots (api.example.com, optionally *.example.com); write an internationalised name in its xn-- form',
+          pos: src.posOf(path),
+        });
+      }
+    }
+  }
+  return out;
 }
 
 function duplicateDomains(fleet: Fleet, src: YamlSource): Diagnostic[] {
