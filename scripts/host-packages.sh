@@ -33,6 +33,7 @@ caddy	test/render-validate.test.ts: caddy validate, a live caddy, caddy hash-pas
 postgresql-15	test/render-validate.test.ts: initdb and postgres of a throwaway cluster
 postgresql-client-15	test/render-validate.test.ts: psql
 curl	scripts/demo.sh: asks the deployed demo apps for their answer
+wrk	bench/proxy-auth.ts: HTTP load on nginx and Caddy, with and without basic auth
 docker-compose	test/compose-corpus.test.ts: docker-compose config (Debian's 1.29) of every corpus export"
 
 MODE=install

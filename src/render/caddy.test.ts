@@ -53,15 +53,28 @@ describe('renderCaddy', () => {
     expect(rp.headers.request.set['X-Request-Id']).toEqual(['{http.request.uuid}']);
   });
 
+  it('basic auth answers unknown users 401 before the bcrypt check', () => {
+    const [guard, auth] = routeFor(cfg, 'api-staging.example.com').handle;
+    expect(guard.handler).toBe('subroute');
+    const [route] = guard.routes;
+    expect(route.handle).toEqual([{ handler: 'static_response', status_code: 401, headers: { 'WWW-Authenticate': ['Basic realm="staging"'] } }]);
+    const pattern = route.match[0].not[0].vars_regexp['{http.request.header.Authorization}'].pattern;
+    const known = new RegExp(pattern);
+    const header = (cred: string) => `Basic ${Buffer.from(cred).toString('base64')}`;
+    expect([header('qa:pw'), header('alice:x:y'), header('qa:')].every((h) => known.test(h))).toBe(true);
+    expect([header('bob:pw'), header('qa2:pw'), header('q:pw'), `${header('qa:pw')},${header('bob:pw')}`, 'Bearer x'].some((h) => known.test(h))).toBe(false);
+    expect(auth.handler).toBe('authentication');
+  });
+
   it('basic auth uses resolved bcrypt hashes and a locked placeholder otherwise', () => {
-    const auth = routeFor(cfg, 'api-staging.example.com').handle[0];
+    const auth = routeFor(cfg, 'api-staging.example.com').handle[1];
     expect(auth.handler).toBe('authentication');
     expect(auth.providers.http_basic.accounts).toEqual([
       { username: 'alice', password: LOCKED_BCRYPT_PLACEHOLDER },
       { username: 'qa', password: HASH_QA },
     ]);
     const b64: Any = renderCaddy(fixtureServer(), { resolveSecret: (n) => (n === 'staging-auth-qa' ? Buffer.from(HASH_QA).toString('base64') : undefined) });
-    expect(routeFor(b64, 'api-staging.example.com').handle[0].providers.http_basic.accounts[1].password).toBe(HASH_QA);
+    expect(routeFor(b64, 'api-staging.example.com').handle[1].providers.http_basic.accounts[1].password).toBe(HASH_QA);
   });
 
   it('refuses a plain password without echoing it', () => {

@@ -10,10 +10,14 @@
 //   `resolveSecret(secretName)`; when it is not available the account gets
 //   `LOCKED_BCRYPT_PLACEHOLDER`, a valid bcrypt hash of a random 32-byte password that was
 //   discarded when it was made, so the config validates but nobody can log in. `hash_cache` keeps
-//   Caddy from paying a bcrypt comparison on every request.
+//   Caddy from paying a bcrypt comparison on every request. A request whose credentials name no
+//   account is answered 401 by a subroute first: Caddy would compare it with its own cost-14 bcrypt
+//   hash (its guard against telling users apart by timing), about a second of CPU each, so anyone
+//   could starve the proxy with made-up user names. The user names are not secret ("team").
 // - No rate limit: stock Caddy has no rate-limit module (`check` warns about that instead).
 // - The admin endpoint defaults to `localhost:2019` inside the proxy container; never publish it.
 import type { Route, ServerState } from '../plan/desire/desired.ts';
+import { basicUsersPattern } from './basic-auth-match.ts';
 import { MAINTENANCE_HTML } from './nginx.ts';
 
 export interface CaddyOptions {
@@ -77,6 +81,17 @@ function routeFor(r: Route, o: CaddyOptions, maintenance: boolean): object {
       const accounts = [...r.basicAuth]
         .sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0))
         .map((u) => ({ username: u.user, password: bcryptFor(u.secret, o.resolveSecret?.(u.secret)) }));
+      // Unknown users get their 401 here: Caddy would check them against its cost-14 bcrypt guard.
+      handle.push({
+        handler: 'subroute',
+        routes: [
+          {
+            match: [{ not: [{ vars_regexp: { '{http.request.header.Authorization}': { pattern: basicUsersPattern(accounts.map((a) => a.username)) } } }] }],
+            handle: [{ handler: 'static_response', status_code: 401, headers: { 'WWW-Authenticate': [`Basic realm="${r.env}"`] } }],
+            terminal: true,
+          },
+        ],
+      });
       handle.push({
         handler: 'authentication',
         providers: { http_basic: { hash: { algorithm: 'bcrypt' }, accounts, realm: r.env, hash_cache: {} } },

@@ -31,7 +31,7 @@ export function proxyFiles(server: ServerState, kind: ProxyKind, inputs: ProxyIn
   const state: ServerState = { ...server, routes: liveRoutes(server.routes, inputs) };
   const hash = (env: string, secret: string) => {
     const pw = inputs.passwords.get(passwordKey(env, secret));
-    return pw === undefined ? undefined : basicAuthHash(secret, pw);
+    return pw === undefined ? undefined : basicAuthHash(secret, pw, kind);
   };
   if (kind === 'caddy') {
     // The renderer resolves by secret name only: each route names its own environment's password.
