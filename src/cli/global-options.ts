@@ -35,7 +35,8 @@ export function addGlobalOptions(program: Command): void {
     const runnable = everyCommand(group).filter((c) => c.commands.length === 0);
     for (const g of GLOBALS) {
       const users = runnable.filter((c) => takes(c, g.key));
-      if (users.length === 0) continue;
+      // A group that runs itself (backup [ENV], with backup prune below it) declares its own.
+      if (users.length === 0 || takes(group, g.key)) continue;
       const scope = users.length === runnable.length ? '' : ` (${users.map((c) => commandPath(c).replace(/^\S+ /, '')).join(', ')})`;
       group.option(g.flags, `${g.help}${scope}`);
     }
