@@ -1,6 +1,6 @@
 // On the real engine, through the real CLI: secrets kept in the repository, age-encrypted. `secret
-// set` writes secrets/prod.age (ciphertext only); `up` and `deploy`, given the operator's identity,
-// decrypt it in memory: the container sees the API key, and Caddy lets the team in with the
+// set` and `secret import` (a SOPS + age file) write secrets/prod.age (ciphertext only); `up` and `deploy`, given the operator's identity,
+// decrypt it in memory: the container sees the API key and the imported DSN, and Caddy lets the team in with the
 // basic-auth password from the same file. No value appears in anything the CLI printed (plan,
 // plan --json, up, deploy --json, status, audit), in the plan JSON, or anywhere on the server's
 // state volume; without the identity, deploy stops with a clear error.
@@ -14,9 +14,11 @@ import { ensureEngine, ensureImages } from './harness/engine.ts';
 import { slipway, slipwayOk, transcript } from './support/cli.ts';
 import { get } from './support/http.ts';
 import { cleanupProject, freePort, makeProject, type TestProject } from './support/project.ts';
+import { encodeSops } from './support/sops-encode.ts';
 
 const API_KEY = 'sk_live_4Rt9Wq2Zx7Lm3Np8Vb';
 const TEAM_PASSWORD = 'team-pass-6Hd1Ks5Yc0Jf';
+const SENTRY_DSN = 'https://f00dcafe1234@sentry.example/42';
 
 let p: TestProject;
 let port: number;
@@ -41,7 +43,7 @@ secrets:
 apps:
   web:
     image: nginx:1.27
-    env: { API_KEY: { secret: api-key } }
+    env: { API_KEY: { secret: api-key }, SENTRY_DSN: { secret: sentry-dsn } }
     processes:
       web: { port: 80, health: /, memory: 64MiB }
 `);
@@ -60,9 +62,18 @@ describe('secrets in the repository, encrypted to an age recipient', () => {
     expect(locked.code).toBe(1);
     expect(locked.stderr).toMatch(/^error: reading secrets\/prod\.age needs your age identity/);
     await slipwayOk(['secret', 'set', 'basic-auth-prod', '--env', 'prod'], { cwd: p.dir, input: TEAM_PASSWORD, env: withKey() });
+    // A SOPS file the team already had (sops --encrypt --age): imported into the same file.
+    writeFileSync(
+      join(p.dir, 'prod.enc.yaml'),
+      await encodeSops({ 'sentry-dsn': SENTRY_DSN }, { recipients: [await identityToRecipient(key)], format: 'yaml' }),
+    );
+    const imported = await slipwayOk(['secret', 'import', 'prod.enc.yaml', '--env', 'prod'], { cwd: p.dir, env: withKey() });
+    expect(imported.stdout).toBe(
+      'imported 1 secret from prod.enc.yaml (yaml, MAC verified) into secrets/prod.age (prod): sentry-dsn\ncommit it; it takes effect at the next deploy or up\n',
+    );
     const file = readFileSync(join(p.dir, 'secrets', 'prod.age'), 'utf8');
     expect(file).toMatch(/^-----BEGIN AGE ENCRYPTED FILE-----\n[\s\S]+-----END AGE ENCRYPTED FILE-----\n$/);
-    for (const v of [API_KEY, TEAM_PASSWORD, 'api-key']) expect(file).not.toContain(v);
+    for (const v of [API_KEY, TEAM_PASSWORD, SENTRY_DSN, 'api-key']) expect(file).not.toContain(v);
     expect((await docker.listContainers({ all: true, filters: { label: [`slipway.project=${p.project}`] } })).length).toBe(0);
   });
 
@@ -92,6 +103,7 @@ describe('secrets in the repository, encrypted to an age recipient', () => {
     const [web] = await docker.listContainers({ filters: { label: [`slipway.project=${p.project}`, 'slipway.env=prod', 'slipway.role=app'] } });
     expect(web).toBeDefined();
     expect(execFileSync('docker', ['exec', web!.Id, 'printenv', 'API_KEY'], { encoding: 'utf8' }).trim()).toBe(API_KEY);
+    expect(execFileSync('docker', ['exec', web!.Id, 'printenv', 'SENTRY_DSN'], { encoding: 'utf8' }).trim()).toBe(SENTRY_DSN);
 
     // The proxy lets the team in with the file's password, and nobody else.
     expect((await get(port, 'web.localhost', '/', `team:${TEAM_PASSWORD}`)).status).toBe(200);
@@ -101,7 +113,7 @@ describe('secrets in the repository, encrypted to an age recipient', () => {
     // Nothing the CLI printed in this file, no plan, no audit entry holds a value.
     const printed = transcript.join('\n');
     expect(printed).toContain('$ slipway deploy web prod');
-    for (const v of [API_KEY, TEAM_PASSWORD]) {
+    for (const v of [API_KEY, TEAM_PASSWORD, SENTRY_DSN]) {
       expect(printed.includes(v), 'a value in the CLI output').toBe(false);
       expect(planText.stdout + planJson.stdout + audit.stdout).not.toContain(v);
     }
@@ -111,6 +123,6 @@ describe('secrets in the repository, encrypted to an age recipient', () => {
     for await (const c of state as AsyncIterable<Buffer>) chunks.push(c);
     const tar = Buffer.concat(chunks);
     expect(tar.length).toBeGreaterThan(1024);
-    for (const v of [API_KEY, TEAM_PASSWORD]) expect(tar.includes(v), 'a value on the state volume').toBe(false);
+    for (const v of [API_KEY, TEAM_PASSWORD, SENTRY_DSN]) expect(tar.includes(v), 'a value on the state volume').toBe(false);
   });
 });
