@@ -47,7 +47,9 @@ export function loadFleet(file: string, opts: LoadOptions = {}): LoadResult {
   const src = new YamlSource(file, text);
   const syntax = src.syntaxDiagnostics();
   if (hasErrors(syntax)) return { diagnostics: syntax, source: src };
-  const data = src.toJS();
+  const js = src.toData();
+  if ('diagnostic' in js) return { diagnostics: [js.diagnostic], source: src };
+  const data = js.data;
   if (data === null || data === undefined) {
     return {
       diagnostics: [

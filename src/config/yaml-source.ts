@@ -1,6 +1,6 @@
 // YAML with source positions: parses a document once and answers "where is the node (or key)
 // at this path?" so every diagnostic can point at file:line:col.
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { Diagnostic, SourcePos } from '../diag/diagnostic.ts';
 
 export type PathPart = string | number;
@@ -9,15 +9,32 @@ export class YamlSource {
   readonly doc: Document.Parsed;
   readonly #lines = new LineCounter();
 
+  /** A file the YAML library cannot even parse (nesting deeper than its recursion allows). */
+  readonly #fatal: Diagnostic | undefined;
+
   constructor(
     readonly file: string,
     readonly text: string,
   ) {
-    this.doc = parseDocument(text, { lineCounter: this.#lines, prettyErrors: false, uniqueKeys: true });
+    try {
+      this.doc = parseDocument(text, { lineCounter: this.#lines, prettyErrors: false, uniqueKeys: true });
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      this.doc = parseDocument('');
+      this.#fatal = {
+        severity: 'error',
+        code: 'yaml-too-deep',
+        path: '',
+        message: 'the YAML nests too deeply to be read (hundreds of levels of lists or maps)',
+        hint: 'a fleet file nests a few levels; look for a long run of unclosed [ or {',
+        pos: { file, line: 1, col: 1 },
+      };
+    }
   }
 
   /** Syntax problems (bad indentation, duplicate keys…) as diagnostics. */
   syntaxDiagnostics(): Diagnostic[] {
+    if (this.#fatal) return [this.#fatal];
     return [...this.doc.errors, ...this.doc.warnings].map((e) => ({
       severity: this.doc.errors.includes(e) ? 'error' : 'warning',
       code: e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax',
@@ -31,6 +48,27 @@ export class YamlSource {
 
   toJS(): unknown {
     return this.doc.toJS({ maxAliasCount: 100 });
+  }
+
+  /** The document as plain data, or a diagnostic when its aliases expand too far (a "billion laughs"). */
+  toData(): { data: unknown } | { diagnostic: Diagnostic } {
+    try {
+      return { data: this.toJS() };
+    } catch (e) {
+      if (!(e instanceof ReferenceError) && !(e instanceof RangeError)) throw e;
+      let first: number | undefined;
+      visit(this.doc, { Alias: (_k, n) => void (first ??= n.range?.[0]) });
+      return {
+        diagnostic: {
+          severity: 'error',
+          code: 'yaml-aliases',
+          path: '',
+          message: 'the aliases (*name) of this file expand to too many values',
+          hint: 'use each anchor (&name) a few times at most, and never inside itself',
+          pos: this.posAt(first ?? 0),
+        },
+      };
+    }
   }
 
   posAt(offset: number): SourcePos {

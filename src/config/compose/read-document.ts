@@ -15,7 +15,22 @@ export const UNSET_HINT =
 /** Parses and interpolates `text`; undefined (with errors in `diags`) when the YAML is broken. */
 export function loadDocument(file: string, text: string, vars: Readonly<Record<string, string>>, diags: Diagnostic[]): CNode | undefined {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  } catch (e) {
+    // The YAML library recurses once per level: hundreds of nested [ or { overflow its stack.
+    if (!(e instanceof RangeError)) throw e;
+    diags.push({
+      severity: 'error',
+      code: 'yaml-too-deep',
+      path: '',
+      message: 'the YAML nests too deeply to be read (hundreds of levels of lists or maps)',
+      hint: 'a compose file nests a few levels; look for a long run of unclosed [ or {',
+      pos: { file, line: 1, col: 1 },
+    });
+    return undefined;
+  }
   const posAt = (offset: number): SourcePos => ({ file, ...lines.linePos(offset) });
   if (doc.errors.length > 0) {
     const seen = new Set<number>();
