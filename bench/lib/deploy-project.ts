@@ -51,8 +51,14 @@ export function fleetYaml(project: string, port: number, image: string): string 
   ].join('\n');
 }
 
-/** Creates the project (images, fleet, `slipway up`). The caller deploys the first release. */
-export async function createProject(): Promise<BenchProject> {
+export type CliRunner = (args: string[], cwd: string) => Promise<{ stdout: string; stderr: string }>;
+
+/**
+ * Creates the project (images, fleet, `slipway up`). The caller deploys the first release. `cli`
+ * runs the CLI (default bin/slipway.mjs); the benchmark passes the bundle it measures, so the setup
+ * does not depend on the working tree staying buildable.
+ */
+export async function createProject(cli: CliRunner = (args, cwd) => slipwayOk(args, { cwd })): Promise<BenchProject> {
   const project = uniqueProject('bdep');
   const dir = mkdtempSync(join(tmpdir(), 'slipway-bench-deploy-'));
   const port = await freePort();
@@ -64,7 +70,7 @@ export async function createProject(): Promise<BenchProject> {
     port,
     host: `${APP}-${ENV}.localhost`,
     tags,
-    cli: (args) => slipwayOk(args, { cwd: dir }),
+    cli: (args) => cli(args, dir),
     run: async () => {
       const loaded = loadFleet(join(dir, 'slipway.yaml'));
       if (!loaded.fleet) throw new Error(`bench fleet is invalid: ${JSON.stringify(loaded.diagnostics.slice(0, 3))}`);
