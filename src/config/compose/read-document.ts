@@ -2,7 +2,17 @@
 // merging: YAML syntax and duplicate keys checked, aliases and `<<` merge keys resolved (explicit
 // keys win), every string value interpolated from the project's variables (`${VAR:?err}` is an
 // error at its line, an unset variable a warning and an empty string), `!reset`/`!override` kept.
-import { isAlias, isMap as isYamlMap, isPair, isScalar as isYamlScalar, isSeq as isYamlSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import {
+  isAlias,
+  isMap as isYamlMap,
+  isPair,
+  isScalar as isYamlScalar,
+  isSeq as isYamlSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Node as YamlNode,
+} from 'yaml';
 import type { Diagnostic, SourcePos } from '../../diag/diagnostic.ts';
 import type { CEntry, CMap, CNode } from './compose-tree.ts';
 import { entry, isMap, scalar } from './compose-tree.ts';
@@ -51,7 +61,37 @@ export function loadDocument(file: string, text: string, vars: Readonly<Record<s
     return undefined;
   }
   const conv = new Converter(doc, posAt, vars, diags);
-  return conv.node(doc.contents as YamlNode | null, [], doc.contents?.range?.[0] ?? 0);
+  const tree = conv.node(doc.contents as YamlNode | null, [], doc.contents?.range?.[0] ?? 0);
+  // Aliases share nodes; every later step copies them out. A "billion laughs" (anchors of lists of
+  // aliases of anchors…) would expand exponentially there: refuse it here, as docker compose does.
+  if (expandedSize(tree, new Map()) > MAX_EXPANDED_NODES) {
+    let first: number | undefined;
+    visit(doc, { Alias: (_k, a) => void (first ??= a.range?.[0]) });
+    diags.push({
+      severity: 'error',
+      code: 'yaml-aliases',
+      path: '',
+      message: `the aliases (*name) of this file expand to more than ${MAX_EXPANDED_NODES.toLocaleString('en')} values`,
+      hint: 'use each anchor (&name) a few times at most; a compose file this large is usually a "billion laughs"',
+      pos: posAt(first ?? 0),
+    });
+    return undefined;
+  }
+  return tree;
+}
+
+/** Values a compose file may expand to once its aliases are copied out (the largest of the corpus, Sentry's, has 3 369). */
+export const MAX_EXPANDED_NODES = 20_000;
+
+/** Nodes of `n` with every shared (aliased) node counted each time it is used. */
+function expandedSize(n: CNode, memo: Map<CNode, number>): number {
+  const known = memo.get(n);
+  if (known !== undefined) return known;
+  let size = 1;
+  if (n.kind === 'map') for (const e of n.entries) size += 1 + expandedSize(e.value, memo);
+  else if (n.kind === 'seq') for (const i of n.items) size += expandedSize(i, memo);
+  memo.set(n, size);
+  return size;
 }
 
 class Converter {
