@@ -6,6 +6,7 @@
 import type { Destination, ObjectEntry } from '../../backup/destination.ts';
 import { envPrefix, MANIFEST_KEY, parseObjectKey } from '../../backup/layout.ts';
 import { type BackupRecord, overallStatus, recordPath } from '../../backup/record.ts';
+import { LABELS } from '../../model/labels.ts';
 import type { ServerRun } from '../server-run.ts';
 import { readRecords } from './records.ts';
 
@@ -43,6 +44,11 @@ export async function removeLeftovers(
 ): Promise<LeftoverReport> {
   const project = run.fleet.project;
   const report: LeftoverReport = { deleted: [], settled: [] };
+  // Helper containers a killed run left (a dump, the snapshot's session): theirs is this environment's label.
+  if (!opts.dryRun && opts.keep === undefined) {
+    const stale = await run.conn.engine.listContainers({ [LABELS.project]: project, [LABELS.role]: 'backup', [LABELS.env]: env }, { all: true });
+    for (const c of stale) await run.conn.engine.removeContainer(c.id, { force: true }).catch(() => undefined);
+  }
   const completeIn = new Map<string, Set<string>>();
   for (const d of destinations) {
     const groups = groupByBackup(project, env, await d.list(envPrefix(project, env)));

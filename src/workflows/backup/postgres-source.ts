@@ -47,7 +47,7 @@ export function pgContainer(run: ServerRun, t: PgTarget, what: string, argv: str
     entrypoint: [argv[0]!],
     cmd: argv.slice(1),
     env: { PGPASSWORD: t.password, PGCONNECT_TIMEOUT: '20' },
-    labels: { [LABELS.project]: run.fleet.project, [LABELS.role]: 'backup' },
+    labels: { [LABELS.project]: run.fleet.project, [LABELS.role]: 'backup', [LABELS.env]: t.db.env },
     networks: [{ name: t.network, aliases: [] }],
     mounts: [],
     restart: 'no',

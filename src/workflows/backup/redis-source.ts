@@ -60,7 +60,7 @@ export async function startRedisDump(run: ServerRun, env: string, r: RedisDbSpec
     entrypoint: ['/bin/sh', '-c', LOOP, 'sh'],
     cmd: [host, String(port), String(r.db), REDIS_DUMP_LUA],
     env: {},
-    labels: { [LABELS.project]: run.fleet.project, [LABELS.role]: 'backup' },
+    labels: { [LABELS.project]: run.fleet.project, [LABELS.role]: 'backup', [LABELS.env]: env },
     networks: [{ name: net.network, aliases: [] }],
     mounts: [],
     restart: 'no',

@@ -107,7 +107,7 @@ function itemsOf(run: ServerRun, env: string, what: readonly BackupWhat[]): Item
         kind: 'volume',
         label: `volume ${v.volume}`,
         start: async () => {
-          const t = await startVolumeTar(run, v.volume);
+          const t = await startVolumeTar(run, env, v.volume);
           return { stdout: t.stdout, abort: t.abort, finish: async () => ({ volume: { ...v, format: 'tar' as const, files: await t.finish() } }) };
         },
       });

@@ -73,7 +73,7 @@ export interface VolumeTar {
 
 const ROOT = 'data';
 
-export async function startVolumeTar(run: ServerRun, volume: string): Promise<VolumeTar> {
+export async function startVolumeTar(run: ServerRun, env: string, volume: string): Promise<VolumeTar> {
   const engine = run.conn.engine;
   await ensureStateImage(engine);
   const holder = `${run.fleet.project}-slipway-backup-vol-${randomBytes(4).toString('hex')}`;
@@ -81,7 +81,7 @@ export async function startVolumeTar(run: ServerRun, volume: string): Promise<Vo
     name: holder,
     image: STATE_IMAGE,
     env: {},
-    labels: { [LABELS.project]: run.fleet.project, [LABELS.role]: 'backup' },
+    labels: { [LABELS.project]: run.fleet.project, [LABELS.role]: 'backup', [LABELS.env]: env },
     networks: [],
     mounts: [{ volume, target: `/${ROOT}`, readOnly: true }],
     restart: 'no',

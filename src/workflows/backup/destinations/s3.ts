@@ -30,6 +30,8 @@ export class S3Destination implements Destination {
   ) {
     this.where = `s3 bucket ${config.bucket}${config.endpoint ? ` at ${config.endpoint}` : ''}`;
     this.#secrets = [credentials.accessKeyId, credentials.secretAccessKey];
+    // The pinned SDK works on Node 20; its notice that later releases will need Node 22 is not the user's business.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.#client = new S3Client({
       region: config.region,
       ...(config.endpoint ? { endpoint: config.endpoint } : {}),
