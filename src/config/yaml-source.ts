@@ -1,6 +1,6 @@
 // YAML with source positions: parses a document once and answers "where is the node (or key)
 // at this path?" so every diagnostic can point at file:line:col.
-import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isCollection, isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { Diagnostic, SourcePos } from '../diag/diagnostic.ts';
 
 export type PathPart = string | number;
@@ -35,6 +35,29 @@ export class YamlSource {
   /** Syntax problems (bad indentation, duplicate keys…) as diagnostics. */
   syntaxDiagnostics(): Diagnostic[] {
     if (this.#fatal) return [this.#fatal];
+    return [...this.#syntax(), ...this.#collectionKeys()];
+  }
+
+  /** Keys that are lists or maps (`? [a]: b`): plain data has no such keys. */
+  #collectionKeys(): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    visit(this.doc, {
+      Pair: (_k, pair) => {
+        if (!isCollection(pair.key)) return;
+        out.push({
+          severity: 'error',
+          code: 'bad-key',
+          path: '',
+          message: 'a key must be a plain value, not a list or a map',
+          hint: 'write the key as a string',
+          pos: this.posAt((pair.key as Node).range?.[0] ?? 0),
+        });
+      },
+    });
+    return out;
+  }
+
+  #syntax(): Diagnostic[] {
     return [...this.doc.errors, ...this.doc.warnings].map((e) => ({
       severity: this.doc.errors.includes(e) ? 'error' : 'warning',
       code: e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax',
