@@ -62,6 +62,7 @@ export async function waitReady(
   const started = run.now();
   for (;;) {
     const info = await engine.inspectContainer(id);
+    if (spec.restart === 'no' && info.state === 'exited' && info.exitCode === 0) return; // a one-off task, done
     if (info.state !== 'running' && info.state !== 'restarting') await fail(`it exited with code ${info.exitCode}`);
     // No health reported (a container made before its check was a Docker healthcheck): a worker settles.
     if (spec.port === undefined && info.health === 'none') return settle();
