@@ -19,7 +19,8 @@
 // says so and the CLI runs through bin/slipway.mjs (possibly the sources through tsx).
 // No thresholds; exits non-zero only if a deploy fails. Everything is removed at the end.
 //   npx tsx bench/deploy.ts            (BENCH_RUNS=N runs per method, default 5;
-//                                       BENCH_CLI=…/dist/slipway.cjs runs that CLI bundle instead)
+//                                       BENCH_CLI=…/dist/slipway.cjs runs that CLI bundle instead;
+//                                       BENCH_BASELINE=…/dist/slipway.(c)js adds that build as a third method)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -42,7 +43,8 @@ const TAIL_MS = 500;
 /** Pause between runs. */
 const SETTLE_MS = 1000;
 
-type Method = 'slipway' | 'floor';
+/** `baseline`: another build of the CLI (BENCH_BASELINE), interleaved with the other two so all three share the noise. */
+type Method = 'slipway' | 'floor' | 'baseline';
 
 interface Step {
   label: string;
@@ -94,7 +96,14 @@ async function exitOf(run: ServerRun, id: string | undefined): Promise<string> {
   return logs.includes('drain timeout') ? 'drain timeout (8 s)' : logs.includes('stopped') ? 'clean' : '?';
 }
 
-async function slipwayRun(p: BenchProject, run: ServerRun, n: number, from: Serving, bundle: string | undefined): Promise<[RunResult, Serving]> {
+async function slipwayRun(
+  p: BenchProject,
+  run: ServerRun,
+  n: number,
+  from: Serving,
+  bundle: string | undefined,
+  method: 'slipway' | 'baseline' = 'slipway',
+): Promise<[RunResult, Serving]> {
   const tag = 1 - from.tag;
   const image = tagOf(p, tag);
   const oldId = await servingContainer(run);
@@ -107,15 +116,15 @@ async function slipwayRun(p: BenchProject, run: ServerRun, n: number, from: Serv
   watch.stop();
   await sleep(TAIL_MS);
   const report = await load.stop();
-  if (r.code !== 0) throw new DeployFailed(`slipway deploy (run ${n}) exited ${r.code}\n${r.stdout}${r.stderr}`);
+  if (r.code !== 0) throw new DeployFailed(`${method} deploy (run ${n}) exited ${r.code}\n${r.stdout}${r.stderr}`);
   const out = JSON.parse(r.stdout) as { release: string; durationMs: number; steps: Step[] };
   if (!seen || seen.release !== out.release)
-    throw new DeployFailed(`slipway run ${n}: the proxy serves ${seen?.release ?? 'nothing new'}, not release ${out.release}`);
+    throw new DeployFailed(`${method} run ${n}: the proxy serves ${seen?.release ?? 'nothing new'}, not release ${out.release}`);
   const steps = out.steps.map((s) => ({ label: s.label.replaceAll(out.release, '<release>').replace(image, '<tag>'), ms: s.ms }));
   return [
     {
       n,
-      method: 'slipway',
+      method,
       image,
       release: out.release,
       servingMs: seen.at - t0,
@@ -211,37 +220,39 @@ function printFailureTimes(results: RunResult[]): void {
 
 function summarize(results: RunResult[]): void {
   const of = (m: Method) => results.filter((r) => r.method === m);
-  const s = of('slipway');
   const f = of('floor');
+  const methods = (['slipway', 'baseline'] as const).filter((m) => of(m).length > 0);
   console.log('');
   console.log(`                 time to serving (median / min)      wall (median / min)     [${RUNS} runs each]`);
-  for (const [name, rs] of [
-    ['slipway', s],
-    ['floor', f],
-  ] as const) {
+  for (const name of [...methods, 'floor'] as const) {
+    const rs = of(name);
     const sv = rs.map((r) => r.servingMs);
     const w = rs.map((r) => r.wallMs);
     console.log(
       `  ${name.padEnd(8)}       ${pad(ms(median(sv)), 8)} / ${pad(ms(Math.min(...sv)), 8)}              ${pad(ms(median(w)), 8)} / ${pad(ms(Math.min(...w)), 8)}`,
     );
   }
-  const ratioServing = median(s.map((r) => r.servingMs)) / median(f.map((r) => r.servingMs));
-  const ratioWall = median(s.map((r) => r.wallMs)) / median(f.map((r) => r.wallMs));
-  console.log('');
-  console.log(`ratio slipway/floor (median, time to serving): ${ratioServing.toFixed(2)}×  (target ≤ 1.3×)`);
-  console.log(`ratio slipway/floor (median, wall / CLI exit): ${ratioWall.toFixed(2)}×  (target ≤ 1.3×)`);
   // The old container's stop is the same `docker stop` for both and sometimes waits out the echo
   // app's 8 s drain timeout; without it the wall ratio compares orchestration only.
   const stopMs = (r: RunResult) => r.steps.filter((x) => /^stop /.test(x.label)).reduce((a, x) => a + x.ms, 0);
-  const ratioNoStop = median(s.map((r) => r.wallMs - stopMs(r))) / median(f.map((r) => r.wallMs - stopMs(r)));
-  console.log(
-    `ratio slipway/floor (median, wall minus the old container's stop): ${ratioNoStop.toFixed(2)}×  (slipway ${ms(median(s.map((r) => r.wallMs - stopMs(r))))}, floor ${ms(median(f.map((r) => r.wallMs - stopMs(r))))})`,
-  );
   const fail = (rs: RunResult[]) => {
     const sum = (k: (r: LoadReport) => number) => rs.reduce((a, r) => a + k(r.load), 0);
     return `${sum(non2xx)} non-2xx, ${sum(errors)} errors (${sum((r) => r.connectErrors)} connect, ${sum((r) => r.readErrors)} read, ${sum((r) => r.timeouts)} timeouts) of ${sum((r) => r.requests)} requests`;
   };
-  console.log(`failed requests: slipway ${fail(s)}; floor ${fail(f)}`);
+  for (const m of methods) {
+    const s = of(m);
+    const ratioServing = median(s.map((r) => r.servingMs)) / median(f.map((r) => r.servingMs));
+    const ratioWall = median(s.map((r) => r.wallMs)) / median(f.map((r) => r.wallMs));
+    const ratioNoStop = median(s.map((r) => r.wallMs - stopMs(r))) / median(f.map((r) => r.wallMs - stopMs(r)));
+    console.log('');
+    console.log(`ratio ${m}/floor (median, time to serving): ${ratioServing.toFixed(2)}×  (target ≤ 1.3×)`);
+    console.log(`ratio ${m}/floor (median, wall / CLI exit): ${ratioWall.toFixed(2)}×  (target ≤ 1.3×)`);
+    console.log(
+      `ratio ${m}/floor (median, wall minus the old container's stop): ${ratioNoStop.toFixed(2)}×  (${m} ${ms(median(s.map((r) => r.wallMs - stopMs(r))))}, floor ${ms(median(f.map((r) => r.wallMs - stopMs(r))))})`,
+    );
+  }
+  console.log('');
+  console.log(`failed requests: ${[...methods, 'floor' as const].map((m) => `${m} ${fail(of(m))}`).join('; ')}`);
 }
 
 function medianRun(rs: RunResult[]): RunResult {
@@ -249,33 +260,38 @@ function medianRun(rs: RunResult[]): RunResult {
   return [...rs].sort((a, b) => Math.abs(a.wallMs - m) - Math.abs(b.wallMs - m))[0]!;
 }
 
+const line = (label: string, x: number) => console.log(`    ${label.padEnd(66)} ${pad(ms(x), 8)}`);
+
 function printBreakdowns(results: RunResult[]): void {
-  const s = medianRun(results.filter((r) => r.method === 'slipway'));
-  const f = medianRun(results.filter((r) => r.method === 'floor'));
-  const line = (label: string, x: number) => console.log(`    ${label.padEnd(66)} ${pad(ms(x), 8)}`);
-  console.log('');
-  console.log(`where slipway's time goes (run ${s.n}, the median by wall: ${ms(s.wallMs)}; serving after ${ms(s.servingMs)}):`);
-  const c = s.clock;
-  const deployMs = s.deployMs ?? 0;
-  const stepSum = s.steps.reduce((a, x) => a + x.ms, 0);
-  if (c) {
-    line('spawn → node booted (preload runs)', c.boot - c.spawn);
-    line('node booted → first Engine API call (tsx, imports, fleet load, desire)', c.firstApi - c.boot);
-    line('Engine API phase (first call → last response)', c.lastApiEnd - c.firstApi);
-    for (const x of s.steps) line(`  step: ${x.label}`, x.ms);
-    line('  deploy() outside steps (checks not overlapped, history write, prune)', deployMs - stepSum);
-    line('  outside deploy() (session; audit "ok"; unlock)', c.lastApiEnd - c.firstApi - deployMs);
-    line('last Engine response → process exit (print, close, event loop drains)', c.exit - c.lastApiEnd);
-    line('process exit → close seen by the bench', c.close - c.exit);
-    console.log(
-      `    (${c.apiCalls} Engine API requests; the proxy served the new release ${ms(s.startEpochMs + s.servingMs - c.firstApi)} after the first one)`,
-    );
-  } else {
-    for (const x of s.steps) line(`step: ${x.label}`, x.ms);
+  for (const m of ['slipway', 'baseline'] as const) {
+    const rs = results.filter((r) => r.method === m);
+    if (rs.length) printCliBreakdown(m, medianRun(rs));
   }
+  const f = medianRun(results.filter((r) => r.method === 'floor'));
   console.log('');
   console.log(`the floor's time (run ${f.n}, the median by wall: ${ms(f.wallMs)}; serving after ${ms(f.servingMs)}):`);
   for (const x of f.steps) line(x.label, x.ms);
+}
+
+function printCliBreakdown(name: string, s: RunResult): void {
+  console.log('');
+  console.log(`where ${name}'s time goes (run ${s.n}, the median by wall: ${ms(s.wallMs)}; serving after ${ms(s.servingMs)}):`);
+  const c = s.clock;
+  const deployMs = s.deployMs ?? 0;
+  const stepSum = s.steps.reduce((a, x) => a + x.ms, 0);
+  if (!c) {
+    for (const x of s.steps) line(`step: ${x.label}`, x.ms);
+    return;
+  }
+  line('spawn → node booted (preload runs)', c.boot - c.spawn);
+  line('node booted → first Engine API call (imports, fleet load, desire)', c.firstApi - c.boot);
+  line('Engine API phase (first call → last response)', c.lastApiEnd - c.firstApi);
+  for (const x of s.steps) line(`  step: ${x.label}`, x.ms);
+  line('  deploy() outside steps (checks not overlapped, history write, prune)', deployMs - stepSum);
+  line('  outside deploy() (session; audit "ok"; unlock)', c.lastApiEnd - c.firstApi - deployMs);
+  line('last Engine response → process exit (print, close, event loop drains)', c.exit - c.lastApiEnd);
+  line('process exit → close seen by the bench', c.close - c.exit);
+  console.log(`    (${c.apiCalls} Engine API requests; the proxy served the new release ${ms(s.startEpochMs + s.servingMs - c.firstApi)} after the first one)`);
 }
 
 function printTrace(events: TraceEvent[], wallMs: number): void {
@@ -323,13 +339,30 @@ function buildCli(): { bundle?: string; says: string } {
   };
 }
 
+/** Round i's order: ABBA for two methods; with a baseline, every order of the three in turn. */
+function orderOf(i: number, withBaseline: boolean): Method[] {
+  if (!withBaseline) return i % 2 === 0 ? ['slipway', 'floor'] : ['floor', 'slipway'];
+  const all: Method[][] = [
+    ['slipway', 'floor', 'baseline'],
+    ['baseline', 'slipway', 'floor'],
+    ['floor', 'baseline', 'slipway'],
+    ['slipway', 'baseline', 'floor'],
+    ['floor', 'slipway', 'baseline'],
+    ['baseline', 'floor', 'slipway'],
+  ];
+  return all[i % all.length]!;
+}
+
 async function main(): Promise<number> {
   const cli = buildCli();
+  // Another CLI build to compare with, side by side (e.g. the previous commit's dist/slipway.mjs).
+  const baseline = process.env.BENCH_BASELINE;
   const engine = await ensureEngine();
   await ensureImages(['node', 'caddy']);
   console.log(`deploy benchmark — local Docker engine ${engine.serverVersion}, Caddy proxy, one web process (echo app) with HTTP health /health`);
   console.log(`  slipway: \`node bin/slipway.mjs deploy ${APP} ${ENV} --image TAG --drain 0 --json\` as a child process (CLI startup included)`);
   console.log(`  the CLI is ${cli.says}`);
+  if (baseline) console.log(`  baseline: the same deploy by the CLI bundle ${baseline} (BENCH_BASELINE), interleaved with the other two`);
   console.log(
     `  floor:   in-process Engine API calls: list old, create (+ connect edge net), start, HTTP health from the host every ${FLOOR_POLL_MS} ms, putArchive + caddy reload, stop old`,
   );
@@ -364,14 +397,21 @@ async function main(): Promise<number> {
     [, serving] = await floorRun(p, run, 0, serving, nextFloorRelease());
     await sleep(SETTLE_MS);
     [, serving] = await slipwayRun(p, run, 0, serving, cli.bundle);
+    if (baseline) {
+      await sleep(SETTLE_MS);
+      [, serving] = await slipwayRun(p, run, 0, serving, baseline, 'baseline');
+    }
     await sleep(SETTLE_MS);
 
     const results: RunResult[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const order: Method[] = i % 2 === 0 ? ['slipway', 'floor'] : ['floor', 'slipway'];
+      const order = orderOf(i, baseline !== undefined);
       for (const m of order) {
         let r: RunResult;
-        [r, serving] = m === 'slipway' ? await slipwayRun(p, run, i + 1, serving, cli.bundle) : await floorRun(p, run, i + 1, serving, nextFloorRelease());
+        [r, serving] =
+          m === 'floor'
+            ? await floorRun(p, run, i + 1, serving, nextFloorRelease())
+            : await slipwayRun(p, run, i + 1, serving, m === 'slipway' ? cli.bundle : baseline, m);
         results.push(r);
         console.log(
           `  run ${i + 1} ${m.padEnd(7)} serving ${pad(ms(r.servingMs), 8)}  wall ${pad(ms(r.wallMs), 8)}  non-2xx ${non2xx(r.load)}  errors ${errors(r.load)}`,
