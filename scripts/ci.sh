@@ -13,6 +13,8 @@
 #   4. scripts/hosts.sh up      simulated servers hostA/hostB (taken down again at the end if
 #                               this script brought them up)
 #   5. vitest run [args]
+#   6. npm run fuzz            10 000 mutated fleet files and 10 000 mutated compose files through
+#                               load, import, desire and render (only when no vitest args are given)
 # --no-tests skips step 0 and stops after step 4 (a machine ready for `npx vitest`).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -39,3 +41,6 @@ log "infrastructure ready in $(elapsed "$start")"
 [ -n "$TESTS" ] || exit 0
 
 npx vitest run "$@"
+if [ $# -eq 0 ]; then
+  step=$(now_ms); npm run --silent fuzz; log "fuzz passed in $(elapsed "$step")"
+fi

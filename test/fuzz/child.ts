@@ -1,0 +1,95 @@
+// The fuzzer's worker process (started by test/fuzz/run.ts with `node --import tsx`): runs
+// fast-check over mutated fleet or compose files through the pipeline (pipeline.ts) and reports
+// over IPC. Before each input it sends `start` with the mutation, so the parent can name the input
+// if this process hangs; each input's CPU time is measured here, and over 1 s is a failure.
+//   argv: fleet|compose RUNS SEED
+import fc from 'fast-check';
+import { type Mutation, Mutator, mutation } from './mutate.ts';
+import { FuzzFailure, runCompose, runFleet } from './pipeline.ts';
+import { ComposeWorkdirs, composeSeeds, fleetSeeds } from './seeds.ts';
+
+export type Kind = 'fleet' | 'compose';
+
+export const CPU_LIMIT_MS = 1000;
+
+export type ChildMessage =
+  | { t: 'start'; n: number; input: Mutation }
+  | { t: 'done'; n: number; cpuMs: number }
+  | {
+      t: 'result';
+      runs: number;
+      /** Inputs whose pipeline reached each stage. */
+      reached: Record<string, number>;
+      maxCpuMs: number;
+      failure?: { input: Mutation; text: string; seedName: string; error: string; shrinks: number };
+    };
+
+/** One input: the text of the mutated seed, and a function that runs it through the pipeline. */
+export interface Subject {
+  seeds: number;
+  seedName(i: number): string;
+  text(m: Mutation): string;
+  run(m: Mutation, text: string): string[];
+  close(): void;
+}
+
+export function subject(kind: Kind): Subject {
+  const mu = new Mutator();
+  if (kind === 'fleet') {
+    const seeds = fleetSeeds();
+    return {
+      seeds: seeds.length,
+      seedName: (i) => seeds[i]!.file,
+      text: (m) => mu.mutate(seeds[m.seed]!.text, m),
+      run: (m, text) => runFleet(seeds[m.seed]!.file, text).reached,
+      close: () => {},
+    };
+  }
+  const seeds = composeSeeds();
+  const dirs = new ComposeWorkdirs();
+  return {
+    seeds: seeds.length,
+    seedName: (i) => `${seeds[i]!.source}/${seeds[i]!.name}`,
+    text: (m) => mu.mutate(seeds[m.seed]!.text, m),
+    run: (m, text) => runCompose(dirs.dir(seeds[m.seed]!), seeds[m.seed]!.name, text).reached,
+    close: () => dirs.remove(),
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [kind, runs, seed] = [argv[0] as Kind, Number(argv[1]), Number(argv[2])];
+  const send = (m: ChildMessage) => process.send?.(m);
+  const s = subject(kind);
+  const reached: Record<string, number> = {};
+  let n = 0;
+  let maxCpuMs = 0;
+  const property = fc.asyncProperty(mutation(s.seeds), async (m) => {
+    // Yield once per input, so IPC messages leave even when the pipe is momentarily full.
+    await new Promise((r) => setImmediate(r));
+    const i = n++;
+    send({ t: 'start', n: i, input: m });
+    const text = s.text(m);
+    const cpu0 = process.cpuUsage();
+    const stages = s.run(m, text);
+    const used = process.cpuUsage(cpu0);
+    const cpuMs = (used.user + used.system) / 1000;
+    maxCpuMs = Math.max(maxCpuMs, cpuMs);
+    send({ t: 'done', n: i, cpuMs });
+    if (cpuMs > CPU_LIMIT_MS) throw new FuzzFailure('hang', `${cpuMs.toFixed(0)} ms of CPU for one input (limit ${CPU_LIMIT_MS} ms)`);
+    for (const st of stages) reached[st] = (reached[st] ?? 0) + 1;
+  });
+  const out = await fc.check(property, { numRuns: runs, seed });
+  s.close();
+  const result: ChildMessage = { t: 'result', runs: out.numRuns, reached, maxCpuMs };
+  if (out.failed) {
+    const error = out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance ?? 'failed');
+    const input = out.counterexample?.[0];
+    result.failure = input
+      ? { input, text: s.text(input), seedName: s.seedName(input.seed), error, shrinks: out.numShrinks }
+      : { input: { seed: 0, structural: [], textual: [] }, text: '', seedName: '', error, shrinks: out.numShrinks };
+  }
+  send(result);
+  process.disconnect?.();
+}
+
+if (process.send) await main(process.argv.slice(2));
