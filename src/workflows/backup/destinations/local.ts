@@ -21,6 +21,8 @@ export interface LocalDestinationOptions {
   helperImage: string;
   /** Destination name in the fleet file (default `local`). */
   name?: string;
+  /** The environment whose backup this is: its helper containers carry its label (leftovers of a killed run are found by it). */
+  env?: string;
 }
 
 export function backupVolume(project: string): string {
@@ -63,7 +65,7 @@ export class LocalDestination implements Destination {
       entrypoint: ['/bin/sh', '-c', script, 'sh'],
       cmd: args,
       env: {},
-      labels: { [LABELS.project]: this.opts.project, [LABELS.role]: 'backup' },
+      labels: { [LABELS.project]: this.opts.project, [LABELS.role]: 'backup', ...(this.opts.env ? { [LABELS.env]: this.opts.env } : {}) },
       networks: [],
       mounts: [{ volume: this.#volume, target: MOUNT }],
       restart: 'no',
@@ -85,7 +87,15 @@ export class LocalDestination implements Destination {
 
   async put(key: string, body: Readable): Promise<void> {
     const path = this.#path(key);
-    await this.#run(`writing ${key}`, 'set -e; mkdir -p "$(dirname "$1")"; cat > "$1.part"; mv -f "$1.part" "$1"', [path], body);
+    // Renamed into place only once the whole stream was sent: a writer killed mid-way leaves a
+    // `.part` (its stdin just closes, which `cat` cannot tell from the end), never the object.
+    let ended = false;
+    body.once('end', () => {
+      ended = true;
+    });
+    await this.#run(`writing ${key}`, 'set -e; mkdir -p "$(dirname "$1")"; cat > "$1.part"', [path], body);
+    if (!ended) throw new Error(`${this.name} (${this.where}): writing ${key} stopped before its end`);
+    await this.#run(`writing ${key}`, 'mv -f "$1.part" "$1"', [path]);
   }
 
   async get(key: string): Promise<Readable> {

@@ -21,7 +21,8 @@ export function helperImage(run: ServerRun): string {
 
 export const openDestination: DestinationOpener = async (run, env, d) => {
   const c = d.config;
-  if (c.kind === 'local') return new LocalDestination({ engine: run.conn.engine, project: run.fleet.project, helperImage: helperImage(run), name: d.name });
+  if (c.kind === 'local')
+    return new LocalDestination({ engine: run.conn.engine, project: run.fleet.project, helperImage: helperImage(run), name: d.name, env });
   if (c.kind === 'sftp') return new (await import('./sftp.ts')).SftpDestination(d.name, c);
   const accessKeyId = await run.store.getSecret(c.accessKeySecret, env);
   const secretAccessKey = await run.store.getSecret(c.secretKeySecret, env);
