@@ -9,11 +9,15 @@ import { describeReport, runFuzz } from './fuzz/run.ts';
 const RUNS = Number(process.env.SLIPWAY_FUZZ_RUNS ?? 300);
 
 describe('fuzzer (sample)', () => {
-  it.concurrent.each(['fleet', 'compose'] as const)(`%s files: ${RUNS} mutated inputs, no crash or hang`, async (kind) => {
-    const report = await runFuzz({ kind, runs: RUNS });
-    expect(report.failure, describeReport(report)).toBeUndefined();
-    expect(report.runs).toBe(RUNS);
-    // The mutations must leave some inputs valid, or only the loader would ever be fuzzed.
-    expect(report.reached.render ?? 0, describeReport(report)).toBeGreaterThan(0);
-  }, 600_000);
+  it.concurrent.each(['fleet', 'compose'] as const)(
+    `%s files: ${RUNS} mutated inputs, no crash or hang`,
+    async (kind) => {
+      const report = await runFuzz({ kind, runs: RUNS });
+      expect(report.failure, describeReport(report)).toBeUndefined();
+      expect(report.runs).toBe(RUNS);
+      // The mutations must leave some inputs valid, or only the loader would ever be fuzzed.
+      expect(report.reached.render ?? 0, describeReport(report)).toBeGreaterThan(0);
+    },
+    600_000,
+  );
 });
