@@ -20,6 +20,7 @@ export interface FuzzReport {
   runs: number;
   seconds: number;
   maxCpuMs: number;
+  slowest?: Mutation;
   reached: Record<string, number>;
   failure?: { error: string; input: Mutation; text: string; seedName: string; savedTo: string };
 }
@@ -61,6 +62,7 @@ export function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       runs: result?.runs ?? current?.n ?? 0,
       seconds: (Date.now() - started) / 1000,
       maxCpuMs: result?.maxCpuMs ?? 0,
+      ...(result?.slowest ? { slowest: result.slowest } : {}),
       reached: result?.reached ?? {},
       ...(hang ? { failure: hang } : result?.failure ? { failure: { ...result.failure, savedTo: save(o.kind, seed, result.failure.text) } } : {}),
     });
@@ -101,18 +103,21 @@ export function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   });
 }
 
+const brief = (m: Mutation): string =>
+  JSON.stringify(m, (_k, v) => (typeof v === 'string' && v.length > 60 ? `${v.slice(0, 20)}…(${v.length} characters)` : v));
+
 export function describeReport(r: FuzzReport): string {
   const stages = Object.entries(r.reached)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  const head = `fuzz ${r.kind}: ${r.runs} inputs in ${r.seconds.toFixed(1)} s (seed ${r.seed}; max ${r.maxCpuMs.toFixed(0)} ms CPU for one input; reached: ${stages})`;
+  const head = `fuzz ${r.kind}: ${r.runs} inputs in ${r.seconds.toFixed(1)} s (seed ${r.seed}; reached: ${stages}; max ${r.maxCpuMs.toFixed(0)} ms CPU for one input${r.slowest ? `: ${brief(r.slowest)}` : ''})`;
   if (!r.failure) return head;
   const f = r.failure;
   return [
     head,
     `FAILED: ${f.error}`,
     `seed file: ${f.seedName}`,
-    `mutation: ${JSON.stringify(f.input, (_k, v) => (typeof v === 'string' && v.length > 60 ? `${v.slice(0, 20)}…(${v.length} characters)` : v))}`,
+    `mutation: ${brief(f.input)}`,
     `input saved to ${f.savedTo}; replay with: npx tsx test/fuzz/run.ts --kind ${r.kind} --seed ${r.seed}`,
     '--- input (first 3000 characters) ---',
     f.text.slice(0, 3000),
