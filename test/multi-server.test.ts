@@ -268,7 +268,7 @@ describe('multi-server: prod on vps1 (hostA), dev and staging on vps2 (hostB)', 
       cliOk(['deploy', 'aletheia', 'prod', '--ref', 'v1.0.0', '--build-on', 'vps2', '--drain', '200']),
     );
     const out1 = `${first.stdout}\n${first.stderr}`;
-    expect(out1).toMatch(/\[vps2\] +reusing image [0-9a-f]{12} built from [0-9a-f]{12} \(no rebuild\)/);
+    expect(out1).toMatch(/\[vps2\] +reusing image [0-9a-f]{12} built from [0-9a-f]{12}( for [^(]+)? \(no rebuild\)/);
     expect(out1).not.toMatch(/Step \d+\/\d+/); // nothing was built
     expect(out1).toMatch(/streamed from vps2 \(docker save \| docker load\)/);
     const rel1 = /aletheia deployed release (\S+) in prod on vps1/.exec(first.stdout)?.[1];
