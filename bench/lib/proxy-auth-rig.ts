@@ -73,6 +73,10 @@ export const basicHeader = (user: string, password: string): string => `Basic ${
 function spawnProcess(what: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv, dir: string, port: number): Promise<Running> {
   const proc: ChildProcess = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
+  let failed: Error | undefined;
+  proc.on('error', (e: NodeJS.ErrnoException) => {
+    failed = e.code === 'ENOENT' ? new Error(`${cmd} is missing: install it with \`bash scripts/host-packages.sh\``) : e;
+  });
   const keep = (c: Buffer) => (out = (out + c.toString()).slice(-20_000));
   proc.stdout?.on('data', keep);
   proc.stderr?.on('data', keep);
@@ -90,6 +94,10 @@ function spawnProcess(what: string, cmd: string, argv: string[], env: NodeJS.Pro
   return (async () => {
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
+      if (failed) {
+        rmSync(dir, { recursive: true, force: true });
+        throw failed;
+      }
       if (proc.exitCode !== null) break;
       if ((await status(port, 'nope.invalid').catch(() => 0)) === 404) return running;
       await new Promise((r) => setTimeout(r, 100));
