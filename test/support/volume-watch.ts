@@ -2,7 +2,8 @@
 // every named volume, which app containers run on it with write access: at each `start` the
 // container's mounts are read (from its inspect at `create`, or at `start`), at each `die` it
 // leaves. Whenever a start finds another container already running on one of its volumes, that
-// is an overlap: two processes writing one data directory at once.
+// is an overlap: two processes writing one data directory at once. volumeRuns asks the same of
+// the containers' own start and finish times afterwards, should the stream have missed an event.
 import type Docker from 'dockerode';
 import { demuxer } from './container-exec.ts';
 
@@ -31,6 +32,36 @@ export interface VolumeWatch {
   stop(): Promise<VolumeWatchReport>;
 }
 
+export interface RunInterval {
+  name: string;
+  started: string;
+  /** Empty while it runs. */
+  finished: string;
+}
+
+/**
+ * The same question asked of the containers themselves, independently of the event stream: every
+ * container of the project (running or stopped, as kept for rollback) that mounts `volume`
+ * read-write, with the interval of its last run (State.StartedAt to State.FinishedAt); the pairs
+ * of those intervals that overlap.
+ */
+export async function volumeRuns(docker: Docker, project: string, volume: string): Promise<{ runs: RunInterval[]; overlapping: string[] }> {
+  const runs: RunInterval[] = [];
+  for (const c of await docker.listContainers({ all: true, filters: { label: [`slipway.project=${project}`], volume: [volume] } })) {
+    const info = (await docker.getContainer(c.Id).inspect()) as Json;
+    if (!rwVolumes(info.Mounts).includes(volume) || info.State.StartedAt.startsWith('0001-')) continue;
+    runs.push({ name: String(info.Name).replace(/^\//, ''), started: info.State.StartedAt, finished: info.State.Running ? '' : info.State.FinishedAt });
+  }
+  runs.sort((a, b) => a.started.localeCompare(b.started));
+  const end = (r: RunInterval) => (r.finished ? Date.parse(r.finished) : Number.POSITIVE_INFINITY);
+  const overlapping: string[] = [];
+  for (let i = 0; i < runs.length; i++)
+    for (let j = i + 1; j < runs.length; j++)
+      if (Date.parse(runs[j]!.started) < end(runs[i]!))
+        overlapping.push(`${runs[i]!.name} (${runs[i]!.started} – ${runs[i]!.finished || 'running'}) and ${runs[j]!.name} (from ${runs[j]!.started})`);
+  return { runs, overlapping };
+}
+
 interface Mounted {
   name: string;
   volumes: string[];
@@ -51,7 +82,14 @@ function rwVolumes(mounts: Json[] | undefined): string[] {
 export async function watchVolumes(docker: Docker, project: string): Promise<VolumeWatch> {
   const labels = [`slipway.project=${project}`, 'slipway.role=app'];
   const since = Math.floor(Date.now() / 1000) - 1;
-  const stream = (await docker.getEvents({ since, filters: { type: ['container'], label: labels } })) as NodeJS.ReadableStream & { destroy(): void };
+  // Only the actions tracked: fewer events for the daemon to hold for a busy reader (it drops
+  // events a subscriber does not take in time).
+  const stream = (await docker.getEvents({
+    since,
+    filters: { type: ['container'], event: ['create', 'start', 'die'], label: labels },
+  })) as NodeJS.ReadableStream & {
+    destroy(): void;
+  };
   const report: VolumeWatchReport = { events: 0, starts: 0, dies: 0, startsByVolume: {}, overlaps: [], timeline: [], logsAtDie: {} };
   const pendingLogs: Promise<unknown>[] = [];
   const known = new Map<string, Mounted>();
