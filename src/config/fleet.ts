@@ -2,8 +2,8 @@
 // compose files are imported. Every per-environment value is already resolved here, so later
 // stages (desire, check, render) never look at raw YAML.
 import type { SourcePos } from '../diag/diagnostic.ts';
-import type { SecretsConfig } from './secrets-config.ts';
 import type { BackupPolicy } from './backup-policy.ts';
+import type { SecretsConfig } from './secrets-config.ts';
 
 export type ProxyKind = 'caddy' | 'nginx';
 
