@@ -98,7 +98,10 @@ async function main(argv: string[]): Promise<void> {
       ? { input, text: s.text(input), seedName: s.seedName(input.seed), error, shrinks: out.numShrinks }
       : { input: { seed: 0, structural: [], textual: [] }, text: '', seedName: '', error, shrinks: out.numShrinks };
   }
-  send(result);
+  // Disconnect only once the result is written: messages still queued in this process (the parent
+  // reads slowly on a busy machine) are dropped by a disconnect, and the parent then sees an exit
+  // without a result.
+  await new Promise<void>((resolve) => (process.send ? process.send(result, () => resolve()) : resolve()));
   process.disconnect?.();
 }
 

@@ -93,7 +93,8 @@ export function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       } else if (m.t === 'result') result = m;
     });
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': 'exit' can come before the last messages on the IPC channel were read.
+    child.on('close', (code, signal) => {
       clearTimeout(watchdog);
       if (result || hang) return resolve(report());
       reject(
