@@ -125,26 +125,35 @@ export async function runBackup(session: FleetSession, opts: BackupOptions): Pro
     run,
     env.name,
     { command: `backup ${env.name}${opts.what ? ` --what ${opts.what.join(',')}` : ''}`, action: 'backup', lockWaitS: opts.lockWaitS ?? 0 },
-    async (locked) => {
-      const open = opts.opener ?? openDestination;
-      const destinations: Destination[] = [];
-      const outcomes = new Map<string, DestinationOutcome>();
-      for (const d of policy.destinations) {
-        outcomes.set(d.name, { name: d.name, status: 'running', objects: 0, bytes: 0 });
-        try {
-          destinations.push(await open(run, env.name, d));
-        } catch (e) {
-          outcomes.set(d.name, { name: d.name, status: 'failed', error: firstLine(e), objects: 0, bytes: 0 });
-          run.report.warn(`destination ${d.name}: ${firstLine(e)}`);
-        }
-      }
-      try {
-        return await backupInto(run, env.name, policy, what, destinations, outcomes, locked.note);
-      } finally {
-        await Promise.all(destinations.map((d) => d.close().catch(() => undefined)));
-      }
-    },
+    (locked) => backupUnderLock(run, env.name, policy, what, { opener: opts.opener, note: locked.note }),
   );
+}
+
+/** A backup of `env` by a caller that already holds its lock (`restore` takes its pre-restore backup this way). */
+export async function backupUnderLock(
+  run: ServerRun,
+  env: string,
+  policy: BackupPolicy,
+  what: BackupWhat[],
+  opts: { opener?: DestinationOpener; note: (f: { release?: string; detail?: string }) => void },
+): Promise<BackupResult> {
+  const open = opts.opener ?? openDestination;
+  const destinations: Destination[] = [];
+  const outcomes = new Map<string, DestinationOutcome>();
+  for (const d of policy.destinations) {
+    outcomes.set(d.name, { name: d.name, status: 'running', objects: 0, bytes: 0 });
+    try {
+      destinations.push(await open(run, env, d));
+    } catch (e) {
+      outcomes.set(d.name, { name: d.name, status: 'failed', error: firstLine(e), objects: 0, bytes: 0 });
+      run.report.warn(`destination ${d.name}: ${firstLine(e)}`);
+    }
+  }
+  try {
+    return await backupInto(run, env, policy, what, destinations, outcomes, opts.note);
+  } finally {
+    await Promise.all(destinations.map((d) => d.close().catch(() => undefined)));
+  }
 }
 
 async function backupInto(
