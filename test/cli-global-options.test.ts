@@ -58,9 +58,9 @@ describe('global options from a real CLI process', () => {
       noStackTrace(r);
       expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
     }
-    const rows = JSON.parse(before.stdout) as { app: string; env: string; process: string; state: string }[];
+    const rows = (JSON.parse(before.stdout) as { processes: { app: string; env: string; process: string; state: string }[] }).processes;
     expect(rows.find((r) => r.app === 'api')).toMatchObject({ env: 'staging', process: 'web', state: 'not deployed' });
-    for (const r of [after, mixed, fromEnv, envLosesToFlag]) expect(JSON.parse(r.stdout)).toEqual(rows);
+    for (const r of [after, mixed, fromEnv, envLosesToFlag]) expect(JSON.parse(r.stdout)).toEqual(JSON.parse(before.stdout));
   });
 
   it('SLIPWAY_FILE=x.yaml slipway status prints the table', async () => {

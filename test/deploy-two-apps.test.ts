@@ -147,14 +147,11 @@ describe('two-apps-three-envs on the local engine', () => {
   });
 
   it('status lists every process with its release; the plan against the engine is empty for deployed apps', async () => {
-    const rows = JSON.parse((await slipwayOk(['status', '--json'], { cwd })).stdout) as {
-      app: string;
-      env: string;
-      process: string;
-      release: string;
-      state: string;
-      health: string;
-    }[];
+    const rows = (
+      JSON.parse((await slipwayOk(['status', '--json'], { cwd })).stdout) as {
+        processes: { app: string; env: string; process: string; release: string; state: string; health: string }[];
+      }
+    ).processes;
     const web = rows.find((r) => r.app === 'aletheia' && r.env === 'prod' && r.process === 'web')!;
     expect(web).toMatchObject({ state: 'running', health: 'healthy', release: releases.get('aletheia/prod') });
     expect(rows.filter((r) => r.state === 'not deployed')).toEqual([]);

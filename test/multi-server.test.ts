@@ -330,7 +330,7 @@ describe('multi-server: prod on vps1 (hostA), dev and staging on vps2 (hostB)', 
       const file = variant('pinned', { vps1: hostKeyFingerprint(hosts, 'hostA'), vps2: hostKeyFingerprint(hosts, 'hostB') });
       const r = await cli(['status', '--json', '-f', file], { SLIPWAY_KNOWN_HOSTS: emptyKnownHosts() });
       expect(r.code, r.stderr).toBe(0);
-      const rows = JSON.parse(r.stdout) as { app: string; env: string; process: string; state: string }[];
+      const rows = (JSON.parse(r.stdout) as { processes: { app: string; env: string; process: string; state: string }[] }).processes;
       expect(rows.find((x) => x.app === 'aletheia' && x.env === 'prod' && x.process === 'web')).toMatchObject({ state: 'running' });
       expect(rows.find((x) => x.app === 'helios' && x.env === 'dev' && x.process === 'web')).toMatchObject({ state: 'running' });
     });

@@ -1,4 +1,6 @@
-// `slipway status [ENV]`: env × app × process, with release, health, uptime and memory.
+// `slipway status [ENV]`: env × app × process, with release, health, uptime and memory; then, per
+// environment, the age of the last good backup and of the last verification (from the records on
+// its server). `--json`: { processes: StatusRow[], backups: EnvBackupStatus[] }.
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
@@ -6,6 +8,8 @@ import { printJson } from '../print.ts';
 import { withSession } from '../../workflows/fleet-session.ts';
 import { envByName, serversOfEnv } from '../targets.ts';
 import { serverStatus, type StatusRow } from '../../workflows/status.ts';
+import { type EnvBackupStatus, envBackupStatus } from '../../workflows/status-backups.ts';
+import { formatAge } from '../views/backup-view.ts';
 import { table } from '../views/table.ts';
 import { formatSize } from '../../util/size.ts';
 import { FILE_HELP } from '../option-values.ts';
@@ -13,7 +17,9 @@ import { FILE_HELP } from '../option-values.ts';
 export function registerStatus(program: Command, ctx: CliContext): void {
   program
     .command('status')
-    .description('Show every process of every environment (or of ENV): release, health, uptime, memory against its limit')
+    .description(
+      'Show every process of every environment (or of ENV): release, health, uptime, memory against its limit; and per environment the age of the last good backup and of the last verification',
+    )
     .argument('[env]')
     .option('-f, --file <path>', FILE_HELP)
     .option('--json', 'print as JSON')
@@ -21,9 +27,14 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       const { fleet } = requireFleet(ctx, opts);
       const servers = envName ? serversOfEnv(fleet, envByName(fleet, envName).name) : fleet.servers.map((s) => s.name);
       await withSession(ctx, fleet, servers, { json: true }, async (session) => {
-        const rows = (await Promise.all([...session.runs.values()].map((run) => serverStatus(run, envName)))).flat();
-        if (opts.json) return printJson(ctx, rows);
+        const runs = [...session.runs.values()];
+        const [rows, backups] = await Promise.all([
+          Promise.all(runs.map((run) => serverStatus(run, envName))).then((r) => r.flat()),
+          Promise.all(runs.map((run) => envBackupStatus(run, envName))).then((r) => r.flat()),
+        ]);
+        if (opts.json) return printJson(ctx, { processes: rows, backups });
         ctx.stdout.write(renderStatus(rows));
+        if (backups.length) ctx.stdout.write(`\n${renderBackupStatus(backups)}`);
       });
     });
 }
@@ -46,5 +57,18 @@ export function renderStatus(rows: StatusRow[]): string {
   return table(
     ['SERVER', 'ENV', 'APP', 'PROCESS', 'RELEASE', 'STATE', 'HEALTH', 'UPTIME', 'MEMORY'],
     sorted.map((r) => [r.server, r.env, r.app, r.replica ? `${r.process}#${r.replica}` : r.process, r.release ?? '', r.state, r.health, up(r.uptimeS), mem(r)]),
+  );
+}
+
+export function renderBackupStatus(rows: readonly EnvBackupStatus[]): string {
+  return table(
+    ['ENV', 'SERVER', 'LAST GOOD BACKUP', 'LAST VERIFICATION', 'NEWEST NOT OK'],
+    rows.map((r) => [
+      r.env,
+      r.server,
+      r.lastOk ? `${formatAge(r.lastOk.ageS)} ago (${r.lastOk.id})` : r.policy ? 'none' : 'no backup policy',
+      r.lastVerification ? `${r.lastVerification.result} ${formatAge(r.lastVerification.ageS)} ago (${r.lastVerification.id})` : r.lastOk ? 'never' : '-',
+      r.newestNotOk ? `${r.newestNotOk.status} ${formatAge(r.newestNotOk.ageS)} ago (${r.newestNotOk.id})` : '',
+    ]),
   );
 }
