@@ -3,8 +3,10 @@
 //     accepts a TCP connection (probed by a one-off container of the proxy's image);
 //   - the app's own databases and brokers (a compose app's Postgres, Redis…) of one environment
 //     are neither resolvable nor reachable from another's networks (isolation-app-services.ts);
-//   - each environment's database user cannot connect to another environment's database;
-//   - a key written in one environment's Redis DB is not visible in another's;
+//   - from each environment's private network, with the credentials Slipway gave its apps, what an
+//     attacker would try against the shared Postgres and Redis is refused (isolation-attacks.ts:
+//     no credentials, another environment's database or Redis DB, FLUSHALL, CONFIG, KEYS,
+//     CREATE DATABASE/ROLE, pg_authid);
 //   - no container of the project publishes a host port, except the proxy.
 // Each check reports pass or fail, so a broken isolation is shown, not hidden.
 import { randomBytes } from 'node:crypto';
@@ -13,6 +15,7 @@ import type { ServerRun } from './server-run.ts';
 import { LABELS } from '../model/labels.ts';
 import { listOwned } from './observe.ts';
 import { appServiceChecks } from './isolation-app-services.ts';
+import { attackChecks } from './isolation-attacks.ts';
 
 export interface LiveCheck {
   server: string;
@@ -20,6 +23,15 @@ export interface LiveCheck {
   ok: boolean;
   subject: string;
   message: string;
+  /** Attacker attempts (check `redis` and `database`): who tried, what, against which instance, and what answered. */
+  env?: string;
+  app?: string;
+  attempt?: string;
+  target?: string;
+  outcome?: 'refused' | 'succeeded' | 'inconclusive';
+  answer?: string;
+  /** How long the attempt took, measured where it ran. */
+  ms?: number;
 }
 
 // argv: port name... addr... — prints `dns <name> ok|fail` for each name (args up to `--`) and
@@ -38,9 +50,9 @@ const PROBE = [
 ].join('\n');
 
 export async function liveIsolation(run: ServerRun): Promise<LiveCheck[]> {
-  // Both start probe containers that wait on timeouts: side by side, not one after the other.
-  const [network, appServices] = await Promise.all([networkChecks(run), appServiceChecks(run)]);
-  return [...network, ...appServices, ...(await databaseChecks(run)), ...(await redisChecks(run)), ...(await portChecks(run))];
+  // All three start short-lived containers that wait on timeouts: side by side, not one after the other.
+  const [network, appServices, attacks] = await Promise.all([networkChecks(run), appServiceChecks(run), attackChecks(run)]);
+  return [...network, ...appServices, ...attacks, ...(await portChecks(run))];
 }
 
 async function networkChecks(run: ServerRun): Promise<LiveCheck[]> {
@@ -96,64 +108,6 @@ async function networkChecks(run: ServerRun): Promise<LiveCheck[]> {
     }),
   );
   return results.filter((r): r is LiveCheck => r !== undefined);
-}
-
-async function databaseChecks(run: ServerRun): Promise<LiveCheck[]> {
-  const out: LiveCheck[] = [];
-  const server = run.conn.server.name;
-  for (const inst of run.state.containers.filter((c) => c.role === 'service' && run.state.databases.some((d) => d.instance === c.key))) {
-    const dbs = run.state.databases.filter((d) => d.instance === inst.key);
-    for (const a of dbs) {
-      // Stays wrapped: the engine adapter puts it in psql's env.
-      const pw = await run.store.getSecret(a.passwordSecret);
-      if (!pw) continue;
-      for (const b of dbs.filter((x) => x !== a)) {
-        const r = await run.conn.engine.exec(inst.name, ['psql', '-X', '-h', '127.0.0.1', '-U', a.user, '-d', b.database, '-tAc', 'select 1'], {
-          env: { PGPASSWORD: pw },
-        });
-        const denied = r.exitCode !== 0;
-        out.push({
-          server,
-          check: 'database',
-          ok: denied,
-          subject: `${a.user} → ${b.database}`,
-          message: denied
-            ? `user ${a.user} (${a.env}) cannot connect to ${b.database} (${b.env}): ${r.stderr.trim().split('\n').pop() ?? 'refused'}`
-            : `user ${a.user} (${a.env}) CAN connect to ${b.database} (${b.env})`,
-        });
-      }
-    }
-  }
-  return out;
-}
-
-async function redisChecks(run: ServerRun): Promise<LiveCheck[]> {
-  const out: LiveCheck[] = [];
-  const server = run.conn.server.name;
-  const byInstance = new Map<string, typeof run.state.redisDbs>();
-  for (const r of run.state.redisDbs) byInstance.set(r.instance, [...(byInstance.get(r.instance) ?? []), r]);
-  for (const [instance, allocs] of byInstance) {
-    const container = run.state.containers.find((c) => c.key === instance);
-    if (!container || allocs.length < 2) continue;
-    for (const a of allocs) {
-      const key = `slipway:isolation-probe:${randomBytes(4).toString('hex')}`;
-      const cli = (db: number, ...args: string[]) => run.conn.engine.exec(container.name, ['redis-cli', '-n', String(db), ...args]);
-      await cli(a.db, 'SET', key, '1', 'EX', '60');
-      const seenIn = [];
-      for (const b of allocs.filter((x) => x !== a)) if ((await cli(b.db, 'EXISTS', key)).stdout.trim() === '1') seenIn.push(`${b.env} (db ${b.db})`);
-      await cli(a.db, 'DEL', key);
-      out.push({
-        server,
-        check: 'redis',
-        ok: seenIn.length === 0,
-        subject: `${a.env} db ${a.db}`,
-        message: seenIn.length
-          ? `a key written by ${a.env} (db ${a.db}) is visible to ${seenIn.join(', ')}`
-          : `a key written by ${a.env} (db ${a.db}) is invisible to the other environments' DBs`,
-      });
-    }
-  }
-  return out;
 }
 
 async function portChecks(run: ServerRun): Promise<LiveCheck[]> {

@@ -12,44 +12,73 @@ import { printJson } from '../print.ts';
 import { withSession } from '../../workflows/fleet-session.ts';
 import { renderFindings } from '../views/findings-view.ts';
 import { FILE_HELP } from '../option-values.ts';
+import { fmtMs } from '../../workflows/reporter.ts';
 
 export function registerCheck(program: Command, ctx: CliContext): void {
   program
     .command('check')
     .description('Check isolation, budgets and policies of the fleet (duplicate names, cross-environment references, memory, auth, health checks…)')
     .option('-f, --file <path>', FILE_HELP)
-    .option('--live', 'also prove isolation on the servers: networks, database users, Redis DBs, published ports')
+    .option(
+      '--live',
+      "also prove isolation on the servers: networks, published ports, and what an attacker would try from each environment's network with its apps' credentials (Redis: no credentials, another environment's DB, FLUSHALL, CONFIG, KEYS; Postgres: no credentials, CREATE DATABASE/ROLE, pg_authid, another environment's database)",
+    )
     .option('--json', 'print findings as JSON')
     .option('--strict', 'exit non-zero on warnings too')
     .action(async (opts: { file: string; json?: boolean; strict?: boolean; live?: boolean }, cmd: Command) => {
       const { fleet, load } = requireFleet(ctx, opts);
       const findings = check(fleet, desire(fleet));
       let live: LiveCheck[] = [];
+      const timings: { server: string; ms: number }[] = [];
       if (opts.live) {
         await withSession(
           ctx,
           fleet,
           fleet.servers.map((s) => s.name),
-          { json: true },
+          { json: opts.json },
           async (session) => {
-            live = (await Promise.all([...session.runs.values()].map((run) => liveIsolation(run)))).flat();
+            const per = await Promise.all(
+              [...session.runs.values()].map(async (run) => {
+                const t0 = ctx.now();
+                const checks = await liveIsolation(run);
+                timings.push({ server: run.conn.server.name, ms: ctx.now() - t0 });
+                return checks;
+              }),
+            );
+            live = per.flat();
           },
         );
       }
       const errors = findings.filter((f) => f.severity === 'error').length + live.filter((l) => !l.ok).length;
       const warnings = findings.filter((f) => f.severity === 'warning').length;
-      if (opts.json) printJson(ctx, { ok: errors === 0, findings, ...(opts.live ? { live } : {}), diagnostics: load.diagnostics });
+      if (opts.json) printJson(ctx, { ok: errors === 0, findings, ...(opts.live ? { live, liveTimings: timings } : {}), diagnostics: load.diagnostics });
       else {
         ctx.stdout.write(renderFindings(findings, { color: ctx.color }));
-        if (opts.live) ctx.stdout.write(renderLive(live));
+        if (opts.live) ctx.stdout.write(renderLive(live, timings));
       }
       setExit(cmd, errors > 0 || (opts.strict && warnings > 0) ? 1 : 0);
     });
 }
 
-function renderLive(live: LiveCheck[]): string {
+function renderLive(live: LiveCheck[], timings: { server: string; ms: number }[]): string {
   if (live.length === 0) return '\nLive isolation: nothing to compare (fewer than two environments running on any server).\n';
-  const lines = live.map((l) => `${l.ok ? '  ✓' : '  ✗'} [${l.server}] ${l.check}: ${l.message}`);
-  const failed = live.filter((l) => !l.ok).length;
-  return `\nLive isolation checks:\n${lines.join('\n')}\n${failed ? `${failed} live check(s) FAILED` : `all ${live.length} live checks passed`}\n`;
+  const lines = live.map((l) => `${l.ok ? '  ✓' : '  ✗'} [${l.server}] ${l.check}: ${l.message}${l.ms !== undefined ? ` (${fmtMs(l.ms)})` : ''}`);
+  const failed = live.filter((l) => !l.ok);
+  const attacks = live.filter((l) => l.attempt !== undefined);
+  const summary = [
+    failed.length ? `${failed.length} live check(s) FAILED` : `all ${live.length} live checks passed`,
+    ...(attacks.length ? [`${attacks.filter((l) => l.outcome === 'refused').length} of ${attacks.length} attacker attempts refused`] : []),
+    ...(timings.length
+      ? [
+          [...timings]
+            .sort((a, b) => (a.server < b.server ? -1 : 1))
+            .map((t) => `${t.server} ${fmtMs(t.ms)}`)
+            .join(', '),
+        ]
+      : []),
+  ];
+  const named = failed
+    .filter((l) => l.outcome === 'succeeded')
+    .map((l) => `  ${l.attempt} from ${l.env} (${l.app}) on ${l.server}: ${l.target} answered ${l.answer}`);
+  return `\nLive isolation checks:\n${lines.join('\n')}\n${summary.join('; ')}\n${named.length ? `Attempts that succeeded (each must be refused):\n${named.join('\n')}\n` : ''}`;
 }
