@@ -11,6 +11,7 @@ import { requireFleet } from '../fleet-input.ts';
 import { FILE_HELP, nonNegativeNumber } from '../option-values.ts';
 import { printJson } from '../print.ts';
 import { envByName } from '../targets.ts';
+import { registerBackupVerify } from './backup-verify.ts';
 import { renderBackupList, renderBackupOutcome, renderPrune } from '../views/backup-view.ts';
 
 const WHAT: BackupWhat[] = ['postgres', 'redis', 'volumes'];
@@ -110,5 +111,6 @@ export function registerBackup(program: Command, ctx: CliContext): Command {
         else ctx.stdout.write(renderBackupList(rows));
       });
     });
+  registerBackupVerify(backup, ctx);
   return backup;
 }
