@@ -14,6 +14,7 @@ import { registerStatus } from './status.ts';
 import { registerLogsExec } from './logs-exec.ts';
 import { registerOps } from './ops.ts';
 import { registerBackup } from './backup.ts';
+import { registerRestore } from './restore.ts';
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   registerValidate(program, ctx);
@@ -29,4 +30,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerLogsExec(program, ctx);
   registerOps(program, ctx);
   registerBackup(program, ctx);
+  registerRestore(program, ctx);
 }
