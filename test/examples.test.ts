@@ -93,3 +93,28 @@ it('every example directory is covered', () => {
     .map((d) => d.name);
   expect(dirs.sort()).toEqual([...EXAMPLES].sort());
 });
+
+describe("the seeds' backup policies, as their examples say them", () => {
+  const policy = (example: string) =>
+    Object.fromEntries(
+      loadFleet(join(ROOT, example, 'slipway.yaml')).fleet!.environments.map((e) => [
+        e.name,
+        e.backup ? { what: e.backup.what, to: Object.fromEntries(e.backup.destinations.map((d) => [d.name, [d.config.kind, d.retention]])) } : null,
+      ]),
+    );
+  const gfs = (r: { daily?: number; weekly?: number; monthly?: number }) => ({ last: 0, hourly: 0, daily: 0, weekly: 0, monthly: 0, ...r });
+
+  it('seed 000 (prod-devstg-split): prod backs up the database and the media with full retention; staging 3 days daily, no weekly; dev none', () => {
+    expect(policy('prod-devstg-split')).toEqual({
+      prod: { what: ['postgres', 'volumes'], to: { local: ['local', gfs({ daily: 7, weekly: 4, monthly: 12 })] } },
+      staging: { what: ['postgres'], to: { local: ['local', gfs({ daily: 3 })] } },
+      dev: null,
+    });
+  });
+
+  it('seed 004 (single-vps-paas): the database, 7 days on the server and 30 days on S3', () => {
+    expect(policy('single-vps-paas')).toEqual({
+      prod: { what: ['postgres'], to: { local: ['local', gfs({ daily: 7 })], 'swiss-backup': ['s3', gfs({ daily: 30 })] } },
+    });
+  });
+});

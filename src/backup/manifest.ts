@@ -10,9 +10,9 @@ import { BACKUP_WHAT } from '../config/backup-policy.ts';
 
 export const MANIFEST_FORMAT = 'slipway-backup/1';
 
-/** One table, sequence or the large objects, as counted in the dump's snapshot (see pg-checksums.ts). */
+/** One table, sequence, extension (checksum: its version) or the large objects, as counted in the dump's snapshot (see pg-checksums.ts). */
 export interface TableSummary {
-  kind: 'table' | 'sequence' | 'large-objects';
+  kind: 'table' | 'sequence' | 'large-objects' | 'extension';
   schema: string;
   name: string;
   rows: number;
@@ -100,7 +100,13 @@ export interface BackupManifest {
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex');
 const count = z.number().int().min(0);
-const tableSchema = z.object({ kind: z.enum(['table', 'sequence', 'large-objects']), schema: z.string(), name: z.string(), rows: count, checksum: z.string() });
+const tableSchema = z.object({
+  kind: z.enum(['table', 'sequence', 'large-objects', 'extension']),
+  schema: z.string(),
+  name: z.string(),
+  rows: count,
+  checksum: z.string(),
+});
 
 const manifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),

@@ -6,7 +6,9 @@
 // and 1: the hash functions hash partitioning relies on, stable across versions) of each row's
 // text — an order-independent checksum (no sort, one pass) that changes with any value of any row.
 // Per sequence: last_value and is_called. The large objects: their count and the same sums over
-// `oid:md5(content)`. Tables owned by an extension are left out (CREATE EXTENSION makes them).
+// `oid:md5(content)` (what is covered: which large objects exist and their bytes; not their owner,
+// ACL or comment). Per extension: its schema and version (a restore that lost one, or made another
+// version, differs). Tables owned by an extension are left out (CREATE EXTENSION makes them).
 // Schemas pg_catalog, information_schema and pg_* are left out. The statement runs dynamic SQL per
 // table through query_to_xml, so it needs no function of its own and works in a read-only transaction.
 import type { TableSummary } from './manifest.ts';
@@ -38,6 +40,9 @@ SELECT coalesce(json_agg(x ORDER BY x.kind, x.schema, x.name), '[]'::json) FROM 
   UNION ALL
   SELECT 'large-objects', 'pg_catalog', 'pg_largeobject', count(*), ${sums("m.oid::text || ':' || md5(lo_get(m.oid))")}
     FROM pg_largeobject_metadata m
+  UNION ALL
+  SELECT 'extension', n.nspname, e.extname, 1, e.extversion
+    FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
 ) x;`;
 
 /** The server's version, as one JSON row: {"version": "15.8 (…)", "num": 150008}. */
