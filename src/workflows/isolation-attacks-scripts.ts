@@ -14,8 +14,9 @@ const COMMON = [
 ];
 
 /**
- * argv: `db key value` per other environment's Redis DB on the same instance (its canary key,
- * planted with that environment's own credentials). Attempts: own-credentials (the control),
+ * argv: `db key value writekey` per other environment's Redis DB on the same instance (its canary
+ * key and value, planted with that environment's own credentials, and the key the write attempt
+ * sets: another one, so that attackers running at once never change what the others read). Attempts: own-credentials (the control),
  * no-credentials, flushall (queued in MULTI, then DISCARDed: the server's permission check answers
  * and nothing is flushed even when it is allowed), config-get, keys, and per other DB
  * select-read / select-write / select-list.
@@ -31,23 +32,23 @@ export const REDIS_ATTACKS = [
   'configget() { printf "CONFIG GET maxmemory\\n" | cli -n "$ATTACK_DB"; }',
   'keys() { printf "KEYS *\\n" | cli -n "$ATTACK_DB"; }',
   'sread() { printf "SELECT %s\\nGET %s\\n" "$1" "$2" | cli -n "$ATTACK_DB"; }',
-  'swrite() { printf "SELECT %s\\nSET %s slipway-attacker-wrote-this EX 60\\n" "$1" "$2" | cli -n "$ATTACK_DB"; }',
+  'swrite() { printf "SELECT %s\\nSET %s slipway-attacker-wrote-this EX 60\\n" "$1" "$4" | cli -n "$ATTACK_DB"; }',
   'slist() { printf "SELECT %s\\nSCAN 0 COUNT 1000\\n" "$1" | cli -n "$ATTACK_DB"; }',
   'try own-credentials own',
   'try no-credentials bare',
   'try flushall flushall',
   'try config-get configget',
   'try keys keys',
-  'while [ $# -ge 3 ]; do',
+  'while [ $# -ge 4 ]; do',
   '  try "select-read:$1" sread "$1" "$2"',
-  '  try "select-write:$1" swrite "$1" "$2"',
+  '  try "select-write:$1" swrite "$1" "$2" "$3" "$4"',
   '  try "select-list:$1" slist "$1"',
-  '  shift 3',
+  '  shift 4',
   'done',
 ].join('\n');
 
 /**
- * Plants (argv: `set key value`) or removes (argv: `del key`) a canary key with the environment's
+ * Plants (argv: `set key value`) or removes (argv: `del key…`) a canary key with the environment's
  * own credentials, run by exec inside the Redis instance itself (ATTACK_HOST is 127.0.0.1).
  */
 export const REDIS_CANARY = [
@@ -55,7 +56,7 @@ export const REDIS_CANARY = [
   'if [ -n "${ATTACK_PASS:-}" ]; then export REDISCLI_AUTH="$ATTACK_PASS"; fi',
   'unset ATTACK_PASS',
   'cli() { timeout 10 redis-cli ${ATTACK_USER:+--user "$ATTACK_USER"} -h "$ATTACK_HOST" -p "$ATTACK_PORT" -n "$ATTACK_DB" "$@"; }',
-  'if [ "$1" = set ]; then printf "SET %s %s EX 300\\n" "$2" "$3" | cli; else printf "DEL %s\\n" "$2" | cli; fi',
+  'if [ "$1" = set ]; then printf "SET %s %s EX 300\\n" "$2" "$3" | cli; else shift; printf "DEL %s\\n" "$@" | cli; fi',
 ].join('\n');
 
 /**

@@ -41,6 +41,8 @@ export interface AttackCheck {
   attempt: string;
   /** The instance that answered. */
   target: string;
+  /** The other environment the attempt reached for (SELECT its DB, connect to its database). */
+  victim?: string;
   outcome: 'refused' | 'succeeded' | 'inconclusive';
   answer: string;
   ms?: number;
@@ -76,7 +78,7 @@ interface Victim {
   /** Redis DB number, or Postgres database name. */
   db: string;
   /** Redis: the canary planted there with the victim's own credentials. */
-  canary?: { key: string; value: string; creds: Credentials };
+  canary?: { key: string; value: string; creds: Credentials; writeKey: string };
 }
 
 export async function attackChecks(run: ServerRun): Promise<AttackCheck[]> {
@@ -124,26 +126,31 @@ async function planAttackers(run: ServerRun): Promise<{ attackers: Attacker[]; u
   for (const d of run.state.databases) {
     const instance = run.state.containers.find((c) => c.key === d.instance && c.role === 'service');
     const app = appSpec(run, d.app, d.env);
-    const ref = app && Object.entries(app.env_vars).find(([, v]) => v.kind === 'secret' && v.name === dbUrlSecret(instance?.name ?? '', d.database));
-    if (!instance || !ref) continue;
+    if (!instance || !app) continue;
+    const ref = Object.entries(app.env_vars).find(([, v]) => v.kind === 'secret' && v.name === dbUrlSecret(instance.name, d.database)) ?? [
+      'DATABASE_URL',
+      { kind: 'plain', value: '' } as const,
+    ];
     const creds = await credentials(app, ref[0], ref[1], 'postgres', instance);
     if (!creds) continue;
     const victims = run.state.databases.filter((o) => o.instance === d.instance && o.env !== d.env).map((o) => ({ env: o.env, app: o.app, db: o.database }));
     out.push({ kind: 'postgres', instance, env: d.env, app: d.app, creds, victims });
   }
-  const redis: { alloc: (typeof run.state.redisDbs)[number]; instance: ContainerSpec; creds: Credentials }[] = [];
+  const redis: { alloc: (typeof run.state.redisDbs)[number]; instance: ContainerSpec; creds: Credentials; canary: NonNullable<Victim['canary']> }[] = [];
   for (const r of run.state.redisDbs) {
     const instance = run.state.containers.find((c) => c.key === r.instance && c.role === 'service');
     const app = appSpec(run, r.app, r.env);
-    const variable = app && redisVariable(run, app, r.service);
-    if (!instance || !app || !variable) continue;
-    const creds = await credentials(app, variable, app.env_vars[variable]!, 'redis', instance);
-    if (creds) redis.push({ alloc: r, instance, creds });
+    if (!instance || !app) continue;
+    const variable = redisVariable(run, app, r.service) ?? 'REDIS_URL';
+    const value = app.env_vars[variable] ?? ({ kind: 'plain', value: '' } as const);
+    const creds = await credentials(app, variable, value, 'redis', instance);
+    // One canary per victim DB, whoever attacks it.
+    if (creds) redis.push({ alloc: r, instance, creds, canary: canaryFor(run, r, creds) });
   }
   for (const a of redis) {
     const victims = redis
       .filter((o) => o.alloc.instance === a.alloc.instance && o.alloc.env !== a.alloc.env)
-      .map((o) => ({ env: o.alloc.env, app: o.alloc.app, db: String(o.alloc.db), canary: canaryFor(run, o.alloc, o.creds) }));
+      .map((o) => ({ env: o.alloc.env, app: o.alloc.app, db: String(o.alloc.db), canary: o.canary }));
     out.push({ kind: 'redis', instance: a.instance, env: a.alloc.env, app: a.alloc.app, creds: a.creds, victims });
   }
   return { attackers: out, unresolved };
@@ -177,7 +184,7 @@ async function resolveCredentials(
   } catch (e) {
     return { error: (e as Error).message };
   }
-  if (v === undefined) return { error: `${variable} is not set` };
+  if (v === undefined || v === '') return { error: `the app has no ${variable}` };
   const url = typeof v === 'string' ? new Secret(v, variable) : v;
   const part = (f: (u: URL) => string) =>
     url.map((s) => {
@@ -203,11 +210,13 @@ async function resolveCredentials(
 }
 
 /** A key the victim's own ACL user may write: under its first key prefix when it declares one. */
-function canaryFor(run: ServerRun, alloc: { instance: string; env: string; app: string }, creds: Credentials): Victim['canary'] {
+function canaryFor(run: ServerRun, alloc: { instance: string; env: string; app: string }, creds: Credentials): NonNullable<Victim['canary']> {
   const users = (run.state as { redisUsers?: { instance: string; env: string; app: string; keyPrefixes: string[] }[] }).redisUsers ?? [];
   const prefix = users.find((u) => u.instance === alloc.instance && u.env === alloc.env && u.app === alloc.app)?.keyPrefixes[0] ?? '';
+  const hex = randomBytes(6).toString('hex');
   return {
-    key: `${prefix}slipway:isolation-canary:${alloc.app}:${alloc.env}:${randomBytes(6).toString('hex')}`,
+    key: `${prefix}slipway:isolation-canary:${alloc.app}:${alloc.env}:${hex}`,
+    writeKey: `${prefix}slipway:isolation-canary:${alloc.app}:${alloc.env}:${hex}:written`,
     value: `canary-${randomBytes(8).toString('hex')}`,
     creds,
   };
@@ -215,7 +224,8 @@ function canaryFor(run: ServerRun, alloc: { instance: string; env: string; app: 
 
 interface Planted {
   instance: string;
-  key: string;
+  /** The canary and the key the write attempts set. */
+  keys: string[];
   creds: Credentials;
 }
 
@@ -232,14 +242,14 @@ async function plantCanaries(run: ServerRun, attackers: Attacker[]): Promise<Pla
         run.report.warn(
           `${run.conn.server.name}: could not plant a canary key for ${v.env} in ${a.instance.name} (${r}): the read attempts against it prove less`,
         );
-      seen.set(c.key, { instance: a.instance.name, key: c.key, creds: c.creds });
+      seen.set(c.key, { instance: a.instance.name, keys: [c.key, c.writeKey], creds: c.creds });
     }
   }
   return [...seen.values()];
 }
 
 async function removeCanaries(run: ServerRun, planted: Planted[]): Promise<void> {
-  for (const p of planted) await canaryExec(run, p.instance, p.creds, ['del', p.key]).catch(() => undefined);
+  for (const p of planted) await canaryExec(run, p.instance, p.creds, ['del', ...p.keys]).catch(() => undefined);
 }
 
 async function canaryExec(run: ServerRun, instance: string, creds: Credentials, args: string[]): Promise<string> {
@@ -252,7 +262,8 @@ async function canaryExec(run: ServerRun, instance: string, creds: Credentials, 
 async function runAttacker(run: ServerRun, a: Attacker): Promise<AttackCheck[]> {
   const server = run.conn.server.name;
   const fresh = `slipway_attack_${randomBytes(4).toString('hex')}`;
-  const args = a.kind === 'redis' ? a.victims.flatMap((v) => [v.db, v.canary!.key, v.canary!.value]) : [fresh, ...a.victims.map((v) => v.db)];
+  const args =
+    a.kind === 'redis' ? a.victims.flatMap((v) => [v.db, v.canary!.key, v.canary!.value, v.canary!.writeKey]) : [fresh, ...a.victims.map((v) => v.db)];
   const r = await run.conn.engine.runOnce(
     {
       name: `${run.fleet.project}-attack-${a.env}-${randomBytes(3).toString('hex')}`,
@@ -313,6 +324,7 @@ async function runAttacker(run: ServerRun, a: Attacker): Promise<AttackCheck[]> 
     return {
       ...base,
       ok,
+      ...(victim ? { victim: victim.env } : {}),
       subject: `${a.env} ${attempt}`,
       attempt,
       outcome: verdict.outcome,

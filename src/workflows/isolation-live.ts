@@ -28,6 +28,7 @@ export interface LiveCheck {
   app?: string;
   attempt?: string;
   target?: string;
+  victim?: string;
   outcome?: 'refused' | 'succeeded' | 'inconclusive';
   answer?: string;
   /** How long the attempt took, measured where it ran. */

@@ -77,8 +77,14 @@ function renderLive(live: LiveCheck[], timings: { server: string; ms: number }[]
         ]
       : []),
   ];
-  const named = failed
-    .filter((l) => l.outcome === 'succeeded')
-    .map((l) => `  ${l.attempt} from ${l.env} (${l.app}) on ${l.server}: ${l.target} answered ${l.answer}`);
-  return `\nLive isolation checks:\n${lines.join('\n')}\n${summary.join('; ')}\n${named.length ? `Attempts that succeeded (each must be refused):\n${named.join('\n')}\n` : ''}`;
+  // The attempts that got through, once each, with the environments they came from.
+  const through = new Map<string, { envs: Set<string>; answer: string }>();
+  for (const l of failed.filter((x) => x.outcome === 'succeeded')) {
+    const k = `${l.attempt}${l.victim ? ` → ${l.victim}` : ''} on ${l.target} [${l.server}]`;
+    const e = through.get(k) ?? { envs: new Set<string>(), answer: l.answer ?? '' };
+    e.envs.add(l.env ?? '?');
+    through.set(k, e);
+  }
+  const named = [...through].map(([k, e]) => `  ✗ ${k} from ${[...e.envs].join(', ')}: ${e.answer}`);
+  return `\nLive isolation checks:\n${lines.join('\n')}\n${summary.join('; ')}\n${named.length ? `Attacker attempts that SUCCEEDED (each must be refused):\n${named.join('\n')}\n` : ''}`;
 }
