@@ -56,10 +56,10 @@ const parse = (r: CliResult) => JSON.parse(r.stdout) as CheckJson;
 const noStack = (r: CliResult) => expect(`${r.stdout}\n${r.stderr}`).not.toMatch(/\n\s+at .+\(.*:\d+:\d+\)/);
 const timings: Record<string, number> = {};
 
-/** Every attempt that got through or proved nothing, one line each, for assertion messages. */
+/** Every attempt that got through or proved nothing (a failed check), one line each, for assertion messages. */
 const notRefused = (r: CheckJson) =>
   attacks(r)
-    .filter((l) => l.outcome !== 'refused')
+    .filter((l) => !l.ok)
     .map((l) => `[${l.server}] ${l.env} ${l.attempt}: ${l.outcome}: ${l.answer}`);
 
 describe('check --live on the demo fleet (local engine)', () => {

@@ -43,7 +43,8 @@ export interface AttackCheck {
   target: string;
   /** The other environment the attempt reached for (SELECT its DB, connect to its database). */
   victim?: string;
-  outcome: 'refused' | 'succeeded' | 'inconclusive';
+  /** `contained`: allowed, but it reaches this environment's own data only (KEYS on an instance it alone uses). */
+  outcome: 'refused' | 'succeeded' | 'inconclusive' | 'contained';
   answer: string;
   ms?: number;
 }
@@ -320,6 +321,20 @@ async function runAttacker(run: ServerRun, a: Attacker): Promise<AttackCheck[]> 
     }
     const victim = a.victims.find((v) => v.db === id.split(':')[1]);
     const verdict: Verdict = a.kind === 'redis' ? judgeRedis(got, victim?.canary?.value) : judgePostgres(got);
+    // KEYS on an instance no other environment uses lists this environment's own keys and blocks
+    // only itself (Slipway's ACL leaves KEYS to the sole user of an instance): allowed, contained.
+    if (id === 'keys' && verdict.outcome === 'succeeded' && a.victims.length === 0) {
+      return {
+        ...base,
+        ok: true,
+        subject: `${a.env} ${attempt}`,
+        attempt,
+        outcome: 'contained',
+        answer: verdict.answer,
+        ...(got.ms !== undefined ? { ms: got.ms } : {}),
+        message: `${a.env}: ${describe(a, id)} — allowed by ${a.instance.name}, which no other environment uses (its own keys only): ${verdict.answer}`,
+      };
+    }
     const ok = verdict.outcome === 'refused';
     return {
       ...base,

@@ -29,7 +29,7 @@ export interface LiveCheck {
   attempt?: string;
   target?: string;
   victim?: string;
-  outcome?: 'refused' | 'succeeded' | 'inconclusive';
+  outcome?: 'refused' | 'succeeded' | 'inconclusive' | 'contained';
   answer?: string;
   /** How long the attempt took, measured where it ran. */
   ms?: number;

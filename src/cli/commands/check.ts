@@ -67,7 +67,11 @@ function renderLive(live: LiveCheck[], timings: { server: string; ms: number }[]
   const attacks = live.filter((l) => l.attempt !== undefined);
   const summary = [
     failed.length ? `${failed.length} live check(s) FAILED` : `all ${live.length} live checks passed`,
-    ...(attacks.length ? [`${attacks.filter((l) => l.outcome === 'refused').length} of ${attacks.length} attacker attempts refused`] : []),
+    ...(attacks.length
+      ? [
+          `${attacks.filter((l) => l.outcome === 'refused').length} of ${attacks.length} attacker attempts refused${attacks.some((l) => l.outcome === 'contained') ? `, ${attacks.filter((l) => l.outcome === 'contained').length} contained` : ''}`,
+        ]
+      : []),
     ...(timings.length
       ? [
           [...timings]
