@@ -13,9 +13,12 @@
 // table through query_to_xml, so it needs no function of its own and works in a read-only transaction.
 import type { TableSummary } from './manifest.ts';
 
-/** Two 64-bit hashes of a text, summed as numeric over the rows: `sum0:sum1`. */
-const sums = (text: string) =>
-  `coalesce(sum(hashtextextended(${text}, 0)::numeric), 0)::text || ':' || coalesce(sum(hashtextextended(${text}, 1)::numeric), 0)::text`;
+/**
+ * Two 64-bit hashes of a text, summed over the rows: `sum0:sum1`. sum(bigint) is exact (a numeric
+ * result, an int128 accumulator): the same figures as summing them cast to numeric, at about 2/3
+ * of the cost.
+ */
+const sums = (text: string) => `coalesce(sum(hashtextextended(${text}, 0)), 0)::text || ':' || coalesce(sum(hashtextextended(${text}, 1)), 0)::text`;
 
 /** User relations of these kinds (`'r'` tables, `'S'` sequences), outside system schemas and extensions. */
 const userRelations = (kind: string) => `FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -23,8 +26,12 @@ const userRelations = (kind: string) => `FROM pg_class c JOIN pg_namespace n ON 
       AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
 
-/** The per-table query, as a literal for format() (its quotes doubled). */
-const perTable = `SELECT count(*) AS n, ${sums('t::text')} AS c FROM %I.%I t`.replace(/'/g, "''");
+/**
+ * The per-table query, as a literal for format() (its quotes doubled). Each row becomes text once:
+ * OFFSET 0 keeps the planner from inlining `t::text` into both hashes (measured on 6M rows: 32 s
+ * instead of 56 s with the text made twice and numeric sums; the row's text is most of the cost).
+ */
+const perTable = `SELECT count(*) AS n, ${sums('r')} AS c FROM (SELECT (slipway_row.*)::text AS r FROM %I.%I slipway_row OFFSET 0) s`.replace(/'/g, "''");
 
 /** One statement; its one row, one column is a JSON array of TableSummary (sorted). Run with `psql -X -A -t`. */
 export const TABLE_CHECKSUMS_SQL = `WITH tables AS MATERIALIZED (SELECT n.nspname, c.relname ${userRelations('r')})
