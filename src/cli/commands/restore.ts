@@ -107,7 +107,7 @@ export function registerRestore(program: Command, ctx: CliContext): void {
           }
         }
         const r = await applyRestore(session, plan, ropts);
-        if (opts.json) return printJson(ctx, { ok: true, ...r, durationMs: ctx.now() - t0 });
+        if (opts.json) return printJson(ctx, { ok: true, ...r, durationMs: ctx.now() - t0, steps: session.report.steps });
         const lines = [
           `Restored backup ${r.backup} of ${r.source} into ${r.target} in ${fmtMs(ctx.now() - t0)}:`,
           ...r.restored.map((x) => `  ${x.kind} ${x.name}: ${x.detail} (${fmtMs(x.ms)})`),

@@ -11,6 +11,7 @@ import type { ManifestObject } from '../../backup/manifest.ts';
 import { LABELS } from '../../model/labels.ts';
 import { privateNetwork } from '../../model/names.ts';
 import type { RedisDbSpec } from '../../plan/desire/desired.ts';
+import type { Secret } from '../../util/secret.ts';
 import type { ServerRun } from '../server-run.ts';
 import { startProgress } from './progress.ts';
 import type { BackupSource } from './restore-read.ts';
@@ -71,6 +72,11 @@ export async function restoreRedis(run: ServerRun, src: BackupSource, obj: Manif
   if (!instance) throw new Error(`${run.conn.server.name}: no Redis instance ${r.instance}`);
   const network = privateNetwork(run.fleet.project, r.env);
   const net = instance.networks.find((n) => n.network === network) ?? instance.networks[0]!;
+  // With Redis ACLs on the instance, Slipway's admin user; without, no credentials.
+  const admin = await run.store.getSecret(`slipway/${instance.name}/admin`);
+  const auth: { args: string[]; env: Record<string, string | Secret> } = admin
+    ? { args: ['--user', 'slipway-admin'], env: { REDISCLI_AUTH: admin } }
+    : { args: [], env: {} };
   const progress = startProgress(run.report, `redis ${r.service} db ${r.db}`, run.now, obj.plainSize);
   const read = await src.open(obj, (n) => progress.update(n));
   const conv = new DumpToRestore(r.db);
@@ -82,8 +88,8 @@ export async function restoreRedis(run: ServerRun, src: BackupSource, obj: Manif
         name: `${run.fleet.project}-slipway-restore-redis-${randomBytes(4).toString('hex')}`,
         image: instance.image,
         entrypoint: ['redis-cli'],
-        cmd: ['-h', net.aliases[0] ?? instance.name, '-p', String(instance.port ?? 6379), '--pipe'],
-        env: {},
+        cmd: [...auth.args, '-h', net.aliases[0] ?? instance.name, '-p', String(instance.port ?? 6379), '--pipe'],
+        env: auth.env,
         labels: { [LABELS.project]: run.fleet.project, [LABELS.role]: 'backup', [LABELS.env]: r.env },
         networks: [{ name: net.network, aliases: [] }],
         mounts: [],
@@ -106,7 +112,7 @@ export async function restoreRedis(run: ServerRun, src: BackupSource, obj: Manif
   } finally {
     progress.stop();
   }
-  const size = await run.conn.engine.exec(instance.name, ['redis-cli', '-n', String(r.db), 'DBSIZE']);
+  const size = await run.conn.engine.exec(instance.name, ['redis-cli', ...auth.args, '-n', String(r.db), 'DBSIZE'], { env: auth.env });
   const n = Number(size.stdout.trim());
   // Keys can only expire meanwhile, never appear: the apps are stopped.
   if (!(n <= conv.keys && n >= conv.keys - conv.shortTtl))
