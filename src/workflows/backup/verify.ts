@@ -10,6 +10,7 @@
 // The throwaways are removed in a `finally` (Ctrl-C included, through `signal`), and those a killed
 // run left are removed first. No environment lock: nothing of the environment is touched, and a
 // verify that takes as long as a restore must not hold deploys back.
+import type { Readable } from 'node:stream';
 import type { Destination } from '../../backup/destination.ts';
 import { MANIFEST_KEY, objectKey } from '../../backup/layout.ts';
 import type { BackupManifest, ManifestObject } from '../../backup/manifest.ts';
@@ -160,8 +161,9 @@ async function verifyObject(
 ): Promise<Omit<VerifiedObject, 'ms' | 'label' | 'key' | 'kind'>> {
   const label = `backup ${manifest.id} of ${manifest.env}`;
   const progress = startProgress(run.report, o.key, run.now, o.plainSize);
+  let plain: Readable | undefined;
   try {
-    const plain = await openObject(dest, objectKey(manifest.project, manifest.env, manifest.id, o.key), o, ids, {
+    plain = await openObject(dest, objectKey(manifest.project, manifest.env, manifest.id, o.key), o, ids, {
       label,
       recipients: manifest.recipients,
       onBytes: (n) => progress.update(n),
@@ -170,13 +172,7 @@ async function verifyObject(
       const pg = o.postgres;
       if (!pg) throw new ObjectCheckError(`${o.key}: the manifest says nothing of its tables`, o.key, dest.name);
       const major = pgMajor(pg.serverVersionNum);
-      let image: string;
-      try {
-        image = await pickPostgresImage(run, pg.image, major);
-      } catch (e) {
-        plain.destroy();
-        throw e;
-      }
+      const image = await pickPostgresImage(run, pg.image, major);
       const got = await restoreAndChecksum(set, image, plain, `${o.key}`);
       if (pgMajor(got.serverVersionNum) !== major)
         throw new UserError(
@@ -210,6 +206,8 @@ async function verifyObject(
     return { ok: mismatches.length === 0, mismatches, summary: `${fmtN(files.length)} files (${fmtN(bytes)} bytes) with their sha256` };
   } finally {
     progress.stop();
+    // A restore that stopped early (a mismatch, Ctrl-C) must not leave the destination's reader waiting.
+    plain?.destroy();
   }
 }
 

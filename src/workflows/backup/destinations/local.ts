@@ -108,6 +108,10 @@ export class LocalDestination implements Destination {
       },
       (e) => run.stdout.destroy(e as Error),
     );
+    // A reader that stops early (a wrong key, a mismatch, Ctrl-C): `cat` would wait on a full pipe forever.
+    run.stdout.once('close', () => {
+      if (!run.stdout.readableEnded) void run.kill();
+    });
     return run.stdout;
   }
 
