@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
 import { pack as tarPack } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
+import type { ServerRun } from '../server-run.ts';
+import { pgMajor, pickPostgresImage } from './throwaway-postgres.ts';
 import { DumpToResp, RESTORE_LUA } from './throwaway-redis.ts';
 import { isLeftover } from './throwaway.ts';
 import { compareFiles, filesOfTar } from './verify-volume.ts';
@@ -82,5 +84,25 @@ describe('throwaway leftovers', () => {
     expect(isLeftover(labels('elsewhere', 42, '2026-01-01T11:00:00Z'), now, () => false)).toBe(false);
     expect(isLeftover(labels('elsewhere', 42, '2025-12-30T11:00:00Z'), now, () => true)).toBe(true);
     expect(isLeftover({}, now, () => true)).toBe(true);
+  });
+});
+
+describe('the Postgres image a dump is restored into', () => {
+  const runWith = (images: string[], services: string[] = []) =>
+    ({
+      state: { containers: services.map((image) => ({ role: 'service', image })) },
+      conn: { server: { name: 'vps1' }, engine: { imageInspect: async (ref: string) => (images.includes(ref) ? { id: ref, tags: [ref], labels: {} } : null) } },
+    }) as unknown as ServerRun;
+
+  it('the same major: the manifest’s own image, else postgres:{major}, else a service image of that major; never another major', async () => {
+    expect(pgMajor(150008)).toBe(15);
+    expect(pgMajor(170002)).toBe(17);
+    expect(await pickPostgresImage(runWith(['postgres:15', 'postgres:17']), 'postgres:15', 15)).toBe('postgres:15');
+    expect(await pickPostgresImage(runWith(['postgres:17']), 'postgres:17.2-bookworm', 17)).toBe('postgres:17');
+    expect(await pickPostgresImage(runWith(['acme/pg:17-postgis'], ['acme/pg:17-postgis']), 'postgres:17.2', 17)).toBe('acme/pg:17-postgis');
+    expect(await pickPostgresImage(runWith(['acme/pg']), 'acme/pg', 15)).toBe('acme/pg');
+    const e = await pickPostgresImage(runWith(['postgres:15'], ['postgres:15']), 'postgres:17', 17).catch((x: unknown) => x as Error & { hint?: string });
+    expect((e as Error).message).toBe('no Postgres 17 image on vps1 to restore the dump into (tried postgres:17)');
+    expect((e as { hint?: string }).hint).toMatch(/postgres:17/);
   });
 });
