@@ -305,6 +305,16 @@ export interface AppEnv {
   domains: string[];
   processes: ProcessSpec[];
   env_vars: Record<string, EnvValue>;
+  /** The app's `redis:` section for this environment (absent when the fleet file has none). */
+  redis?: AppRedis;
+}
+
+/** How an app uses Redis in one environment (`apps.X.redis`). */
+export interface AppRedis {
+  /** Key prefixes from `key_prefix`, `{app}`/`{env}` filled in (empty: none declared there). */
+  keyPrefixes: string[];
+  /** A protected environment may share every key of a server-scoped Redis (`accept_shared_keys`). */
+  acceptSharedKeys: boolean;
 }
 
 export interface App {

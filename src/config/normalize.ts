@@ -7,6 +7,7 @@ import { parseSize } from '../util/size.ts';
 import { defaultOomScoreAdj, mergeContainerOptions, pickContainerOptions } from './container-defaults.ts';
 import type {
   App,
+  AppRedis,
   AppEnv,
   AppSource,
   ContainerOptions,
@@ -84,7 +85,8 @@ export function normalize(raw: RawFleet, ctx: NormalizeContext): Fleet {
       name,
       kind,
       image: s.image,
-      scope: s.scope ?? 'server',
+      // Redis defaults to one instance per environment: ACLs bound keys, not memory, CPU or eviction (docs/decisions.md).
+      scope: s.scope ?? (kind === 'redis' ? 'environment' : 'server'),
       memory: s.memory !== undefined ? parseSize(s.memory) : undefined,
       cpus: s.cpus,
       port: s.port ?? (kind === 'postgres' ? 5432 : kind === 'redis' ? 6379 : 80),
@@ -185,6 +187,7 @@ function normalizeApp(project: string, name: string, a: RawApp, envs: Environmen
       processes,
       env_vars: envVars(a.env, env.name, envNames),
     };
+    if (a.redis) perEnv[env.name]!.redis = appRedis(name, a.redis, env.name, envNames);
   }
   if (source.kind === 'compose' && ctx.importCompose) unknownComposeOverrides(a, name, composeServices, ctx);
   return {
@@ -198,6 +201,12 @@ function normalizeApp(project: string, name: string, a: RawApp, envs: Environmen
     volumes: [...volumes].sort(),
     pos: ctx.src.posOf(['apps', name]),
   };
+}
+
+function appRedis(app: string, r: NonNullable<RawApp['redis']>, env: string, envNames: string[]): AppRedis {
+  const raw = forEnv(r.key_prefix, env, envNames);
+  const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  return { keyPrefixes: list.map((k) => k.replaceAll('{app}', app).replaceAll('{env}', env)), acceptSharedKeys: r.accept_shared_keys ?? false };
 }
 
 function appSource(a: RawApp): AppSource {

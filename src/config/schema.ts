@@ -168,6 +168,18 @@ const gitSource = z.union([
   z.object({ repo: z.string().min(1), dockerfile: z.string().optional(), context: z.string().optional() }).strict(),
 ]);
 
+/**
+ * How an app uses a Redis it shares: its key prefix (its ACL user is limited to `prefix*` keys and
+ * channels; `{app}` and `{env}` are filled in) and whether a protected environment may share every
+ * key of a server-scoped instance with the other environments.
+ */
+const appRedis = z
+  .object({
+    key_prefix: perEnv(z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]), 'a key prefix or list of prefixes').optional(),
+    accept_shared_keys: z.boolean({ invalid_type_error: 'expected true or false' }).optional(),
+  })
+  .strict();
+
 export const appSchema = z
   .object({
     git: gitSource.optional(),
@@ -182,6 +194,7 @@ export const appSchema = z
     processes: z.record(z.string(), processSchema).optional(),
     env: z.record(z.string(), envValue).optional(),
     volumes: z.record(z.string(), z.string().startsWith('/', 'expected an absolute mount path')).optional(),
+    redis: appRedis.optional(),
   })
   .strict();
 

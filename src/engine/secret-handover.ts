@@ -18,3 +18,8 @@ export function engineStdin(stdin: string | Buffer | Secret): string | Buffer {
 export function secretsIn(env: EnvMap | undefined, stdin?: unknown): Secret[] {
   return [...Object.values(env ?? {}), stdin].filter((v): v is Secret => v instanceof Secret);
 }
+
+/** The content of a file copied into a container (putArchive), a secret unwrapped. */
+export function engineFile(content: string | Secret): string {
+  return content instanceof Secret ? content.reveal() : content;
+}

@@ -37,3 +37,13 @@ export const databaseName = (a: string, e: string): string => sqlIdent(`${a}_${e
 export const dbPasswordSecret = (instanceName: string, db: string): string => `pg/${instanceName}/${db}`;
 export const dbUrlSecret = (instanceName: string, db: string): string => `pg/${instanceName}/${db}/url`;
 export const superuserSecret = (service: string): string => `slipway/${service}/superuser`;
+
+/** Redis ACL user of an app in one env: `{app}.{env}` (app and env names have no dot). */
+export const redisUserName = (a: string, e: string): string => `${a}.${e}`;
+/** Slipway's own Redis user (allocations, flushes, backups, live checks); never given to an app. */
+export const REDIS_ADMIN_USER = 'slipway-admin';
+/** The ACL file inside a Redis instance's data volume: password hashes only, never a password. */
+export const REDIS_ACL_FILE = '/data/users.acl';
+export const redisAdminSecret = (instanceName: string): string => `slipway/${instanceName}/admin`;
+export const redisPasswordSecret = (instanceName: string, user: string): string => `slipway/${instanceName}/users/${user}`;
+export const redisUrlSecret = (instanceName: string, user: string): string => `slipway/${instanceName}/users/${user}/url`;

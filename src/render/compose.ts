@@ -27,6 +27,7 @@
 //   with its condition (`service_healthy`, `service_completed_successfully` for a one-off task,
 //   which is exported with `restart: "no"`).
 // - Container options (user, tmpfs, cap_add, ulimits, logging, pids_limit…) keep their compose names.
+// - Redis runs without Slipway's ACL file (which only `up` writes); REDIS_URL stays a variable to set.
 import { stringify } from 'yaml';
 import type { ContainerOptions, DependsCondition, Fleet, ProcessSpec } from '../config/fleet.ts';
 import type { ContainerSpec, DesiredState, NetworkSpec, VolumeSpec } from '../plan/desire/desired.ts';
@@ -71,6 +72,17 @@ function buildOf(fleet: Fleet | undefined, c: ContainerSpec, proc: ProcessSpec |
   if (remote) return { context: context === '.' ? repo : `${repo}#:${context}`, dockerfile };
   const base = repo === '.' ? '' : `${repo.replace(/\/+$/, '')}/`;
   return { context: context === '.' ? repo : `${base}${context}`, dockerfile };
+}
+
+/**
+ * Slipway's Redis reads its users from an ACL file that Slipway writes into the data volume; an
+ * exported Redis has no such file, so it runs without it (REDIS_URL is then the operator's to set).
+ */
+function withoutAclFile(command: string[] | undefined): string[] | undefined {
+  const at = command?.indexOf('--aclfile') ?? -1;
+  if (!command || at < 0) return command;
+  const rest = [...command.slice(0, at), ...command.slice(at + 2)];
+  return rest.length === 1 && rest[0] === 'redis-server' ? undefined : rest;
 }
 
 /** Renders the compose file for environment `env` of `project` across all its servers. */
@@ -142,7 +154,8 @@ export function renderCompose(desired: DesiredState, project: string, env: strin
       builds.add(build.context);
     }
     Object.assign(svc, composeContainerOptions(c));
-    if (c.command && c.command.length > 0) svc.command = c.command.map(escapeDollars);
+    const command = c.role === 'service' ? withoutAclFile(c.command) : c.command;
+    if (command && command.length > 0) svc.command = command.map(escapeDollars);
 
     const environment: Record<string, string> = {};
     for (const [k, v] of Object.entries(c.env_vars)) {

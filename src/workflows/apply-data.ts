@@ -2,7 +2,8 @@
 // `setupDatabases`, once per Postgres instance however many of its databases the plan names. A
 // database delete (only in a plan made with --destroy-data) drops the database and its user with
 // psql on the instance, forgets the record and the generated secrets. Redis allocations are
-// recorded on the server; a reassigned or released DB is flushed first. Deletes run while the
+// recorded on the server; a reassigned or released DB is flushed first (as Slipway's admin user);
+// an instance's ACL users are set live (workflows/redis-acl.ts). Deletes run while the
 // instance still runs (the plan orders them before service deletes); an instance that is not
 // running is fine only when its data volume goes in the same plan.
 import { UserError } from '../diag/errors.ts';
@@ -14,6 +15,7 @@ import type { Action } from '../plan/diff/plan.ts';
 import { quoteIdent } from '../render/sql.ts';
 import { type ApplyContext, unsupported } from './apply-context.ts';
 import { readDatabases, setupDatabases, writeDatabases } from './postgres-setup.ts';
+import { applyRedisAcl as applyAcl, redisAdminCli } from './redis-acl.ts';
 import { writeRedisAllocations } from './redis-allocations.ts';
 
 export async function applyDatabase(ctx: ApplyContext, a: Action): Promise<string> {
@@ -89,8 +91,15 @@ export async function saveRedis(ctx: ApplyContext): Promise<void> {
   await writeRedisAllocations(ctx.run.store, sorted);
 }
 
+/** Sets an instance's ACL users live (the plan's redis-acl action). */
+export async function applyRedisAcl(ctx: ApplyContext, a: Action): Promise<string> {
+  const instance = ctx.run.state.containers.find((c) => c.key === a.id && c.role === 'service');
+  if (!instance || (a.kind !== 'create' && a.kind !== 'update')) return unsupported(a);
+  return applyAcl(ctx.run, instance, instance.name);
+}
+
 async function flush(ctx: ApplyContext, container: string, db: number): Promise<void> {
-  const r = await ctx.run.conn.engine.exec(container, ['redis-cli', '-n', String(db), 'FLUSHDB']);
+  const r = await redisAdminCli(ctx.run, container, ['FLUSHDB'], { db });
   if (r.exitCode !== 0 || !/OK/.test(r.stdout)) {
     throw new UserError(
       `${ctx.run.conn.server.name}: flushing Redis db ${db} on ${container} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`,

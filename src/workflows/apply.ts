@@ -7,7 +7,7 @@ import type { ObservedServer } from '../plan/diff/observed.ts';
 import type { Action, Plan } from '../plan/diff/plan.ts';
 import type { ApplyContext } from './apply-context.ts';
 import { applyContainer } from './apply-containers.ts';
-import { applyDatabase, applyRedisDb, saveRedis } from './apply-data.ts';
+import { applyDatabase, applyRedisAcl, applyRedisDb, saveRedis } from './apply-data.ts';
 import { applyProxyConfig, applyRoute } from './apply-proxy.ts';
 import { applyNetwork, applyVolume } from './apply-storage.ts';
 import type { ServerRun } from './server-run.ts';
@@ -54,6 +54,8 @@ function applyAction(ctx: ApplyContext, a: Action): Promise<string> {
       return applyDatabase(ctx, a);
     case 'redis-db':
       return applyRedisDb(ctx, a);
+    case 'redis-acl':
+      return applyRedisAcl(ctx, a);
     case 'route':
       return applyRoute(ctx, a);
     case 'proxy-config':

@@ -138,8 +138,8 @@ describe('down (FakeEngine)', () => {
     expect(execs.filter((e) => !e.includes('pg_isready'))).toEqual([
       'acme-postgres psql -X -q -v ON_ERROR_STOP=1 -U postgres -d postgres',
       'acme-postgres psql -X -q -v ON_ERROR_STOP=1 -U postgres -d postgres',
-      'acme-redis redis-cli -n 0 FLUSHDB',
-      'acme-redis redis-cli -n 1 FLUSHDB',
+      'acme-redis redis-cli --user slipway-admin -n 0 FLUSHDB',
+      'acme-redis redis-cli --user slipway-admin -n 1 FLUSHDB',
     ]);
     const plan = JSON.parse((await cli(['plan', '--json'])).stdout) as Plan;
     expect(plan.kept).toEqual([]);

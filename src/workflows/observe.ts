@@ -20,6 +20,7 @@ import {
 } from '../plan/diff/observed.ts';
 import { readDatabases } from './postgres-setup.ts';
 import { readAppliedRoutes } from './proxy.ts';
+import { loadRedisAcls } from './redis-acl.ts';
 import { loadRedisAllocations } from './redis-allocations.ts';
 import type { ServerRun } from './server-run.ts';
 
@@ -154,15 +155,18 @@ export async function observedEnvs(engine: DockerEngine, project: string): Promi
 
 /** One server as the diff sees it: its engine's objects plus what the server's state records. */
 export async function observeRun(run: ServerRun): Promise<ObservedServer> {
-  const [server, routes, databases, redisDbs] = await Promise.all([
+  const [server, routes, databases, redisDbs, redisAcls] = await Promise.all([
     observeServer(run.conn.engine, run.fleet.project, run.conn.server.name),
     readAppliedRoutes(run),
     readDatabases(run),
     loadRedisAllocations(run.store),
+    loadRedisAcls(run),
   ]);
   // Slipway's own state volume is not part of the fleet.
   server.volumes = server.volumes.filter((v) => v.labels[LABELS.role] !== 'state');
-  return { ...server, routes, databases, redisDbs };
+  const out: ObservedServer = { ...server, routes, databases, redisDbs };
+  if (redisAcls.length > 0) out.redisAcls = redisAcls;
+  return out;
 }
 
 export async function observeRuns(project: string, runs: Iterable<ServerRun>): Promise<ObservedState> {

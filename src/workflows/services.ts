@@ -1,6 +1,7 @@
 // One shared service (Postgres, Redis, any image) on one server, as `up` applies it: created
 // from desired state with its data volumes, generated superuser secrets and no published ports;
-// started when stopped; recreated (stop-first: one data directory) when its spec changed.
+// started when stopped; recreated (stop-first: one data directory) when its spec changed. A Redis
+// instance gets its ACL file before its first start (workflows/redis-acl.ts).
 import { isNotFound } from '../engine/engine-errors.ts';
 import type { ContainerSpec } from '../plan/desire/desired.ts';
 import { UserError } from '../diag/errors.ts';
@@ -9,6 +10,8 @@ import { resolveEnv } from './env-resolve.ts';
 import { generatePassword } from './postgres-setup.ts';
 import type { ServerRun } from './server-run.ts';
 import { LABELS } from '../model/labels.ts';
+import { REDIS_ACL_FILE } from '../model/names.ts';
+import { putRedisAclFile } from './redis-acl.ts';
 
 export async function ensureService(run: ServerRun, spec: ContainerSpec): Promise<'created' | 'recreated' | 'unchanged' | 'started'> {
   const { engine } = run.conn;
@@ -39,6 +42,8 @@ export async function ensureService(run: ServerRun, spec: ContainerSpec): Promis
   }
   const { env } = await resolveEnv(spec.env_vars, run.store, spec.name);
   const id = await engine.createContainer(toCreateSpec(spec, { env }));
+  // Redis starts only with its ACL file (default user off): written into its data volume first.
+  if (spec.command?.includes('--aclfile') && spec.command.includes(REDIS_ACL_FILE)) await putRedisAclFile(run, spec, id);
   await engine.startContainer(id);
   return outcome;
 }

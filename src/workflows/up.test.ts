@@ -124,7 +124,7 @@ describe('plan --json, then up (FakeEngine, through the CLI)', () => {
     expect(f.volumes.has('acme-staging-web-media')).toBe(false);
     expect(f.calls('exec').map((a) => [a[0], (a[1] as string[]).join(' ')])).toEqual([
       ['acme-postgres', 'psql -X -q -v ON_ERROR_STOP=1 -U postgres -d postgres'],
-      ['acme-redis', 'redis-cli -n 0 FLUSHDB'],
+      ['acme-redis', 'redis-cli --user slipway-admin -n 0 FLUSHDB'],
     ]);
     const after = JSON.parse((await cli(['plan', '--json'])).stdout) as Plan;
     expect(after).toMatchObject({ actions: [], kept: [] });

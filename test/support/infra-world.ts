@@ -1,6 +1,7 @@
 // A one-server fleet with everything `up` and `down` manage — two environments, a shared Postgres
 // and Redis, an app with a data volume behind Caddy — on a FakeEngine world (fake-session.ts),
 // with the fleet file as a function of which environments it still has.
+import { engineStdin } from '../../src/engine/secret-handover.ts';
 import { fakeWorld, type FakeWorld } from './fake-session.ts';
 
 export const INFRA_IMAGES = ['caddy:2', 'postgres:15', 'redis:7', 'acme/web:v1'];
@@ -31,9 +32,24 @@ apps:
 `;
 }
 
-/** The world for `infraFleet(envs)`; Redis answers FLUSHDB. */
+/** The world for `infraFleet(envs)`; Redis answers FLUSHDB, PING and the ACL commands of up. */
 export async function infraWorld(envs = ['staging', 'prod']): Promise<FakeWorld> {
   const w = await fakeWorld(infraFleet(envs), { images: INFRA_IMAGES });
-  w.engine('s1').onExec(['redis-cli'], { stdout: 'OK\n' });
+  w.engine('s1').onExec(['redis-cli'], fakeRedisCli);
   return w;
+}
+
+/** redis-cli as a Redis would answer Slipway's admin: PONG, the ACL users, OK per ACL line of stdin. */
+export function fakeRedisCli({ argv, opts }: { argv: string[]; opts: { stdin?: unknown } }): { stdout: string } {
+  if (argv.includes('PING')) return { stdout: 'PONG\n' };
+  if (argv.includes('USERS')) return { stdout: 'default\nslipway-admin\n' };
+  if (opts.stdin !== undefined) {
+    // Only the number of lines matters: the value stays wrapped (its length is not secret).
+    const lines = engineStdin(opts.stdin as string)
+      .toString()
+      .trim()
+      .split('\n');
+    return { stdout: lines.map((l) => (l.startsWith('ACL DELUSER') ? '1' : 'OK')).join('\n') + '\n' };
+  }
+  return { stdout: 'OK\n' };
 }

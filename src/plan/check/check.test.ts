@@ -33,7 +33,11 @@ const clean: TFleet = {
         beat: { singleton: true },
       },
       env: { HELIOS: 'http://${helios.web}:3000', DEBUG: 'false', SITE: 'https://aletheia.example.com' },
-      perEnv: { staging: { env: { SITE: 'https://aletheia-staging.example.com' } }, dev: { env: { SITE: 'https://aletheia-dev.example.com' } } },
+      // Django's KEY_PREFIX: staging's and dev's Redis ACL users cannot touch each other's keys.
+      perEnv: {
+        staging: { env: { SITE: 'https://aletheia-staging.example.com', KEY_PREFIX: 'aletheia:staging:' } },
+        dev: { env: { SITE: 'https://aletheia-dev.example.com', KEY_PREFIX: 'aletheia:dev:' } },
+      },
     },
     { name: 'helios', processes: { web: { port: 3000, health: true } }, env: { API: 'http://${aletheia.web}:8000' } },
   ],
@@ -284,6 +288,60 @@ describe('check: memory', () => {
   });
 });
 
+describe('check: keys on a shared Redis', () => {
+  const oneServer: TFleet = {
+    ...clean,
+    envs: clean.envs!.map((e) => ({ ...e, server: 'vps1' })),
+    servers: [{ name: 'vps1', memory: '32GiB', proxy: 'nginx' }],
+  };
+  const prefixed = (prod: Record<string, string>): TFleet =>
+    withApps(oneServer, (a) => (a.name === 'aletheia' ? { ...a, perEnv: { ...a.perEnv, prod: { env: prod } } } : a));
+
+  it('is an error for a protected env without a key prefix (its keys open to every other env), a warning for the others', () => {
+    const fs = only(run(oneServer), 'redis-shared-keys');
+    expect(codes(fs)).toEqual([
+      'error redis-shared-keys vps1/service/redis/aletheia.prod',
+      // staging's and dev's prefixes do not help while prod's user may touch every key.
+      'warning redis-shared-keys vps1/service/redis/aletheia.dev',
+      'warning redis-shared-keys vps1/service/redis/aletheia.staging',
+    ]);
+    expect(fs[0]!.message).toBe(
+      'aletheia in prod (protected) shares Redis gs-redis with other environments and declares no key prefix, so its keys are open to aletheia (dev), aletheia (staging): their ACL users can read, overwrite and delete its keys in every DB (a DB number is not a boundary)',
+    );
+    expect(fs[0]!.hint).toContain('scope: environment');
+    expect(fs[0]!.hint).toContain('accept_shared_keys: true');
+  });
+
+  it('stays quiet when every env has its own prefix (REDIS_PREFIX, KEY_PREFIX…)', () => {
+    expect(only(run(prefixed({ REDIS_PREFIX: 'aletheia:prod:' })), 'redis-shared-keys')).toEqual([]);
+  });
+
+  it('reports prefixes that overlap (one starts the other)', () => {
+    const fs = only(run(prefixed({ REDIS_PREFIX: 'aletheia:' })), 'redis-shared-keys');
+    expect(codes(fs)).toEqual([
+      'error redis-shared-keys vps1/service/redis/aletheia.prod',
+      'warning redis-shared-keys vps1/service/redis/aletheia.dev',
+      'warning redis-shared-keys vps1/service/redis/aletheia.staging',
+    ]);
+    expect(fs[0]!.message).toContain('has key prefix "aletheia:", which is open to');
+  });
+
+  it('accept_shared_keys silences the protected env only', () => {
+    const f = testFleet(oneServer);
+    const app = f.apps.find((a) => a.name === 'aletheia')!;
+    app.perEnv.prod!.redis = { keyPrefixes: [], acceptSharedKeys: true };
+    expect(codes(only(check(f, desire(f)), 'redis-shared-keys'))).toEqual([
+      'warning redis-shared-keys vps1/service/redis/aletheia.dev',
+      'warning redis-shared-keys vps1/service/redis/aletheia.staging',
+    ]);
+  });
+
+  it('an environment-scoped Redis shares nothing', () => {
+    const t: TFleet = { ...oneServer, services: oneServer.services!.map((s) => (s.name === 'redis' ? { ...s, scope: 'environment' } : s)) };
+    expect(only(run(t), 'redis-shared-keys')).toEqual([]);
+  });
+});
+
 describe('check: isolation and web', () => {
   const oneServer: TFleet = {
     ...clean,
@@ -292,7 +350,7 @@ describe('check: isolation and web', () => {
   };
 
   it('warns when a protected env shares a server-scoped postgres or redis with a non-protected env', () => {
-    const fs = run(oneServer);
+    const fs = only(run(oneServer), 'shared-instance-protected');
     expect(codes(fs)).toEqual(['warning shared-instance-protected vps1/service/postgres', 'warning shared-instance-protected vps1/service/redis']);
     expect(fs[0]!.message).toBe(
       'prod (protected) shares postgres instance gs-postgres on vps1 with staging, dev: a bad staging/dev migration can lock prod tables, and a runaway staging/dev query starves prod of CPU, I/O and connections',

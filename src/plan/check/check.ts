@@ -8,6 +8,7 @@ import { checkCrossEnvReferences } from './cross-env.ts';
 import { checkDockerSocket } from './host-binds.ts';
 import { checkDuplicateDomains, checkDuplicateNames } from './duplicates.ts';
 import { checkSharedInstances } from './isolation.ts';
+import { checkRedisSharedKeys } from './redis-keys.ts';
 import { checkMemoryBudget, checkMissingMemoryLimit } from './memory.ts';
 import { checkAmbiguousNames, checkSharedExternals } from './names.ts';
 import { checkCrossServer, checkSingletons } from './placement.ts';
@@ -23,6 +24,7 @@ export const CHECK_RULES: readonly CheckRule[] = [
   checkMemoryBudget,
   checkMissingMemoryLimit,
   checkSharedInstances,
+  checkRedisSharedKeys,
   checkProtectedHealth,
   checkRouteAuth,
   checkRateLimitSupport,

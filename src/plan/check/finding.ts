@@ -39,6 +39,7 @@ export const FINDING_CODES = [
   'docker-socket',
   'external-shared',
   'ambiguous-name',
+  'redis-shared-keys',
 ] as const;
 
 export type FindingCode = (typeof FINDING_CODES)[number];

@@ -5,7 +5,7 @@ import { finding, type Finding } from './finding.ts';
 
 const WHY: Record<string, string> = {
   postgres: 'a bad {other} migration can lock {prot} tables, and a runaway {other} query starves {prot} of CPU, I/O and connections',
-  redis: 'a runaway {other} job can fill the memory or block the instance and starve {prot}, and one FLUSHALL wipes every env',
+  redis: 'a runaway {other} job can fill the memory (evicting {prot} keys) or block the instance and starve {prot}; ACL users keep keys apart only by prefix',
 };
 
 export const checkSharedInstances: CheckRule = ({ fleet, desired }) => {

@@ -92,7 +92,8 @@ describe('desire: one server, two envs', () => {
       PGHOST: plain('postgres'),
       PGPORT: plain('5432'),
       PGUSER: plain('aletheia_staging'),
-      REDIS_URL: plain('redis://redis:6379/1'),
+      // The URL carries the ACL user and its password: a secret written by up, never a value here.
+      REDIS_URL: { kind: 'secret', name: 'slipway/gs-redis/users/aletheia.staging/url' },
       SECRET_KEY: { kind: 'secret', name: 'aletheia/secret-key' },
     });
     expect(Object.keys(web.env_vars)).toEqual(Object.keys(web.env_vars).sort());
@@ -379,7 +380,11 @@ describe('desire: environment-scoped services', () => {
       ['service/cache/prod', 'prod', 0],
       ['service/cache/staging', 'staging', 0],
     ]);
-    expect(container(s, 'api/staging/web/0').env_vars.REDIS_URL).toEqual(plain('redis://cache:6379/0'));
+    expect(container(s, 'api/staging/web/0').env_vars.REDIS_URL).toEqual({ kind: 'secret', name: 'slipway/p-cache-staging/users/api.staging/url' });
+    expect(s.redisUsers?.map((u) => [u.instance, u.user, u.db, u.soleUser])).toEqual([
+      ['service/cache/prod', 'api.prod', 0, true],
+      ['service/cache/staging', 'api.staging', 0, true],
+    ]);
     expect(container(s, 'api/staging/web/0').env_vars.PGHOST).toEqual(plain('pg'));
   });
 });

@@ -13,6 +13,7 @@ import { LABELS } from '../../model/labels.ts';
 import { envsOnServer, placements, serviceInstances } from './placement.ts';
 import { proxyContainer, routes } from './routes.ts';
 import { allocateRedis, databases, injectedVars, serviceContainer } from './services.ts';
+import { redisUsers } from './redis-users.ts';
 
 export interface DesireOptions {
   /** Redis DB numbers already in use (read back from the servers); kept when still valid. */
@@ -24,6 +25,7 @@ export function desire(fleet: Fleet, opts: DesireOptions = {}): DesiredState {
   const instances = serviceInstances(fleet, ps);
   const redis = allocateRedis(instances, opts.redisAllocations ?? []);
   const dbs = databases(instances);
+  const users = redisUsers(instances, redis);
   const p = fleet.project;
   const named = namedFromOtherApps(ps);
 
@@ -44,7 +46,7 @@ export function desire(fleet: Fleet, opts: DesireOptions = {}): DesiredState {
     const externals: ExternalSpec[] = [];
     const here = ps.filter((x) => x.server === server.name);
     for (const pl of here) {
-      const out = appContainers(fleet, pl, injectedVars(pl, instances, redis), named);
+      const out = appContainers(fleet, pl, injectedVars(pl, instances, users), named);
       containers.push(...out.containers);
       volumes.push(...out.volumes);
       const own = appNetworkSpecs(fleet, pl);
@@ -90,6 +92,11 @@ export function desire(fleet: Fleet, opts: DesireOptions = {}): DesiredState {
         .sort((a, b) => cmp(a.instance, b.instance) || a.db - b.db),
       budget,
     };
+    const mine = users
+      .filter((u) => u.server === server.name)
+      .map((u) => u.user)
+      .sort((a, b) => cmp(a.instance, b.instance) || cmp(a.user, b.user));
+    if (mine.length > 0) state.redisUsers = mine;
     if (externals.length > 0) state.externals = externals.sort((a, b) => cmp(a.type, b.type) || cmp(a.name, b.name) || cmp(a.env, b.env) || cmp(a.app, b.app));
     return state;
   });

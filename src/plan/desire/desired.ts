@@ -130,6 +130,28 @@ export interface RedisDbSpec {
   db: number;
 }
 
+/** The ACL user of one app in one environment on a Redis instance (workflows/redis-acl.ts applies it). */
+export interface RedisUserSpec {
+  service: string;
+  instance: string;
+  env: string;
+  app: string;
+  /** ACL user name, `{app}.{env}`. */
+  user: string;
+  /** The DB its REDIS_URL selects. */
+  db: number;
+  /** Its keys and channels are `prefix*` for these; none: every key of the instance. */
+  keyPrefixes: string[];
+  /** The only user of its instance (it owns every key there). */
+  soleUser: boolean;
+  /** Host (the service's alias) and port in its REDIS_URL. */
+  host: string;
+  port: number;
+  /** Names of the generated secrets holding its password and its REDIS_URL (never the values). */
+  passwordSecret: string;
+  urlSecret: string;
+}
+
 export interface BudgetLine {
   key: string;
   memory?: number;
@@ -146,6 +168,8 @@ export interface ServerState {
   routes: Route[];
   databases: DatabaseSpec[];
   redisDbs: RedisDbSpec[];
+  /** Redis ACL users, one per app and environment on each instance (absent: none). */
+  redisUsers?: RedisUserSpec[];
   budget: { memory?: number; cpus?: number; reservedMemory: number; lines: BudgetLine[] };
 }
 

@@ -1,9 +1,18 @@
 // Shared services in desired state: their containers and volumes, the databases and users
 // Postgres gets per app and env, the Redis DB numbers, and the env vars injected into apps.
 import type { EnvValue, Fleet } from '../../config/fleet.ts';
-import type { ContainerSpec, DatabaseSpec, RedisDbSpec, VolumeSpec } from './desired.ts';
+import type { ContainerSpec, DatabaseSpec, RedisDbSpec, RedisUserSpec, VolumeSpec } from './desired.ts';
 import { DesireError } from './error.ts';
-import { databaseName, dbPasswordSecret, dbUrlSecret, privateNetwork, serviceDataVolume, serviceVolume, superuserSecret } from '../../model/names.ts';
+import {
+  databaseName,
+  dbPasswordSecret,
+  dbUrlSecret,
+  privateNetwork,
+  REDIS_ACL_FILE,
+  serviceDataVolume,
+  serviceVolume,
+  superuserSecret,
+} from '../../model/names.ts';
 import { LABELS } from '../../model/labels.ts';
 import { instanceFor, type Placement, type ServiceInstance } from './placement.ts';
 import { specHash } from './hash.ts';
@@ -57,12 +66,23 @@ export function serviceContainer(fleet: Fleet, inst: ServiceInstance): { contain
     publish: [],
   };
   if (inst.env !== undefined) c.env = inst.env;
-  if (s.command !== undefined) c.command = [...s.command];
+  if (s.kind === 'redis') c.command = redisCommand(s.command);
+  else if (s.command !== undefined) c.command = [...s.command];
   if (s.memory !== undefined) c.memory = s.memory;
   if (s.cpus !== undefined) c.cpus = s.cpus;
   const hash = specHash(c);
   labels[LABELS.specHash] = hash;
   return { container: { ...c, specHash: hash }, volumes };
+}
+
+/**
+ * Redis reads its users from the ACL file in its data volume (written by Slipway before the first
+ * start, kept up to date with ACL SAVE): the default user is off. A command of the fleet file
+ * keeps its options (`redis-server --appendonly yes`, or options alone) and gets the file added.
+ */
+function redisCommand(command: readonly string[] | undefined): string[] {
+  const base = command === undefined || command.length === 0 ? ['redis-server'] : command[0]!.startsWith('-') ? ['redis-server', ...command] : [...command];
+  return base.includes('--aclfile') ? base : [...base, '--aclfile', REDIS_ACL_FILE];
 }
 
 /** An environment-scoped instance takes its environment's defaults; a server-scoped one is as protected as the most protected env it serves. */
@@ -152,7 +172,7 @@ export function allocateRedis(instances: readonly ServiceInstance[], prior: read
 }
 
 /** Env vars an app gets from the services it uses (first postgres/redis gets the standard names). */
-export function injectedVars(p: Placement, instances: readonly ServiceInstance[], redis: readonly { spec: RedisDbSpec }[]): Record<string, EnvValue> {
+export function injectedVars(p: Placement, instances: readonly ServiceInstance[], redis: readonly { user: RedisUserSpec }[]): Record<string, EnvValue> {
   const out: Record<string, EnvValue> = {};
   let pgSeen = false;
   let redisSeen = false;
@@ -175,11 +195,15 @@ export function injectedVars(p: Placement, instances: readonly ServiceInstance[]
         out[`${prefix}_URL`] = url;
       }
     } else if (s.kind === 'redis') {
-      const alloc = redis.find((r) => r.spec.service === s.name && r.spec.instance === inst.key && r.spec.env === p.env.name && r.spec.app === p.app.name);
-      if (!alloc) continue;
-      const url = plain(`redis://${s.name}:${s.port}/${alloc.spec.db}`);
+      const u = redis.find((r) => r.user.service === s.name && r.user.instance === inst.key && r.user.env === p.env.name && r.user.app === p.app.name);
+      if (!u) continue;
+      // redis://USER:PASSWORD@host:port/db, written by up when it applies the instance's ACL.
+      const url: EnvValue = { kind: 'secret', name: u.user.urlSecret };
       if (!redisSeen) {
         out.REDIS_URL = url;
+        // A prefix given only in the fleet file reaches the app as REDIS_PREFIX.
+        const fromFleet = p.appEnv.redis?.keyPrefixes[0];
+        if (fromFleet !== undefined && !('REDIS_PREFIX' in p.appEnv.env_vars)) out.REDIS_PREFIX = plain(fromFleet);
         redisSeen = true;
       } else {
         out[`${prefix}_URL`] = url;

@@ -1,5 +1,6 @@
 // Contract test between desire and diff: containers observed back from the labels desire writes
 // get the same keys, so a fleet that is fully deployed diffs to no changes.
+import { redisAclDigest } from '../desire/redis-users.ts';
 import { describe, expect, it } from 'vitest';
 import { desire } from '../desire/desire.ts';
 import type { DesiredState } from '../desire/desired.ts';
@@ -44,6 +45,11 @@ function deployed(d: DesiredState): ObservedState {
       routes: s.routes,
       databases: s.databases.map(({ service, instance, database, user }) => ({ service, instance, database, user })),
       redisDbs: s.redisDbs,
+      // The ACLs as up records them once applied.
+      redisAcls: [...new Set((s.redisUsers ?? []).map((u) => u.instance))].map((instance) => {
+        const users = (s.redisUsers ?? []).filter((u) => u.instance === instance);
+        return { instance, digest: redisAclDigest(users), users: users.map((u) => u.user) };
+      }),
     })),
   };
 }

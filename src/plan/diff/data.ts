@@ -4,8 +4,9 @@
 // A database or Redis DB recorded on the server but absent from the fleet holds data: it is kept
 // (and listed as kept; a kept Redis DB keeps its number reserved) unless --destroy-data, when it
 // is dropped or flushed by a destructive delete.
-import type { DatabaseSpec, RedisDbSpec } from '../desire/desired.ts';
-import type { ObservedDatabase } from './observed.ts';
+import type { DatabaseSpec, RedisDbSpec, RedisUserSpec } from '../desire/desired.ts';
+import { redisAclDigest } from '../desire/redis-users.ts';
+import type { ObservedDatabase, ObservedRedisAcl } from './observed.ts';
 import { KEEP_HINT, type Action, type Kept } from './plan.ts';
 
 export interface DataDiff {
@@ -107,6 +108,39 @@ export function diffRedisDbs(server: string, desired: RedisDbSpec[], observed: R
         reason: `no longer in the fleet; db ${o.db} (${o.app}/${o.env}) keeps its keys and its number stays reserved, ${KEEP_HINT}`,
       });
     }
+  }
+  return out;
+}
+
+/**
+ * Redis ACLs per instance: applied again when the users or their rules differ from what `up` last
+ * recorded (a new environment, a new prefix, a user no app needs any more). `instances` are the
+ * Redis instances the fleet keeps on this server; an instance no app uses has its users removed.
+ */
+export function diffRedisAcls(
+  server: string,
+  desired: readonly RedisUserSpec[],
+  observed: readonly ObservedRedisAcl[],
+  instances: readonly string[],
+): Action[] {
+  const out: Action[] = [];
+  const ids = [...new Set([...instances, ...desired.map((u) => u.instance)])].sort();
+  for (const instance of ids) {
+    const users = desired.filter((u) => u.instance === instance);
+    const o = observed.find((x) => x.instance === instance);
+    if (users.length === 0 && (!o || o.users.length === 0)) continue;
+    const digest = redisAclDigest(users);
+    if (o?.digest === digest) continue;
+    const names = users.map((u) => u.user);
+    const gone = (o?.users ?? []).filter((u) => !names.includes(u));
+    const what = users.map((u) => (u.keyPrefixes.length ? `${u.user} (${u.keyPrefixes.map((p) => `${p}*`).join(' ')})` : `${u.user} (every key)`));
+    out.push({
+      kind: o ? 'update' : 'create',
+      type: 'redis-acl',
+      server,
+      id: instance,
+      reason: `${o ? 'apply' : 'create'} ACL users ${what.join(', ') || '(none)'}${gone.length ? `; remove ${gone.join(', ')}` : ''}`,
+    });
   }
   return out;
 }

@@ -5,7 +5,7 @@
 // Data (volumes, databases, Redis DBs) no longer desired is kept unless `destroyData`.
 import type { DesiredState, ServerState } from '../desire/desired.ts';
 import { diffContainers } from './containers.ts';
-import { diffDatabases, diffRedisDbs } from './data.ts';
+import { diffDatabases, diffRedisAcls, diffRedisDbs } from './data.ts';
 import { diffRoutes } from './routes.ts';
 import { diffNetworks, diffVolumes } from './storage.ts';
 import type { ObservedServer, ObservedState } from './observed.ts';
@@ -55,6 +55,12 @@ function diffServer(project: string, d: ServerState | undefined, o: ObservedServ
     ...containers.actions,
     ...databases.actions,
     ...redis.actions,
+    ...diffRedisAcls(
+      server,
+      d?.redisUsers ?? [],
+      o.redisAcls ?? [],
+      (d?.containers ?? []).filter((c) => c.role === 'service' && c.command?.includes('--aclfile')).map((c) => c.key),
+    ),
   ];
   const routes = diffRoutes(server, d?.routes ?? [], o.routes ?? []);
   actions.push(...routes);

@@ -57,6 +57,7 @@ const server = z
     routes: z.array(route).optional(),
     databases: z.array(database).optional(),
     redisDbs: z.array(redisDb).optional(),
+    redisAcls: z.array(z.object({ instance: z.string(), digest: z.string(), users: z.array(z.string()) }).strict()).optional(),
   })
   .strict();
 
@@ -136,6 +137,7 @@ export function parseObserved(raw: unknown): ObservedParse {
     if (s.routes) o.routes = s.routes;
     if (s.databases) o.databases = s.databases;
     if (s.redisDbs) o.redisDbs = s.redisDbs;
+    if (s.redisAcls) o.redisAcls = s.redisAcls;
     return o;
   });
   if (diagnostics.length > 0) return { diagnostics };

@@ -50,6 +50,15 @@ export interface ObservedServer {
   /** Databases recorded on the server; `undefined` when not read (treated as none). */
   databases?: ObservedDatabase[];
   redisDbs?: RedisDbSpec[];
+  /** Redis ACLs as `up` last applied them, per instance (absent: none recorded). */
+  redisAcls?: ObservedRedisAcl[];
+}
+
+/** An instance's ACL as last applied: the digest of its users' rules (plan/desire/redis-users.ts) and their names. */
+export interface ObservedRedisAcl {
+  instance: string;
+  digest: string;
+  users: string[];
 }
 
 export interface ObservedState {

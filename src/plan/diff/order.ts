@@ -1,6 +1,6 @@
 // Orders plan actions deterministically. Per server (desired order, then observed-only servers
 // by name), actions run in phases:
-//   0 networks (create)   1 volumes (create)   2 service containers   3 databases, Redis DBs
+//   0 networks (create)   1 volumes (create)   2 service containers   3 databases, Redis DBs and ACLs
 //   4 app containers (depends-on order, else by key)   5 proxy container
 //   6 routes   7 proxy-config reload   8 container deletes (apps and release tasks, then proxy)
 //   9 database drops and Redis DB flushes (no app uses them any more; their instance still runs)
@@ -47,6 +47,8 @@ export function phaseOf(action: Action, role: Role | undefined): Phase {
     case 'database':
     case 'redis-db':
       return action.kind === 'delete' ? 'data-deletes' : 'data';
+    case 'redis-acl':
+      return 'data';
     case 'route':
       return 'routes';
     case 'proxy-config':

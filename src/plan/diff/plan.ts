@@ -4,7 +4,7 @@
 // (`deploy`), and data the fleet no longer has is kept unless --destroy-data (`kept`).
 
 export type ActionKind = 'create' | 'update' | 'replace' | 'delete' | 'run-once';
-export type ResourceType = 'network' | 'volume' | 'container' | 'route' | 'database' | 'redis-db' | 'proxy-config';
+export type ResourceType = 'network' | 'volume' | 'container' | 'route' | 'database' | 'redis-db' | 'redis-acl' | 'proxy-config';
 
 export interface Action {
   kind: ActionKind;
