@@ -1,10 +1,13 @@
 // `check --live` tries what an attacker would (issue 10), on the real engine through the real CLI:
 //   - the demo fleet (examples/two-apps-three-envs: dev, staging and prod sharing one Postgres and
-//     one Redis on the local engine): from each environment's network, with the credentials Slipway
-//     gave its apps, every attempt runs and is refused, the attacker containers are gone afterwards;
-//     then holes are opened by hand (GRANT CONNECT on prod's database to staging's role; staging's
-//     Redis ACL user widened to every command and key) and the check fails, naming the attempt,
-//     the environment and what answered, and nothing else;
+//     one Redis, with Redis ACL users and key prefixes, on the local engine): from each
+//     environment's network, with the credentials Slipway gave its apps, every attempt runs and is
+//     refused — but for SCAN in another environment's DB, which lists its key names (an ACL cannot
+//     refuse it) and fails the check, named; the attacker containers are gone afterwards;
+//   - holes opened by hand (staging's Redis ACL user widened to every command and key; GRANT
+//     CONNECT on prod's database to staging's role) fail the check, naming the attempt, the
+//     environment and what answered, and nothing else;
+//   - Redis `scope: environment` (an instance each): the check passes;
 //   - the two simulated servers (hostA, hostB over SSH: prod alone on vps1, dev and staging on
 //     vps2): the attempts run on each host, against that host's own instances.
 // Only `up` runs (no app is deployed): the attempts need the networks, the shared instances and
@@ -65,6 +68,7 @@ const notRefused = (r: CheckJson) =>
 describe('check --live on the demo fleet (local engine)', () => {
   let p: TestProject;
   let cwd: string;
+  let yaml: string;
   const docker = new Docker();
   const cli = (args: string[]) => slipway(args, { cwd });
 
@@ -74,7 +78,7 @@ describe('check --live on the demo fleet (local engine)', () => {
     p = makeProject('atk');
     cwd = join(p.dir, 'examples', 'two-apps-three-envs');
     mkdirSync(cwd, { recursive: true });
-    const yaml = readFileSync(join(REPO, 'examples', 'two-apps-three-envs', 'slipway.yaml'), 'utf8')
+    yaml = readFileSync(join(REPO, 'examples', 'two-apps-three-envs', 'slipway.yaml'), 'utf8')
       .replace('project: suffren', `project: ${p.project}`)
       .replace('http_port: 8080', `http_port: ${await freePort()}`);
     writeFileSync(join(cwd, 'slipway.yaml'), yaml);
@@ -89,50 +93,116 @@ describe('check --live on the demo fleet (local engine)', () => {
     console.log(`isolation-attacks timings (ms): ${JSON.stringify(timings)}`);
   }, 120_000);
 
+  const services = async (service: string) =>
+    (await projectContainers(p.project))
+      .filter((x) => x.labels['slipway.role'] === 'service' && x.labels['slipway.service'] === service && x.state === 'running')
+      .map((c) => c.name);
   const instance = async (service: string) => {
-    const c = (await projectContainers(p.project)).find(
-      (x) => x.labels['slipway.role'] === 'service' && x.labels['slipway.service'] === service && x.state === 'running',
-    );
+    const [c] = await services(service);
     if (!c) throw new Error(`no running ${service} instance`);
-    return c.name;
+    return c;
   };
 
-  it('runs every attempt from every environment, each refused; the attacker containers are removed', async () => {
-    const t0 = Date.now();
-    const r = await cli(['check', '--live', '--json']);
-    timings['check --live (local)'] = Date.now() - t0;
-    const out = parse(r);
-    expect(notRefused(out), r.stdout).toEqual([]);
-    expect(r.code).toBe(0);
-    expect(out.ok).toBe(true);
+  /** Each environment ran every attempt, against the instance it uses, and was refused with the server's own words. */
+  const expectEveryAttempt = async (out: CheckJson, redisShared: boolean) => {
     const pg = await instance('postgres');
-    const redis = await instance('redis');
+    const redis = await services('redis');
     for (const env of ENVS) {
       const mine = attacks(out).filter((l) => l.env === env);
       const names = new Set(mine.map((l) => l.attempt));
       for (const a of [...POSTGRES_ATTEMPTS, ...REDIS_ATTEMPTS]) expect(names, `${env} ran ${a}`).toContain(a);
+      const others = [...ENVS.filter((e) => e !== env)].sort();
       // One shared Postgres: the other two environments' databases, from this one's network.
-      const others = ENVS.filter((e) => e !== env);
-      expect(
+      const victims = (prefix: string) =>
         mine
-          .filter((l) => l.attempt!.startsWith('postgres/connect:'))
+          .filter((l) => l.attempt!.startsWith(prefix))
           .map((l) => l.victim)
-          .sort(),
-      ).toEqual([...others].sort());
+          .sort();
+      expect(victims('postgres/connect:')).toEqual(others);
+      for (const kind of ['redis/select-read:', 'redis/select-write:', 'redis/select-list:']) expect(victims(kind), kind).toEqual(redisShared ? others : []);
       expect(mine.filter((l) => l.attempt!.startsWith('postgres/')).every((l) => l.target === pg && l.check === 'database')).toBe(true);
-      expect(mine.filter((l) => l.attempt!.startsWith('redis/')).every((l) => l.target === redis && l.check === 'redis')).toBe(true);
+      const redisTargets = new Set(mine.filter((l) => l.attempt!.startsWith('redis/')).map((l) => l.target));
+      expect(redisTargets.size).toBe(1);
+      expect(redis).toContain([...redisTargets][0]);
       // Each answer is the server's refusal, not a network failure.
-      expect(mine.find((l) => l.attempt === 'postgres/create-database')!.answer).toMatch(/permission denied to create database/);
-      expect(mine.find((l) => l.attempt === 'postgres/read-pg-authid')!.answer).toMatch(/permission denied for table pg_authid/);
-      expect(mine.find((l) => l.attempt === 'postgres/no-credentials')!.answer).toMatch(/password/);
-      expect(mine.find((l) => l.attempt === 'redis/no-credentials')!.answer).toMatch(/NOAUTH|WRONGPASS|NOPERM/);
-      expect(mine.find((l) => l.attempt === 'redis/flushall')!.answer).toMatch(/NOPERM/);
-      expect(mine.find((l) => l.attempt === 'redis/config-get')!.answer).toMatch(/NOPERM/);
+      const answer = (a: string) => mine.find((l) => l.attempt === a)!.answer;
+      expect(answer('postgres/create-database')).toMatch(/permission denied to create database/);
+      expect(answer('postgres/create-role')).toMatch(/permission denied to create role/);
+      expect(answer('postgres/read-pg-authid')).toMatch(/permission denied for table pg_authid/);
+      expect(answer('postgres/no-credentials')).toMatch(/password/);
+      expect(answer('redis/no-credentials')).toMatch(/NOAUTH/);
+      expect(answer('redis/flushall')).toMatch(/NOPERM/);
+      expect(answer('redis/config-get')).toMatch(/NOPERM/);
+      for (const l of mine.filter((x) => /^redis\/select-(read|write):/.test(x.attempt!))) expect(l.answer, l.attempt).toMatch(/NOPERM/);
     }
-    expect(out.liveTimings.map((t) => t.server)).toEqual(['local']);
     expect(attacks(out).every((l) => typeof l.ms === 'number')).toBe(true);
-    const left = (await projectContainers(p.project)).filter((c) => c.labels['slipway.role'] === 'probe');
-    expect(left).toEqual([]);
+    // The attacker containers are gone.
+    expect((await projectContainers(p.project)).filter((c) => c.labels['slipway.role'] === 'probe')).toEqual([]);
+  };
+
+  it("shared Redis with key prefixes: every attempt runs from every environment; all are refused but the listing of another environment's key names, which an ACL cannot refuse", async () => {
+    const t0 = Date.now();
+    const r = await cli(['check', '--live', '--json']);
+    timings['check --live (local, shared)'] = Date.now() - t0;
+    const out = parse(r);
+    await expectEveryAttempt(out, true);
+    // What remains open on a shared instance: SCAN in another environment's DB lists its key names
+    // (Redis ACLs limit the keys a command names; SCAN names none). Named, and failing the check.
+    const open = attacks(out).filter((l) => !l.ok);
+    expect(open.map((l) => `${l.env} → ${l.victim} ${l.attempt!.replace(/:\d+$/, '')} ${l.outcome}`).sort(), r.stdout).toEqual(
+      ENVS.flatMap((e) => ENVS.filter((v) => v !== e).map((v) => `${e} → ${v} redis/select-list succeeded`)).sort(),
+    );
+    expect(open.every((l) => /scope: environment/.test(l.message))).toBe(true);
+    expect(r.code).toBe(1);
+    expect(out.liveTimings.map((t) => t.server)).toEqual(['local']);
+  }, 300_000);
+
+  it("staging's Redis ACL user widened to every command and key: FLUSHALL, CONFIG, KEYS and prod's keys are reported, from staging only", async () => {
+    const redis = await instance('redis');
+    const admin = await adminRedisPassword(docker, p.project, redis);
+    const redisCli = (...args: string[]) => execIn(docker, redis, ['redis-cli', '--user', 'slipway-admin', ...args], [`REDISCLI_AUTH=${admin}`]);
+    const set = await redisCli('ACL', 'SETUSER', 'aletheia.staging', 'allcommands', 'allkeys');
+    expect(set.stdout.trim(), set.stderr).toBe('OK');
+    try {
+      const r = await cli(['check', '--live', '--json']);
+      expect(r.code).toBe(1);
+      const failed = parse(r).live.filter((l) => !l.ok && !l.attempt?.startsWith('redis/select-list:'));
+      expect(new Set(failed.map((l) => l.env))).toEqual(new Set(['staging']));
+      const got = new Set(failed.map((l) => l.attempt!.replace(/:\d+$/, '')));
+      expect(got).toEqual(new Set(['redis/flushall', 'redis/config-get', 'redis/keys', 'redis/select-read', 'redis/select-write']));
+      const read = failed.find((l) => l.attempt!.startsWith('redis/select-read:') && l.victim === 'prod');
+      expect(read, JSON.stringify(failed)).toMatchObject({ target: redis, outcome: 'succeeded', app: 'aletheia' });
+      expect(read!.answer).toMatch(/canary/);
+      expect(failed.find((l) => l.attempt === 'redis/flushall')!.answer).toMatch(/QUEUED/);
+      // The human view names the attempt, the environment and what answered.
+      const human = await cli(['check', '--live']);
+      expect(human.code).toBe(1);
+      noStack(human);
+      expect(human.stdout).toMatch(
+        /✗ \[local\] redis: staging: FLUSHALL \(queued in MULTI, then discarded\) — SUCCEEDED on \S+ \(aletheia's REDIS_URL\): QUEUED/,
+      );
+      expect(human.stdout).toMatch(/^ {2}✗ redis\/select-read:\d+ → prod on \S+ \[local\] from staging: /m);
+    } finally {
+      await redisCli('ACL', 'LOAD');
+    }
+    // Nothing was flushed by the FLUSHALL attempts: the canaries of the next run are read back as before.
+    const again = parse(await cli(['check', '--live', '--json']));
+    expect(notRefused(again).filter((l) => !l.includes('redis/select-list:'))).toEqual([]);
+  }, 300_000);
+
+  it('Redis scope: environment (an instance each): check --live passes, every attempt refused', async () => {
+    writeFileSync(join(cwd, 'slipway.yaml'), yaml.replace(/redis: \{ image: redis:7, scope: server/, 'redis: { image: redis:7, scope: environment'));
+    expect(readFileSync(join(cwd, 'slipway.yaml'), 'utf8')).toMatch(/redis: \{ image: redis:7, scope: environment/);
+    await slipwayOk(['up'], { cwd });
+    expect(await services('redis')).toHaveLength(3);
+    const t0 = Date.now();
+    const r = await cli(['check', '--live', '--json']);
+    timings['check --live (local, redis per env)'] = Date.now() - t0;
+    const out = parse(r);
+    expect(notRefused(out), r.stdout).toEqual([]);
+    await expectEveryAttempt(out, false);
+    expect(r.code).toBe(0);
+    expect(out.ok).toBe(true);
   }, 300_000);
 
   it("GRANT CONNECT on prod's database to staging's role: the check fails, naming staging → aletheia_prod and what answered", async () => {
@@ -156,8 +226,6 @@ describe('check --live on the demo fleet (local engine)', () => {
         outcome: 'succeeded',
         answer: 'aletheia_prod',
       });
-      expect(failed[0]!.message).toMatch(/SUCCEEDED/);
-      // The human view names it too, with a non-zero exit and no stack trace.
       const human = await cli(['check', '--live']);
       expect(human.code).toBe(1);
       noStack(human);
@@ -166,31 +234,6 @@ describe('check --live on the demo fleet (local engine)', () => {
     } finally {
       await psql('REVOKE CONNECT ON DATABASE aletheia_prod FROM aletheia_staging');
     }
-  }, 300_000);
-
-  it("staging's Redis ACL user widened to every command and key: FLUSHALL, CONFIG, KEYS and prod's DB are reported, from staging only", async () => {
-    const redis = await instance('redis');
-    const admin = await adminRedisPassword(docker, p.project, redis);
-    const redisCli = (...args: string[]) => execIn(docker, redis, ['redis-cli', '--user', 'slipway-admin', ...args], [`REDISCLI_AUTH=${admin}`]);
-    const set = await redisCli('ACL', 'SETUSER', 'aletheia.staging', 'allcommands', 'allkeys');
-    expect(set.stdout.trim(), set.stderr).toBe('OK');
-    try {
-      const r = await cli(['check', '--live', '--json']);
-      expect(r.code).toBe(1);
-      const failed = parse(r).live.filter((l) => !l.ok);
-      expect(new Set(failed.map((l) => l.env))).toEqual(new Set(['staging']));
-      const got = new Set(failed.map((l) => l.attempt));
-      for (const a of ['redis/flushall', 'redis/config-get', 'redis/keys']) expect(got, a).toContain(a);
-      const read = failed.find((l) => l.attempt!.startsWith('redis/select-read:') && l.victim === 'prod');
-      expect(read, JSON.stringify(failed)).toMatchObject({ target: redis, outcome: 'succeeded' });
-      expect(read!.answer).toMatch(/canary/);
-      expect(failed.find((l) => l.attempt === 'redis/flushall')!.answer).toMatch(/QUEUED/);
-    } finally {
-      await redisCli('ACL', 'LOAD');
-    }
-    // Nothing was flushed by the FLUSHALL attempt, and the restored ACL passes again.
-    const again = parse(await cli(['check', '--live', '--json']));
-    expect(notRefused(again)).toEqual([]);
   }, 300_000);
 });
 
@@ -226,13 +269,21 @@ describe('check --live on two simulated servers (hostA, hostB over SSH)', () => 
     if (p && docker) await Promise.all([cleanupProjectOn(docker.hostA, p.project), cleanupProjectOn(docker.hostB, p.project)]);
   }, 300_000);
 
-  it("the attempts run on each host against its own instances, from each environment's network, and are refused", async () => {
+  it("the attempts run on each host against its own instances, from each environment's network, and are refused but for SCAN on the shared Redis", async () => {
     const t0 = Date.now();
     const r = await slipway(['check', '--live', '--json'], { cwd: p.dir, env });
     timings['check --live (hosts)'] = Date.now() - t0;
     const out = parse(r);
-    expect(notRefused(out), r.stdout).toEqual([]);
-    expect(r.code).toBe(0);
+    // Refused everywhere, except what an ACL cannot refuse on vps2's shared Redis: dev and staging
+    // list each other's key names (SCAN). vps1 runs prod alone: nothing is open there.
+    expect(
+      attacks(out)
+        .filter((l) => !l.ok)
+        .map((l) => `[${l.server}] ${l.env} → ${l.victim} ${l.attempt!.replace(/:\d+$/, '')} ${l.outcome}`)
+        .sort(),
+      r.stdout,
+    ).toEqual(['[vps2] dev → staging redis/select-list succeeded', '[vps2] staging → dev redis/select-list succeeded']);
+    expect(r.code).toBe(1);
     expect(new Set(out.liveTimings.map((t) => t.server))).toEqual(new Set(['vps1', 'vps2']));
     const placed: Record<string, string[]> = { vps1: ['prod'], vps2: ['dev', 'staging'] };
     for (const [server, envs] of Object.entries(placed)) {

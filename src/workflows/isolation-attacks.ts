@@ -347,10 +347,18 @@ async function runAttacker(run: ServerRun, a: Attacker): Promise<AttackCheck[]> 
       ...(got.ms !== undefined ? { ms: got.ms } : {}),
       message: ok
         ? `${a.env}: ${describe(a, id)} — refused by ${a.instance.name}: ${verdict.answer}`
-        : `${a.env}: ${describe(a, id)} — SUCCEEDED on ${a.instance.name} (${a.app}'s ${a.creds.variable}): ${verdict.answer}`,
+        : `${a.env}: ${describe(a, id)} — SUCCEEDED on ${a.instance.name} (${a.app}'s ${a.creds.variable}): ${verdict.answer}${HINTS[id.split(':')[0]!] ?? ''}`,
     };
   });
 }
+
+/** How to close what an attempt found open, where it is not obvious. */
+const HINTS: Record<string, string> = {
+  'select-list':
+    " (a Redis ACL limits the keys commands name, not SCAN or RANDOMKEY: on a shared instance every environment sees the others' key names; give the service `scope: environment`)",
+  'select-read':
+    ' (its ACL user is not limited to its own key prefix: declare one with `redis: { key_prefix: … }` on the app, or give the service `scope: environment`)',
+};
 
 function expectedIds(a: Attacker): string[] {
   if (a.kind === 'redis')
