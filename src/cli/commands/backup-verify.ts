@@ -7,6 +7,7 @@ import type { Fleet } from '../../config/fleet.ts';
 import { UsageError } from '../../diag/errors.ts';
 import { withSession } from '../../workflows/fleet-session.ts';
 import type { CliContext } from '../context.ts';
+import { setExit } from '../exit.ts';
 import { requireFleet } from '../fleet-input.ts';
 import { FILE_HELP } from '../option-values.ts';
 import { printJson } from '../print.ts';
@@ -55,7 +56,7 @@ export function registerBackupVerify(backup: Command, ctx: CliContext): Command 
     .option('--identity <file>', 'age identity file to decrypt with (default: $SLIPWAY_AGE_IDENTITY_FILE, else the key in $SLIPWAY_AGE_KEY)')
     .option('-f, --file <path>', FILE_HELP)
     .option('--json', 'print the result as JSON')
-    .action(async (a: string | undefined, b: string | undefined, opts: VerifyOpts) => {
+    .action(async (a: string | undefined, b: string | undefined, opts: VerifyOpts, cmd: Command) => {
       const { fleet } = requireFleet(ctx, opts);
       const target = verifyTarget(fleet, a, b, opts.latest === true);
       const env = envByName(fleet, target.env);
@@ -80,10 +81,14 @@ export function registerBackupVerify(backup: Command, ctx: CliContext): Command 
             if (opts.json) printJson(ctx, r);
             else ctx.stdout.write(renderVerify(r));
           } catch (e) {
-            if (e instanceof VerifyFailedError) {
-              if (opts.json) printJson(ctx, e.result);
-              else ctx.stdout.write(renderVerify(e.result));
+            if (!(e instanceof VerifyFailedError)) throw e;
+            // One JSON document: the result with the error beside it, exit 1.
+            if (opts.json) {
+              printJson(ctx, { ok: false, error: e.message, hint: e.hint, ...e.result });
+              setExit(cmd, 1);
+              return;
             }
+            ctx.stdout.write(renderVerify(e.result));
             throw e;
           }
         });

@@ -10,6 +10,7 @@
 // backup's own leftover sweep (role `backup`) never removes them.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { isNotFound } from '../../engine/engine-errors.ts';
 import type { CreateContainerSpec, StreamingRun, StreamingRunOptions } from '../../engine/docker-engine.ts';
 import { UserError } from '../../diag/errors.ts';
 import { LABELS } from '../../model/labels.ts';
@@ -45,6 +46,7 @@ export class ThrowawaySet {
   readonly #volumes = new Set<string>();
   readonly #labels: Record<string, string>;
   readonly #tag = randomBytes(3).toString('hex');
+  #aborted = false;
 
   constructor(
     private readonly run: ServerRun,
@@ -69,9 +71,14 @@ export class ThrowawaySet {
 
   /** A labelled volume, removed with the set. */
   async volume(what: string): Promise<string> {
+    this.#refuseIfAborted();
     const name = this.name(what);
     this.#volumes.add(name);
     await this.run.conn.engine.createVolume({ name, labels: this.#labels });
+    if (this.#aborted) {
+      await this.removeAll();
+      this.#refuseIfAborted();
+    }
     return name;
   }
 
@@ -94,22 +101,54 @@ export class ThrowawaySet {
 
   /** Starts a one-off container with streams (DockerEngine.runStreaming), tracked for removal. */
   async start(spec: CreateContainerSpec, opts?: StreamingRunOptions): Promise<StreamingRun> {
+    this.#refuseIfAborted();
     this.#names.add(spec.name);
     const r = await this.run.conn.engine.runStreaming(spec, opts);
     this.#runs.add(r);
+    // Aborted while it was being created: it goes at once.
+    if (this.#aborted) {
+      await this.removeAll();
+      this.#refuseIfAborted();
+    }
     return r;
   }
 
-  /** Kills what still runs and removes every container and volume of the set (never throws). */
+  #refuseIfAborted(): void {
+    if (this.#aborted) throw new Error(`${this.purpose} interrupted`);
+  }
+
+  /** Ctrl-C: nothing new is made, and what exists is removed (also what is still being created when this is called). */
+  async abort(): Promise<void> {
+    this.#aborted = true;
+    await this.removeAll();
+  }
+
+  /** Containers and volumes not removed yet. */
+  get pending(): number {
+    return this.#runs.size + this.#names.size + this.#volumes.size;
+  }
+
+  /** Kills what still runs and removes every container and volume of the set (never throws; what could not be removed stays listed for the next call). */
   async removeAll(): Promise<void> {
     const engine = this.run.conn.engine;
-    await Promise.all([...this.#runs].map((r) => r.kill().catch(() => undefined)));
-    await Promise.all([...this.#runs].map((r) => r.done.catch(() => undefined)));
-    for (const n of this.#names) await engine.removeContainer(n, { force: true, volumes: true }).catch(() => undefined);
-    for (const v of this.#volumes) await engine.removeVolume(v).catch(() => undefined);
-    this.#runs.clear();
-    this.#names.clear();
-    this.#volumes.clear();
+    const runs = [...this.#runs];
+    await Promise.all(runs.map((r) => r.kill().catch(() => undefined)));
+    await Promise.all(runs.map((r) => r.done.catch(() => undefined)));
+    for (const r of runs) this.#runs.delete(r);
+    for (const n of [...this.#names])
+      await engine.removeContainer(n, { force: true, volumes: true }).then(
+        () => this.#names.delete(n),
+        (e: unknown) => {
+          if (isNotFound(e)) this.#names.delete(n);
+        },
+      );
+    for (const v of [...this.#volumes])
+      await engine.removeVolume(v).then(
+        () => this.#volumes.delete(v),
+        (e: unknown) => {
+          if (isNotFound(e)) this.#volumes.delete(v);
+        },
+      );
   }
 }
 

@@ -239,7 +239,7 @@ export async function verifyBackup(session: FleetSession, opts: VerifyOptions): 
   await Promise.all(others.map((d) => d.close().catch(() => undefined)));
   report.info(`  from ${dest.name} (${dest.where}): ${manifest.objects.length} object(s)`);
   const set = new ThrowawaySet(run, env.name, 'verify');
-  const onAbort = () => void set.removeAll();
+  const onAbort = () => void set.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const objects: VerifiedObject[] = [];
   try {
@@ -269,6 +269,12 @@ export async function verifyBackup(session: FleetSession, opts: VerifyOptions): 
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     await set.removeAll();
+    // A volume is refused while the engine still removes its container: once more, a moment later.
+    for (let i = 0; i < 5 && set.pending > 0; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      await set.removeAll();
+    }
+    if (set.pending > 0) report.warn(`${set.pending} throwaway container(s)/volume(s) could not be removed: the next verify of ${env.name} removes them`);
     await dest.close().catch(() => undefined);
   }
   const durationMs = run.now() - t0;
