@@ -32,7 +32,7 @@ export async function pauseApps(run: ServerRun, env: string, volumes: readonly s
   for (const c of running) {
     if (c.state !== 'running') continue;
     const role = c.labels[LABELS.role];
-    if (c.labels[LABELS.env] === env && (role === 'app' || role === 'release-task')) {
+    if (c.labels[LABELS.env] === env && role === 'app') {
       writers.add(c.name);
       continue;
     }

@@ -157,7 +157,7 @@ GRANT ALL ON SCHEMA public TO ${role};`,
       pr.stdout.resume();
       const r = await pr.done;
       if (r.exitCode !== 0) throw new Error(`pg_restore of ${obj.key} into ${copy} failed (exit ${r.exitCode}): ${lastLines(r.stderr)}`);
-      read.check();
+      await read.check();
     } finally {
       progress.stop();
     }

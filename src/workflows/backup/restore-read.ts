@@ -4,10 +4,9 @@
 // lies (size and sha256 of the stored bytes, as the manifest says) before anything is changed.
 // An object is then read as a stream, decrypted with the operator's age identity (never on a
 // server) and measured, so the caller can confirm after its end that exactly the manifest's
-// plaintext went through. Memory stays bounded whatever the object's size.
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { Decrypter } from 'age-encryption';
+// plaintext went through (object-read.ts). Memory stays bounded whatever the object's size.
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { Destination } from '../../backup/destination.ts';
 import { backupPrefix, isBackupId, MANIFEST_KEY, objectKey } from '../../backup/layout.ts';
 import { type BackupManifest, type ManifestObject, parseManifest } from '../../backup/manifest.ts';
@@ -18,7 +17,7 @@ import type { ServerRun } from '../server-run.ts';
 import { type DestinationOpener, openDestination } from './destinations/open.ts';
 import { readRecord, readRecords } from './records.ts';
 import { envWithPolicy } from './run-backup.ts';
-import { Measure } from './streams.ts';
+import { checkStoredObject, openObject } from './object-read.ts';
 import type { FleetSession } from '../fleet-session.ts';
 
 const firstLine = (e: unknown) => ((e as Error)?.message ?? String(e)).split('\n')[0]!;
@@ -28,8 +27,8 @@ export interface BackupSource {
   manifest: BackupManifest;
   /** The destination the objects are read from. */
   destination: Destination;
-  /** The object's plaintext as a stream; `check()` after its end throws unless the manifest's bytes went through. */
-  open(obj: ManifestObject, onBytes?: (n: number) => void): Promise<{ stream: Readable; check(): void }>;
+  /** The object's plaintext as a stream, which fails instead of ending unless the manifest's bytes went through (`check()` after the consumer finished: throws unless it ended so). */
+  open(obj: ManifestObject, onBytes?: (n: number) => void): Promise<{ stream: Readable; check(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -130,35 +129,32 @@ async function readFrom(dest: Destination, project: string, env: string, id: str
     manifest,
     destination: dest,
     close: () => dest.close(),
+    // object-read.ts: decrypted as a stream that fails instead of ending unless the manifest's figures matched.
     open: async (obj, onBytes) => {
-      const key = objectKey(project, env, id, obj.key);
-      const stored = await dest.get(key);
-      const cipher = new Measure();
-      stored.on('error', (e) => cipher.destroy(e));
-      stored.pipe(cipher);
-      const d = new Decrypter();
-      for (const k of ids.keys) d.addIdentity(k);
-      let out: ReadableStream<Uint8Array>;
-      try {
-        out = await d.decrypt(Readable.toWeb(cipher) as unknown as ReadableStream<Uint8Array>);
-      } catch (e) {
-        stored.destroy();
-        throw new UserError(
-          `cannot decrypt ${obj.key} of backup ${id} from ${where}: ${firstLine(e)}`,
-          'the object is damaged or not for this identity; pick another backup',
-        );
-      }
-      const plain = new Measure(onBytes);
-      const web = Readable.fromWeb(out as unknown as WebReadableStream<Uint8Array>, { highWaterMark: 1024 * 1024 });
-      web.on('error', (e) => plain.destroy(new Error(`decrypting ${obj.key} of backup ${id} from ${where}: ${firstLine(e)}`)));
-      web.pipe(plain);
+      const stream = await openObject(dest, objectKey(project, env, id, obj.key), obj, ids, {
+        label: `backup ${id} of ${env}`,
+        recipients: manifest.recipients,
+        skipStat: true,
+        ...(onBytes ? { onBytes } : {}),
+      });
+      // A consumer may not notice that its input stopped short: check() says so.
+      let failed: Error | undefined;
+      stream.on('error', (e) => {
+        failed ??= e;
+      });
       return {
-        stream: plain,
-        check: () => {
-          if (cipher.bytes !== obj.size || cipher.sha256 !== obj.sha256)
-            throw new Error(`${obj.key} as read from ${where} differs from the manifest (${cipher.bytes} bytes, expected ${obj.size})`);
-          if (plain.bytes !== obj.plainSize || plain.sha256 !== obj.plainSha256)
-            throw new Error(`${obj.key} decrypted differs from the manifest (${plain.bytes} bytes, expected ${obj.plainSize})`);
+        stream,
+        check: async () => {
+          if (failed) throw failed;
+          // pg_restore and tar stop reading at their format's end: the rest (padding) is read here,
+          // so the stream reaches its end, where the figures are compared, and the reader exits.
+          if (!stream.readableEnded) {
+            stream.unpipe();
+            stream.resume();
+            await finished(stream).catch(() => undefined);
+          }
+          if (failed) throw failed;
+          if (!stream.readableEnded) throw new Error(`${obj.key} of backup ${id} was not read to its end`);
         },
       };
     },
@@ -167,13 +163,5 @@ async function readFrom(dest: Destination, project: string, env: string, id: str
 
 /** Size and sha256 of every object as the destination holds it, against the manifest: nothing is changed before this passes. */
 export async function checkStored(src: BackupSource, project: string, env: string): Promise<void> {
-  for (const o of src.manifest.objects) {
-    const st = await src.destination.stat(objectKey(project, env, src.manifest.id, o.key));
-    if (!st) throw new UserError(`backup ${src.manifest.id}: ${o.key} is missing in ${src.destination.name}`, 'pick another backup: slipway backups');
-    if (st.size !== o.size || st.sha256 !== o.sha256)
-      throw new UserError(
-        `backup ${src.manifest.id}: ${o.key} in ${src.destination.name} is damaged (${st.size} bytes, sha256 ${st.sha256.slice(0, 12)}…; the manifest says ${o.size} bytes, ${o.sha256.slice(0, 12)}…)`,
-        'pick another backup: slipway backups',
-      );
-  }
+  for (const o of src.manifest.objects) await checkStoredObject(src.destination, objectKey(project, env, src.manifest.id, o.key), o);
 }

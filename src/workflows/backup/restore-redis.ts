@@ -9,9 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { ManifestObject } from '../../backup/manifest.ts';
 import { LABELS } from '../../model/labels.ts';
-import { privateNetwork } from '../../model/names.ts';
+import { privateNetwork, REDIS_ADMIN_USER } from '../../model/names.ts';
 import type { RedisDbSpec } from '../../plan/desire/desired.ts';
-import type { Secret } from '../../util/secret.ts';
+import { redisAdminPassword } from '../redis-acl.ts';
 import type { ServerRun } from '../server-run.ts';
 import { startProgress } from './progress.ts';
 import type { BackupSource } from './restore-read.ts';
@@ -72,11 +72,9 @@ export async function restoreRedis(run: ServerRun, src: BackupSource, obj: Manif
   if (!instance) throw new Error(`${run.conn.server.name}: no Redis instance ${r.instance}`);
   const network = privateNetwork(run.fleet.project, r.env);
   const net = instance.networks.find((n) => n.network === network) ?? instance.networks[0]!;
-  // With Redis ACLs on the instance, Slipway's admin user; without, no credentials.
-  const admin = await run.store.getSecret(`slipway/${instance.name}/admin`);
-  const auth: { args: string[]; env: Record<string, string | Secret> } = admin
-    ? { args: ['--user', 'slipway-admin'], env: { REDISCLI_AUTH: admin } }
-    : { args: [], env: {} };
+  // As Slipway's admin user (workflows/redis-acl.ts), never an app's; its password in the env, never in argv.
+  const admin = await redisAdminPassword(run, instance.name);
+  const auth = { args: ['--user', REDIS_ADMIN_USER], env: { REDISCLI_AUTH: admin } };
   const progress = startProgress(run.report, `redis ${r.service} db ${r.db}`, run.now, obj.plainSize);
   const read = await src.open(obj, (n) => progress.update(n));
   const conv = new DumpToRestore(r.db);
@@ -103,7 +101,7 @@ export async function restoreRedis(run: ServerRun, src: BackupSource, obj: Manif
     const done = await pipe.done;
     const text = `${Buffer.concat(out).toString('utf8')}\n${done.stderr}`;
     if (conv.errored) throw conv.errored;
-    read.check();
+    await read.check();
     const errors = Number(/errors:\s*(\d+)/.exec(text)?.[1] ?? 'NaN');
     if (done.exitCode !== 0 || errors !== 0)
       throw new Error(

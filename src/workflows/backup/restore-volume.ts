@@ -78,7 +78,7 @@ export async function stageVolume(run: ServerRun, src: BackupSource, obj: Manife
   try {
     const read = await src.open(obj, (n) => progress.update(n));
     const out = await runHelper(run, spec(run, env, volume, EXTRACT, [stage]), `extracting into ${volume}`, read.stream);
-    read.check();
+    await read.check();
     const got = new Map<string, string>();
     for (const entry of out.toString('utf8').split('\0')) {
       if (!entry) continue;
