@@ -24,6 +24,7 @@ import { LocalDestination } from '../src/workflows/backup/destinations/local.ts'
 import { S3Destination } from '../src/workflows/backup/destinations/s3.ts';
 import type { BackupRow } from '../src/workflows/backup/list.ts';
 import { encryptStream } from '../src/workflows/backup/streams.ts';
+import { StateStore } from '../src/workflows/state-store.ts';
 import type { VerifyResult } from '../src/workflows/backup/verify.ts';
 import { ensureEngine, ensureImages } from './harness/engine.ts';
 import { decrypt, manifestOf, psqlIn, readAll } from './support/backup-world.ts';
@@ -126,11 +127,15 @@ beforeAll(async () => {
   await slipwayOk(['secret', 'set', 's3-secret-key'], { cwd: p.dir, env, input: SK });
   psqlIn(`${p.project}-postgres`, 'web_prod', DATASET);
   // Every DB gets the same three keys (a string, a list, one with a TTL): prod's backup holds its own DB's.
+  // Redis requires authentication: the keys are written as Slipway's admin user (its password from the server's state).
+  const admin = await new StateStore(engine, p.project).getSecret(`slipway/${p.project}-redis/admin`);
+  const auth = admin ? { env: ['-e', `REDISCLI_AUTH=${admin.reveal()}`], user: ['--user', 'slipway-admin'] } : { env: [], user: [] };
   for (let db = 0; db < 16; db++) {
-    const rc = (...a: string[]) => execFileSync('docker', ['exec', `${p.project}-redis`, 'redis-cli', '-n', String(db), ...a]);
-    rc('SET', `k-db${db}`, `v\n${db}`);
-    rc('RPUSH', 'queue', 'a', 'b', 'ç');
-    rc('SET', 'ttl-key', 'x', 'EX', '3600');
+    const rc = (...a: string[]) =>
+      execFileSync('docker', ['exec', ...auth.env, `${p.project}-redis`, 'redis-cli', ...auth.user, '-n', String(db), ...a], { encoding: 'utf8' }).trim();
+    expect(rc('SET', `k-db${db}`, `v\n${db}`)).toBe('OK');
+    expect(rc('RPUSH', 'queue', 'a', 'b', 'ç')).toBe('3');
+    expect(rc('SET', 'ttl-key', 'x', 'EX', '3600')).toBe('OK');
   }
   execFileSync('docker', [
     'run',
