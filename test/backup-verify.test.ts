@@ -202,7 +202,7 @@ describe('backup verify on the real engine', () => {
     expect(listed.verification).toMatchObject({ result: 'ok', destination: 'local', durationMs: expect.any(Number) });
     expect(listed.verifiedAt).toBe(listed.verification!.at);
     expect((await cliOk(['backups', 'prod'])).stdout).toMatch(
-      new RegExp(`${backup.id}\\s+prod\\s+.*\\s+ok\\s+local,s3\\s+ok \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d`),
+      new RegExp(`${backup.id}\\s+prod\\s+.*\\s+ok\\s+local,s3\\s+ok \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\(\\d+(\\.\\d)? s\\)`),
     );
   }, 900_000);
 

@@ -2,6 +2,7 @@
 // status, where each is complete and its last verification, and prune's decisions.
 import type { BackupRecord } from '../../backup/record.ts';
 import { formatSize } from '../../util/size.ts';
+import { fmtMs } from '../../workflows/reporter.ts';
 import type { BackupRow } from '../../workflows/backup/list.ts';
 import type { PruneResult } from '../../workflows/backup/prune.ts';
 import { table } from './table.ts';
@@ -34,7 +35,7 @@ export function renderBackupList(rows: readonly BackupRow[]): string {
       r.status,
       r.complete.join(',') || '-',
       r.verification
-        ? `${r.verification.result} ${r.verification.at.slice(0, 16).replace('T', ' ')}`
+        ? `${r.verification.result} ${r.verification.at.slice(0, 16).replace('T', ' ')} (${fmtMs(r.verification.durationMs)})`
         : r.verifiedAt
           ? `ok ${r.verifiedAt.slice(0, 16).replace('T', ' ')}`
           : 'never',

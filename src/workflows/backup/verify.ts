@@ -241,6 +241,7 @@ export async function verifyBackup(session: FleetSession, opts: VerifyOptions): 
   const set = new ThrowawaySet(run, env.name, 'verify');
   const onAbort = () => void set.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) throw new VerifyInterruptedError(record.id);
   const objects: VerifiedObject[] = [];
   try {
     const stale = await removeStaleThrowaways(run, env.name);
