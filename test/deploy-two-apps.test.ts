@@ -96,11 +96,12 @@ describe('two-apps-three-envs on the local engine', () => {
         '--',
         'node',
         '-e',
-        'console.log(process.env.PGDATABASE, process.env.REDIS_URL, process.env.DATABASE_URL ? "url" : "none")',
+        // REDIS_URL carries the environment's ACL user and password: print all but the password.
+        'const u = new URL(process.env.REDIS_URL); console.log(process.env.PGDATABASE, `${u.protocol}//${u.username}@${u.host}${u.pathname}`, u.password.length, process.env.REDIS_PREFIX, process.env.DATABASE_URL ? "url" : "none")',
       ],
       { cwd },
     );
-    expect(JSON.parse(exec.stdout).stdout.trim()).toBe('aletheia_staging redis://redis:6379/1 url');
+    expect(JSON.parse(exec.stdout).stdout.trim()).toBe('aletheia_staging redis://aletheia.staging@redis:6379/1 32 aletheia:staging: url');
     expect(c.name).toContain('aletheia-staging-web-0-');
   });
 

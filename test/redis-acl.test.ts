@@ -133,11 +133,25 @@ describe('Redis ACLs on a shared instance (real engine)', () => {
     expect(await asApp('prod', ['EXISTS api:prod:secret-data'])).toEqual(['1']);
   });
 
-  it('KEYS outside its prefix: denied; channels outside its prefix: denied', async () => {
-    const r = await asApp('staging', ['KEYS api:prod:*', 'PUBLISH api:prod:events hi', 'PUBLISH api:staging:events hi']);
-    expect(r[0]).toMatch(/^NOPERM/);
-    expect(r[1]).toMatch(/^NOPERM/);
-    expect(r[2]).toBe('0');
+  it("KEYS, SCAN and RANDOMKEY (key names of prod's DB) and channels outside its prefix: denied", async () => {
+    const prodDb = new URL(envOf(await appContainer('prod'), 'REDIS_URL')).pathname.slice(1);
+    const r = await asApp('staging', [
+      'KEYS api:prod:*',
+      'PUBLISH api:prod:events hi',
+      'PUBLISH api:staging:events hi',
+      `SELECT ${prodDb}`,
+      // A key pattern does not filter the names SCAN and RANDOMKEY return: both are refused on a shared instance.
+      'SCAN 0',
+      'RANDOMKEY',
+    ]);
+    expect(r).toEqual([
+      expect.stringMatching(/^NOPERM/),
+      expect.stringMatching(/^NOPERM/),
+      '0',
+      'OK',
+      expect.stringMatching(/^NOPERM/),
+      expect.stringMatching(/^NOPERM/),
+    ]);
   });
 
   it('the instance: default user off, an admin user apps never get, hashes only in its ACL file, no password in its env or argv', async () => {

@@ -144,6 +144,8 @@ export interface RedisUserSpec {
   keyPrefixes: string[];
   /** The only user of its instance (it owns every key there). */
   soleUser: boolean;
+  /** Users of other environments share its instance (a server-scoped Redis with several environments). */
+  sharedAcrossEnvs: boolean;
   /** Host (the service's alias) and port in its REDIS_URL. */
   host: string;
   port: number;

@@ -54,6 +54,7 @@ export function redisUsers(instances: readonly ServiceInstance[], allocations: r
           db: alloc.spec.db,
           keyPrefixes: declaredPrefixes(u),
           soleUser: inst.users.length === 1,
+          sharedAcrossEnvs: inst.users.some((o) => o.env.name !== u.env.name),
           host: inst.service.name,
           port: inst.service.port,
           passwordSecret: redisPasswordSecret(inst.name, user),
@@ -71,7 +72,8 @@ const globLiteral = (s: string): string => s.replace(/[*?[\]\\]/g, (c) => `\\${c
 /**
  * The user's ACL rules after `reset on #HASH`: its keys and channels (`~prefix*` `&prefix*`, or
  * every key when it declares no prefix), every command but the dangerous ones and the list above.
- * FLUSHDB and KEYS stay for the one user of an instance with no prefix: it owns every key there.
+ * FLUSHDB and KEYS stay for the one user of an instance with no prefix: it owns every key there;
+ * SCAN and RANDOMKEY go where other environments share the instance.
  */
 export function redisAclRules(u: RedisUserSpec): string[] {
   const own = u.keyPrefixes.map(globLiteral);
@@ -80,6 +82,9 @@ export function redisAclRules(u: RedisUserSpec): string[] {
   const rules = [...keys, 'resetchannels', ...channels, '+@all', '-@dangerous', ...REDIS_DENIED.map((c) => `-${c}`)];
   if (u.soleUser && own.length === 0) rules.push('+flushdb', '+keys');
   else rules.push('-flushdb');
+  // A key pattern limits the keys a command names, not the names SCAN and RANDOMKEY return: on an
+  // instance other environments use, they would list those environments' keys in any DB.
+  if (u.sharedAcrossEnvs) rules.push('-scan', '-randomkey');
   return rules;
 }
 
