@@ -6,7 +6,7 @@
 // backup exists. Then prod's backup is copied into staging with a scrub: staging has prod's data
 // minus what the scrub removed, owned by staging's own role, which still cannot connect to prod's
 // database; staging's app answers again. A failing scrub leaves staging in maintenance (503) with
-// its own data; bad inputs exit non-zero with a clear message and change nothing.
+// its own data; bad inputs (a damaged object too) exit non-zero with a clear message and change nothing.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -271,9 +271,11 @@ describe('restore on the real engine', () => {
     // The app answers again, out of maintenance; nothing of the restore is left behind.
     expect(await status('prod')).toBe(200);
     expect(psqlIn(PG(), 'postgres', "SELECT count(*) FROM pg_database WHERE datname LIKE 'web\\_%\\_\\_%'")).toBe('0');
-    const left = execFileSync('docker', ['ps', '-a', '-q', '--filter', `label=slipway.project=${p.project}`, '--filter', 'label=slipway.role=backup'], {
-      encoding: 'utf8',
-    }).trim();
+    const left = execFileSync(
+      'docker',
+      ['ps', '-a', '--format', '{{.Names}} {{.Status}}', '--filter', `label=slipway.project=${p.project}`, '--filter', 'label=slipway.role=backup'],
+      { encoding: 'utf8' },
+    ).trim();
     expect(left).toBe('');
   }, 900_000);
 
@@ -402,6 +404,29 @@ describe('restore on the real engine', () => {
     expect(await status('staging')).toBe(200);
     expect(await status('prod')).toBe(200);
     expect(execFileSync('docker', ['ps', '-a', '-q', '--filter', `name=${p.project}-lock-`], { encoding: 'utf8' }).trim()).toBe('');
+    // A damaged object (one byte changed where it lies): refused before anything changes, naming it.
+    const vol = manifest.objects.find((o) => o.kind === 'volume')!;
+    execFileSync('docker', [
+      'run',
+      '--rm',
+      '-v',
+      `${p.project}-slipway-backups:/b`,
+      '--entrypoint',
+      'sh',
+      'caddy:2',
+      '-c',
+      'printf Z | dd of="$1" bs=1 seek=200 conv=notrunc 2>/dev/null',
+      'sh',
+      `/b/${p.project}/prod/${backup.id}/${vol.key}`,
+    ]);
+    const damaged = await cli(['restore', 'prod', '--into', 'staging', '--from', backup.id, '--yes']);
+    expect(damaged.code).toBe(1);
+    expect(damaged.stderr).toMatch(
+      new RegExp(`error: ${vol.key.replace(/[.]/g, '\\.')} in local \\(.*\\) differs from the manifest: ${vol.size} bytes, sha256 `),
+    );
+    expect([(await backups('prod')).length, (await backups('staging')).length]).toEqual(countsBefore);
+    expect(tables('web_staging')).toEqual(stagingBefore);
+    expect(await status('staging')).toBe(200);
     await store.write(`backups/prod/${partial.id}.json`, '');
     await store.write(`backups/prod/${foreign.id}.json`, '');
     await store.flush();

@@ -124,11 +124,16 @@ async function readFrom(dest: Destination, project: string, env: string, id: str
     if (listed.get(key) !== o.size)
       throw new DestinationReadError(`${o.key} is ${listed.has(key) ? `${listed.get(key)} bytes, the manifest says ${o.size}` : 'missing'}`);
   }
+  // Streams a failed consumer left half read: destroyed on close, so their readers end too.
+  const opened = new Set<Readable>();
   return {
     record,
     manifest,
     destination: dest,
-    close: () => dest.close(),
+    close: async () => {
+      for (const s of opened) if (!s.readableEnded) s.destroy();
+      await dest.close();
+    },
     // object-read.ts: decrypted as a stream that fails instead of ending unless the manifest's figures matched.
     open: async (obj, onBytes) => {
       const stream = await openObject(dest, objectKey(project, env, id, obj.key), obj, ids, {
@@ -137,6 +142,7 @@ async function readFrom(dest: Destination, project: string, env: string, id: str
         skipStat: true,
         ...(onBytes ? { onBytes } : {}),
       });
+      opened.add(stream);
       // A consumer may not notice that its input stopped short: check() says so.
       let failed: Error | undefined;
       stream.on('error', (e) => {
