@@ -80,6 +80,8 @@ export function infraDigest(run: ServerRun): string {
     routes: s.routes,
     databases: s.databases,
     redisDbs: s.redisDbs,
+    // A changed ACL user (a new prefix, a new environment) makes a deploy apply its infrastructure first.
+    redisUsers: s.redisUsers ?? [],
   };
   return createHash('sha256').update(JSON.stringify(infra)).digest('hex');
 }
