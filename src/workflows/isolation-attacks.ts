@@ -355,7 +355,7 @@ async function runAttacker(run: ServerRun, a: Attacker): Promise<AttackCheck[]> 
 /** How to close what an attempt found open, where it is not obvious. */
 const HINTS: Record<string, string> = {
   'select-list':
-    " (a Redis ACL limits the keys commands name, not SCAN or RANDOMKEY: on a shared instance every environment sees the others' key names; give the service `scope: environment`)",
+    " (a Redis ACL's key patterns limit the keys a command names, not the names SCAN and RANDOMKEY return: deny both to the users of a shared instance, as Slipway's ACL does, or give the service `scope: environment`)",
   'select-read':
     ' (its ACL user is not limited to its own key prefix: declare one with `redis: { key_prefix: … }` on the app, or give the service `scope: environment`)',
 };
