@@ -212,7 +212,7 @@ async function resolveCredentials(
 
 /** A key the victim's own ACL user may write: under its first key prefix when it declares one. */
 function canaryFor(run: ServerRun, alloc: { instance: string; env: string; app: string }, creds: Credentials): NonNullable<Victim['canary']> {
-  const users = (run.state as { redisUsers?: { instance: string; env: string; app: string; keyPrefixes: string[] }[] }).redisUsers ?? [];
+  const users = run.state.redisUsers ?? [];
   const prefix = users.find((u) => u.instance === alloc.instance && u.env === alloc.env && u.app === alloc.app)?.keyPrefixes[0] ?? '';
   const hex = randomBytes(6).toString('hex');
   return {
