@@ -105,6 +105,10 @@ export class ThrowawaySet {
     this.#names.add(spec.name);
     const r = await this.run.conn.engine.runStreaming(spec, opts);
     this.#runs.add(r);
+    // Killed while its stdin was still being written (Ctrl-C, a mismatch), the attach socket fails
+    // with EPIPE after stdout was read to its end: that error is expected and must not crash the
+    // process. A reader of stdout still sees its errors (an async iterator listens itself).
+    r.stdout.on('error', () => undefined);
     // Aborted while it was being created: it goes at once.
     if (this.#aborted) {
       await this.removeAll();
