@@ -68,6 +68,16 @@ describe('rewriteHosts', () => {
     expect(rewriteHosts('postgres', hosts, 'DATABASE_HOST').keptBare).toEqual([]);
   });
 
+  it('finds the URL around a name after a long prefix, and scheme rules hold (1+2+, not a digit-only scheme)', () => {
+    const long = 'x'.repeat(50_000);
+    expect(rewriteHosts(`${long} http://user@postgres:5432 redis:6379`, hosts, 'X').value).toBe(
+      `${long} http://user@shop-prod-postgres:5432 shop-prod-redis:6379`,
+    );
+    expect(rewriteHosts('git+ssh://postgres/x', hosts, 'X').value).toBe('git+ssh://shop-prod-postgres/x');
+    expect(rewriteHosts('12://postgres', hosts, 'X').value).toBe('12://postgres');
+    expect(rewriteHosts('http://a.b@x/postgres', hosts, 'X').value).toBe('http://a.b@x/postgres');
+  });
+
   it('prefers the longest service name (user-management over user)', () => {
     expect(rewriteHosts('user-management:3000 user:1', hosts, 'X').value).toBe('shop-prod-user-management:3000 shop-prod-user:1');
   });

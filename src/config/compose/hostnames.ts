@@ -11,10 +11,12 @@ export interface HostRewriteResult {
   keptBare: string[];
 }
 
-const URL_AUTHORITY_BEFORE = /[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#\s"'<>()[\]{}]*)$/;
+/** A character that ends a URL's authority (host, port, userinfo). */
+const NOT_AUTHORITY = /[/?#\s"'<>()[\]{}]/;
+const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
 const AUTHORITY_REST = /^[^/?#\s"'<>()[\]{}]*/;
 /** Characters that may sit right before a bare hostname (start, separators, quotes, `=`, `@`). */
-const BARE_BEFORE = /[\s,;=(["'{@]$/;
+const BARE_BEFORE = /[\s,;=(["'{@]/;
 /** After a hostname: end, a port, a path/query, or a separator (`&` ends a query parameter). */
 const HOST_AFTER = /^(?::\d+)?(?:$|[/?#\s,;&)\]}"'])/;
 const PORT_AFTER = /^:\d+(?:$|[/?#\s,;&)\]}"'])/;
@@ -49,15 +51,14 @@ export function rewriteHosts(value: string, hosts: ReadonlyMap<string, string>, 
     const after = value.slice(offset + match.length);
     const alias = hosts.get(match)!;
     if (after.startsWith('://')) return match; // a scheme: postgres://…
-    const url = URL_AUTHORITY_BEFORE.exec(before);
-    if (url) {
-      const pre = url[1]!;
+    const pre = authorityBefore(before);
+    if (pre !== undefined) {
       const rest = AUTHORITY_REST.exec(after)![0];
       if (rest.includes('@')) return match; // userinfo: user or password
       if (pre !== '' && !pre.endsWith('@') && !pre.endsWith(',')) return match;
       return HOST_AFTER.test(after) ? alias : match;
     }
-    if (before !== '' && !BARE_BEFORE.test(before)) return match; // a path segment, a:b, …
+    if (before !== '' && !BARE_BEFORE.test(before.at(-1)!)) return match; // a path segment, a:b, …
     if (PORT_AFTER.test(after)) return imageKey ? match : alias;
     if (!BARE_AFTER.test(after) && !(hostKey && after.startsWith('/'))) return match;
     if (hostKey) return alias;
@@ -65,6 +66,25 @@ export function rewriteHosts(value: string, hosts: ReadonlyMap<string, string>, 
     return match;
   });
   return { value: out, keptBare };
+}
+
+/**
+ * When `before` ends inside a URL's authority (`scheme://[user@]…`), the part of the authority
+ * before the match (may be empty); otherwise undefined. Scans back from the end, so a long value
+ * costs one pass per match (an end-anchored regex retried from every position was quadratic: a
+ * 100 kB value took seconds per match).
+ */
+function authorityBefore(before: string): string | undefined {
+  let i = before.length;
+  while (i > 0 && !NOT_AUTHORITY.test(before[i - 1]!)) i--;
+  if (i < 3 || before.slice(i - 3, i) !== '://') return undefined;
+  let k = i - 3;
+  let letter = false;
+  while (k > 0 && SCHEME_CHAR.test(before[k - 1]!)) {
+    k--;
+    if (/[A-Za-z]/.test(before[k]!)) letter = true;
+  }
+  return letter ? before.slice(i) : undefined;
 }
 
 function escapeRe(s: string): string {
