@@ -245,6 +245,13 @@ describe('restore on the real engine', () => {
     console.log(`restore prod --from ${backup.id}: ${result.durationMs} ms\n${result.steps.map((x) => `  ${x.label}: ${x.ms} ms`).join('\n')}`);
     expect(result).toMatchObject({ ok: true, source: 'prod', target: 'prod', backup: backup.id, preRestoreStatus: 'ok' });
     expect(result.restored.map((x) => x.kind).sort()).toEqual(['postgres', 'redis', 'volume']);
+    // No helper of the restore is left behind (checked before this test's own reads of the backup volume start theirs).
+    const left = execFileSync(
+      'docker',
+      ['ps', '-a', '--format', '{{.Names}} {{.Status}}', '--filter', `label=slipway.project=${p.project}`, '--filter', 'label=slipway.role=backup'],
+      { encoding: 'utf8' },
+    ).trim();
+    expect(left).toBe('');
 
     // Postgres: every table, sequence and the large object as in the backup, still owned by web_prod.
     expect(compareTables(pg.tables, tables('web_prod'))).toEqual([]);
@@ -268,15 +275,9 @@ describe('restore on the real engine', () => {
     const preManifest = await manifestOf(local, p.project, 'prod', pre.id);
     const preVol = preManifest.objects.find((o) => o.kind === 'volume')!.volume!.files.map((f) => f.path);
     expect(preVol).toContain('new.txt');
-    // The app answers again, out of maintenance; nothing of the restore is left behind.
+    // The app answers again, out of maintenance; no copy of the database is left behind.
     expect(await status('prod')).toBe(200);
     expect(psqlIn(PG(), 'postgres', "SELECT count(*) FROM pg_database WHERE datname LIKE 'web\\_%\\_\\_%'")).toBe('0');
-    const left = execFileSync(
-      'docker',
-      ['ps', '-a', '--format', '{{.Names}} {{.Status}}', '--filter', `label=slipway.project=${p.project}`, '--filter', 'label=slipway.role=backup'],
-      { encoding: 'utf8' },
-    ).trim();
-    expect(left).toBe('');
   }, 900_000);
 
   it("restore prod --into staging --scrub: prod's data minus the scrubbed part, owned by staging's role, which still cannot reach prod's database; staging answers again", async () => {
