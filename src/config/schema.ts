@@ -1,5 +1,6 @@
 // The fleet file's schema (slipway.yaml), as zod types over the raw YAML. Messages here are
 // what users read, so each field says what it expects. Normalization happens in normalize.ts.
+import { MAX_REPLICAS } from '../model/limits.ts';
 import { z } from 'zod';
 import { parseDuration } from '../util/duration.ts';
 import { parseSize } from '../util/size.ts';
@@ -121,7 +122,10 @@ export const processSchema = z
     command: argvOrString.optional(),
     port: port.optional(),
     health: health.optional(),
-    replicas: perEnv(z.number().int('expected a whole number of replicas').min(0), 'a number of replicas').optional(),
+    replicas: perEnv(
+      z.number().int('expected a whole number of replicas').min(0).max(MAX_REPLICAS, `at most ${MAX_REPLICAS} replicas per process`),
+      'a number of replicas',
+    ).optional(),
     memory: perEnv(size, 'a size').optional(),
     cpus: perEnv(cpus, 'a number of CPUs').optional(),
     singleton: z.boolean().optional(),

@@ -1,5 +1,6 @@
 // A service's `deploy` section: replicas and resources.limits (memory, cpus). The rest of deploy
 // (restart policies, update config) is Slipway's own job and reported as not imported.
+import { MAX_REPLICAS } from '../../model/limits.ts';
 import { isMap, type Node } from './compose-tree.ts';
 import type { ReadContext } from './read-context.ts';
 import { cpus, int, size } from './read-scalars.ts';
@@ -15,7 +16,9 @@ export function readDeploy(rc: ReadContext, n: Node | null, path: string): { rep
     const p = `${path}/${e.key}`;
     if (e.key === 'replicas') {
       const r = int(rc, e.value, p, 0);
-      if (r !== undefined) out.replicas = r;
+      if (r !== undefined && r > MAX_REPLICAS)
+        rc.badType(e.value, p, `a whole number from 0 to ${MAX_REPLICAS} (Slipway runs every replica of a process on one server)`);
+      else if (r !== undefined) out.replicas = r;
     } else if (e.key === 'resources') {
       const res = rc.deref(e.value);
       if (!isMap(res)) {

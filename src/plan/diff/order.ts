@@ -71,7 +71,9 @@ export function orderActions(actions: Action[], containers: ContainerOrderInfo[]
     for (const a of mine) {
       const role = a.type === 'container' ? info.get(`${server}\u0000${a.id}`)?.role : undefined;
       const p = phaseOf(a, role);
-      byPhase.set(p, [...(byPhase.get(p) ?? []), a]);
+      const inPhase = byPhase.get(p);
+      if (inPhase) inPhase.push(a);
+      else byPhase.set(p, [a]);
     }
     for (const phase of PHASES) {
       const list = [...(byPhase.get(phase) ?? [])].sort(byIdThenKind);
@@ -96,21 +98,48 @@ function cmp(a: string, b: string): number {
 /**
  * Kahn's algorithm over actions already sorted by id; among ready actions the smallest id goes
  * first. Dependencies on keys with no action in this list are ignored. Members of a cycle are
- * appended in id order.
+ * appended in id order. An id is done once every action for it has been placed. Linear apart from
+ * keeping the ready list sorted (thousands of replicas stay fast).
  */
 function topoSort(list: Action[], after: (a: Action) => string[]): Action[] {
   const ids = new Set(list.map((a) => a.id));
-  const pending = new Map(list.map((a) => [a, new Set(after(a).filter((k) => ids.has(k) && k !== a.id))]));
-  const done = new Set<string>();
+  const left = new Map<string, number>();
+  for (const a of list) left.set(a.id, (left.get(a.id) ?? 0) + 1);
+  const waiting = list.map((a) => new Set(after(a).filter((k) => ids.has(k) && k !== a.id)));
+  const dependents = new Map<string, number[]>();
+  waiting.forEach((deps, i) => {
+    for (const k of deps) {
+      const list = dependents.get(k);
+      if (list) list.push(i);
+      else dependents.set(k, [i]);
+    }
+  });
+  const ready = waiting.flatMap((deps, i) => (deps.size === 0 ? [i] : []));
+  const placed = new Set<number>();
   const out: Action[] = [];
-  for (;;) {
-    const ready = list.find((a) => pending.has(a) && [...pending.get(a)!].every((k) => done.has(k)));
-    if (!ready) break;
-    pending.delete(ready);
-    out.push(ready);
-    // An id is done once every action for it (e.g. none duplicated) has been placed.
-    if (![...pending.keys()].some((a) => a.id === ready.id)) done.add(ready.id);
+  for (let i = ready.shift(); i !== undefined; i = ready.shift()) {
+    placed.add(i);
+    const a = list[i]!;
+    out.push(a);
+    const n = left.get(a.id)! - 1;
+    left.set(a.id, n);
+    if (n > 0) continue;
+    for (const j of dependents.get(a.id) ?? []) {
+      waiting[j]!.delete(a.id);
+      if (waiting[j]!.size === 0) ready.splice(sortedIndex(ready, j), 0, j);
+    }
   }
-  out.push(...list.filter((a) => pending.has(a)));
+  out.push(...list.filter((_, i) => !placed.has(i)));
   return out;
+}
+
+/** Where `v` goes in the ascending array `xs`. */
+function sortedIndex(xs: number[], v: number): number {
+  let [lo, hi] = [0, xs.length];
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
