@@ -41,7 +41,20 @@ export interface StreamingHooks {
 
 export async function runStreamingOn(docker: Docker, spec: CreateContainerSpec, opts: StreamingRunOptions, hooks: StreamingHooks): Promise<StreamingRun> {
   const withStdin = opts.stdin !== undefined;
-  const body = { ...createBody(spec), AttachStdout: true, AttachStderr: true, AttachStdin: withStdin, OpenStdin: withStdin, StdinOnce: withStdin, Tty: false };
+  // Its output goes to the reader only: with the daemon's default log driver every byte would also
+  // be written, JSON-escaped, to the container's log file on the server (a 305 MB pg_dump made a
+  // 1 GB log, in plaintext, and the daemon's encoding and writes slowed the backup; see
+  // docs/decisions.md, backup cost). Nothing reads those logs: the container is removed once it exits.
+  const logging = spec.logging ?? { driver: 'none', options: {} };
+  const body = {
+    ...createBody({ ...spec, logging }),
+    AttachStdout: true,
+    AttachStderr: true,
+    AttachStdin: withStdin,
+    OpenStdin: withStdin,
+    StdinOnce: withStdin,
+    Tty: false,
+  };
   let container: Docker.Container;
   try {
     container = await docker.createContainer(body as Docker.ContainerCreateOptions);
