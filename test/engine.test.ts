@@ -1,8 +1,9 @@
 // Integration suite for DockerodeEngine and observe against the real local Docker engine.
 // It fails (never skips) when the engine or the busybox:1.36 image is missing: run
 // `bash scripts/engine.sh` and `bash scripts/images.sh busybox` first.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
+import Dockerode from 'dockerode';
 import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -358,5 +359,19 @@ describe('runOnce', () => {
     expect(r).toMatchObject({ timedOut: true, exitCode: 137, logs: 'started\n' });
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(await engine.listContainers(mine, { all: true })).toEqual([]);
+  });
+});
+
+describe('runStreaming', () => {
+  it("streams stdout (binary) and stderr to the reader only: the daemon keeps no log file of them (log driver 'none')", async () => {
+    await engine.createNetwork({ name: NET, labels: mine }).catch((e) => (e.conflict ? undefined : Promise.reject(e)));
+    const run = await engine.runStreaming(taskSpec('stream', 'head -c 3000000 /dev/urandom | tee /tmp/sent | sha256sum >&2; cat /tmp/sent; sleep 1'));
+    const info = await engine.inspectContainer(run.id);
+    const raw = (await new Dockerode({ socketPath: SOCKET }).getContainer(run.id).inspect()) as { HostConfig: { LogConfig: { Type: string } } };
+    expect([info.id, raw.HostConfig.LogConfig.Type]).toEqual([run.id, 'none']);
+    const out = Buffer.concat(await run.stdout.toArray());
+    const done = await run.done;
+    expect(out.length).toBe(3_000_000);
+    expect(done).toEqual({ exitCode: 0, stderr: `${createHash('sha256').update(out).digest('hex')}  -\n` });
   });
 });
