@@ -3,10 +3,10 @@
 // flight at a time) and every file's path, size and sha256 compared with the manifest's list. A
 // mismatch names the file. No container is needed: the archive is the volume's content, and the
 // Docker engine's extraction of it is not what a backup can get wrong.
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
+import { listTarFiles } from './tar-files.ts';
 import type { VolumeFile } from '../../backup/manifest.ts';
 
 const ROOT = 'data';
@@ -15,22 +15,7 @@ const ROOT = 'data';
 export async function filesOfTar(tar: Readable): Promise<VolumeFile[]> {
   const files: VolumeFile[] = [];
   const ex = tarExtract();
-  ex.on('entry', (header, stream, next) => {
-    const h = createHash('sha256');
-    let size = 0;
-    stream.on('data', (c: unknown) => {
-      h.update(c as Buffer);
-      size += (c as Buffer).length;
-    });
-    stream.on('end', () => {
-      if (header.type === 'file') {
-        const path = header.name.replace(/^\.?\/?/, '').replace(new RegExp(`^${ROOT}/?`), '');
-        if (path) files.push({ path, size, sha256: h.digest('hex') });
-      }
-      next();
-    });
-    stream.resume();
-  });
+  listTarFiles(ex, ROOT, files);
   await pipeline(tar, ex);
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }

@@ -2,9 +2,10 @@
 // (the archive API on a never-started holder container that mounts the volume read-only: no tool
 // needed in any image), streamed out. While it flows, each file's path, size and sha256 are taken
 // from the tar (tar-stream) for the manifest, so a verify can compare every file.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { extract as tarExtract } from 'tar-stream';
+import { listTarFiles } from './tar-files.ts';
 import type { VolumeFile } from '../../backup/manifest.ts';
 import { LABELS } from '../../model/labels.ts';
 import { appVolume } from '../../model/names.ts';
@@ -28,24 +29,9 @@ class TarLister extends Transform {
   readonly files: VolumeFile[] = [];
   readonly #ex = tarExtract();
   readonly #done: Promise<void>;
-  constructor(private readonly root: string) {
+  constructor(root: string) {
     super({ highWaterMark: 1024 * 1024 });
-    this.#ex.on('entry', (header, stream, next) => {
-      const h = createHash('sha256');
-      let size = 0;
-      stream.on('data', (c: unknown) => {
-        h.update(c as Buffer);
-        size += (c as Buffer).length;
-      });
-      stream.on('end', () => {
-        if (header.type === 'file') {
-          const path = header.name.replace(/^\.?\/?/, '').replace(new RegExp(`^${this.root}/?`), '');
-          if (path) this.files.push({ path, size, sha256: h.digest('hex') });
-        }
-        next();
-      });
-      stream.resume();
-    });
+    listTarFiles(this.#ex, root, this.files);
     this.#done = new Promise((resolve, reject) => {
       this.#ex.on('finish', resolve);
       this.#ex.on('error', reject);
