@@ -19,6 +19,7 @@ const EXPECTED: Record<string, string> = {
   'fleet-collection-key.yaml': 'bad-key',
   'compose-alias-bomb.yml': 'yaml-aliases',
   'compose-deep-nesting.yml': 'yaml-too-deep',
+  'compose-long-container-name.yml': 'bad-alias',
 };
 
 const work = mkdtempSync(join(tmpdir(), 'slipway-fuzz-regressions-'));

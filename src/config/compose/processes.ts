@@ -15,7 +15,7 @@ import type { EnvValue, HealthCheck, ProcessSpec } from '../fleet.ts';
 import { httpProbe, isDisabledTest } from './health-probe.ts';
 import { checkLabelKey } from '../container-options.ts';
 import { rewriteHosts } from './hostnames.ts';
-import { composeNetworks, linkedServices, serviceNames } from './service-names.ts';
+import { composeNetworks, isHostName, linkedServices, serviceNames } from './service-names.ts';
 import { chooseRoute } from './routing.ts';
 import { type SourceReader, workingTreeReader } from './bind-sources.ts';
 import { bindMount, fileRefBinds } from './service-binds.ts';
@@ -49,7 +49,8 @@ export function composeHostMap(compose: ComposeProject, app: string, env: string
   const map = new Map<string, string>();
   for (const [service, names] of serviceNames(compose).names) {
     const alias = `${app}-${env}-${processName(service)}`;
-    for (const h of names) if (!map.has(h)) map.set(h, alias);
+    // A service name DNS cannot carry resolves nowhere (and would not fit in a pattern).
+    for (const h of names) if (isHostName(h) && !map.has(h)) map.set(h, alias);
   }
   return map;
 }

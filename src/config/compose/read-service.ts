@@ -123,8 +123,8 @@ export function readService(rc: ReadContext, e: Entry): ComposeService | undefin
             'info',
             'container-name-ignored',
             path,
-            `container_name "${cn}" is not the container's name: Slipway names containers per environment and release`,
-            `"${cn}" still resolves to this service inside each environment (a network alias)`,
+            `container_name "${cn.length > 80 ? `${cn.slice(0, 40)}…` : cn}" is not the container's name: Slipway names containers per environment and release`,
+            `"${cn.length > 80 ? `${cn.slice(0, 40)}…` : cn}" still resolves to this service inside each environment (a network alias)`,
             rc.pos(f.value),
           );
         }
@@ -138,7 +138,7 @@ export function readService(rc: ReadContext, e: Entry): ComposeService | undefin
             'info',
             'hostname-alias',
             path,
-            `hostname "${h}" resolves to this service inside each environment (a network alias); the container's own hostname is Docker's default`,
+            `hostname "${h.length > 80 ? `${h.slice(0, 40)}…` : h}" resolves to this service inside each environment (a network alias); the container's own hostname is Docker's default`,
             'software that needs its own hostname (a RabbitMQ node name) should take it from an environment variable',
             rc.pos(f.value),
           );

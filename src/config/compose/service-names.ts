@@ -10,6 +10,13 @@ import type { Diagnostic } from '../../diag/diagnostic.ts';
 import type { ProcessNetwork } from '../fleet.ts';
 import type { ComposeProject, ComposeService } from './types.ts';
 
+/** A name DNS can carry (what Docker accepts as a network alias): labels of 1–63 letters, digits, `_` or `-`, 253 characters at most. */
+export function isHostName(name: string): boolean {
+  return name.length <= 253 && name.split('.').every((l) => /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(l));
+}
+
+const shown = (name: string): string => (name.length > 80 ? `${name.slice(0, 40)}…(${name.length} characters)` : name);
+
 /**
  * The names each service answers to: its own name, then its container_name, hostname and network
  * aliases, then the names `links` give it. A name already taken by another service stays with the
@@ -22,6 +29,18 @@ export function serviceNames(compose: ComposeProject): { names: Map<string, stri
   const claim = (service: string, name: string, how: string, s: ComposeService) => {
     const had = owner.get(name);
     if (had === service) return;
+    if (name === '') return; // `hostname: ""` (an unset variable) names nothing, as in compose
+    if (!isHostName(name)) {
+      diagnostics.push({
+        severity: 'warning',
+        code: 'bad-alias',
+        path: `services/${s.name}`,
+        message: `${how} "${shown(name)}" of service "${service}" is not a valid host name: it is not used as a network alias`,
+        hint: 'a host name is at most 253 characters, in dot-separated labels of at most 63 letters, digits, "_" or "-"',
+        pos: s.pos,
+      });
+      return;
+    }
     if (had !== undefined) {
       diagnostics.push({
         severity: 'warning',
