@@ -270,7 +270,8 @@ describe('backup verify on the real engine', () => {
       'sh',
       'caddy:2',
       '-c',
-      `printf 'X' | dd of="$1" bs=1 seek=5000 conv=notrunc 2>/dev/null`,
+      // A byte that differs from the one there (writing a fixed byte is no change when it was already that byte).
+      'c=$(dd if="$1" bs=1 skip=5000 count=1 2>/dev/null); b=X; [ "$c" = X ] && b=Y; printf %s "$b" | dd of="$1" bs=1 seek=5000 conv=notrunc 2>/dev/null',
       'sh',
       path,
     ]);

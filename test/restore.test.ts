@@ -416,7 +416,8 @@ describe('restore on the real engine', () => {
       'sh',
       'caddy:2',
       '-c',
-      'printf Z | dd of="$1" bs=1 seek=200 conv=notrunc 2>/dev/null',
+      // A byte that differs from the one there (writing a fixed byte is no change when it was already that byte).
+      'c=$(dd if="$1" bs=1 skip=200 count=1 2>/dev/null); b=Z; [ "$c" = Z ] && b=Y; printf %s "$b" | dd of="$1" bs=1 seek=200 conv=notrunc 2>/dev/null',
       'sh',
       `/b/${p.project}/prod/${backup.id}/${vol.key}`,
     ]);
