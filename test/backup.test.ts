@@ -105,9 +105,20 @@ beforeAll(async () => {
   psqlIn(`${p.project}-postgres`, 'web_prod', DATASET);
   psqlIn(`${p.project}-postgres`, 'web_staging', 'CREATE TABLE notes (id serial PRIMARY KEY, body text); INSERT INTO notes (body) VALUES ($$staging ü$$);');
   // Every Redis DB gets keys named after it: a backup must hold only its environment's DB.
+  // Redis requires authentication: the keys are written as Slipway's admin user (its password from the server's state).
+  const admin = await new StateStore(engine, p.project).getSecret(`slipway/${p.project}-redis/admin`);
+  expect(admin, 'the Redis admin password in the server state').toBeDefined();
+  const rc = (db: number, ...a: string[]) =>
+    execFileSync(
+      'docker',
+      ['exec', '-e', `REDISCLI_AUTH=${admin!.reveal()}`, `${p.project}-redis`, 'redis-cli', '--user', 'slipway-admin', '-n', String(db), ...a],
+      {
+        encoding: 'utf8',
+      },
+    ).trim();
   for (let db = 0; db < 16; db++) {
-    execFileSync('docker', ['exec', `${p.project}-redis`, 'redis-cli', '-n', String(db), 'SET', `k-db${db}`, `v\n${db}`]);
-    execFileSync('docker', ['exec', `${p.project}-redis`, 'redis-cli', '-n', String(db), 'SET', `ttl-db${db}`, 'x', 'EX', '3600']);
+    expect(rc(db, 'SET', `k-db${db}`, `v\n${db}`)).toBe('OK');
+    expect(rc(db, 'SET', `ttl-db${db}`, 'x', 'EX', '3600')).toBe('OK');
   }
   const media = `${p.project}-prod-web-media`;
   execFileSync('docker', [
