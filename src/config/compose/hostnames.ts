@@ -34,22 +34,32 @@ function isImageKey(key: string): boolean {
   return /(IMAGE|VERSION|TAG)$/.test(key.toUpperCase());
 }
 
+/** The service names of a compose project and the pattern that finds them, built once per project (not once per value). */
+export interface HostPattern {
+  map: ReadonlyMap<string, string>;
+  re: RegExp;
+}
+
+export function hostPattern(map: ReadonlyMap<string, string>): HostPattern {
+  const names = [...map.keys()].sort((a, b) => b.length - a.length).map(escapeRe);
+  return { map, re: new RegExp(`(?<![A-Za-z0-9_.\\-])(${names.join('|')})(?![A-Za-z0-9_\\-]|\\.[A-Za-z0-9])`, 'g') };
+}
+
 /**
  * Replaces every whole-hostname occurrence of a key of `hosts` in `value` by its mapped alias.
  * `key` is the environment variable name (omit it for command arguments: then only URLs and
  * `host:port` forms are rewritten, never a bare word).
  */
-export function rewriteHosts(value: string, hosts: ReadonlyMap<string, string>, key?: string): HostRewriteResult {
+export function rewriteHosts(value: string, hosts: ReadonlyMap<string, string> | HostPattern, key?: string): HostRewriteResult {
   const keptBare: string[] = [];
-  if (hosts.size === 0 || value === '') return { value, keptBare };
-  const names = [...hosts.keys()].sort((a, b) => b.length - a.length).map(escapeRe);
-  const re = new RegExp(`(?<![A-Za-z0-9_.\\-])(${names.join('|')})(?![A-Za-z0-9_\\-]|\\.[A-Za-z0-9])`, 'g');
+  const { map, re } = hosts instanceof Map ? hostPattern(hosts) : (hosts as HostPattern);
+  if (map.size === 0 || value === '') return { value, keptBare };
   const hostKey = key !== undefined && isHostKey(key);
   const imageKey = key !== undefined && isImageKey(key);
   const out = value.replace(re, (match: string, _name: string, offset: number) => {
     const before = value.slice(0, offset);
     const after = value.slice(offset + match.length);
-    const alias = hosts.get(match)!;
+    const alias = map.get(match)!;
     if (after.startsWith('://')) return match; // a scheme: postgres://…
     const pre = authorityBefore(before);
     if (pre !== undefined) {

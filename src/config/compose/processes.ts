@@ -14,7 +14,7 @@ import type { Diagnostic } from '../../diag/diagnostic.ts';
 import type { EnvValue, HealthCheck, ProcessSpec } from '../fleet.ts';
 import { httpProbe, isDisabledTest } from './health-probe.ts';
 import { checkLabelKey } from '../container-options.ts';
-import { rewriteHosts } from './hostnames.ts';
+import { type HostPattern, hostPattern, rewriteHosts } from './hostnames.ts';
 import { composeNetworks, isHostName, linkedServices, serviceNames } from './service-names.ts';
 import { chooseRoute } from './routing.ts';
 import { type SourceReader, workingTreeReader } from './bind-sources.ts';
@@ -62,7 +62,7 @@ export function composeToProcesses(
   const named = serviceNames(compose);
   const nets = composeNetworks(compose);
   const diagnostics: Diagnostic[] = [...named.diagnostics, ...nets.diagnostics];
-  const hosts = composeHostMap(compose, ctx.app, ctx.env);
+  const hosts = hostPattern(composeHostMap(compose, ctx.app, ctx.env));
   const composeDir = dirname(resolve(compose.file)); // as given to readCompose (absolute from the loader)
   const volumes = new Set<string>();
   const seen = new Map<string, string>();
@@ -106,7 +106,7 @@ function toProcess(
   s: ComposeService,
   name: string,
   ctx: ComposeProcessContext,
-  hosts: ReadonlyMap<string, string>,
+  hosts: HostPattern,
   composeDir: string,
   volumes: Set<string>,
   diagnostics: Diagnostic[],
