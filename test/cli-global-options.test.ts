@@ -56,7 +56,8 @@ describe('global options from a real CLI process', () => {
     ]);
     for (const r of [before, after, mixed, fromEnv, envLosesToFlag]) {
       noStackTrace(r);
-      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+      // On failure, stdout (where --json puts the error) is shown too.
+      expect({ code: r.code, stderr: r.stderr }, r.stdout).toEqual({ code: 0, stderr: '' });
     }
     const rows = (JSON.parse(before.stdout) as { processes: { app: string; env: string; process: string; state: string }[] }).processes;
     expect(rows.find((r) => r.app === 'api')).toMatchObject({ env: 'staging', process: 'web', state: 'not deployed' });
