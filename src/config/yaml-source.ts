@@ -1,9 +1,12 @@
 // YAML with source positions: parses a document once and answers "where is the node (or key)
 // at this path?" so every diagnostic can point at file:line:col.
-import { isCollection, isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isCollection, isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node, type YAMLError } from 'yaml';
 import type { Diagnostic, SourcePos } from '../diag/diagnostic.ts';
 
 export type PathPart = string | number;
+
+/** Syntax diagnostics shown for one file before the rest are summed up in one. */
+export const MAX_SYNTAX_DIAGNOSTICS = 50;
 
 export class YamlSource {
   readonly doc: Document.Parsed;
@@ -58,15 +61,33 @@ export class YamlSource {
   }
 
   #syntax(): Diagnostic[] {
-    return [...this.doc.errors, ...this.doc.warnings].map((e) => ({
-      severity: this.doc.errors.includes(e) ? 'error' : 'warning',
-      code: e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax',
-      path: '',
-      message: firstLine(e.message),
-      hint:
-        e.code === 'DUPLICATE_KEY' ? 'each key may appear once in a map; merge or rename one of them' : 'check indentation and quoting around this position',
-      pos: this.posAt(e.pos[0]),
-    }));
+    const one =
+      (severity: 'error' | 'warning') =>
+      (e: YAMLError): Diagnostic => ({
+        severity,
+        code: e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax',
+        path: '',
+        message: firstLine(e.message),
+        hint:
+          e.code === 'DUPLICATE_KEY' ? 'each key may appear once in a map; merge or rename one of them' : 'check indentation and quoting around this position',
+        pos: this.posAt(e.pos[0]),
+      });
+    const all = [...this.doc.errors.map(one('error')), ...this.doc.warnings.map(one('warning'))];
+    if (all.length <= MAX_SYNTAX_DIAGNOSTICS) return all;
+    // A mangled file yields one error per token (tens of thousands): the first ones say where it
+    // breaks, the rest are echoes of it.
+    const rest = all.length - MAX_SYNTAX_DIAGNOSTICS;
+    return [
+      ...all.slice(0, MAX_SYNTAX_DIAGNOSTICS),
+      {
+        severity: 'error',
+        code: 'yaml-syntax',
+        path: '',
+        message: `${rest} more YAML syntax problems after these`,
+        hint: 'fix the first ones: the rest usually follow from them',
+        pos: all[MAX_SYNTAX_DIAGNOSTICS]!.pos,
+      },
+    ];
   }
 
   toJS(): unknown {

@@ -16,6 +16,7 @@ import {
 import type { Diagnostic, SourcePos } from '../../diag/diagnostic.ts';
 import type { CEntry, CMap, CNode } from './compose-tree.ts';
 import { entry, isMap, scalar } from './compose-tree.ts';
+import { MAX_SYNTAX_DIAGNOSTICS } from '../yaml-source.ts';
 import { interpolate } from './interpolate.ts';
 
 const MERGE_TAGS = new Set(['!reset', '!override']);
@@ -48,6 +49,17 @@ export function loadDocument(file: string, text: string, vars: Readonly<Record<s
       const pos = posAt(e.pos[0]);
       if (seen.has(pos.line)) continue; // follow-on errors of the same broken line
       seen.add(pos.line);
+      if (seen.size > MAX_SYNTAX_DIAGNOSTICS) {
+        diags.push({
+          severity: 'error',
+          code: 'yaml-syntax',
+          path: '',
+          message: `more YAML syntax problems after these (${doc.errors.length} in all)`,
+          hint: 'fix the first ones: the rest usually follow from them',
+          pos,
+        });
+        break;
+      }
       const dup = e.code === 'DUPLICATE_KEY';
       diags.push({
         severity: 'error',
