@@ -34,7 +34,10 @@ postgresql-15	test/render-validate.test.ts: initdb and postgres of a throwaway c
 postgresql-client-15	test/render-validate.test.ts: psql
 curl	scripts/demo.sh: asks the deployed demo apps for their answer
 wrk	bench/proxy-auth.ts: HTTP load on nginx and Caddy, with and without basic auth
-docker-compose	test/compose-corpus.test.ts: docker-compose config (Debian's 1.29) of every corpus export"
+docker-compose	test/compose-corpus.test.ts: docker-compose config (Debian's 1.29) of every corpus export
+bind9	test/support/bind.ts: an authoritative DNS server taking TSIG-signed RFC 2136 updates
+bind9-dnsutils	tests of DNS records: dig against the test's BIND
+pebble	test/support/pebble.ts: Let's Encrypt's test ACME server (pebble, pebble-challtestsrv)"
 
 MODE=install
 case "${1:-}" in
