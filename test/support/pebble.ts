@@ -38,6 +38,9 @@ export interface Pebble {
   issuerRoot(): Promise<string>;
   /** challtestsrv answers `host` A with `ip`. */
   addA(host: string, ip: string): Promise<void>;
+  /** challtestsrv answers `name` TXT with `value` (as a DNS provider would, for DNS-01); clearTxt removes it. */
+  setTxt(name: string, value: string): Promise<void>;
+  clearTxt(name: string): Promise<void>;
   /** The challtestsrv's DNS address (host:port) pebble resolves with. */
   dnsAddress: string;
   dir: string;
@@ -190,7 +193,9 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<Pebble> {
       listenerCaPem,
       listenerCaFile: tls.ca,
       issuerRoot: () => mgmtGet('/roots/0'),
-      addA: (host, ip) => challPost(challMgmt, '/add-a', { host: host.endsWith('.') ? host : `${host}.`, addresses: [ip] }),
+      addA: (host, ip) => challPost(challMgmt, '/add-a', { host: fqdn(host), addresses: [ip] }),
+      setTxt: (name, value) => challPost(challMgmt, '/set-txt', { host: fqdn(name), value }),
+      clearTxt: (name) => challPost(challMgmt, '/clear-txt', { host: fqdn(name) }),
       dnsAddress,
       dir,
       stop,
@@ -200,6 +205,8 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<Pebble> {
     throw e;
   }
 }
+
+const fqdn = (name: string) => (name.endsWith('.') ? name : `${name}.`);
 
 function httpsGet(host: string, port: number, path: string, ca: string): Promise<string> {
   return new Promise((resolve, reject) => {
