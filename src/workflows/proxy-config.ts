@@ -5,6 +5,7 @@ import type { ProxyKind } from '../config/fleet.ts';
 import type { ServerState, Route } from '../plan/desire/desired.ts';
 import { renderCaddy } from '../render/caddy.ts';
 import { renderHtpasswd, renderNginx } from '../render/nginx.ts';
+import { ACME_CA_ROOT as CADDY_ACME_CA_ROOT } from '../model/tls.ts';
 import type { TarEntry } from '../engine/tar.ts';
 import { basicAuthHash } from './basic-auth-hash.ts';
 import type { Secret } from '../util/secret.ts';
@@ -14,6 +15,15 @@ export interface ProxyInputs {
   maintenance: Set<string>;
   /** Basic-auth passwords by passwordKey(env, secret name) (absent: that env is locked, nobody can log in). */
   passwords: Map<string, Secret>;
+  /**
+   * Hosts whose Slipway-managed certificate files are in place in the proxy's data volume
+   * (workflows/tls/): only those get their HTTPS server; absent: none.
+   */
+  certificates?: ReadonlySet<string>;
+  /** PEM of the ACME CA root Caddy's own ACME client trusts (`tls.acme.ca_root`), written to the data volume. */
+  acmeCaRoot?: string;
+  /** The HTTPS port clients reach, when not 443 (redirects name it). */
+  publicHttpsPort?: number;
 }
 
 /** The key of an environment's basic-auth password in ProxyInputs.passwords: one secret name may have a value per environment. */
@@ -21,6 +31,8 @@ export const passwordKey = (env: string, secret: string): string => `${env}\0${s
 
 export const CADDY_CONFIG = 'etc/caddy/caddy.json';
 export const NGINX_CONFIG = 'etc/nginx/nginx.conf';
+/** Where Caddy's ACME issuer finds `tls.acme.ca_root` (the Caddy renderer's `trusted_roots_pem_files`), as a tar path. */
+export const ACME_CA_ROOT = CADDY_ACME_CA_ROOT.slice(1);
 
 /** Routes with the maintenance flags set. */
 export function liveRoutes(routes: readonly Route[], inputs: ProxyInputs): Route[] {
@@ -29,6 +41,8 @@ export function liveRoutes(routes: readonly Route[], inputs: ProxyInputs): Route
 
 export function proxyFiles(server: ServerState, kind: ProxyKind, inputs: ProxyInputs): TarEntry[] {
   const state: ServerState = { ...server, routes: liveRoutes(server.routes, inputs) };
+  const certificates: ReadonlySet<string> = inputs.certificates ?? new Set();
+  const port = inputs.publicHttpsPort !== undefined ? { publicHttpsPort: inputs.publicHttpsPort } : {};
   const hash = (env: string, secret: string) => {
     const pw = inputs.passwords.get(passwordKey(env, secret));
     return pw === undefined ? undefined : basicAuthHash(secret, pw, kind);
@@ -37,9 +51,13 @@ export function proxyFiles(server: ServerState, kind: ProxyKind, inputs: ProxyIn
     // The renderer resolves by secret name only: each route names its own environment's password.
     const routes = state.routes.map((r) => (r.basicAuth ? { ...r, basicAuth: r.basicAuth.map((u) => ({ ...u, secret: passwordKey(r.env, u.secret) })) } : r));
     const resolveSecret = (key: string) => hash(...(key.split('\0') as [string, string]));
-    return [{ path: CADDY_CONFIG, content: `${JSON.stringify(renderCaddy({ ...state, routes }, { resolveSecret }), null, 2)}\n` }];
+    const opts = { resolveSecret, certificates, ...port };
+    const files: TarEntry[] = [{ path: CADDY_CONFIG, content: `${JSON.stringify(renderCaddy({ ...state, routes }, opts), null, 2)}\n` }];
+    if (inputs.acmeCaRoot !== undefined) files.push({ path: ACME_CA_ROOT, content: inputs.acmeCaRoot, mode: 0o644 });
+    return files;
   }
-  const files: TarEntry[] = [{ path: NGINX_CONFIG, content: renderNginx(state) }];
+  const nginxOpts = { certificates, ...port };
+  const files: TarEntry[] = [{ path: NGINX_CONFIG, content: renderNginx(state, nginxOpts) }];
   const byEnv = new Map<string, { user: string; hash: string }[]>();
   for (const r of state.routes) {
     if (!r.basicAuth || byEnv.has(r.env)) continue;

@@ -1,7 +1,9 @@
 // The proxy container of one server: created on first use, joined to every edge network of its
 // environments, fed its config through the Engine API (archive upload), and reloaded gracefully
 // (`caddy reload`, or `nginx -t` then `nginx -s reload`). No admin port is ever published.
+import { defaultTls } from '../config/fleet.ts';
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { isNotFound } from '../engine/engine-errors.ts';
 import { packTar } from '../engine/tar.ts';
 import { PROXY_KEY } from '../model/names.ts';
@@ -13,6 +15,8 @@ import { secretLookup } from './secrets-file-lookup.ts';
 import type { ServerRun } from './server-run.ts';
 import { LABELS } from '../model/labels.ts';
 import type { Secret } from '../util/secret.ts';
+import { caddyCaRoots, certNeeds } from './tls/cert-needs.ts';
+import { installedCerts } from './tls/proxy-certs.ts';
 
 const MAINTENANCE = 'proxy/maintenance.json';
 
@@ -45,7 +49,42 @@ export async function proxyInputs(run: ServerRun): Promise<ProxyInputs> {
         `basic-auth secret ${secret} is not set for ${env}: its environment stays locked (set it with: slipway secret set ${secret} --env ${env})`,
       );
   }
-  return { maintenance: await readMaintenance(run), passwords };
+  const httpsPort = run.conn.server.httpsPort;
+  return {
+    maintenance: await readMaintenance(run),
+    passwords,
+    certificates: await certificatesInPlace(run),
+    ...(await acmeCaRoot(run)),
+    ...(httpsPort !== undefined && httpsPort !== 443 ? { publicHttpsPort: httpsPort } : {}),
+  };
+}
+
+/**
+ * Hosts that need a Slipway-managed certificate and have its files in the running proxy's data
+ * volume (one archive read, only when some route needs one).
+ */
+async function certificatesInPlace(run: ServerRun): Promise<Set<string>> {
+  const spec = proxySpec(run);
+  const needs = certNeeds(run.state.routes, run.conn.server.proxy);
+  if (!spec || needs.length === 0) return new Set();
+  const inPlace = await installedCerts(run.conn.engine, spec.name);
+  return new Set(needs.map((n) => n.host).filter((h) => inPlace.has(h)));
+}
+
+/** Caddy's own ACME client trusts `tls.acme.ca_root` (one file for the whole proxy). */
+async function acmeCaRoot(run: ServerRun): Promise<{ acmeCaRoot?: string }> {
+  if (run.conn.server.proxy !== 'caddy') return {};
+  const roots = caddyCaRoots(run.state.routes);
+  if (roots.length === 0) return {};
+  if (roots.length > 1) run.report.warn(`${run.conn.server.name}: Caddy trusts one ACME CA root; using ${roots[0]} (also named: ${roots.slice(1).join(', ')})`);
+  try {
+    return { acmeCaRoot: await readFile(roots[0]!, 'utf8') };
+  } catch (e) {
+    throw new UserError(
+      `tls.acme.ca_root: cannot read ${roots[0]} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      'point ca_root at the PEM file of the CA that signs the ACME directory’s HTTPS certificate',
+    );
+  }
 }
 
 /** Creates (or reconnects) the proxy container so it runs with this server's edge networks. */
@@ -84,7 +123,9 @@ const APPLIED = 'proxy/applied.json';
 
 /** The routes (as desired, before release rewriting) the proxy was last loaded with. */
 export async function readAppliedRoutes(run: ServerRun): Promise<Route[]> {
-  return (await run.store.readJson<{ routes?: Route[] }>(APPLIED))?.routes ?? [];
+  const routes = (await run.store.readJson<{ routes?: Route[] }>(APPLIED))?.routes ?? [];
+  // State written before TLS settings existed holds only the mode.
+  return routes.map((r) => (typeof r.tls === 'string' ? { ...r, tls: defaultTls(r.tls) } : r));
 }
 
 /** Records that the proxy serves no route any more (it goes away with the last environment of its server). */
@@ -117,9 +158,11 @@ export async function reloadProxy(run: ServerRun, inputs: ProxyInputs, opts: { f
   if (kind === 'caddy') {
     // Caddy validates and loads a candidate file; only once it is live does it replace the main
     // config (which a restarted container loads). A rejected config changes nothing.
+    // Files the config names (the ACME CA root) go first; `force` reloads an unchanged config so
+    // Caddy reads certificate files that changed underneath it.
     const next = `${main.path.replace(/\.json$/, '')}.next.json`;
-    await engine.putArchive(spec.name, '/', await packTar([{ ...main, path: next }]));
-    const r = await engine.exec(spec.name, ['caddy', 'reload', '--config', `/${next}`]);
+    await engine.putArchive(spec.name, '/', await packTar([...files.slice(1), { ...main, path: next }]));
+    const r = await engine.exec(spec.name, ['caddy', 'reload', '--config', `/${next}`, ...(opts.force ? ['--force'] : [])]);
     if (r.exitCode !== 0) throw rejected(run, ['caddy', 'reload'], r);
     await engine.putArchive(spec.name, '/', await packTar(files));
   } else {

@@ -15,6 +15,7 @@ import { registerLogsExec } from './logs-exec.ts';
 import { registerOps } from './ops.ts';
 import { registerBackup } from './backup.ts';
 import { registerRestore } from './restore.ts';
+import { registerCerts } from './certs.ts';
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   registerValidate(program, ctx);
@@ -31,4 +32,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerOps(program, ctx);
   registerBackup(program, ctx);
   registerRestore(program, ctx);
+  registerCerts(program, ctx);
 }
