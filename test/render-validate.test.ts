@@ -4,6 +4,7 @@
 // request time through a tiny DNS server started here (the stand-in for Docker's 127.0.0.11).
 // Also runs the Postgres init SQL twice against a throwaway PostgreSQL cluster.
 // Missing binaries make these tests fail (never skip): `bash scripts/host-packages.sh` installs them.
+import { defaultTls } from '../src/config/fleet.ts';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { accessSync, chmodSync, constants, chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -180,7 +181,7 @@ function liveServer(upstreamHostPort: (upstream: string) => string): ServerState
   const s = fixtureServer();
   for (const r of s.routes) {
     r.upstream = upstreamHostPort(r.upstream);
-    if (r.tls === 'auto') r.tls = 'off';
+    if (r.tls.mode === 'auto') r.tls = defaultTls('off');
   }
   return s;
 }

@@ -3,6 +3,7 @@
 // `team`), in front of a static upstream (an nginx answering "ok"). Used by bench/proxy-auth.ts and
 // test/proxy-auth.test.ts. Processes run in the foreground, are stopped by their PID, and their
 // temporary directories are removed.
+import { defaultTls } from '../../src/config/fleet.ts';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -137,7 +138,7 @@ function server(upstreamPort: number, proxy: ProxyName): ServerState {
     env,
     app: 'web',
     upstream: `127.0.0.1:${upstreamPort}`,
-    tls: 'off',
+    tls: defaultTls('off'),
     basicAuth: auth ? [{ user: AUTH_USER, secret: AUTH_SECRET }] : null,
     rateLimit: null,
     maintenance: false,

@@ -18,8 +18,55 @@ export interface Server {
   /** Host ports the proxy publishes. */
   httpPort: number;
   httpsPort?: number;
+  /** Public addresses (IPv4, IPv6) from `address:`: what its environments' DNS records point at. */
+  addresses?: string[];
   /** Age recipients of the secrets files of the environments on this server (`secrets.recipients`). */
   secretsRecipients?: string[];
+  pos?: SourcePos;
+}
+
+export type TlsMode = 'auto' | 'off' | 'internal' | 'files';
+
+export const LETSENCRYPT = 'https://acme-v02.api.letsencrypt.org/directory';
+export const LETSENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
+
+export interface AcmeSettings {
+  /** The ACME directory URL (`letsencrypt` and `letsencrypt-staging` resolved). */
+  directory: string;
+  email?: string;
+  /** Absolute path of a PEM file trusted for the directory's HTTPS (a private CA such as pebble). */
+  caRoot?: string;
+}
+
+/** An environment's TLS, fleet-wide defaults applied. Hosts under .localhost/.test are always plain HTTP. */
+export interface TlsSettings {
+  /** `auto`: ACME; `internal`: the proxy's local CA; `files`: certificate and key from secrets; `off`: HTTP only. */
+  mode: TlsMode;
+  challenge: 'http' | 'dns';
+  acme: AcmeSettings;
+  /** Renew when the certificate expires within this many days. */
+  renewBeforeDays: number;
+  /** HTTP answers with a redirect to HTTPS. */
+  redirect: boolean;
+  hsts: { maxAgeS: number; includeSubdomains: boolean; preload: boolean } | null;
+  /** Secret names of the certificate (PEM chain) and key, with mode `files`. */
+  files?: { cert: string; key: string };
+}
+
+/** TLS settings with every default (Let's Encrypt, HTTP-01, renew 30 days ahead, redirect, no HSTS). */
+export function defaultTls(mode: TlsMode = 'auto'): TlsSettings {
+  return { mode, challenge: 'http', acme: { directory: LETSENCRYPT }, renewBeforeDays: 30, redirect: true, hsts: null };
+}
+
+/** A DNS zone whose records Slipway manages (`dns:`). */
+export interface DnsZone {
+  /** Lower case, no trailing dot. */
+  zone: string;
+  provider:
+    | { kind: 'rfc2136'; host: string; port: number; keyName: string; algorithm: 'hmac-sha256' | 'hmac-sha512' | 'hmac-sha1'; secret: string }
+    | { kind: 'cloudflare'; token: string; api?: string };
+  /** Default TTL of the records, seconds. */
+  ttl: number;
   pos?: SourcePos;
 }
 
@@ -148,7 +195,7 @@ export interface Environment {
   rateLimit: { rps: number; burst: number } | null;
   /** Pattern with `{app}` and `{env}` placeholders, e.g. `{app}-staging.example.com`. */
   domain: string | null;
-  tls: 'auto' | 'off' | 'internal';
+  tls: TlsSettings;
   limits: { memory?: number; cpus?: number };
   /** Log rotation, pids limit and OOM score for this environment's containers. */
   containers?: EnvironmentContainerDefaults;
@@ -340,4 +387,6 @@ export interface Fleet {
   apps: App[];
   /** The encrypted secrets files beside the fleet file (absent: folder `secrets`, no fleet-wide recipients). */
   secrets?: SecretsConfig;
+  /** Zones whose A/AAAA records Slipway manages (`dns:`); empty when none. */
+  dns: DnsZone[];
 }

@@ -23,6 +23,7 @@ import type {
 } from './fleet.ts';
 import { checkBackupsSection, normalizeBackup } from './normalize-backup.ts';
 import { normalizeContainerKeys, normalizeLogging } from './normalize-container.ts';
+import { dnsZones, envTls, fleetTlsDefaults, serverAddresses } from './normalize-tls.ts';
 import { forEnv, isPerEnvMap } from './per-env.ts';
 import { normalizeRecipients, normalizeSecrets } from './secrets-config.ts';
 import type { RawApp, RawEnvValue, RawFleet, RawProcess, RawService } from './schema.ts';
@@ -56,6 +57,7 @@ export interface NormalizeContext {
 export function normalize(raw: RawFleet, ctx: NormalizeContext): Fleet {
   const envNames = Object.keys(raw.environments);
   const servers = Object.entries(raw.servers).map(([name, s]) => normalizeServer(name, s, ctx));
+  const tlsDefaults = fleetTlsDefaults(raw.tls, ctx);
   checkBackupsSection(raw.backups, ctx);
   const environments = Object.entries(raw.environments).map(
     ([name, e]): Environment => ({
@@ -71,7 +73,7 @@ export function normalize(raw: RawFleet, ctx: NormalizeContext): Fleet {
             : { users: Object.entries(e.auth.basic.users).map(([user, ref]) => ({ user, secret: ref.secret })) },
       rateLimit: e.rate_limit ? { rps: e.rate_limit.rps, burst: e.rate_limit.burst ?? e.rate_limit.rps * 2 } : null,
       domain: e.domain ?? null,
-      tls: e.tls ?? 'auto',
+      tls: envTls(name, e.tls, tlsDefaults, ctx),
       limits: { memory: e.limits?.memory !== undefined ? parseSize(e.limits.memory) : undefined, cpus: e.limits?.cpus },
       containers: envContainerDefaults(name, e, ctx),
       secretsRecipients: normalizeRecipients(e.secrets),
@@ -98,7 +100,16 @@ export function normalize(raw: RawFleet, ctx: NormalizeContext): Fleet {
     };
   });
   const apps = Object.entries(raw.apps ?? {}).map(([name, a]) => normalizeApp(raw.project, name, a, environments, envNames, ctx));
-  return { project: raw.project, file: ctx.src.file, servers, environments, services, apps, secrets: normalizeSecrets(raw.secrets) };
+  return {
+    project: raw.project,
+    file: ctx.src.file,
+    servers,
+    environments,
+    services,
+    apps,
+    secrets: normalizeSecrets(raw.secrets),
+    dns: dnsZones(raw.dns, ctx),
+  };
 }
 
 /** An environment's container defaults; the OOM score is always explicit after this. */
@@ -150,6 +161,7 @@ function normalizeServer(name: string, s: RawFleet['servers'][string], ctx: Norm
     proxy: s.proxy ?? 'caddy',
     httpPort: s.http_port ?? 80,
     httpsPort: s.https_port,
+    addresses: serverAddresses(name, s.address, ctx),
     secretsRecipients: normalizeRecipients(s.secrets),
     pos: ctx.src.posOf(['servers', name]),
   };

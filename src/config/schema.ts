@@ -6,6 +6,7 @@ import { parseDuration } from '../util/duration.ts';
 import { parseSize } from '../util/size.ts';
 import { recipientsSection, secretsSection } from './secrets-config.ts';
 import { backupsSchema, envBackupSchema } from './backup-schema.ts';
+import { dnsSchema, envTlsSchema, fleetTlsSchema } from './tls-schema.ts';
 
 export const NAME_RE = /^[a-z][a-z0-9-]*[a-z0-9]$|^[a-z]$/;
 export const NAME_HINT = 'use lowercase letters, digits and dashes, starting with a letter (e.g. "api", "celery-heavy")';
@@ -235,7 +236,7 @@ export const environmentSchema = z
       .strict()
       .optional(),
     domain: z.string().optional(),
-    tls: z.enum(['auto', 'off', 'internal']).optional(),
+    tls: envTlsSchema.optional(),
     limits: z.object({ memory: size.optional(), cpus: cpus.optional() }).strict().optional(),
     // Every container of the environment: log rotation, pids limit, OOM score (processes override).
     logging: logging.optional(),
@@ -262,6 +263,11 @@ export const serverSchema = z
     proxy: z.enum(['caddy', 'nginx']).optional(),
     http_port: port.optional(),
     https_port: port.optional(),
+    address: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+        errorMap: () => ({ message: 'expected the public IPv4 or IPv6 address, or a list of both' }),
+      })
+      .optional(),
     secrets: recipientsSection.optional(),
   })
   .strict();
@@ -275,6 +281,8 @@ export const fleetSchema = z
     apps: z.record(z.string(), appSchema).optional(),
     backups: backupsSchema.optional(),
     secrets: secretsSection.optional(),
+    tls: fleetTlsSchema.optional(),
+    dns: dnsSchema.optional(),
   })
   .strict();
 

@@ -1,15 +1,19 @@
 // Golden and property tests for the Caddy JSON renderer.
 import { describe, expect, it } from 'vitest';
 import { LOCKED_BCRYPT_PLACEHOLDER, renderCaddy } from './caddy.ts';
-import { LEAKY_SECRET_VALUE, fixtureServer } from '../../test/fixtures/render-fixtures.ts';
+import { LEAKY_SECRET_VALUE, fixtureServer, route } from '../../test/fixtures/render-fixtures.ts';
+import { LETSENCRYPT, defaultTls } from '../config/fleet.ts';
+import { ACME_CA_ROOT } from '../model/tls.ts';
 
 const HASH_QA = '$2a$04$Xbq5wSrN8dE7hJ3Lk2mP0uYcVfTg6HiJkLmNoPqRsTuVwXyZa1b2C';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 
-function routeFor(cfg: Any, host: string): Any {
-  for (const s of Object.values(cfg.apps.http.servers) as Any[]) {
+/** The route that serves `host`: its HTTPS one when it has one (the HTTP one then redirects). */
+function routeFor(cfg: Any, host: string, server?: 'http' | 'https'): Any {
+  const servers = cfg.apps.http.servers;
+  for (const s of (server ? [servers[server]] : [servers.https, servers.http].filter(Boolean)) as Any[]) {
     const r = s.routes.find((x: Any) => x.match?.[0]?.host?.includes(host));
     if (r) return r;
   }
@@ -32,7 +36,8 @@ describe('renderCaddy', () => {
   it('listens on :80 for plain hosts and :443 when some route needs TLS', () => {
     expect(cfg.apps.http.servers.http.listen).toEqual([':80']);
     expect(cfg.apps.http.servers.https.listen).toEqual([':443']);
-    expect(cfg.apps.http.servers.http.automatic_https).toEqual({ skip: ['site-staging.localhost', 'site.test'] });
+    expect(cfg.apps.http.servers.http.automatic_https).toEqual({ disable: true });
+    expect(cfg.apps.http.servers.https.automatic_https).toEqual({ disable_redirects: true });
     const plainOnly = fixtureServer();
     plainOnly.routes = plainOnly.routes.filter((r) => r.host.endsWith('.test') || r.host.endsWith('.localhost'));
     const p: Any = renderCaddy(plainOnly);
@@ -40,10 +45,75 @@ describe('renderCaddy', () => {
     expect(p.apps.http.servers.http.automatic_https).toEqual({ disable: true });
   });
 
-  it('uses an internal issuer for tls internal, ACME defaults for auto', () => {
-    expect(cfg.apps.tls.automation.policies).toEqual([{ subjects: ['api-staging.example.com'], issuers: [{ module: 'internal' }] }]);
+  it('uses an internal issuer for tls internal, and the ACME of Caddy (HTTP-01) with the directory for auto', () => {
+    expect(cfg.apps.tls.automation.policies).toEqual([
+      { subjects: ['api-staging.example.com'], issuers: [{ module: 'internal' }] },
+      { subjects: ['api.example.com'], issuers: [{ module: 'acme', ca: LETSENCRYPT }] },
+    ]);
     expect(cfg.apps.pki.certificate_authorities.local.install_trust).toBe(false);
-    expect(JSON.stringify(cfg.apps.tls)).not.toContain('api.example.com');
+  });
+
+  it('groups ACME hosts by CA account, trusting the pushed CA root', () => {
+    const s = fixtureServer();
+    const pebble = { ...defaultTls('auto'), acme: { directory: 'https://10.200.0.1:14000/dir', email: 'ops@example.com', caRoot: '/x/ca.pem' } };
+    s.routes = [
+      route('a.example.com', 'prod', 'a', { tls: pebble }),
+      route('b.example.com', 'prod', 'b', { tls: pebble }),
+      route('c.example.com', 'prod', 'c'),
+    ];
+    const c: Any = renderCaddy(s);
+    expect(c.apps.tls.automation.policies).toEqual([
+      {
+        subjects: ['a.example.com', 'b.example.com'],
+        issuers: [{ module: 'acme', ca: 'https://10.200.0.1:14000/dir', email: 'ops@example.com', trusted_roots_pem_files: [ACME_CA_ROOT] }],
+      },
+      { subjects: ['c.example.com'], issuers: [{ module: 'acme', ca: LETSENCRYPT }] },
+    ]);
+  });
+
+  it('redirects HTTP to HTTPS with a 308 (naming a published port other than 443), or serves the app with redirect off', () => {
+    expect(routeFor(cfg, 'api.example.com', 'http').handle).toEqual([
+      { handler: 'static_response', status_code: 308, headers: { Location: ['https://{http.request.host}{http.request.uri}'] } },
+    ]);
+    const port: Any = renderCaddy(fixtureServer(), { publicHttpsPort: 8443 });
+    expect(routeFor(port, 'api.example.com', 'http').handle[0].headers.Location).toEqual(['https://{http.request.host}:8443{http.request.uri}']);
+    const s = fixtureServer();
+    s.routes = [route('a.example.com', 'prod', 'a', { tls: { ...defaultTls('auto'), redirect: false } })];
+    const noRedirect: Any = renderCaddy(s);
+    expect(routeFor(noRedirect, 'a.example.com', 'http').handle.at(-1).handler).toBe('reverse_proxy');
+    expect(routeFor(noRedirect, 'a.example.com', 'https').handle.at(-1).handler).toBe('reverse_proxy');
+  });
+
+  it('sends HSTS on HTTPS only, as asked', () => {
+    const s = fixtureServer();
+    s.routes = [route('a.example.com', 'prod', 'a', { tls: { ...defaultTls('auto'), hsts: { maxAgeS: 31536000, includeSubdomains: true, preload: false } } })];
+    const c: Any = renderCaddy(s);
+    expect(routeFor(c, 'a.example.com', 'https').handle[0]).toEqual({
+      handler: 'headers',
+      response: { set: { 'Strict-Transport-Security': ['max-age=31536000; includeSubDomains'] } },
+    });
+    expect(JSON.stringify(routeFor(c, 'a.example.com', 'http'))).not.toContain('Strict-Transport-Security');
+    expect(JSON.stringify(cfg)).not.toContain('Strict-Transport-Security');
+  });
+
+  it('serves a DNS-01 or secret-file host on HTTP until its files are in place, then loads them and keeps Caddy from managing it', () => {
+    const s = fixtureServer();
+    s.routes = [
+      route('a.example.com', 'prod', 'a', { tls: { ...defaultTls('auto'), challenge: 'dns' } }),
+      route('b.example.com', 'prod', 'b', { tls: { ...defaultTls('files'), files: { cert: 'b-cert', key: 'b-key' } } }),
+    ];
+    const before: Any = renderCaddy(s);
+    expect(Object.keys(before.apps.http.servers)).toEqual(['http']);
+    expect(routeFor(before, 'a.example.com', 'http').handle.at(-1).handler).toBe('reverse_proxy');
+    expect(before.apps.tls).toBeUndefined();
+    const after: Any = renderCaddy(s, { certificates: new Set(['a.example.com', 'b.example.com']) });
+    expect(after.apps.http.servers.https.automatic_https).toEqual({ disable_redirects: true, skip_certificates: ['a.example.com', 'b.example.com'] });
+    expect(after.apps.tls.certificates.load_files).toEqual([
+      { certificate: '/data/slipway/certs/a.example.com/fullchain.pem', key: '/data/slipway/certs/a.example.com/privkey.pem', tags: ['a.example.com'] },
+      { certificate: '/data/slipway/certs/b.example.com/fullchain.pem', key: '/data/slipway/certs/b.example.com/privkey.pem', tags: ['b.example.com'] },
+    ]);
+    expect(after.apps.tls.automation).toBeUndefined();
+    expect(routeFor(after, 'a.example.com', 'http').handle[0].status_code).toBe(308);
   });
 
   it('reverse proxies to alias:port with a request id', () => {
@@ -93,7 +163,7 @@ describe('renderCaddy', () => {
     expect(h).toHaveLength(1);
     expect(h[0]).toMatchObject({ handler: 'static_response', status_code: 503, headers: { 'Retry-After': ['120'] } });
     const forced: Any = renderCaddy(fixtureServer(), { maintenance: new Set(['api.example.com']) });
-    expect(routeFor(forced, 'api.example.com').handle[0].status_code).toBe(503);
+    expect(routeFor(forced, 'api.example.com', 'https').handle[0].status_code).toBe(503);
   });
 
   it('ends every server with a catch-all 404 and emits no rate limit', () => {

@@ -3,9 +3,14 @@
 //
 // - Two HTTP servers, like Caddy's own Caddyfile adapter produces: `http` on :80 for plain-HTTP
 //   hosts, `https` on :443 (only when some route wants TLS). Each ends with a catch-all 404.
-// - TLS: `off`, or a host under `.localhost`/`.test`, is plain HTTP and listed in
-//   `automatic_https.skip`; `internal` gets an internal-issuer automation policy (the local CA is
-//   never installed into a trust store); `auto` is left to Caddy's ACME defaults.
+// - TLS (model/tls.ts): `off`, or a host under `.localhost`/`.test`, is plain HTTP. `auto` with
+//   HTTP-01 is Caddy's own ACME, one automation policy per directory/email (the CA root file,
+//   one per proxy, is pushed with the config to ACME_CA_ROOT); `internal` gets an internal-issuer policy
+//   (the local CA is never installed into a trust store). Certificates Slipway obtains (DNS-01)
+//   or reads from secrets are loaded from CERT_DIR with `load_files` once in place
+//   (`certificates`) and skipped by Caddy's automation. Caddy's own redirects are off: the :80
+//   server answers each HTTPS host with a 308 (or the app, with `redirect: false`), and HSTS is a
+//   response header on the :443 route.
 // - Basic auth: `authentication` handler with `http_basic` bcrypt accounts. The hash comes from
 //   `resolveSecret(secretName)`; when it is not available the account gets
 //   `LOCKED_BCRYPT_PLACEHOLDER`, a valid bcrypt hash of a random 32-byte password that was
@@ -19,6 +24,7 @@
 import type { Route, ServerState } from '../plan/desire/desired.ts';
 import { basicUsersPattern } from './basic-auth-match.ts';
 import { MAINTENANCE_HTML } from './nginx.ts';
+import { ACME_CA_ROOT, certPaths, hstsValue, servesHttps, tlsServing } from '../model/tls.ts';
 
 export interface CaddyOptions {
   /** Hosts to serve the maintenance page for, in addition to `route.maintenance`. */
@@ -33,6 +39,10 @@ export interface CaddyOptions {
   httpsListen?: string;
   /** Retry-After seconds on the maintenance page. Default 120. */
   retryAfterS?: number;
+  /** Hosts whose Slipway-managed certificate files are in place (model/tls.ts). Default none. */
+  certificates?: ReadonlySet<string>;
+  /** The HTTPS port clients reach (the server's published port), for redirects. Default 443. */
+  publicHttpsPort?: number;
 }
 
 /**
@@ -53,9 +63,6 @@ function bcryptFor(secretName: string, value: string | undefined): string {
   throw new Error(`caddy: basic-auth secret ${secretName} is not a bcrypt hash; store a bcrypt hash (caddy hash-password)`);
 }
 
-/** Hosts Caddy must not get certificates for. */
-export const isPlainHttp = (r: Route): boolean => r.tls === 'off' || /\.(localhost|test)$/i.test(r.host) || r.host === 'localhost';
-
 function portOf(listen: string): number | undefined {
   const m = /:(\d+)$/.exec(listen);
   return m ? Number(m[1]) : undefined;
@@ -63,8 +70,18 @@ function portOf(listen: string): number | undefined {
 
 const notFound = { handle: [{ handler: 'static_response', status_code: 404 }] };
 
-function routeFor(r: Route, o: CaddyOptions, maintenance: boolean): object {
+function redirectFor(r: Route, o: CaddyOptions): object {
+  const port = (o.publicHttpsPort ?? 443) === 443 ? '' : `:${o.publicHttpsPort}`;
+  return {
+    match: [{ host: [r.host] }],
+    handle: [{ handler: 'static_response', status_code: 308, headers: { Location: [`https://{http.request.host}${port}{http.request.uri}`] } }],
+    terminal: true,
+  };
+}
+
+function routeFor(r: Route, o: CaddyOptions, maintenance: boolean, hsts?: string): object {
   const handle: object[] = [];
+  if (hsts) handle.push({ handler: 'headers', response: { set: { 'Strict-Transport-Security': [hsts] } } });
   if (maintenance) {
     handle.push({
       handler: 'static_response',
@@ -120,20 +137,24 @@ export function renderCaddy(server: ServerState, opts: CaddyOptions = {}): Recor
     if (routes[i]?.host === routes[i - 1]?.host) throw new Error(`caddy: two routes for host ${routes[i]?.host}`);
   }
   const inMaintenance = (r: Route): boolean => r.maintenance || (opts.maintenance?.has(r.host) ?? false);
-  const plain = routes.filter(isPlainHttp);
-  const secure = routes.filter((r) => !isPlainHttp(r));
+  const certificates = opts.certificates ?? new Set<string>();
+  const secure = routes.filter((r) => servesHttps(r, 'caddy', certificates));
+  const isSecure = new Set(secure.map((r) => r.host));
+  const loaded = secure.filter((r) => tlsServing(r, 'caddy') === 'slipway');
 
   const servers: Record<string, unknown> = {
     http: {
       listen: [listen],
-      routes: [...plain.map((r) => routeFor(r, opts, inMaintenance(r))), notFound],
-      automatic_https: secure.length === 0 ? { disable: true } : { skip: plain.map((r) => r.host) },
+      routes: [...routes.map((r) => (isSecure.has(r.host) && r.tls.redirect ? redirectFor(r, opts) : routeFor(r, opts, inMaintenance(r)))), notFound],
+      // Hosts on this server are HTTP: no certificates, no redirects of Caddy's own.
+      automatic_https: { disable: true },
     },
   };
   if (secure.length > 0) {
     servers.https = {
       listen: [httpsListen],
-      routes: [...secure.map((r) => routeFor(r, opts, inMaintenance(r))), notFound],
+      routes: [...secure.map((r) => routeFor(r, opts, inMaintenance(r), hstsValue(r))), notFound],
+      automatic_https: { disable_redirects: true, ...(loaded.length > 0 ? { skip_certificates: loaded.map((r) => r.host) } : {}) },
     };
   }
   const http: Record<string, unknown> = { servers };
@@ -143,10 +164,31 @@ export function renderCaddy(server: ServerState, opts: CaddyOptions = {}): Recor
   if (secure.length > 0 && sp !== undefined && sp !== 443) http.https_port = sp;
 
   const apps: Record<string, unknown> = { http };
-  const internal = secure.filter((r) => r.tls === 'internal').map((r) => r.host);
-  if (internal.length > 0) {
-    apps.tls = { automation: { policies: [{ subjects: internal, issuers: [{ module: 'internal' }] }] } };
-    apps.pki = { certificate_authorities: { local: { install_trust: false } } };
+  const policies: object[] = [];
+  const internal = secure.filter((r) => r.tls.mode === 'internal').map((r) => r.host);
+  if (internal.length > 0) policies.push({ subjects: internal, issuers: [{ module: 'internal' }] });
+  // Caddy's own ACME (HTTP-01), one policy per CA account.
+  const byIssuer = new Map<string, { subjects: string[]; issuer: Record<string, unknown> }>();
+  for (const r of secure) {
+    if (r.tls.mode !== 'auto' || tlsServing(r, 'caddy') !== 'proxy') continue;
+    const a = r.tls.acme;
+    const key = JSON.stringify([a.directory, a.email ?? '', a.caRoot ?? '']);
+    let p = byIssuer.get(key);
+    if (!p) {
+      const issuer: Record<string, unknown> = { module: 'acme', ca: a.directory };
+      if (a.email) issuer.email = a.email;
+      if (a.caRoot) issuer.trusted_roots_pem_files = [ACME_CA_ROOT];
+      p = { subjects: [], issuer };
+      byIssuer.set(key, p);
+    }
+    p.subjects.push(r.host);
   }
+  for (const p of byIssuer.values()) policies.push({ subjects: p.subjects, issuers: [p.issuer] });
+  const tls: Record<string, unknown> = {};
+  if (policies.length > 0) tls.automation = { policies };
+  if (loaded.length > 0)
+    tls.certificates = { load_files: loaded.map((r) => ({ certificate: certPaths(r.host).fullchain, key: certPaths(r.host).privkey, tags: [r.host] })) };
+  if (Object.keys(tls).length > 0) apps.tls = tls;
+  if (internal.length > 0) apps.pki = { certificate_authorities: { local: { install_trust: false } } };
   return { admin: { listen: opts.adminListen ?? 'localhost:2019' }, apps };
 }

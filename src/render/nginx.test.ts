@@ -1,7 +1,8 @@
 // Golden and property tests for the nginx renderer and htpasswd helper.
 import { describe, expect, it } from 'vitest';
 import { renderHtpasswd, renderNginx } from './nginx.ts';
-import { LEAKY_SECRET_VALUE, fixtureServer } from '../../test/fixtures/render-fixtures.ts';
+import { LEAKY_SECRET_VALUE, fixtureServer, route } from '../../test/fixtures/render-fixtures.ts';
+import { defaultTls } from '../config/fleet.ts';
 
 /** The text of the server block for `host`. */
 function block(conf: string, host: string): string {
@@ -24,6 +25,47 @@ describe('renderNginx', () => {
       pidFile: 'nginx.pid',
     });
     await expect(maint).toMatchFileSnapshot('./__golden__/nginx-options.conf');
+  });
+
+  it('serves a host on HTTP with the ACME webroot until its certificate is in place, then on 443 with a 308 from 80', () => {
+    expect(conf).not.toContain('ssl');
+    const http = block(conf, 'api.example.com');
+    expect(http).toContain('location ^~ /.well-known/acme-challenge/ {\n      root /data/slipway/acme;');
+    expect(http).toContain('proxy_pass $upstream;');
+    const tls = renderNginx(fixtureServer(), { certificates: new Set(['api.example.com']) });
+    const [first, second] = tls.split('server_name api.example.com;').slice(1);
+    expect(first).toContain('location ^~ /.well-known/acme-challenge/');
+    expect(first!.slice(0, first!.indexOf('\n  }\n'))).toContain('return 308 https://$host$request_uri;');
+    expect(tls).toContain('    listen 443 ssl;\n    server_name api.example.com;');
+    expect(second).toContain('ssl_certificate /data/slipway/certs/api.example.com/fullchain.pem;');
+    expect(second).toContain('ssl_certificate_key /data/slipway/certs/api.example.com/privkey.pem;');
+    expect(second).toContain('proxy_pass $upstream;');
+    expect(tls).toContain('ssl_protocols TLSv1.2 TLSv1.3;');
+    // Plain hosts (.test, .localhost, tls off) never get a webroot, a redirect or a 443 server.
+    expect(block(tls, 'site-staging.localhost')).not.toMatch(/acme-challenge|return 308/);
+    expect(tls.split('server_name site-staging.localhost;')).toHaveLength(2);
+  });
+
+  it('names a published HTTPS port other than 443, keeps the app on 80 with redirect off, and sends HSTS on 443 only', () => {
+    const s = fixtureServer();
+    s.routes = [
+      route('a.example.com', 'prod', 'a', { tls: { ...defaultTls('auto'), hsts: { maxAgeS: 600, includeSubdomains: false, preload: true } } }),
+      route('b.example.com', 'prod', 'b', { tls: { ...defaultTls('auto'), redirect: false } }),
+    ];
+    const c = renderNginx(s, { certificates: new Set(['a.example.com', 'b.example.com']), publicHttpsPort: 8443 });
+    const [aHttp, aHttps] = c.split('server_name a.example.com;').slice(1);
+    expect(aHttp).toContain('return 308 https://$host:8443$request_uri;');
+    expect(aHttp!.slice(0, aHttp!.indexOf('\n  }\n'))).not.toContain('Strict-Transport-Security');
+    expect(aHttps).toContain('add_header Strict-Transport-Security "max-age=600; preload" always;');
+    const [bHttp] = c.split('server_name b.example.com;').slice(1);
+    expect(bHttp!.slice(0, bHttp!.indexOf('\n  }\n'))).toContain('proxy_pass $upstream;');
+  });
+
+  it('serves tls internal as plain HTTP (nginx has no local CA)', () => {
+    const s = fixtureServer();
+    s.routes = [route('a.example.com', 'prod', 'a', { tls: defaultTls('internal') })];
+    const c = renderNginx(s, { certificates: new Set(['a.example.com']) });
+    expect(c).not.toMatch(/ssl|acme-challenge|return 308/);
   });
 
   it('has events and http, a default 404 server, and a do-not-edit header', () => {

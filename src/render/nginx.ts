@@ -13,9 +13,14 @@
 //   (runtime `resolve` needs 1.27.3+). `proxy_http_version 1.1` and `Connection ""` are still
 //   set, so upgrading nginx or moving to upstream blocks needs no other change. WebSocket
 //   upgrades are passed through via a map on `$http_upgrade`.
-// - TLS is not terminated here (Caddy is the default proxy for that): every server listens on 80.
+// - TLS (model/tls.ts): a host with its Slipway-managed certificate in place (`certificates`)
+//   gets a `listen 443 ssl` server reading CERT_DIR/<host>/, HSTS when asked, and its port-80
+//   server redirects (308) unless `redirect: false`. Every port-80 server of a host that needs a
+//   certificate answers `/.well-known/acme-challenge/` from the ACME webroot (HTTP-01). A host
+//   still waiting for its certificate is served on HTTP only.
 // - Rate limits use one zone per environment, `rl_{env}`; exceeded requests get 429.
 import type { Route, ServerState } from '../plan/desire/desired.ts';
+import { ACME_WEBROOT, certPaths, hstsValue, servesHttps, tlsServing } from '../model/tls.ts';
 
 export interface NginxOptions {
   /** Hosts to serve the maintenance page for, in addition to `route.maintenance`. */
@@ -36,6 +41,12 @@ export interface NginxOptions {
   tempDir?: string;
   /** Retry-After seconds on the maintenance page. Default 120. */
   retryAfterS?: number;
+  /** Hosts whose Slipway-managed certificate files are in place (model/tls.ts). Default none. */
+  certificates?: ReadonlySet<string>;
+  /** `listen` argument of the TLS servers. Default `443`. */
+  httpsListen?: string;
+  /** The HTTPS port clients reach (the server's published port), for redirects. Default 443. */
+  publicHttpsPort?: number;
 }
 
 export interface HtpasswdUser {
@@ -68,25 +79,26 @@ export const MAINTENANCE_HTML =
   '<!doctype html><html><head><meta charset="utf-8"><title>Maintenance</title></head>' +
   '<body><h1>Down for maintenance</h1><p>This site is being updated. Please try again in a few minutes.</p></body></html>';
 
-function serverBlock(r: Route, o: Required<Pick<NginxOptions, 'listen' | 'htpasswdDir' | 'retryAfterS'>>, maintenance: boolean): string[] {
-  const host = token('host', r.host);
-  const out = ['  server {', `    listen ${o.listen};`, `    server_name ${host};`, `    # slipway: app ${r.app}, env ${r.env}`];
-  if (maintenance) {
-    out.push(
-      '    location / {',
-      `      add_header Retry-After ${o.retryAfterS} always;`,
-      '      add_header Cache-Control "no-store" always;',
-      '      default_type text/html;',
-      `      return 503 '${MAINTENANCE_HTML}';`,
-      '    }',
-      '  }',
-    );
-    return out;
-  }
+type BlockOptions = Required<Pick<NginxOptions, 'listen' | 'htpasswdDir' | 'retryAfterS' | 'httpsListen' | 'publicHttpsPort'>>;
+
+function maintenanceLocation(o: BlockOptions): string[] {
+  return [
+    '    location / {',
+    `      add_header Retry-After ${o.retryAfterS} always;`,
+    '      add_header Cache-Control "no-store" always;',
+    '      default_type text/html;',
+    `      return 503 '${MAINTENANCE_HTML}';`,
+    '    }',
+  ];
+}
+
+function proxyLocation(r: Route, o: BlockOptions, hsts: string | undefined): string[] {
+  const out: string[] = [];
   if (r.rateLimit) out.push(`    limit_req zone=${rateZone(r.env)} burst=${r.rateLimit.burst} nodelay;`);
   if (r.basicAuth && r.basicAuth.length > 0) {
     out.push(`    auth_basic "${token('env', r.env)}";`, `    auth_basic_user_file ${o.htpasswdDir}/${token('env', r.env)};`);
   }
+  if (hsts) out.push(`    add_header Strict-Transport-Security "${hsts}" always;`);
   out.push(
     '    location / {',
     `      set $upstream http://${token('upstream', r.upstream)};`,
@@ -105,9 +117,36 @@ function serverBlock(r: Route, o: Required<Pick<NginxOptions, 'listen' | 'htpass
     '      proxy_next_upstream error timeout;',
     '      proxy_next_upstream_tries 3;',
     '    }',
-    '  }',
   );
   return out;
+}
+
+/** The server blocks of one route: port 80 (ACME webroot, redirect or the app), and 443 once its certificate is in place. */
+function serverBlocks(r: Route, o: BlockOptions, maintenance: boolean, certificates: ReadonlySet<string>): string[] {
+  const host = token('host', r.host);
+  const head = (listen: string) => ['  server {', `    listen ${listen};`, `    server_name ${host};`, `    # slipway: app ${r.app}, env ${r.env}`];
+  const body = (hsts: string | undefined) => (maintenance ? maintenanceLocation(o) : proxyLocation(r, o, hsts));
+  const https = servesHttps(r, 'nginx', certificates);
+  const http = head(o.listen);
+  // HTTP-01 answers come from the webroot (before any auth, redirect or maintenance page).
+  if (tlsServing(r, 'nginx') === 'slipway')
+    http.push(`    location ^~ /.well-known/acme-challenge/ {`, `      root ${ACME_WEBROOT};`, '      default_type text/plain;', '    }');
+  if (https && r.tls.redirect) {
+    const port = o.publicHttpsPort === 443 ? '' : `:${o.publicHttpsPort}`;
+    http.push('    location / {', `      return 308 https://$host${port}$request_uri;`, '    }');
+  } else http.push(...body(undefined));
+  http.push('  }');
+  if (!https) return http;
+  const { fullchain, privkey } = certPaths(host);
+  return [
+    ...http,
+    '',
+    ...head(`${o.httpsListen} ssl`),
+    `    ssl_certificate ${fullchain};`,
+    `    ssl_certificate_key ${privkey};`,
+    ...body(hstsValue(r)),
+    '  }',
+  ];
 }
 
 /** Full nginx.conf for the proxy of `server`. */
@@ -120,7 +159,10 @@ export function renderNginx(server: ServerState, opts: NginxOptions = {}): strin
     errorLog: opts.errorLog ?? 'stderr',
     accessLog: opts.accessLog ?? '/dev/stdout',
     retryAfterS: opts.retryAfterS ?? 120,
+    httpsListen: opts.httpsListen ?? '443',
+    publicHttpsPort: opts.publicHttpsPort ?? 443,
   };
+  const certificates = opts.certificates ?? new Set<string>();
   const routes = [...server.routes].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
   for (let i = 1; i < routes.length; i++) {
     if (routes[i]?.host === routes[i - 1]?.host) throw new Error(`nginx: two routes for host ${routes[i]?.host}`);
@@ -175,9 +217,13 @@ export function renderNginx(server: ServerState, opts: NginxOptions = {}): strin
     }
   }
   lines.push('', '  # Unknown hosts.', '  server {', `    listen ${o.listen} default_server;`, '    server_name _;', '    return 404;', '  }');
+  if (routes.some((r) => servesHttps(r, 'nginx', certificates))) {
+    // TLS settings of every 443 server; an unknown name gets the first certificate and a 404.
+    lines.push('', '  ssl_protocols TLSv1.2 TLSv1.3;', '  ssl_prefer_server_ciphers off;', '  ssl_session_cache shared:SSL:10m;', '  ssl_session_timeout 1d;');
+  }
   for (const r of routes) {
     const maintenance = r.maintenance || (opts.maintenance?.has(r.host) ?? false);
-    lines.push('', ...serverBlock(r, o, maintenance));
+    lines.push('', ...serverBlocks(r, o, maintenance, certificates));
   }
   lines.push('}', '');
   return lines.join('\n');

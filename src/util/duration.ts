@@ -10,3 +10,12 @@ export function parseDuration(text: string | number): number | undefined {
   for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * UNIT_MS[m[2]!]!;
   return Math.round(total);
 }
+
+const LONG_MS: Record<string, number> = { d: 86_400_000, w: 7 * 86_400_000, y: 365 * 86_400_000 };
+
+/** Longer spans for certificates and HSTS: "30d", "2w", "1y", or anything parseDuration takes. Returns ms. */
+export function parseLongDuration(text: string): number | undefined {
+  const m = /^\s*(\d+)(d|w|y)\s*$/.exec(text);
+  if (m) return Number(m[1]) * LONG_MS[m[2]!]!;
+  return parseDuration(text);
+}

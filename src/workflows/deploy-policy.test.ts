@@ -1,7 +1,7 @@
 // Deploy policy table tests (pure): tag globs, branch lists, `any`, --image tag matching, and the
 // default ref per policy; refusals say why and what to run instead.
 import { describe, expect, it } from 'vitest';
-import type { DeployPolicy, Environment } from '../config/fleet.ts';
+import { type DeployPolicy, type Environment, defaultTls } from '../config/fleet.ts';
 import { UserError } from '../diag/errors.ts';
 import { defaultRef, enforcePolicy, globMatch, imageTag, type Candidate } from './deploy-policy.ts';
 
@@ -13,7 +13,7 @@ const env = (name: string, deploy: DeployPolicy): Environment => ({
   auth: null,
   rateLimit: null,
   domain: null,
-  tls: 'off',
+  tls: defaultTls('off'),
   limits: {},
 });
 const prod = env('prod', { kind: 'tags', pattern: 'v*' });

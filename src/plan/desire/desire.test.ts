@@ -1,5 +1,6 @@
 // desire: exact names, aliases, networks, images, env, services, databases, Redis DBs, routes,
 // proxy and budget for fleets built with testFleet.
+import { defaultTls } from '../../config/fleet.ts';
 import { describe, expect, it } from 'vitest';
 import { desire } from './desire.ts';
 import { DesireError } from './error.ts';
@@ -191,7 +192,7 @@ describe('desire: one server, two envs', () => {
         env: 'staging',
         app: 'aletheia',
         upstream: 'aletheia-staging-web:8000',
-        tls: 'auto',
+        tls: defaultTls('auto'),
         basicAuth: [{ user: 'team', secret: 'auth/staging/team' }],
         rateLimit: null,
         maintenance: false,
@@ -201,7 +202,7 @@ describe('desire: one server, two envs', () => {
         env: 'prod',
         app: 'aletheia',
         upstream: 'aletheia-prod-web:8000',
-        tls: 'auto',
+        tls: defaultTls('auto'),
         basicAuth: null,
         rateLimit: { rps: 10, burst: 20 },
         maintenance: false,
@@ -211,7 +212,7 @@ describe('desire: one server, two envs', () => {
         env: 'staging',
         app: 'helios',
         upstream: 'helios-staging-web:3000',
-        tls: 'auto',
+        tls: defaultTls('auto'),
         basicAuth: [{ user: 'team', secret: 'auth/staging/team' }],
         rateLimit: null,
         maintenance: false,
@@ -221,7 +222,7 @@ describe('desire: one server, two envs', () => {
         env: 'prod',
         app: 'helios',
         upstream: 'helios-prod-web:3000',
-        tls: 'auto',
+        tls: defaultTls('auto'),
         basicAuth: null,
         rateLimit: { rps: 10, burst: 20 },
         maintenance: false,

@@ -12,6 +12,7 @@ import { edgeNetwork, privateNetwork } from '../../model/names.ts';
 import { LABELS } from '../../model/labels.ts';
 import { envsOnServer, placements, serviceInstances } from './placement.ts';
 import { proxyContainer, routes } from './routes.ts';
+import { tlsServing } from '../../model/tls.ts';
 import { allocateRedis, databases, injectedVars, serviceContainer } from './services.ts';
 import { redisUsers } from './redis-users.ts';
 
@@ -58,11 +59,13 @@ export function desire(fleet: Fleet, opts: DesireOptions = {}): DesiredState {
       containers.push(out.container);
       volumes.push(...out.volumes);
     }
+    const serverRoutes = here.flatMap(routes).sort((a, b) => cmp(a.host, b.host) || cmp(a.app, b.app));
     if (envs.length > 0) {
       const out = proxyContainer(
         fleet,
         server,
         envs.map((e) => e.name),
+        serverRoutes.some((r) => tlsServing(r, server.proxy) !== 'plain'),
       );
       containers.push(out.container);
       volumes.push(...out.volumes);
@@ -81,7 +84,7 @@ export function desire(fleet: Fleet, opts: DesireOptions = {}): DesiredState {
       networks: networks.sort((a, b) => cmp(a.name, b.name)),
       volumes: dedupeVolumes(volumes).sort((a, b) => cmp(a.name, b.name)),
       containers,
-      routes: here.flatMap(routes).sort((a, b) => cmp(a.host, b.host) || cmp(a.app, b.app)),
+      routes: serverRoutes,
       databases: dbs
         .filter((d) => d.server === server.name)
         .map((d) => d.db)

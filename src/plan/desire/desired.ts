@@ -1,6 +1,6 @@
 // DesiredState: every resource each server should have, derived purely from a Fleet.
 // Observed state (read from engines) uses the same shapes so `diff` can compare them.
-import type { ContainerOptions, DependsCondition, EnvValue, HealthCheck, ProxyKind, RepoContent, RestartName } from '../../config/fleet.ts';
+import type { ContainerOptions, DependsCondition, EnvValue, HealthCheck, ProxyKind, RepoContent, RestartName, TlsSettings } from '../../config/fleet.ts';
 
 export type Role = 'app' | 'proxy' | 'service' | 'release-task';
 
@@ -104,7 +104,7 @@ export interface Route {
   app: string;
   /** alias:port on the env's edge network */
   upstream: string;
-  tls: 'auto' | 'off' | 'internal';
+  tls: TlsSettings;
   basicAuth: { user: string; secret: string }[] | null;
   rateLimit: { rps: number; burst: number } | null;
   maintenance: boolean;

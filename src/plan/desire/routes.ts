@@ -30,18 +30,17 @@ export function routes(p: Placement): Route[] {
 }
 
 /** The proxy: joins every edge network of the envs on the server; the only publisher. */
-export function proxyContainer(fleet: Fleet, server: Server, envs: readonly string[]): { container: ContainerSpec; volumes: VolumeSpec[] } {
+export function proxyContainer(fleet: Fleet, server: Server, envs: readonly string[], https = false): { container: ContainerSpec; volumes: VolumeSpec[] } {
   const p = fleet.project;
   const labels: Record<string, string> = { [LABELS.project]: p, [LABELS.role]: 'proxy' };
   const publish = [`${server.httpPort}:80`];
-  if (server.httpsPort !== undefined) publish.push(`${server.httpsPort}:443`);
-  const mounts: Record<string, string> = {};
-  const volumes: VolumeSpec[] = [];
-  if (server.proxy === 'caddy') {
-    // Caddy keeps its certificates and ACME account here; losing them on recreate hits rate limits.
-    mounts[proxyDataVolume(p)] = '/data';
-    volumes.push({ name: proxyDataVolume(p), labels: { [LABELS.project]: p, [LABELS.role]: 'proxy' } });
-  }
+  // HTTPS is published when some route is served over TLS (or the port is set): a proxy that
+  // redirects to a port nobody published answers nothing useful.
+  if (server.httpsPort !== undefined || https) publish.push(`${server.httpsPort ?? 443}:443`);
+  // Caddy keeps its certificates and ACME account here, and both proxies find the certificates
+  // Slipway obtains here (model/tls.ts): losing them on recreate would hit CA rate limits.
+  const mounts: Record<string, string> = { [proxyDataVolume(p)]: '/data' };
+  const volumes: VolumeSpec[] = [{ name: proxyDataVolume(p), labels: { [LABELS.project]: p, [LABELS.role]: 'proxy' } }];
   // Every environment goes through the proxy: it is as protected as the most protected of them
   // (and never above the prod default, so adding an environment does not recreate it).
   const scope = sharedScope(

@@ -1,5 +1,6 @@
 // Table tests for diff: hand-built desired/observed states in, ordered plan actions out — what
 // `up` applies (`actions`), app container changes left to deploy (`deploy`), and data kept.
+import { defaultTls } from '../../config/fleet.ts';
 import { describe, expect, it } from 'vitest';
 import { diff } from './diff.ts';
 import { VOLUME_DELETE_REASON, VOLUME_KEEP_REASON } from './storage.ts';
@@ -346,7 +347,7 @@ describe('diff', () => {
   it('route auth and tls changes are detected', () => {
     const plan = diff(
       desiredState({
-        routes: [route('aletheia.example.com', { tls: 'internal', basicAuth: [{ user: 'a', secret: 's' }] }), route('www.aletheia.example.com')],
+        routes: [route('aletheia.example.com', { tls: defaultTls('internal'), basicAuth: [{ user: 'a', secret: 's' }] }), route('www.aletheia.example.com')],
       }),
       observedWith(() => undefined),
     );

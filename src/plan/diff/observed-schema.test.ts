@@ -1,4 +1,5 @@
 // Tests for parsing observed-state snapshots: derived keys, and diagnostics for bad input.
+import { defaultTls } from '../../config/fleet.ts';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseObserved, parseObservedJson } from './observed-schema.ts';
@@ -22,7 +23,7 @@ describe('parseObservedJson', () => {
         env: '',
         app: '',
         upstream: 'aletheia-prod-web:3000',
-        tls: 'auto',
+        tls: defaultTls('auto'),
         basicAuth: null,
         rateLimit: null,
         maintenance: false,

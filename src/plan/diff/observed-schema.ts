@@ -3,6 +3,7 @@
 // In a snapshot, a container's key, role, specHash and release may be left out: they are then
 // derived from its labels, exactly as `observe` does.
 import { z } from 'zod';
+import { defaultTls, type TlsMode } from '../../config/fleet.ts';
 import type { Diagnostic } from '../../diag/diagnostic.ts';
 import type { Role } from '../desire/desired.ts';
 import { LABELS, containerKeyFromLabels, roleFromLabels, type ObservedContainer, type ObservedServer, type ObservedState } from './observed.ts';
@@ -28,13 +29,30 @@ const container = z
   })
   .strict();
 
+const tlsMode = z.enum(['auto', 'off', 'internal', 'files']);
+/** A route's TLS: the settings object, or (state written before TLS settings existed) just the mode. */
+const tlsSettings = z.preprocess(
+  (v) => (v === undefined ? defaultTls('auto') : typeof v === 'string' ? defaultTls(v as TlsMode) : v),
+  z
+    .object({
+      mode: tlsMode,
+      challenge: z.enum(['http', 'dns']),
+      acme: z.object({ directory: z.string(), email: z.string().optional(), caRoot: z.string().optional() }).strict(),
+      renewBeforeDays: z.number().int().positive(),
+      redirect: z.boolean(),
+      hsts: z.object({ maxAgeS: z.number().int().nonnegative(), includeSubdomains: z.boolean(), preload: z.boolean() }).strict().nullable(),
+      files: z.object({ cert: z.string(), key: z.string() }).strict().optional(),
+    })
+    .strict(),
+);
+
 const route = z
   .object({
     host: z.string().min(1),
     env: z.string().default(''),
     app: z.string().default(''),
     upstream: z.string().min(1),
-    tls: z.enum(['auto', 'off', 'internal']).default('auto'),
+    tls: tlsSettings,
     basicAuth: z
       .array(z.object({ user: z.string(), secret: z.string() }).strict())
       .nullable()

@@ -35,9 +35,16 @@ export function routeChanges(o: Route, d: Route): Record<string, [unknown, unkno
   if (o.upstream !== d.upstream) changes.upstream = [o.upstream, d.upstream];
   if (canonAuth(o.basicAuth) !== canonAuth(d.basicAuth)) changes.auth = [o.basicAuth, d.basicAuth];
   if (JSON.stringify(o.rateLimit) !== JSON.stringify(d.rateLimit)) changes.rateLimit = [o.rateLimit, d.rateLimit];
-  if (o.tls !== d.tls) changes.tls = [o.tls, d.tls];
+  if (canonJson(o.tls) !== canonJson(d.tls)) changes.tls = [o.tls, d.tls];
   if (o.maintenance !== d.maintenance) changes.maintenance = [o.maintenance, d.maintenance];
   return changes;
+}
+
+/** JSON with keys sorted at every level: equal settings compare equal whatever their key order. */
+function canonJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
 }
 
 function canonAuth(a: Route['basicAuth']): string {
