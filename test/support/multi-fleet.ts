@@ -31,6 +31,9 @@ export function multiFleet(opts: MultiFleetOptions): Json {
     const pin = opts.hostKeys?.[name];
     if (pin) s.host_key = pin;
   }
+  // The example's domains are public names: without this, Slipway would ask Let's Encrypt (out
+  // of reach here) for their certificates. TLS has its own suites (test/tls-*.test.ts).
+  for (const e of Object.values(f.environments as Record<string, Json>)) e.tls = 'off';
   const echo = { repo: '.', context: 'examples/apps/echo' };
   const aletheia = f.apps.aletheia as Json;
   aletheia.git = echo;
