@@ -25,6 +25,19 @@ module.exports = {
       to: { path: '^src/(plan|workflows|cli|server|render)/' },
     },
     {
+      name: 'dns-is-a-port',
+      comment: 'DNS providers (src/dns/) do I/O like engine/: they know fleet types, util/ and diag/, never plans, workflows or the CLI; pure layers never call them.',
+      severity: 'error',
+      from: { path: '^src/dns/' },
+      to: { path: '^src/(plan|workflows|cli|server|web|render|engine|model|backup|secrets)/' },
+    },
+    {
+      name: 'pure-layers-do-no-dns',
+      severity: 'error',
+      from: { path: '^src/(config|plan|render|model|diag|util|backup|secrets)/' },
+      to: { path: '^src/dns/' },
+    },
+    {
       name: 'config-does-not-know-plan',
       comment: 'Loading the fleet file comes before desire; it never imports plan/.',
       severity: 'error',
