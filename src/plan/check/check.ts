@@ -14,6 +14,7 @@ import { checkAmbiguousNames, checkSharedExternals } from './names.ts';
 import { checkCrossServer, checkSingletons } from './placement.ts';
 import { checkProtectedHealth, checkRateLimitSupport, checkRouteAuth } from './web.ts';
 import { sortFindings, type Finding } from './finding.ts';
+import { checkDnsAddresses, checkTls } from './tls.ts';
 
 export const CHECK_RULES: readonly CheckRule[] = [
   checkDuplicateNames,
@@ -33,6 +34,8 @@ export const CHECK_RULES: readonly CheckRule[] = [
   checkDockerSocket,
   checkSharedExternals,
   checkAmbiguousNames,
+  checkTls,
+  checkDnsAddresses,
 ];
 
 export function check(fleet: Fleet, desired: DesiredState): Finding[] {

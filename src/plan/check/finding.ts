@@ -40,6 +40,10 @@ export const FINDING_CODES = [
   'external-shared',
   'ambiguous-name',
   'redis-shared-keys',
+  'tls-off-protected',
+  'tls-unsupported',
+  'tls-dns-no-zone',
+  'dns-no-address',
 ] as const;
 
 export type FindingCode = (typeof FINDING_CODES)[number];
