@@ -12,6 +12,7 @@ import { withEnvLocks } from './env-lock-run.ts';
 import { observeListed, observedEnvs } from './observe.ts';
 import { planServer } from './plan-fleet.ts';
 import type { ServerRun } from './server-run.ts';
+import { ensureCertificates } from './tls/ensure-certificates.ts';
 
 export interface UpOptions {
   /** Also carry out deletions (the `up` command). Without it, deletions wait for `up` (deploy's infrastructure step). */
@@ -49,6 +50,7 @@ export async function upServer(run: ServerRun, opts: UpOptions = {}): Promise<Up
   const todo = opts.prune ? plan : withoutDeletions(plan);
   const applied = await applyPlan(run, todo, observed);
   await run.store.writeJson(INFRA_APPLIED, { digest: infraDigest(run) });
+  await ensureCertificates(run);
   return { server: run.conn.server.name, plan: todo, applied };
 }
 

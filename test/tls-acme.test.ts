@@ -1,0 +1,213 @@
+// HTTPS through nginx with certificates Slipway obtains itself (HTTP-01), on the simulated server
+// hostA (10.200.0.2) against Debian's pebble on the hosts' bridge (10.200.0.1; test/support/
+// pebble.ts). One environment with two domains, driven through the CLI over SSH:
+// - `up` obtains a certificate per domain: nginx serves pebble's HTTP-01 request from the webroot
+//   in its data volume, on the port 80 the host publishes;
+// - a client trusting only pebble's root gets HTTPS 200 from the app, and HTTP answers a redirect;
+// - the certificates and the account key are 0600 in the server's state (and in the proxy);
+// - `slipway certs --json` lists them;
+// - a renewal threshold beyond the certificates' lifetime (renew_before: 3650d against pebble's 5
+//   years) makes the next `up` renew both under keep-alive HTTPS load: no failed request (a
+//   request meeting the reload's close of an idle keep-alive connection is retried once on a new
+//   one, as RFC 9112 §9.3.1 allows and browsers do; at most one per connection), and new
+//   connections get the new serial.
+// Fails (never skips) without the hosts or pebble.
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unpackTar } from '../src/engine/tar.ts';
+import { proxyContainerName } from '../src/model/names.ts';
+import { ensureImages } from './harness/engine.ts';
+import { hostsUp, loadImagesIntoHosts, type HarnessHosts } from './harness/hosts.ts';
+import { slipwayOk } from './support/cli.ts';
+import { cleanupProjectOn, hostDocker } from './support/multi-hosts.ts';
+import { startPebble, type Pebble } from './support/pebble.ts';
+import { makeProject, type TestProject } from './support/project.ts';
+import { startTlsLoad, type TlsLoadReport } from './support/tls-load.ts';
+
+const IP = '10.200.0.2';
+const DOMAINS = ['one.tls-acme.example.com', 'two.tls-acme.example.com'];
+
+let hosts: HarnessHosts;
+let docker: Docker;
+let pebble: Pebble;
+let p: TestProject;
+let env: Record<string, string>;
+let root = '';
+
+const cliOk = (args: string[]) => slipwayOk(args, { cwd: p.dir, env });
+
+function fleetYaml(renewBefore?: string): string {
+  return `project: ${p.project}
+tls:
+  acme: { directory: "${pebble.directory}", email: ops@example.com, ca_root: ./pebble-ca.pem }
+${renewBefore ? `  renew_before: ${renewBefore}\n` : ''}servers:
+  vps1: { ssh: root@${IP}, proxy: nginx, http_port: 80, https_port: 443 }
+environments:
+  prod:
+    server: vps1
+    deploy: any
+    tls: auto
+apps:
+  web:
+    git: { repo: ".", context: examples/apps/echo }
+    domains: { prod: [${DOMAINS.join(', ')}] }
+    processes:
+      web: { command: "node server.js", port: 8000, health: /health }
+`;
+}
+
+interface Got {
+  status: number;
+  location?: string;
+  body: string;
+  serial?: string;
+}
+
+function get(scheme: 'http' | 'https', host: string): Promise<Got> {
+  return new Promise((resolve, reject) => {
+    const opts = { host: IP, port: scheme === 'https' ? 443 : 80, path: '/', headers: { Host: host }, agent: false as const };
+    const req =
+      scheme === 'https'
+        ? httpsRequest({ ...opts, servername: host, ca: root }, (res) =>
+            done(res, ((res.socket as TLSSocket).getPeerCertificate().serialNumber ?? '').toLowerCase()),
+          )
+        : httpRequest(opts, (res) => done(res));
+    function done(res: import('node:http').IncomingMessage, serial?: string) {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body, ...(res.headers.location ? { location: res.headers.location } : {}), ...(serial ? { serial } : {}) }),
+      );
+    }
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Files under `path` in a container on hostA: path → mode and content. */
+async function filesIn(container: string, path: string): Promise<Map<string, { mode: number; content: string }>> {
+  const stream = await docker.getContainer(container).getArchive({ path });
+  const chunks: Buffer[] = [];
+  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
+  const entries = await unpackTar(Buffer.concat(chunks));
+  return new Map(entries.filter((e) => e.type === 'file').map((e) => [e.path, { mode: e.mode & 0o777, content: e.content.toString('utf8') }]));
+}
+
+interface CertRow {
+  server: string;
+  host: string;
+  env?: string;
+  domains: string[];
+  issuer: string;
+  serial: string;
+  daysLeft: number;
+  challenge: string | null;
+  source: string;
+}
+const certsJson = async () => JSON.parse((await cliOk(['certs', '--json'])).stdout) as CertRow[];
+
+beforeAll(async () => {
+  await ensureImages(['node', 'nginx']);
+  hosts = await hostsUp();
+  await loadImagesIntoHosts(['node:20-slim', 'nginx:1.27'], ['hostA']);
+  docker = hostDocker(hosts, 'hostA');
+  pebble = await startPebble();
+  for (const d of DOMAINS) await pebble.addA(d, IP);
+  root = await pebble.issuerRoot();
+  p = makeProject('tls');
+  writeFileSync(join(p.dir, 'pebble-ca.pem'), pebble.listenerCaPem);
+  p.writeFleet(fleetYaml());
+  p.commit('fleet');
+  env = { SLIPWAY_SSH_KEY: hosts.sshKeyPath, SLIPWAY_KNOWN_HOSTS: hosts.knownHostsPath, SSH_AUTH_SOCK: '' };
+}, 900_000);
+
+afterAll(async () => {
+  if (docker && p) await cleanupProjectOn(docker, p.project);
+  await pebble?.stop();
+}, 300_000);
+
+describe('nginx on hostA with certificates from pebble (HTTP-01)', () => {
+  const firstSerials: Record<string, string> = {};
+
+  it('up obtains a certificate per domain; after the deploy, HTTPS answers 200 from the app and HTTP redirects', async () => {
+    const up = await cliOk(['up']);
+    expect(up.stderr).toMatch(/certificate one\.tls-acme\.example\.com/);
+    await cliOk(['deploy', 'web', 'prod', '--drain', '200']);
+    for (const host of DOMAINS) {
+      const s = await get('https', host);
+      expect(s.status, s.body).toBe(200);
+      expect(s.body).toMatch(/"release"/);
+      firstSerials[host] = s.serial!;
+      const h = await get('http', host);
+      expect([301, 308]).toContain(h.status);
+      expect(h.location).toBe(`https://${host}/`);
+    }
+  }, 600_000);
+
+  it('keeps the certificates and the account key 0600 in the server state, and in the proxy', async () => {
+    const state = await filesIn(`${p.project}-slipway-state`, '/state/tls');
+    const names = [...state.keys()].map((k) => k.replace(/^tls\//, '')).sort();
+    expect(names).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^account-[0-9a-f]{16}\.pem$/), ...DOMAINS.flatMap((d) => [`certs/${d}.json`, `certs/${d}.key`])]),
+    );
+    for (const [path, f] of state) expect([path, f.mode]).toEqual([path, 0o600]);
+    const inProxy = await filesIn(proxyContainerName(p.project), '/data/slipway/certs');
+    for (const d of DOMAINS) for (const f of ['fullchain.pem', 'privkey.pem']) expect(inProxy.get(`certs/${d}/${f}`)?.mode).toBe(0o600);
+    // The key in the state is the one the proxy serves with.
+    for (const d of DOMAINS) expect(state.get(`tls/certs/${d}.key`)?.content).toBe(inProxy.get(`certs/${d}/privkey.pem`)?.content);
+  });
+
+  it('slipway certs --json lists them with domains, issuer, expiry, challenge and source', async () => {
+    const rows = await certsJson();
+    expect(rows.map((r) => [r.host, r.env, r.domains, r.challenge, r.source, r.serial])).toEqual(
+      DOMAINS.map((d) => [d, 'prod', [d], 'http', 'slipway acme', firstSerials[d]]),
+    );
+    for (const r of rows) {
+      expect(r.issuer).toMatch(/Pebble/);
+      expect(r.daysLeft).toBeGreaterThan(30);
+    }
+    const text = (await cliOk(['certs'])).stdout;
+    expect(text).toMatch(/one\.tls-acme\.example\.com .*slipway acme/);
+  }, 120_000);
+
+  it('a second up keeps the certificates (nothing due)', async () => {
+    const up = await cliOk(['up', '--json']);
+    expect(up.stdout).not.toMatch(/PRIVATE KEY/);
+    expect((await certsJson()).map((r) => r.serial)).toEqual(DOMAINS.map((d) => firstSerials[d]));
+  }, 300_000);
+
+  it('renew_before beyond the lifetime: up renews both under keep-alive HTTPS load, with no failed request and a new serial', async () => {
+    p.writeFleet(fleetYaml('3650d'));
+    const loads = DOMAINS.map((host) => startTlsLoad({ ip: IP, host, ca: root, connections: 8 }));
+    let reports: TlsLoadReport[];
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      await cliOk(['up']);
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      reports = await Promise.all(loads.map((l) => l.stop()));
+    }
+    console.log(`[tls renewal under load] ${JSON.stringify(reports)}`);
+    const rows = await certsJson();
+    for (const [i, host] of DOMAINS.entries()) {
+      const rep = reports[i]!;
+      expect(rep.errors).toEqual({});
+      expect(rep.non2xx).toEqual({});
+      expect(rep.ok2xx).toBe(rep.requests);
+      expect(rep.requests).toBeGreaterThan(0);
+      // nginx's reload closes each idle keep-alive connection once (one reload for both renewals):
+      // a request that meets that close is sent again on a new connection (tls-load.ts says why).
+      expect(rep.idleCloseRetries).toBeLessThanOrEqual(8);
+      const fresh = rows.find((r) => r.host === host)!.serial;
+      expect(fresh).not.toBe(firstSerials[host]);
+      // Clients saw the old certificate, then the new one; a new connection gets the new one.
+      expect(Object.keys(rep.serials)).toContain(fresh);
+      expect((await get('https', host)).serial).toBe(fresh);
+    }
+  }, 600_000);
+});
