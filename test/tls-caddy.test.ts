@@ -1,0 +1,162 @@
+// HTTPS through Caddy with its own ACME client (HTTP-01), on the simulated server hostB
+// (10.200.0.3) against Debian's pebble on the hosts' bridge (10.200.0.1; test/support/pebble.ts).
+// One environment with two domains, driven through the CLI over SSH:
+// - `up` renders Caddy's ACME policy for pebble's directory, and pushes the CA root Caddy must
+//   trust for the directory's HTTPS; Caddy answers pebble's HTTP-01 requests on the port 80 the
+//   host publishes (which `up` publishes along with 443 because the routes are HTTPS);
+// - a client trusting only pebble's root gets HTTPS 200 from the app, with HSTS; HTTP answers 308;
+// - `slipway certs --json` lists Caddy's certificates from its storage;
+// - a host with `tls: off` in the same fleet stays plain HTTP.
+// Fails (never skips) without the hosts or pebble.
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureImages } from './harness/engine.ts';
+import { hostsUp, loadImagesIntoHosts, type HarnessHosts } from './harness/hosts.ts';
+import { slipwayOk } from './support/cli.ts';
+import { cleanupProjectOn, hostDocker } from './support/multi-hosts.ts';
+import { startPebble, type Pebble } from './support/pebble.ts';
+import { makeProject, type TestProject } from './support/project.ts';
+
+const IP = '10.200.0.3';
+const DOMAINS = ['one.tls-caddy.example.com', 'two.tls-caddy.example.com'];
+const PLAIN = 'plain.tls-caddy.example.com';
+
+let hosts: HarnessHosts;
+let docker: Docker;
+let pebble: Pebble;
+let p: TestProject;
+let env: Record<string, string>;
+let root = '';
+
+const cliOk = (args: string[]) => slipwayOk(args, { cwd: p.dir, env });
+
+function fleetYaml(): string {
+  return `project: ${p.project}
+tls:
+  acme: { directory: "${pebble.directory}", email: ops@example.com, ca_root: ./pebble-ca.pem }
+  hsts: { max_age: 1d }
+servers:
+  vps2: { ssh: root@${IP}, proxy: caddy, http_port: 80 }
+environments:
+  prod: { server: vps2, deploy: any }
+  qa: { server: vps2, deploy: any, tls: "off" }
+apps:
+  web:
+    git: { repo: ".", context: examples/apps/echo }
+    domains: { prod: [${DOMAINS.join(', ')}], qa: [${PLAIN}] }
+    processes:
+      web: { command: "node server.js", port: 8000, health: /health }
+`;
+}
+
+interface Got {
+  status: number;
+  location?: string;
+  hsts?: string;
+  body: string;
+  issuer?: string;
+}
+
+function get(scheme: 'http' | 'https', host: string): Promise<Got> {
+  return new Promise((resolve, reject) => {
+    const opts = { host: IP, port: scheme === 'https' ? 443 : 80, path: '/', headers: { Host: host }, agent: false as const, timeout: 10_000 };
+    const req =
+      scheme === 'https'
+        ? httpsRequest({ ...opts, servername: host, ca: root }, (res) => done(res, (res.socket as TLSSocket).getPeerCertificate().issuer?.CN))
+        : httpRequest(opts, (res) => done(res));
+    function done(res: import('node:http').IncomingMessage, issuer?: string) {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body,
+          ...(res.headers.location ? { location: res.headers.location } : {}),
+          ...(res.headers['strict-transport-security'] ? { hsts: String(res.headers['strict-transport-security']) } : {}),
+          ...(issuer ? { issuer } : {}),
+        }),
+      );
+    }
+    req.on('timeout', () => req.destroy(new Error(`${scheme}://${host}: timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Caddy gets its certificates in the background, after its config is loaded: wait for HTTPS to answer (up to 60 s). */
+async function httpsWhenReady(host: string): Promise<Got> {
+  const until = Date.now() + 60_000;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      return await get('https', host);
+    } catch (e) {
+      last = e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  throw new Error(`no HTTPS answer from ${host} on ${IP} within 60 s: ${String(last)}`);
+}
+
+beforeAll(async () => {
+  await ensureImages(['node', 'caddy']);
+  hosts = await hostsUp();
+  await loadImagesIntoHosts(['node:20-slim', 'caddy:2'], ['hostB']);
+  docker = hostDocker(hosts, 'hostB');
+  pebble = await startPebble();
+  for (const d of [...DOMAINS, PLAIN]) await pebble.addA(d, IP);
+  root = await pebble.issuerRoot();
+  p = makeProject('tlscaddy');
+  writeFileSync(join(p.dir, 'pebble-ca.pem'), pebble.listenerCaPem);
+  p.writeFleet(fleetYaml());
+  p.commit('fleet');
+  env = { SLIPWAY_SSH_KEY: hosts.sshKeyPath, SLIPWAY_KNOWN_HOSTS: hosts.knownHostsPath, SSH_AUTH_SOCK: '' };
+}, 900_000);
+
+afterAll(async () => {
+  if (docker && p) await cleanupProjectOn(docker, p.project);
+  await pebble?.stop();
+}, 300_000);
+
+describe('Caddy on hostB with certificates from pebble (its own HTTP-01)', () => {
+  it('publishes 443, gets a certificate per domain, and answers HTTPS 200 with HSTS; HTTP redirects with a 308', async () => {
+    await cliOk(['up']);
+    await cliOk(['deploy', 'web', 'prod', '--drain', '200']);
+    await cliOk(['deploy', 'web', 'qa', '--drain', '200']);
+    const proxy = await docker.getContainer(`${p.project}-proxy`).inspect();
+    expect(Object.keys(proxy.HostConfig.PortBindings ?? {}).sort()).toEqual(['443/tcp', '80/tcp']);
+    for (const host of DOMAINS) {
+      const s = await httpsWhenReady(host);
+      expect(s.status, s.body).toBe(200);
+      expect(JSON.parse(s.body)).toMatchObject({ app: 'web', env: 'prod' });
+      expect(s.issuer).toMatch(/Pebble/);
+      expect(s.hsts).toBe('max-age=86400');
+      const h = await get('http', host);
+      expect(h.status).toBe(308);
+      expect(h.location).toBe(`https://${host}/`);
+      expect(h.hsts).toBeUndefined();
+    }
+  }, 600_000);
+
+  it('keeps a tls: off host on plain HTTP, without a redirect', async () => {
+    const h = await get('http', PLAIN);
+    expect(h.status, h.body).toBe(200);
+    expect(JSON.parse(h.body)).toMatchObject({ app: 'web', env: 'qa' });
+  }, 60_000);
+
+  it('slipway certs --json lists the certificates Caddy obtained', async () => {
+    const rows = JSON.parse((await cliOk(['certs', '--json'])).stdout) as { host: string; issuer: string; source: string; daysLeft: number }[];
+    const mine = rows.filter((r) => DOMAINS.includes(r.host)).sort((a, b) => a.host.localeCompare(b.host));
+    expect(mine.map((r) => r.host)).toEqual(DOMAINS);
+    for (const r of mine) {
+      expect(r.issuer).toMatch(/Pebble/);
+      expect(r.source).toMatch(/caddy/);
+      expect(r.daysLeft).toBeGreaterThan(30);
+    }
+  }, 120_000);
+});
