@@ -8,6 +8,7 @@
 // step then ends with an error naming the hosts.
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../../diag/errors.ts';
+import { dnsProvider, zoneFor } from '../../dns/provider.ts';
 import { engineFile } from '../../engine/secret-handover.ts';
 import { proxyInputs, proxySpec, reloadProxy } from '../proxy.ts';
 import { secretLookup } from '../secrets-file-lookup.ts';
@@ -201,7 +202,10 @@ async function readCaRoot(path: string, env: string): Promise<string> {
   }
 }
 
-/** The fleet's `dns:` zones through the DNS port (src/dns/provider.ts). */
-async function fleetDnsFor(_run: ServerRun, _host: string): Promise<TxtWriter | undefined> {
-  return undefined;
+/** The zone of `host` among the fleet's `dns:` zones, through the DNS port; its credential is a fleet-wide secret. */
+async function fleetDnsFor(run: ServerRun, host: string): Promise<TxtWriter | undefined> {
+  const zone = zoneFor(run.fleet.dns, host);
+  if (!zone) return undefined;
+  const lookup = secretLookup(run);
+  return dnsProvider(zone, (name) => lookup.getSecret(name));
 }
