@@ -75,13 +75,14 @@ describe('requireRedactable', () => {
 });
 
 describe('where secrets are unwrapped', () => {
-  it('only at the hand-over: engine env and stdin, the store on the server, the basic-auth hash, the S3 client, the encrypted secrets file', () => {
+  it('only at the hand-over: engine env and stdin, the store on the server, the basic-auth hash, the S3 client, the encrypted secrets file, the DNS credentials', () => {
     const src = join(import.meta.dirname, '..');
     const sites = readdirSync(src, { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
       .filter((f) => readFileSync(join(src, f), 'utf8').includes('.reveal()'))
       .sort();
     expect(sites).toEqual([
+      'dns/credential-handover.ts',
       'engine/secret-handover.ts',
       'secrets/secrets-doc.ts',
       'util/secret.ts',
