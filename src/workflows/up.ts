@@ -13,12 +13,19 @@ import { observeListed, observedEnvs } from './observe.ts';
 import { planServer } from './plan-fleet.ts';
 import type { ServerRun } from './server-run.ts';
 import { ensureCertificates } from './tls/ensure-certificates.ts';
+import { UserError } from '../diag/errors.ts';
 
 export interface UpOptions {
   /** Also carry out deletions (the `up` command). Without it, deletions wait for `up` (deploy's infrastructure step). */
   prune?: boolean;
   /** Delete volumes, databases and Redis DBs no longer in the fleet (`--destroy-data`). */
   destroyData?: boolean;
+  /**
+   * A certificate that cannot be obtained (each is warned about as it fails): `fail` (the `up`
+   * command, once everything else is applied) or `warn` (default: deploy's infrastructure step,
+   * whose release must not wait on a CA; the host is served on HTTP meanwhile).
+   */
+  certificates?: 'fail' | 'warn';
 }
 
 export interface UpResult {
@@ -37,7 +44,7 @@ export async function upServerLocked(run: ServerRun, opts: { lockWaitS: number; 
   const envs = [...run.state.networks.map((n) => n.env), ...(await observedEnvs(run.conn.engine, run.fleet.project))];
   const command = `up${opts.destroyData ? ' --destroy-data' : ''}`;
   return withEnvLocks(run, envs, { command, action: 'up', lockWaitS: opts.lockWaitS }, async (locked) => {
-    const result = await upServer(run, { prune: true, destroyData: opts.destroyData ?? false });
+    const result = await upServer(run, { prune: true, destroyData: opts.destroyData ?? false, certificates: 'fail' });
     locked.note({ detail: summaryDetail(result.plan) });
     return result;
   });
@@ -50,7 +57,11 @@ export async function upServer(run: ServerRun, opts: UpOptions = {}): Promise<Up
   const todo = opts.prune ? plan : withoutDeletions(plan);
   const applied = await applyPlan(run, todo, observed);
   await run.store.writeJson(INFRA_APPLIED, { digest: infraDigest(run) });
-  await ensureCertificates(run);
+  try {
+    await ensureCertificates(run);
+  } catch (e) {
+    if (opts.certificates === 'fail' || !(e instanceof UserError)) throw e;
+  }
   return { server: run.conn.server.name, plan: todo, applied };
 }
 
