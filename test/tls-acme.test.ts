@@ -11,7 +11,11 @@
 //   request meeting the reload's close of an idle keep-alive connection is retried once on a new
 //   one, as RFC 9112 §9.3.1 allows and browsers do; at most one per connection), and new
 //   connections get the new serial.
-// Fails (never skips) without the hosts or pebble.
+// - a second environment with `challenge: dns` gets its certificate by DNS-01 through the fleet's
+//   RFC 2136 zone on a real BIND (test/support/bind.ts; pebble resolves every name there), for a
+//   name whose A record points at another address (192.0.2.99), as a move between servers needs;
+//   its challenge record is gone afterwards, and HTTPS to hostA for that name answers 200.
+// Fails (never skips) without the hosts, pebble or BIND.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { writeFileSync } from 'node:fs';
@@ -25,16 +29,21 @@ import { ensureImages } from './harness/engine.ts';
 import { hostsUp, loadImagesIntoHosts, type HarnessHosts } from './harness/hosts.ts';
 import { slipwayOk } from './support/cli.ts';
 import { cleanupProjectOn, hostDocker } from './support/multi-hosts.ts';
+import { startBind, type Bind } from './support/bind.ts';
 import { startPebble, type Pebble } from './support/pebble.ts';
 import { makeProject, type TestProject } from './support/project.ts';
 import { startTlsLoad, type TlsLoadReport } from './support/tls-load.ts';
 
 const IP = '10.200.0.2';
-const DOMAINS = ['one.tls-acme.example.com', 'two.tls-acme.example.com'];
+const ZONE = 'tls-acme.example.com';
+const DOMAINS = [`one.${ZONE}`, `two.${ZONE}`];
+/** Staging's name: its A record points elsewhere; its certificate comes by DNS-01. */
+const MOVED = `moved.${ZONE}`;
 
 let hosts: HarnessHosts;
 let docker: Docker;
 let pebble: Pebble;
+let bind: Bind;
 let p: TestProject;
 let env: Record<string, string>;
 let root = '';
@@ -47,15 +56,24 @@ tls:
   acme: { directory: "${pebble.directory}", email: ops@example.com, ca_root: ./pebble-ca.pem }
 ${renewBefore ? `  renew_before: ${renewBefore}\n` : ''}servers:
   vps1: { ssh: root@${IP}, proxy: nginx, http_port: 80, https_port: 443 }
+dns:
+  ${ZONE}:
+    provider: rfc2136
+    server: ${bind.host}:${bind.port}
+    key: { name: ${bind.keyName}, algorithm: ${bind.algorithm}, secret: { secret: dns-tsig } }
 environments:
   prod:
     server: vps1
     deploy: any
     tls: auto
+  staging:
+    server: vps1
+    deploy: any
+    tls: { mode: auto, challenge: dns }
 apps:
   web:
     git: { repo: ".", context: examples/apps/echo }
-    domains: { prod: [${DOMAINS.join(', ')}] }
+    domains: { prod: [${DOMAINS.join(', ')}], staging: ${MOVED} }
     processes:
       web: { command: "node server.js", port: 8000, health: /health }
 `;
@@ -116,19 +134,21 @@ beforeAll(async () => {
   hosts = await hostsUp();
   await loadImagesIntoHosts(['node:20-slim', 'nginx:1.27'], ['hostA']);
   docker = hostDocker(hosts, 'hostA');
-  pebble = await startPebble();
-  for (const d of DOMAINS) await pebble.addA(d, IP);
+  bind = await startBind({ zone: ZONE, records: [...DOMAINS.map((d) => `${d}. 300 IN A ${IP}`), `${MOVED}. 300 IN A 192.0.2.99`] });
+  pebble = await startPebble({ dnsServer: `${bind.host}:${bind.port}` });
   root = await pebble.issuerRoot();
   p = makeProject('tls');
   writeFileSync(join(p.dir, 'pebble-ca.pem'), pebble.listenerCaPem);
   p.writeFleet(fleetYaml());
   p.commit('fleet');
   env = { SLIPWAY_SSH_KEY: hosts.sshKeyPath, SLIPWAY_KNOWN_HOSTS: hosts.knownHostsPath, SSH_AUTH_SOCK: '' };
+  await slipwayOk(['secret', 'set', 'dns-tsig'], { cwd: p.dir, env, input: bind.secret });
 }, 900_000);
 
 afterAll(async () => {
   if (docker && p) await cleanupProjectOn(docker, p.project);
   await pebble?.stop();
+  await bind?.stop();
 }, 300_000);
 
 describe('nginx on hostA with certificates from pebble (HTTP-01)', () => {
@@ -163,11 +183,13 @@ describe('nginx on hostA with certificates from pebble (HTTP-01)', () => {
   });
 
   it('slipway certs --json lists them with domains, issuer, expiry, challenge and source', async () => {
-    const rows = await certsJson();
+    const all = await certsJson();
+    expect(all.map((r) => r.host)).toEqual([MOVED, ...DOMAINS].sort());
+    const rows = all.filter((r) => r.env === 'prod');
     expect(rows.map((r) => [r.host, r.env, r.domains, r.challenge, r.source, r.serial])).toEqual(
       DOMAINS.map((d) => [d, 'prod', [d], 'http', 'slipway acme', firstSerials[d]]),
     );
-    for (const r of rows) {
+    for (const r of all) {
       expect(r.issuer).toMatch(/Pebble/);
       expect(r.daysLeft).toBeGreaterThan(30);
     }
@@ -178,7 +200,7 @@ describe('nginx on hostA with certificates from pebble (HTTP-01)', () => {
   it('a second up keeps the certificates (nothing due)', async () => {
     const up = await cliOk(['up', '--json']);
     expect(up.stdout).not.toMatch(/PRIVATE KEY/);
-    expect((await certsJson()).map((r) => r.serial)).toEqual(DOMAINS.map((d) => firstSerials[d]));
+    expect((await certsJson()).filter((r) => r.env === 'prod').map((r) => r.serial)).toEqual(DOMAINS.map((d) => firstSerials[d]));
   }, 300_000);
 
   it('renew_before beyond the lifetime: up renews both under keep-alive HTTPS load, with no failed request and a new serial', async () => {
@@ -204,10 +226,23 @@ describe('nginx on hostA with certificates from pebble (HTTP-01)', () => {
       // a request that meets that close is sent again on a new connection (tls-load.ts says why).
       expect(rep.idleCloseRetries).toBeLessThanOrEqual(8);
       const fresh = rows.find((r) => r.host === host)!.serial;
+      expect(fresh).toMatch(/^[0-9a-f]+$/);
       expect(fresh).not.toBe(firstSerials[host]);
       // Clients saw the old certificate, then the new one; a new connection gets the new one.
       expect(Object.keys(rep.serials)).toContain(fresh);
       expect((await get('https', host)).serial).toBe(fresh);
     }
+  }, 600_000);
+
+  it('DNS-01 through the fleet’s RFC 2136 zone, for a name whose A record points at another host; the challenge record is removed', async () => {
+    // `up` above obtained it (every environment of the server); the app answers once deployed.
+    const row = (await certsJson()).find((r) => r.host === MOVED)!;
+    expect([row.env, row.domains, row.challenge, row.source]).toEqual(['staging', [MOVED], 'dns', 'slipway acme']);
+    expect(bind.dig(MOVED, 'A').join('\n')).toMatch(/192\.0\.2\.99/);
+    expect(bind.dig(`_acme-challenge.${MOVED}`, 'TXT')).toEqual([]);
+    await cliOk(['deploy', 'web', 'staging', '--drain', '200']);
+    const s = await get('https', MOVED);
+    expect(s.status, s.body).toBe(200);
+    expect(s.serial).toBe(row.serial);
   }, 600_000);
 });
