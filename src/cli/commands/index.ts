@@ -16,6 +16,7 @@ import { registerOps } from './ops.ts';
 import { registerBackup } from './backup.ts';
 import { registerRestore } from './restore.ts';
 import { registerCerts } from './certs.ts';
+import { registerDns } from './dns.ts';
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   registerValidate(program, ctx);
@@ -33,4 +34,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerBackup(program, ctx);
   registerRestore(program, ctx);
   registerCerts(program, ctx);
+  registerDns(program, ctx);
 }
