@@ -1,10 +1,15 @@
 // `slipway check [--live]`: isolation and policy checks over the desired state (seed 002's
 // verification checklist and seed 000's risk list, automated); with --live, isolation is also
-// proven on the servers. Exit 1 when any error-level finding or failed live check exists.
+// proven on the servers, each managed domain's records are compared with its server's address,
+// and the certificates the proxies serve are checked for expiry (workflows/tls-live.ts). Exit 1
+// when any error-level finding or failed live check exists.
 import type { Command } from 'commander';
 import { check } from '../../plan/check/check.ts';
 import { desire } from '../../plan/desire/desire.ts';
 import { liveIsolation, type LiveCheck } from '../../workflows/isolation-live.ts';
+import { liveCertificateFindings, liveDnsFindings } from '../../workflows/tls-live.ts';
+import { fleetSecrets } from '../../workflows/fleet-secrets.ts';
+import { sortFindings } from '../../plan/check/finding.ts';
 import type { CliContext } from '../context.ts';
 import { setExit } from '../exit.ts';
 import { requireFleet } from '../fleet-input.ts';
@@ -21,13 +26,13 @@ export function registerCheck(program: Command, ctx: CliContext): void {
     .option('-f, --file <path>', FILE_HELP)
     .option(
       '--live',
-      "also prove isolation on the servers: networks, published ports, and what an attacker would try from each environment's network with its apps' credentials (Redis: no credentials, another environment's DB, FLUSHALL, CONFIG, KEYS; Postgres: no credentials, CREATE DATABASE/ROLE, pg_authid, another environment's database)",
+      "also prove isolation on the servers: networks, published ports, and what an attacker would try from each environment's network with its apps' credentials (Redis: no credentials, another environment's DB, FLUSHALL, CONFIG, KEYS; Postgres: no credentials, CREATE DATABASE/ROLE, pg_authid, another environment's database); also warn on domains whose DNS does not point at their server (zones under dns:) and certificates expiring within 14 days or missing",
     )
     .option('--json', 'print findings as JSON')
     .option('--strict', 'exit non-zero on warnings too')
     .action(async (opts: { file: string; json?: boolean; strict?: boolean; live?: boolean }, cmd: Command) => {
       const { fleet, load } = requireFleet(ctx, opts);
-      const findings = check(fleet, desire(fleet));
+      let findings = check(fleet, desire(fleet));
       let live: LiveCheck[] = [];
       const timings: { server: string; ms: number }[] = [];
       if (opts.live) {
@@ -37,15 +42,19 @@ export function registerCheck(program: Command, ctx: CliContext): void {
           fleet.servers.map((s) => s.name),
           { json: opts.json },
           async (session) => {
-            const per = await Promise.all(
-              [...session.runs.values()].map(async (run) => {
-                const t0 = ctx.now();
-                const checks = await liveIsolation(run);
-                timings.push({ server: run.conn.server.name, ms: ctx.now() - t0 });
-                return checks;
-              }),
-            );
-            live = per.flat();
+            const [per, dns] = await Promise.all([
+              Promise.all(
+                [...session.runs.values()].map(async (run) => {
+                  const t0 = ctx.now();
+                  const [checks, certs] = await Promise.all([liveIsolation(run), liveCertificateFindings(run)]);
+                  timings.push({ server: run.conn.server.name, ms: ctx.now() - t0 });
+                  return { checks, certs };
+                }),
+              ),
+              liveDnsFindings(fleet, fleetSecrets(session)),
+            ]);
+            live = per.flatMap((p) => p.checks);
+            findings = sortFindings([...findings, ...per.flatMap((p) => p.certs), ...dns]);
           },
         );
       }

@@ -44,6 +44,11 @@ export const FINDING_CODES = [
   'tls-unsupported',
   'tls-dns-no-zone',
   'dns-no-address',
+  // check --live only (workflows/tls-live.ts)
+  'dns-points-elsewhere',
+  'dns-lookup-failed',
+  'certificate-expiring',
+  'certificate-missing',
 ] as const;
 
 export type FindingCode = (typeof FINDING_CODES)[number];

@@ -1,0 +1,20 @@
+// Fleet-wide secrets (a DNS zone's credentials: not any one environment's) through an open
+// session: the repository's secrets/_all.age, else the value set for every environment on the
+// first of `servers` that has one (secrets-file-lookup.ts decides the order on each).
+import type { Secret } from '../util/secret.ts';
+import type { FleetSession } from './fleet-session.ts';
+import { secretLookup } from './secrets-file-lookup.ts';
+
+export type GetSecret = (name: string) => Promise<Secret | undefined>;
+
+export function fleetSecrets(session: FleetSession, servers: readonly string[] = [...session.runs.keys()]): GetSecret {
+  return async (name) => {
+    for (const server of servers) {
+      const run = session.runs.get(server);
+      if (!run) continue;
+      const v = await secretLookup(run).getSecret(name);
+      if (v) return v;
+    }
+    return undefined;
+  };
+}

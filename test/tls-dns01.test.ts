@@ -1,0 +1,156 @@
+// A certificate by DNS-01 through a real BIND (RFC 2136 with TSIG), for a domain whose A record
+// points at another host, served by nginx on the simulated server hostB (10.200.0.3), the move's
+// precondition. Pebble (test/support/pebble.ts) resolves through the same BIND
+// (test/support/bind.ts), so the TXT record it reads is the one Slipway's signed update wrote.
+// Driven through the CLI over SSH, the TSIG secret set as a user sets it (the repository's
+// encrypted secrets/_all.age):
+// - `up` obtains the certificate although the name points at 192.0.2.99; a client trusting
+//   pebble's root gets HTTPS 200 from the app on hostB; the TXT record is gone afterwards;
+// - `check --live` warns that the name does not point at its server, and that the certificate
+//   (pebble issues it for 10 days here) expires within 14 days;
+// - `dns apply` points the name at hostB; `check --live` no longer warns about DNS;
+// - the TSIG secret appears in no output.
+// Fails (never skips) without the hosts, BIND or pebble.
+import { request as httpsRequest } from 'node:https';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureImages } from './harness/engine.ts';
+import { hostsUp, loadImagesIntoHosts, type HarnessHosts } from './harness/hosts.ts';
+import { type CliResult, slipway } from './support/cli.ts';
+import { cleanupProjectOn, hostDocker } from './support/multi-hosts.ts';
+import { type Bind, startBind } from './support/bind.ts';
+import { startPebble, type Pebble } from './support/pebble.ts';
+import { makeProject, type TestProject } from './support/project.ts';
+
+const IP = '10.200.0.3';
+const ZONE = 'dns01.example.com';
+const HOST = `shop.${ZONE}`;
+const ELSEWHERE = '192.0.2.99';
+
+let hosts: HarnessHosts;
+let docker: Docker;
+let bind: Bind;
+let pebble: Pebble;
+let p: TestProject;
+let env: Record<string, string>;
+let root = '';
+const outputs: string[] = [];
+
+async function cli(args: string[], input?: string): Promise<CliResult> {
+  const r = await slipway(args, { cwd: p.dir, env, input });
+  outputs.push(r.stdout, r.stderr);
+  return r;
+}
+const show = (r: CliResult) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
+
+function fleetYaml(recipient: string): string {
+  return `project: ${p.project}
+secrets:
+  recipients: [${recipient}]
+tls:
+  acme: { directory: "${pebble.directory}", email: ops@example.com, ca_root: ./pebble-ca.pem }
+servers:
+  vps2: { ssh: root@${IP}, address: ${IP}, proxy: nginx, http_port: 80 }
+environments:
+  prod: { server: vps2, deploy: any, protected: true, tls: { challenge: dns } }
+dns:
+  ${ZONE}:
+    provider: rfc2136
+    server: ${bind.host}:${bind.port}
+    key: { name: ${bind.keyName}, algorithm: ${bind.algorithm}, secret: { secret: dns-tsig } }
+    ttl: 120
+apps:
+  web:
+    git: { repo: ".", context: examples/apps/echo }
+    domains: { prod: [${HOST}] }
+    processes:
+      web: { command: "node server.js", port: 8000, health: /health }
+`;
+}
+
+function getHttps(host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: IP, port: 443, path: '/', headers: { Host: host }, servername: host, ca: root, agent: false, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+interface Finding {
+  severity: string;
+  code: string;
+  subject: string;
+  message: string;
+}
+async function liveFindings(): Promise<Finding[]> {
+  const r = await cli(['check', '--live', '--json']);
+  expect(r.stdout, show(r)).not.toBe('');
+  return (JSON.parse(r.stdout) as { findings: Finding[] }).findings.filter((f) => /^(dns|certificate)-/.test(f.code));
+}
+
+beforeAll(async () => {
+  await ensureImages(['node', 'nginx']);
+  hosts = await hostsUp();
+  await loadImagesIntoHosts(['node:20-slim', 'nginx:1.27'], ['hostB']);
+  docker = hostDocker(hosts, 'hostB');
+  bind = await startBind({ zone: ZONE, listen: '10.200.0.1', records: [`shop 300 IN A ${ELSEWHERE}`, 'keep 600 IN TXT "not ours"'] });
+  pebble = await startPebble({ dnsServer: `${bind.host}:${bind.port}`, certValiditySeconds: 10 * 86_400 });
+  root = await pebble.issuerRoot();
+  p = makeProject('tlsdns');
+  writeFileSync(join(p.dir, 'pebble-ca.pem'), pebble.listenerCaPem);
+  const id = await generateX25519Identity();
+  p.writeFleet(fleetYaml(await identityToRecipient(id)));
+  p.commit('fleet');
+  env = { SLIPWAY_SSH_KEY: hosts.sshKeyPath, SLIPWAY_KNOWN_HOSTS: hosts.knownHostsPath, SSH_AUTH_SOCK: '', SLIPWAY_AGE_KEY: id, SLIPWAY_FILE: '' };
+  const set = await cli(['secret', 'set', 'dns-tsig'], bind.secret);
+  expect(set.code, show(set)).toBe(0);
+}, 900_000);
+
+afterAll(async () => {
+  if (docker && p) await cleanupProjectOn(docker, p.project);
+  await pebble?.stop();
+  await bind?.stop();
+}, 300_000);
+
+describe('nginx on hostB with a certificate by DNS-01 through BIND', () => {
+  it('up obtains it while the name points elsewhere; HTTPS answers 200 from the app; the challenge record is gone', async () => {
+    expect(bind.dig(HOST, 'A')).toEqual([`${HOST}. 300 IN A ${ELSEWHERE}`]);
+    const up = await cli(['up']);
+    expect(up.code, show(up)).toBe(0);
+    const deploy = await cli(['deploy', 'web', 'prod', '--drain', '200']);
+    expect(deploy.code, show(deploy)).toBe(0);
+    const s = await getHttps(HOST);
+    expect(s.status, s.body).toBe(200);
+    expect(JSON.parse(s.body)).toMatchObject({ app: 'web', env: 'prod' });
+    expect(bind.dig(`_acme-challenge.${HOST}`, 'TXT')).toEqual([]);
+    expect(bind.dig(`keep.${ZONE}`, 'TXT')).toEqual([`keep.${ZONE}. 600 IN TXT "not ours"`]);
+  }, 600_000);
+
+  it('check --live warns that the name points elsewhere and that the certificate expires within 14 days', async () => {
+    const f = await liveFindings();
+    expect(f.map((x) => `${x.severity} ${x.code} ${x.subject}`).sort()).toEqual([
+      `warning certificate-expiring ${HOST}`,
+      `warning dns-points-elsewhere ${HOST}`,
+    ]);
+    expect(f.find((x) => x.code === 'dns-points-elsewhere')!.message).toBe(`${HOST} A points at ${ELSEWHERE}, not at its server (${IP})`);
+  }, 300_000);
+
+  it('dns apply points the name at hostB; check --live stops warning about DNS', async () => {
+    const r = await cli(['dns', 'apply']);
+    expect(r.code, show(r)).toBe(0);
+    expect(bind.dig(HOST, 'A')).toEqual([`${HOST}. 120 IN A ${IP}`]);
+    expect((await liveFindings()).map((x) => x.code)).toEqual(['certificate-expiring']);
+  }, 300_000);
+
+  it('never shows the TSIG secret', () => {
+    expect(outputs.join('\n')).not.toContain(bind.secret);
+  });
+});
