@@ -53,6 +53,10 @@ describe('RFC 2136 provider against BIND', () => {
     ]);
     await p.replace('alias.example.com', 'CNAME', 300, ['www.example.com']);
     expect(bind.dig('alias.example.com', 'CNAME')).toEqual(['alias.example.com. 300 IN CNAME www.example.com.']);
+    // Asked for A, the server answers with the alias (and its target's A): lookup keeps only what was asked, under its own name.
+    expect(await p.lookup(['alias.example.com'], ['A', 'CNAME'])).toEqual([
+      { name: 'alias.example.com', type: 'CNAME', ttl: 300, values: ['www.example.com'] },
+    ]);
     await p.replace('www.example.com', 'TXT', 90, []);
     expect(bind.dig('www.example.com', 'TXT')).toEqual([]);
     // Records nobody asked to change are untouched.

@@ -40,7 +40,8 @@ async function planWithProviders(fleet: Fleet, getSecret: GetSecret, opts: DnsWo
     const p = await make(cfg, getSecret);
     providers.set(z.zone, p);
     const names = [...new Set(z.records.map((r) => r.name))];
-    const types = [...new Set(z.records.map((r) => r.type))];
+    // CNAME too: a name that is an alias cannot take A/AAAA records (the plan says so).
+    const types = [...new Set(z.records.map((r) => r.type)), 'CNAME' as const];
     observed.set(z.zone, await p.lookup(names, types));
   }
   return { plan: diffDns(desired, observed), providers };

@@ -41,15 +41,29 @@ function change(d: DesiredRecordSet, observed: readonly ObservedRecordSet[]): Dn
   return { kind: o.ttl === d.ttl && same(current.values, d.values) ? 'unchanged' : 'update', ...base, current };
 }
 
-/** `observed`: per zone, the record sets lookup returned for the desired names and types. */
+/**
+ * `observed`: per zone, the record sets lookup returned for the desired names and types (and
+ * CNAME). A name that is a CNAME in the zone cannot have A/AAAA records beside it (a server drops
+ * such an add): it is listed as not managed instead of being planned again and again.
+ */
 export function diffDns(desired: DesiredDns, observed: ReadonlyMap<string, readonly ObservedRecordSet[]>): DnsPlan {
-  const zones = desired.zones.map((z) => ({ zone: z.zone, provider: z.provider, changes: z.records.map((r) => change(r, observed.get(z.zone) ?? [])) }));
+  const notManaged: NotManaged[] = [...desired.notManaged];
+  const zones = desired.zones.map((z) => {
+    const seen = observed.get(z.zone) ?? [];
+    const cnames = new Map(seen.filter((r) => r.type === 'CNAME' && r.values.length > 0).map((r) => [r.name, r.values[0]!]));
+    for (const name of new Set(z.records.filter((r) => cnames.has(r.name)).map((r) => r.name))) {
+      const r = z.records.find((x) => x.name === name)!;
+      notManaged.push({
+        host: name,
+        env: r.envs.join(', '),
+        app: r.apps.join(', '),
+        reason: 'cname',
+        detail: `is a CNAME to ${cnames.get(name)} in zone ${z.zone}: remove the CNAME to let Slipway manage its A/AAAA records`,
+      });
+    }
+    return { zone: z.zone, provider: z.provider, changes: z.records.filter((r) => !cnames.has(r.name)).map((r) => change(r, seen)) };
+  });
   const all = zones.flatMap((z) => z.changes);
   const count = (k: DnsChangeKind) => all.filter((c) => c.kind === k).length;
-  return {
-    zones,
-    notManaged: desired.notManaged,
-    skipped: desired.skipped,
-    summary: { create: count('create'), update: count('update'), unchanged: count('unchanged') },
-  };
+  return { zones, notManaged, skipped: desired.skipped, summary: { create: count('create'), update: count('update'), unchanged: count('unchanged') } };
 }

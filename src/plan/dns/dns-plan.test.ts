@@ -101,6 +101,21 @@ describe('diffDns', () => {
   });
 });
 
+describe('a name that is a CNAME', () => {
+  it('is not managed (a server would drop the A/AAAA beside it), and says how to fix it', () => {
+    const seen = new Map<string, ObservedRecordSet[]>([['example.com', [{ name: 'vsm.example.com', type: 'CNAME', ttl: 300, values: ['lb.example.net'] }]]]);
+    const plan = diffDns(desiredDns(fixture(), { env: 'prod' }), seen);
+    expect(plan.zones.flatMap((z) => z.changes).map((c) => c.name)).not.toContain('vsm.example.com');
+    expect(plan.notManaged.find((n) => n.reason === 'cname')).toEqual({
+      host: 'vsm.example.com',
+      env: 'prod',
+      app: 'helios',
+      reason: 'cname',
+      detail: 'is a CNAME to lb.example.net in zone example.com: remove the CNAME to let Slipway manage its A/AAAA records',
+    });
+  });
+});
+
 describe('helpers', () => {
   it('canonical addresses and the longest zone', () => {
     expect(canonicalAddress('2001:DB8:0:0:0:0:0:1')).toEqual({ type: 'AAAA', value: '2001:db8::1' });

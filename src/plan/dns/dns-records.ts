@@ -31,7 +31,7 @@ export interface NotManaged {
   host: string;
   env: string;
   app: string;
-  reason: 'no-zone' | 'no-address' | 'conflict';
+  reason: 'no-zone' | 'no-address' | 'conflict' | 'cname';
   detail: string;
 }
 
