@@ -12,5 +12,11 @@ export async function ensureStateImage(engine: DockerEngine): Promise<void> {
     { path: 'Dockerfile', content: 'FROM scratch\nCOPY README /README\nLABEL slipway.role=state\nCMD ["/README"]\n' },
     { path: 'README', content: 'Slipway state holder: never started; its volumes hold Slipway state.\n' },
   ]);
-  await engine.buildImage({ contextTar: context, tag: STATE_IMAGE, dockerfile: 'Dockerfile', buildArgs: {}, labels: {} });
+  try {
+    await engine.buildImage({ contextTar: context, tag: STATE_IMAGE, dockerfile: 'Dockerfile', buildArgs: {}, labels: {} });
+  } catch (e) {
+    // Several commands' first use on a fresh engine build it at once; one may lose the race to tag it.
+    if (await engine.imageInspect(STATE_IMAGE)) return;
+    throw e;
+  }
 }
