@@ -2,7 +2,8 @@
 // hostA (10.200.0.2) against Debian's pebble on the hosts' bridge (10.200.0.1; test/support/
 // pebble.ts). One environment with two domains, driven through the CLI over SSH:
 // - `up` obtains a certificate per domain: nginx serves pebble's HTTP-01 request from the webroot
-//   in its data volume, on the port 80 the host publishes;
+//   in its data volume, on the HTTP port the host publishes (one of this suite's own: pebble is
+//   told to validate there);
 // - a client trusting only pebble's root gets HTTPS 200 from the app, and HTTP answers a redirect;
 // - the certificates and the account key are 0600 in the server's state (and in the proxy);
 // - `slipway certs --json` lists them;
@@ -35,6 +36,10 @@ import { makeProject, type TestProject } from './support/project.ts';
 import { startTlsLoad, type TlsLoadReport } from './support/tls-load.ts';
 
 const IP = '10.200.0.2';
+// Ports of its own on hostA (other suites publish 80 there at the same time); pebble validates
+// HTTP-01 on this suite's HTTP port.
+const HTTP_PORT = 20_000 + 2 * Math.floor(Math.random() * 4000);
+const HTTPS_PORT = HTTP_PORT + 1;
 const ZONE = 'tls-acme.example.com';
 const DOMAINS = [`one.${ZONE}`, `two.${ZONE}`];
 /** Staging's name: its A record points elsewhere; its certificate comes by DNS-01. */
@@ -55,7 +60,7 @@ function fleetYaml(renewBefore?: string): string {
 tls:
   acme: { directory: "${pebble.directory}", email: ops@example.com, ca_root: ./pebble-ca.pem }
 ${renewBefore ? `  renew_before: ${renewBefore}\n` : ''}servers:
-  vps1: { ssh: root@${IP}, proxy: nginx, http_port: 80, https_port: 443 }
+  vps1: { ssh: root@${IP}, proxy: nginx, http_port: ${HTTP_PORT}, https_port: ${HTTPS_PORT} }
 dns:
   ${ZONE}:
     provider: rfc2136
@@ -88,7 +93,7 @@ interface Got {
 
 function get(scheme: 'http' | 'https', host: string): Promise<Got> {
   return new Promise((resolve, reject) => {
-    const opts = { host: IP, port: scheme === 'https' ? 443 : 80, path: '/', headers: { Host: host }, agent: false as const };
+    const opts = { host: IP, port: scheme === 'https' ? HTTPS_PORT : HTTP_PORT, path: '/', headers: { Host: host }, agent: false as const };
     const req =
       scheme === 'https'
         ? httpsRequest({ ...opts, servername: host, ca: root }, (res) =>
@@ -135,7 +140,7 @@ beforeAll(async () => {
   await loadImagesIntoHosts(['node:20-slim', 'nginx:1.27'], ['hostA']);
   docker = hostDocker(hosts, 'hostA');
   bind = await startBind({ zone: ZONE, records: [...DOMAINS.map((d) => `${d}. 300 IN A ${IP}`), `${MOVED}. 300 IN A 192.0.2.99`] });
-  pebble = await startPebble({ dnsServer: `${bind.host}:${bind.port}` });
+  pebble = await startPebble({ dnsServer: `${bind.host}:${bind.port}`, httpPort: HTTP_PORT, tlsPort: HTTPS_PORT });
   root = await pebble.issuerRoot();
   p = makeProject('tls');
   writeFileSync(join(p.dir, 'pebble-ca.pem'), pebble.listenerCaPem);
@@ -165,7 +170,7 @@ describe('nginx on hostA with certificates from pebble (HTTP-01)', () => {
       firstSerials[host] = s.serial!;
       const h = await get('http', host);
       expect([301, 308]).toContain(h.status);
-      expect(h.location).toBe(`https://${host}/`);
+      expect(h.location).toBe(`https://${host}:${HTTPS_PORT}/`);
     }
   }, 600_000);
 
@@ -205,7 +210,7 @@ describe('nginx on hostA with certificates from pebble (HTTP-01)', () => {
 
   it('renew_before beyond the lifetime: up renews both under keep-alive HTTPS load, with no failed request and a new serial', async () => {
     p.writeFleet(fleetYaml('3650d'));
-    const loads = DOMAINS.map((host) => startTlsLoad({ ip: IP, host, ca: root, connections: 8 }));
+    const loads = DOMAINS.map((host) => startTlsLoad({ ip: IP, port: HTTPS_PORT, host, ca: root, connections: 8 }));
     let reports: TlsLoadReport[];
     try {
       await new Promise((r) => setTimeout(r, 1000));
