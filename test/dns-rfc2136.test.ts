@@ -119,3 +119,21 @@ describe('RFC 2136 provider against BIND', () => {
     expect(zoneFor(zones, 'badexample.com')).toBeUndefined();
   });
 });
+
+describe('RFC 2136 provider with an hmac-sha512 key', () => {
+  it('BIND accepts the update and its signed reply verifies', async () => {
+    const b512 = await startBind({ zone: 'example.org', algorithm: 'hmac-sha512', keyName: 'slipway-512' });
+    try {
+      const zone: DnsZone = {
+        zone: b512.zone,
+        provider: { kind: 'rfc2136', host: b512.host, port: b512.port, keyName: b512.keyName, algorithm: 'hmac-sha512', secret: 'dns-tsig' },
+        ttl: 300,
+      };
+      const p = await dnsProvider(zone, secrets(b512.secret));
+      await p.replace('www.example.org', 'A', 45, ['192.0.2.45']);
+      expect(b512.dig('www.example.org', 'A')).toEqual(['www.example.org. 45 IN A 192.0.2.45']);
+    } finally {
+      await b512.stop();
+    }
+  });
+});
