@@ -1,0 +1,152 @@
+// Caddy serving certificates Slipway obtains itself by DNS-01 (Debian's Caddy has no DNS
+// modules), on the simulated server hostB (10.200.0.3) against Debian's pebble and a real BIND
+// (test/support/pebble.ts, test/support/bind.ts; pebble resolves every name at the BIND):
+// - `up` obtains the certificate through the fleet's RFC 2136 zone for a name whose A record
+//   points at another address (192.0.2.99), writes it to Caddy's data volume, and Caddy serves it:
+//   a client trusting only pebble's root gets HTTPS 200 from the app;
+// - `slipway certs --json` lists it as Slipway's (challenge dns), not Caddy's;
+// - renew_before beyond its lifetime makes the next `up` renew it under keep-alive HTTPS load: no
+//   failed request, and Caddy (reloaded with --force: its config is unchanged) serves the new
+//   serial to new connections.
+// The suite uses ports of its own on hostB. Fails (never skips) without the hosts, pebble or BIND.
+import { request as httpsRequest } from 'node:https';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureImages } from './harness/engine.ts';
+import { hostsUp, loadImagesIntoHosts, type HarnessHosts } from './harness/hosts.ts';
+import { slipwayOk } from './support/cli.ts';
+import { cleanupProjectOn, hostDocker } from './support/multi-hosts.ts';
+import { startBind, type Bind } from './support/bind.ts';
+import { startPebble, type Pebble } from './support/pebble.ts';
+import { makeProject, type TestProject } from './support/project.ts';
+import { startTlsLoad, type TlsLoadReport } from './support/tls-load.ts';
+
+const IP = '10.200.0.3';
+const HTTP_PORT = 28_000 + 2 * Math.floor(Math.random() * 900);
+const HTTPS_PORT = HTTP_PORT + 1;
+const ZONE = 'tls-cdns.example.com';
+const MOVED = `moved.${ZONE}`;
+
+let hosts: HarnessHosts;
+let docker: Docker;
+let pebble: Pebble;
+let bind: Bind;
+let p: TestProject;
+let env: Record<string, string>;
+let root = '';
+
+const cliOk = (args: string[]) => slipwayOk(args, { cwd: p.dir, env });
+
+function fleetYaml(renewBefore?: string): string {
+  return `project: ${p.project}
+tls:
+  acme: { directory: "${pebble.directory}", email: ops@example.com, ca_root: ./pebble-ca.pem }
+  challenge: dns
+${renewBefore ? `  renew_before: ${renewBefore}\n` : ''}servers:
+  vps2: { ssh: root@${IP}, proxy: caddy, http_port: ${HTTP_PORT}, https_port: ${HTTPS_PORT} }
+dns:
+  ${ZONE}:
+    provider: rfc2136
+    server: ${bind.host}:${bind.port}
+    key: { name: ${bind.keyName}, algorithm: ${bind.algorithm}, secret: { secret: dns-tsig } }
+environments:
+  prod: { server: vps2, deploy: any, tls: auto }
+apps:
+  web:
+    git: { repo: ".", context: examples/apps/echo }
+    domains: { prod: ${MOVED} }
+    processes:
+      web: { command: "node server.js", port: 8000, health: /health }
+`;
+}
+
+function getHttps(host: string): Promise<{ status: number; body: string; serial: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      { host: IP, port: HTTPS_PORT, path: '/', servername: host, headers: { Host: host }, ca: root, agent: false, timeout: 10_000 },
+      (res) => {
+        const serial = ((res.socket as TLSSocket).getPeerCertificate().serialNumber ?? '').toLowerCase();
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, serial }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+interface CertRow {
+  host: string;
+  env?: string;
+  domains: string[];
+  serial: string;
+  challenge: string | null;
+  source: string;
+}
+const certsJson = async () => JSON.parse((await cliOk(['certs', '--json'])).stdout) as CertRow[];
+
+beforeAll(async () => {
+  await ensureImages(['node', 'caddy']);
+  hosts = await hostsUp();
+  await loadImagesIntoHosts(['node:20-slim', 'caddy:2'], ['hostB']);
+  docker = hostDocker(hosts, 'hostB');
+  bind = await startBind({ zone: ZONE, records: [`${MOVED}. 300 IN A 192.0.2.99`] });
+  pebble = await startPebble({ dnsServer: `${bind.host}:${bind.port}`, httpPort: HTTP_PORT, tlsPort: HTTPS_PORT });
+  root = await pebble.issuerRoot();
+  p = makeProject('tlsc');
+  writeFileSync(join(p.dir, 'pebble-ca.pem'), pebble.listenerCaPem);
+  p.writeFleet(fleetYaml());
+  p.commit('fleet');
+  env = { SLIPWAY_SSH_KEY: hosts.sshKeyPath, SLIPWAY_KNOWN_HOSTS: hosts.knownHostsPath, SSH_AUTH_SOCK: '' };
+  await slipwayOk(['secret', 'set', 'dns-tsig'], { cwd: p.dir, env, input: bind.secret });
+}, 900_000);
+
+afterAll(async () => {
+  if (docker && p) await cleanupProjectOn(docker, p.project);
+  await pebble?.stop();
+  await bind?.stop();
+}, 300_000);
+
+describe('Caddy on hostB with a certificate Slipway obtains by DNS-01', () => {
+  let first = '';
+
+  it('up obtains it for a name pointing elsewhere; Caddy serves it; certs lists it as Slipway’s', async () => {
+    await cliOk(['up']);
+    await cliOk(['deploy', 'web', 'prod', '--drain', '200']);
+    const rows = await certsJson();
+    expect(rows.map((r) => [r.host, r.env, r.domains, r.challenge, r.source])).toEqual([[MOVED, 'prod', [MOVED], 'dns', 'slipway acme']]);
+    first = rows[0]!.serial;
+    const s = await getHttps(MOVED);
+    expect(s.status, s.body).toBe(200);
+    expect(s.body).toMatch(/"release"/);
+    expect(s.serial).toBe(first);
+    expect(bind.dig(`_acme-challenge.${MOVED}`, 'TXT')).toEqual([]);
+  }, 600_000);
+
+  it('renew_before beyond the lifetime: up renews it under keep-alive HTTPS load; no failed request; Caddy serves the new serial', async () => {
+    p.writeFleet(fleetYaml('3650d'));
+    const load = startTlsLoad({ ip: IP, port: HTTPS_PORT, host: MOVED, ca: root, connections: 8 });
+    let report: TlsLoadReport;
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      await cliOk(['up']);
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      report = await load.stop();
+    }
+    console.log(`[caddy dns-01 renewal under load] ${JSON.stringify(report)}`);
+    expect(report.errors).toEqual({});
+    expect(report.non2xx).toEqual({});
+    expect(report.ok2xx).toBe(report.requests);
+    expect(report.requests).toBeGreaterThan(0);
+    expect(report.idleCloseRetries).toBeLessThanOrEqual(8);
+    const fresh = (await certsJson())[0]!.serial;
+    expect(fresh).not.toBe(first);
+    expect((await getHttps(MOVED)).serial).toBe(fresh);
+  }, 600_000);
+});
