@@ -43,13 +43,13 @@ function requireDns(fleet: Fleet): void {
     );
 }
 
-/** Fleet-wide secrets through the session's runs, the session opened on first use and closed by `close`. */
+/** Fleet-wide secrets through the session's runs (a name both in the file and on a server is warned about, except with --json), the session opened on first use and closed by `close`. */
 function lazySecrets(ctx: CliContext, fleet: Fleet, env: string | undefined, opts: DnsOptions): { getSecret: GetSecret; close(): Promise<void> } {
   let session: Promise<FleetSession> | undefined;
   const servers = env !== undefined ? serversOfEnv(fleet, env) : fleet.servers.map((s) => s.name);
   return {
     async getSecret(name) {
-      session ??= openSession(ctx, fleet, servers, { json: true, identity: opts.identity });
+      session ??= openSession(ctx, fleet, servers, { json: opts.json, identity: opts.identity });
       const s = await session;
       for (const server of servers) {
         const run = s.runs.get(server);
