@@ -8,21 +8,11 @@ import type { Secret } from '../util/secret.ts';
 import { CloudflareProvider } from './cloudflare.ts';
 import { tsigKeyBytes } from './credential-handover.ts';
 import type { DnsProvider } from './records.ts';
-import { normalizeName } from './records.ts';
 import { Rfc2136Provider } from './rfc2136.ts';
 
 export type { DnsProvider, DnsRecord, RecordType } from './records.ts';
 
-/** The zone that holds `host` (longest suffix), if any. */
-export function zoneFor(zones: readonly DnsZone[], host: string): DnsZone | undefined {
-  const h = normalizeName(host);
-  let best: DnsZone | undefined;
-  for (const z of zones) {
-    const zone = normalizeName(z.zone);
-    if ((h === zone || h.endsWith(`.${zone}`)) && (!best || zone.length > normalizeName(best.zone).length)) best = z;
-  }
-  return best;
-}
+export { zoneFor } from '../config/dns-zones.ts';
 
 async function credential(zone: DnsZone, name: string, what: string, getSecret: (name: string) => Promise<Secret | undefined>): Promise<Secret> {
   const s = await getSecret(name);

@@ -9,9 +9,9 @@ import { type DnsChange, type DnsPlan, diffDns } from '../plan/dns/dns-diff.ts';
 import { type DnsPlanOptions, desiredDns, type ObservedRecordSet } from '../plan/dns/dns-records.ts';
 import { requireEnv } from './env-servers.ts';
 import type { Reporter } from './reporter.ts';
-import type { Secret } from '../util/secret.ts';
+import type { GetSecret } from './fleet-secrets.ts';
 
-export type GetSecret = (name: string) => Promise<Secret | undefined>;
+export type { GetSecret };
 
 export interface DnsWorkflowOptions extends DnsPlanOptions {
   /** Builds a zone's provider (default: dnsProvider). */

@@ -18,3 +18,17 @@ export function fleetSecrets(session: FleetSession, servers: readonly string[] =
     return undefined;
   };
 }
+
+/** fleetSecrets over a session opened on the first lookup (`open`), and closed by `close` if it was. */
+export function lazyFleetSecrets(open: () => Promise<FleetSession>, servers: readonly string[]): { getSecret: GetSecret; close(): Promise<void> } {
+  let session: Promise<FleetSession> | undefined;
+  return {
+    async getSecret(name) {
+      session ??= open();
+      return fleetSecrets(await session, servers)(name);
+    },
+    async close() {
+      if (session) await (await session.catch(() => undefined))?.close();
+    },
+  };
+}

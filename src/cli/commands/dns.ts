@@ -5,10 +5,10 @@
 // server-wide value, read through a session opened only once a zone needs one.
 import type { Command } from 'commander';
 import { UsageError } from '../../diag/errors.ts';
-import { dnsApply, dnsPlan, type GetSecret } from '../../workflows/dns.ts';
-import { type FleetSession, openSession } from '../../workflows/fleet-session.ts';
+import { dnsApply, dnsPlan } from '../../workflows/dns.ts';
+import { openSession } from '../../workflows/fleet-session.ts';
+import { type GetSecret, lazyFleetSecrets } from '../../workflows/fleet-secrets.ts';
 import { createReporter } from '../../workflows/reporter.ts';
-import { secretLookup } from '../../workflows/secrets-file-lookup.ts';
 import type { Fleet } from '../../config/fleet.ts';
 import type { CliContext } from '../context.ts';
 import { requireFleet } from '../fleet-input.ts';
@@ -43,26 +43,10 @@ function requireDns(fleet: Fleet): void {
     );
 }
 
-/** Fleet-wide secrets through the session's runs (a name both in the file and on a server is warned about, except with --json), the session opened on first use and closed by `close`. */
+/** Fleet-wide secrets through a session opened only once a zone needs one. */
 function lazySecrets(ctx: CliContext, fleet: Fleet, env: string | undefined, opts: DnsOptions): { getSecret: GetSecret; close(): Promise<void> } {
-  let session: Promise<FleetSession> | undefined;
   const servers = env !== undefined ? serversOfEnv(fleet, env) : fleet.servers.map((s) => s.name);
-  return {
-    async getSecret(name) {
-      session ??= openSession(ctx, fleet, servers, { json: opts.json, identity: opts.identity });
-      const s = await session;
-      for (const server of servers) {
-        const run = s.runs.get(server);
-        if (!run) continue;
-        const v = await secretLookup(run).getSecret(name);
-        if (v) return v;
-      }
-      return undefined;
-    },
-    async close() {
-      if (session) await (await session.catch(() => undefined))?.close();
-    },
-  };
+  return lazyFleetSecrets(() => openSession(ctx, fleet, servers, { json: true, identity: opts.identity }), servers);
 }
 
 export function registerDns(program: Command, ctx: CliContext): void {

@@ -2,17 +2,11 @@
 // modes a proxy cannot serve, DNS-01 for a host outside every managed zone, and managed zones
 // whose server has no public address to point records at. Live rules (DNS answers, certificate
 // expiry) are in workflows/tls-live.ts.
-import type { DnsZone } from '../../config/fleet.ts';
+import { zoneFor } from '../../config/dns-zones.ts';
 import { isLocalHost } from '../../model/tls.ts';
 import type { Route } from '../desire/desired.ts';
 import type { CheckRule } from './context.ts';
 import { finding, type Finding } from './finding.ts';
-
-/** The managed zone holding `host` (longest suffix), if any. */
-export function zoneOf(zones: readonly DnsZone[], host: string): DnsZone | undefined {
-  const h = host.toLowerCase();
-  return [...zones].sort((a, b) => b.zone.length - a.zone.length).find((z) => h === z.zone || h.endsWith(`.${z.zone}`));
-}
 
 function routesOf(desired: Parameters<CheckRule>[0]['desired']): { server: string; proxy: string; route: Route }[] {
   return desired.servers.flatMap((s) => s.routes.map((route) => ({ server: s.server, proxy: s.proxy, route })));
@@ -49,7 +43,7 @@ export const checkTls: CheckRule = ({ fleet, desired }) => {
           hint: `use proxy: caddy on server ${server}, or tls: auto / a certificate from secrets for environment ${r.env}`,
         }),
       );
-    if (r.tls.mode === 'auto' && r.tls.challenge === 'dns' && !zoneOf(fleet.dns, r.host))
+    if (r.tls.mode === 'auto' && r.tls.challenge === 'dns' && !zoneFor(fleet.dns, r.host))
       out.push(
         finding({
           severity: 'error',
@@ -72,7 +66,7 @@ export const checkDnsAddresses: CheckRule = ({ fleet, desired }) => {
   for (const s of desired.servers) {
     const server = fleet.servers.find((x) => x.name === s.server);
     if (!server || (server.addresses ?? []).length > 0) continue;
-    const hosts = s.routes.map((r) => r.host).filter((h) => !isLocalHost(h) && zoneOf(fleet.dns, h));
+    const hosts = s.routes.map((r) => r.host).filter((h) => !isLocalHost(h) && zoneFor(fleet.dns, h));
     if (hosts.length === 0) continue;
     const shown = hosts.slice(0, 3).join(', ') + (hosts.length > 3 ? ` and ${hosts.length - 3} more` : '');
     out.push(

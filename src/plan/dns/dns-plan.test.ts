@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { Fleet } from '../../config/fleet.ts';
 import { loadFleet } from '../../config/load.ts';
 import { diffDns } from './dns-diff.ts';
-import { canonicalAddress, desiredDns, type ObservedRecordSet, zoneOfHost } from './dns-records.ts';
+import { canonicalAddress, desiredDns, type ObservedRecordSet } from './dns-records.ts';
+import { zoneFor } from '../../config/dns-zones.ts';
 import { renderDnsPlan } from './dns-view.ts';
 
 function fixture(): Fleet {
@@ -120,7 +121,7 @@ describe('helpers', () => {
   it('canonical addresses and the longest zone', () => {
     expect(canonicalAddress('2001:DB8:0:0:0:0:0:1')).toEqual({ type: 'AAAA', value: '2001:db8::1' });
     expect(canonicalAddress('192.0.2.1')).toEqual({ type: 'A', value: '192.0.2.1' });
-    expect(zoneOfHost(fixture().dns, 'a.cda.example.com')?.zone).toBe('cda.example.com');
-    expect(zoneOfHost(fixture().dns, 'xcda.example.com')?.zone).toBe('example.com');
+    expect(zoneFor(fixture().dns, 'a.cda.example.com')?.zone).toBe('cda.example.com');
+    expect(zoneFor(fixture().dns, 'xcda.example.com')?.zone).toBe('example.com');
   });
 });

@@ -4,6 +4,7 @@
 // a domain with no zone, or whose server has no address, is listed as not managed. Pure.
 import type { DnsZone, Fleet } from '../../config/fleet.ts';
 import { isLocalHost } from '../../model/tls.ts';
+import { zoneFor } from '../../config/dns-zones.ts';
 
 export type AddressRecordType = 'A' | 'AAAA';
 
@@ -57,14 +58,6 @@ export interface DnsPlanOptions {
 
 const norm = (h: string) => h.trim().toLowerCase().replace(/\.$/, '');
 
-/** The zone that holds `host` (longest suffix). Same rule as src/dns/provider.ts's zoneFor. */
-export function zoneOfHost(zones: readonly DnsZone[], host: string): DnsZone | undefined {
-  const h = norm(host);
-  let best: DnsZone | undefined;
-  for (const z of zones) if ((h === z.zone || h.endsWith(`.${z.zone}`)) && (!best || z.zone.length > best.zone.length)) best = z;
-  return best;
-}
-
 /** An address in the form DNS servers answer with (IPv6 compressed and lower case). */
 export function canonicalAddress(a: string): { type: AddressRecordType; value: string } {
   if (!a.includes(':')) return { type: 'A', value: a.trim() };
@@ -108,7 +101,7 @@ export function desiredDns(fleet: Fleet, opts: DnsPlanOptions = {}): DesiredDns 
       skipped.add(r.host);
       continue;
     }
-    const zone = zoneOfHost(zones, r.host);
+    const zone = zoneFor(zones, r.host);
     if (!zone) {
       notManaged.push({ ...r, reason: 'no-zone', detail: 'no zone in dns: holds it' });
       continue;
