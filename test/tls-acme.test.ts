@@ -15,7 +15,8 @@
 // - a second environment with `challenge: dns` gets its certificate by DNS-01 through the fleet's
 //   RFC 2136 zone on a real BIND (test/support/bind.ts; pebble resolves every name there), for a
 //   name whose A record points at another address (192.0.2.99), as a move between servers needs;
-//   its challenge record is gone afterwards, and HTTPS to hostA for that name answers 200.
+//   its challenge record is gone afterwards, and HTTPS to hostA for that name answers 200;
+//   `slipway certs staging --renew` renews that one now, and leaves prod's alone.
 // Fails (never skips) without the hosts, pebble or BIND.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -249,5 +250,15 @@ describe('nginx on hostA with certificates from pebble (HTTP-01)', () => {
     const s = await get('https', MOVED);
     expect(s.status, s.body).toBe(200);
     expect(s.serial).toBe(row.serial);
+    // `certs staging --renew` renews staging's certificate only, now (back to the default threshold,
+    // under which prod's are not due).
+    p.writeFleet(fleetYaml());
+    const before = await certsJson();
+    const renewed = JSON.parse((await cliOk(['certs', 'staging', '--renew', '--json'])).stdout) as CertRow[];
+    expect(renewed.map((r) => r.host)).toEqual([MOVED]);
+    expect(renewed[0]!.serial).not.toBe(row.serial);
+    expect((await get('https', MOVED)).serial).toBe(renewed[0]!.serial);
+    const after = await certsJson();
+    for (const d of DOMAINS) expect(after.find((r) => r.host === d)!.serial).toBe(before.find((r) => r.host === d)!.serial);
   }, 600_000);
 });
