@@ -60,7 +60,10 @@ export async function ensureCertificates(run: ServerRun, opts: CertificateOption
     const t0 = run.now();
     try {
       const o = await run.report.step(`certificate ${need.host}`, () => ensureOne(run, spec.name, need, installed, opts));
-      if (o.action !== 'current') changed = true;
+      if (o.action !== 'current') {
+        changed = true;
+        run.report.info(`certificate ${need.host}: ${o.action}${o.notAfter ? `, valid until ${o.notAfter.slice(0, 10)}` : ''}`);
+      }
       outcomes.push({ ...o, ms: run.now() - t0 });
     } catch (e) {
       const error = e instanceof UserError ? e.message : e instanceof Error ? e.message : String(e);
