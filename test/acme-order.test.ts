@@ -74,4 +74,22 @@ describe('acme-order against pebble', () => {
       }),
     ).rejects.toThrow(/is served with a certificate this machine does not trust \(/);
   }, 60_000);
+
+  it('a pebble started with certValiditySeconds issues certificates that short-lived (for renewal tests)', async () => {
+    const short = await startPebble({ certValiditySeconds: 3600 });
+    try {
+      const got = await orderCertificate({
+        directory: short.directory,
+        caRootPem: short.listenerCaPem,
+        accountKey: await newAccountKey(),
+        domains: ['short.example.com'],
+        solver: dnsSolver(challtestsrvZone(short, [])),
+      });
+      const info = certInfo(got.fullchain);
+      expect((Date.parse(info.notAfter) - Date.parse(info.notBefore)) / 1000).toBeLessThanOrEqual(3600);
+      expect((Date.parse(info.notAfter) - Date.parse(info.notBefore)) / 1000).toBeGreaterThan(3000);
+    } finally {
+      await short.stop();
+    }
+  }, 60_000);
 });
