@@ -18,11 +18,8 @@
 //   its challenge record is gone afterwards, and HTTPS to hostA for that name answers 200;
 //   `slipway certs staging --renew` renews that one now, and leaves prod's alone.
 // Fails (never skips) without the hosts, pebble or BIND.
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unpackTar } from '../src/engine/tar.ts';
@@ -34,13 +31,14 @@ import { cleanupProjectOn, hostDocker } from './support/multi-hosts.ts';
 import { startBind, type Bind } from './support/bind.ts';
 import { startPebble, type Pebble } from './support/pebble.ts';
 import { makeProject, type TestProject } from './support/project.ts';
+import { fetchVia, suitePorts } from './support/tls-client.ts';
+import type { CertRow } from '../src/workflows/tls/cert-list.ts';
 import { startTlsLoad, type TlsLoadReport } from './support/tls-load.ts';
 
 const IP = '10.200.0.2';
 // Ports of its own on hostA (other suites publish 80 there at the same time); pebble validates
 // HTTP-01 on this suite's HTTP port.
-const HTTP_PORT = 20_000 + 2 * Math.floor(Math.random() * 4000);
-const HTTPS_PORT = HTTP_PORT + 1;
+const { http: HTTP_PORT, https: HTTPS_PORT } = suitePorts();
 const ZONE = 'tls-acme.example.com';
 const DOMAINS = [`one.${ZONE}`, `two.${ZONE}`];
 /** Staging's name: its A record points elsewhere; its certificate comes by DNS-01. */
@@ -85,33 +83,7 @@ apps:
 `;
 }
 
-interface Got {
-  status: number;
-  location?: string;
-  body: string;
-  serial?: string;
-}
-
-function get(scheme: 'http' | 'https', host: string): Promise<Got> {
-  return new Promise((resolve, reject) => {
-    const opts = { host: IP, port: scheme === 'https' ? HTTPS_PORT : HTTP_PORT, path: '/', headers: { Host: host }, agent: false as const };
-    const req =
-      scheme === 'https'
-        ? httpsRequest({ ...opts, servername: host, ca: root }, (res) =>
-            done(res, ((res.socket as TLSSocket).getPeerCertificate().serialNumber ?? '').toLowerCase()),
-          )
-        : httpRequest(opts, (res) => done(res));
-    function done(res: import('node:http').IncomingMessage, serial?: string) {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body, ...(res.headers.location ? { location: res.headers.location } : {}), ...(serial ? { serial } : {}) }),
-      );
-    }
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (scheme: 'http' | 'https', host: string) => fetchVia(scheme, { ip: IP, port: scheme === 'https' ? HTTPS_PORT : HTTP_PORT, host, ca: root });
 
 /** Files under `path` in a container on hostA: path → mode and content. */
 async function filesIn(container: string, path: string): Promise<Map<string, { mode: number; content: string }>> {
@@ -122,17 +94,6 @@ async function filesIn(container: string, path: string): Promise<Map<string, { m
   return new Map(entries.filter((e) => e.type === 'file').map((e) => [e.path, { mode: e.mode & 0o777, content: e.content.toString('utf8') }]));
 }
 
-interface CertRow {
-  server: string;
-  host: string;
-  env?: string;
-  domains: string[];
-  issuer: string;
-  serial: string;
-  daysLeft: number;
-  challenge: string | null;
-  source: string;
-}
 const certsJson = async () => JSON.parse((await cliOk(['certs', '--json'])).stdout) as CertRow[];
 
 beforeAll(async () => {

@@ -9,10 +9,8 @@
 //   failed request, and Caddy (reloaded with --force: its config is unchanged) serves the new
 //   serial to new connections.
 // The suite uses ports of its own on hostB. Fails (never skips) without the hosts, pebble or BIND.
-import { request as httpsRequest } from 'node:https';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureImages } from './harness/engine.ts';
@@ -22,11 +20,12 @@ import { cleanupProjectOn, hostDocker } from './support/multi-hosts.ts';
 import { startBind, type Bind } from './support/bind.ts';
 import { startPebble, type Pebble } from './support/pebble.ts';
 import { makeProject, type TestProject } from './support/project.ts';
+import { fetchVia, suitePorts } from './support/tls-client.ts';
+import type { CertRow } from '../src/workflows/tls/cert-list.ts';
 import { startTlsLoad, type TlsLoadReport } from './support/tls-load.ts';
 
 const IP = '10.200.0.3';
-const HTTP_PORT = 28_000 + 2 * Math.floor(Math.random() * 900);
-const HTTPS_PORT = HTTP_PORT + 1;
+const { http: HTTP_PORT, https: HTTPS_PORT } = suitePorts();
 const ZONE = 'tls-cdns.example.com';
 const MOVED = `moved.${ZONE}`;
 
@@ -63,31 +62,11 @@ apps:
 `;
 }
 
-function getHttps(host: string): Promise<{ status: number; body: string; serial: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      { host: IP, port: HTTPS_PORT, path: '/', servername: host, headers: { Host: host }, ca: root, agent: false, timeout: 10_000 },
-      (res) => {
-        const serial = ((res.socket as TLSSocket).getPeerCertificate().serialNumber ?? '').toLowerCase();
-        let body = '';
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, serial }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
+const getHttps = async (host: string) => {
+  const g = await fetchVia('https', { ip: IP, port: HTTPS_PORT, host, ca: root });
+  return { ...g, serial: g.serial ?? '' };
+};
 
-interface CertRow {
-  host: string;
-  env?: string;
-  domains: string[];
-  serial: string;
-  challenge: string | null;
-  source: string;
-}
 const certsJson = async () => JSON.parse((await cliOk(['certs', '--json'])).stdout) as CertRow[];
 
 beforeAll(async () => {

@@ -2,17 +2,15 @@
 // (10.200.0.3) against Debian's pebble on the hosts' bridge (10.200.0.1; test/support/pebble.ts).
 // One environment with two domains, driven through the CLI over SSH:
 // - `up` renders Caddy's ACME policy for pebble's directory, and pushes the CA root Caddy must
-//   trust for the directory's HTTPS; Caddy answers pebble's HTTP-01 requests on the port 80 the
-//   host publishes (which `up` publishes along with 443 because the routes are HTTPS);
-// - a client trusting only pebble's root gets HTTPS 200 from the app, with HSTS; HTTP answers 308;
+//   trust for the directory's HTTPS; Caddy answers pebble's HTTP-01 requests on the HTTP port the
+//   host publishes (the suite's own pair of ports, told to pebble);
+// - a client trusting only pebble's root gets HTTPS 200 from the app, with HSTS; HTTP answers 308
+//   to the published HTTPS port;
 // - `slipway certs --json` lists Caddy's certificates from its storage;
 // - a host with `tls: off` in the same fleet stays plain HTTP.
 // Fails (never skips) without the hosts or pebble.
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureImages } from './harness/engine.ts';
@@ -21,6 +19,7 @@ import { slipwayOk } from './support/cli.ts';
 import { cleanupProjectOn, hostDocker } from './support/multi-hosts.ts';
 import { startPebble, type Pebble } from './support/pebble.ts';
 import { makeProject, type TestProject } from './support/project.ts';
+import { fetchVia, type Got, suitePorts } from './support/tls-client.ts';
 
 const IP = '10.200.0.3';
 const DOMAINS = ['one.tls-caddy.example.com', 'two.tls-caddy.example.com'];
@@ -41,7 +40,7 @@ tls:
   acme: { directory: "${pebble.directory}", email: ops@example.com, ca_root: ./pebble-ca.pem }
   hsts: { max_age: 1d }
 servers:
-  vps2: { ssh: root@${IP}, proxy: caddy, http_port: 80 }
+  vps2: { ssh: root@${IP}, proxy: caddy, http_port: ${PORTS.http}, https_port: ${PORTS.https} }
 environments:
   prod: { server: vps2, deploy: any }
   qa: { server: vps2, deploy: any, tls: "off" }
@@ -54,39 +53,8 @@ apps:
 `;
 }
 
-interface Got {
-  status: number;
-  location?: string;
-  hsts?: string;
-  body: string;
-  issuer?: string;
-}
-
-function get(scheme: 'http' | 'https', host: string): Promise<Got> {
-  return new Promise((resolve, reject) => {
-    const opts = { host: IP, port: scheme === 'https' ? 443 : 80, path: '/', headers: { Host: host }, agent: false as const, timeout: 10_000 };
-    const req =
-      scheme === 'https'
-        ? httpsRequest({ ...opts, servername: host, ca: root }, (res) => done(res, (res.socket as TLSSocket).getPeerCertificate().issuer?.CN))
-        : httpRequest(opts, (res) => done(res));
-    function done(res: import('node:http').IncomingMessage, issuer?: string) {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          body,
-          ...(res.headers.location ? { location: res.headers.location } : {}),
-          ...(res.headers['strict-transport-security'] ? { hsts: String(res.headers['strict-transport-security']) } : {}),
-          ...(issuer ? { issuer } : {}),
-        }),
-      );
-    }
-    req.on('timeout', () => req.destroy(new Error(`${scheme}://${host}: timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
+const PORTS = suitePorts();
+const get = (scheme: 'http' | 'https', host: string) => fetchVia(scheme, { ip: IP, port: PORTS[scheme], host, ca: root });
 
 /** Caddy gets its certificates in the background, after its config is loaded: wait for HTTPS to answer (up to 60 s). */
 async function httpsWhenReady(host: string): Promise<Got> {
@@ -108,7 +76,7 @@ beforeAll(async () => {
   hosts = await hostsUp();
   await loadImagesIntoHosts(['node:20-slim', 'caddy:2'], ['hostB']);
   docker = hostDocker(hosts, 'hostB');
-  pebble = await startPebble();
+  pebble = await startPebble({ httpPort: PORTS.http, tlsPort: PORTS.https });
   for (const d of [...DOMAINS, PLAIN]) await pebble.addA(d, IP);
   root = await pebble.issuerRoot();
   p = makeProject('tlscaddy');
@@ -129,7 +97,10 @@ describe('Caddy on hostB with certificates from pebble (its own HTTP-01)', () =>
     await cliOk(['deploy', 'web', 'prod', '--drain', '200']);
     await cliOk(['deploy', 'web', 'qa', '--drain', '200']);
     const proxy = await docker.getContainer(`${p.project}-proxy`).inspect();
-    expect(Object.keys(proxy.HostConfig.PortBindings ?? {}).sort()).toEqual(['443/tcp', '80/tcp']);
+    expect(proxy.HostConfig.PortBindings).toEqual({
+      '80/tcp': [{ HostIp: '', HostPort: String(PORTS.http) }],
+      '443/tcp': [{ HostIp: '', HostPort: String(PORTS.https) }],
+    });
     for (const host of DOMAINS) {
       const s = await httpsWhenReady(host);
       expect(s.status, s.body).toBe(200);
@@ -138,7 +109,7 @@ describe('Caddy on hostB with certificates from pebble (its own HTTP-01)', () =>
       expect(s.hsts).toBe('max-age=86400');
       const h = await get('http', host);
       expect(h.status).toBe(308);
-      expect(h.location).toBe(`https://${host}/`);
+      expect(h.location).toBe(`https://${host}:${PORTS.https}/`);
       expect(h.hsts).toBeUndefined();
     }
   }, 600_000);

@@ -11,7 +11,6 @@
 // - `dns apply` points the name at hostB; `check --live` no longer warns about DNS;
 // - the TSIG secret appears in no output.
 // Fails (never skips) without the hosts, BIND or pebble.
-import { request as httpsRequest } from 'node:https';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -24,6 +23,7 @@ import { cleanupProjectOn, hostDocker } from './support/multi-hosts.ts';
 import { type Bind, startBind } from './support/bind.ts';
 import { startPebble, type Pebble } from './support/pebble.ts';
 import { makeProject, type TestProject } from './support/project.ts';
+import { fetchVia, suitePorts } from './support/tls-client.ts';
 
 const IP = '10.200.0.3';
 const ZONE = 'dns01.example.com';
@@ -53,7 +53,7 @@ secrets:
 tls:
   acme: { directory: "${pebble.directory}", email: ops@example.com, ca_root: ./pebble-ca.pem }
 servers:
-  vps2: { ssh: root@${IP}, address: ${IP}, proxy: nginx, http_port: 80 }
+  vps2: { ssh: root@${IP}, address: ${IP}, proxy: nginx, http_port: ${PORTS.http}, https_port: ${PORTS.https} }
 environments:
   prod: { server: vps2, deploy: any, protected: true, tls: { challenge: dns } }
 dns:
@@ -71,18 +71,8 @@ apps:
 `;
 }
 
-function getHttps(host: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: IP, port: 443, path: '/', headers: { Host: host }, servername: host, ca: root, agent: false, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end();
-  });
-}
+const PORTS = suitePorts();
+const getHttps = (host: string) => fetchVia('https', { ip: IP, port: PORTS.https, host, ca: root });
 
 interface Finding {
   severity: string;

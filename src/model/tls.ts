@@ -31,7 +31,7 @@ export const certPaths = (host: string): { fullchain: string; privkey: string } 
 });
 
 /** Hosts no public CA issues for: always plain HTTP. */
-export const isLocalHost = (host: string): boolean => /\.(localhost|test)$/i.test(host) || host.toLowerCase() === 'localhost';
+export const isLocalHost = (host: string): boolean => /(^|\.)(localhost|test)$/i.test(host);
 
 export type TlsServing = 'plain' | 'proxy' | 'slipway';
 

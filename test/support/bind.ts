@@ -5,9 +5,10 @@
 // A missing named, or one that does not come up, throws (the test fails, never skips).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, stopChild } from './processes.ts';
 
 export interface BindOptions {
   zone?: string;
@@ -35,17 +36,6 @@ export interface Bind {
   stop(): Promise<void>;
 }
 
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 function which(cmd: string): void {
   try {
     execFileSync('sh', ['-c', 'command -v "$1"', 'sh', cmd], { stdio: 'pipe' });
@@ -59,27 +49,6 @@ function keygen(name: string, algorithm: string): { conf: string; secret: string
   const secret = /secret "([^"]+)"/.exec(conf)?.[1];
   if (!secret) throw new Error(`tsig-keygen printed no secret: ${conf}`);
   return { conf, secret };
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(() => {
-      try {
-        process.kill(child.pid!, 'SIGKILL');
-      } catch {}
-    }, 5000);
-    child.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    try {
-      process.kill(child.pid!, 'SIGTERM');
-    } catch {
-      clearTimeout(t);
-      resolve();
-    }
-  });
 }
 
 async function tcpOpen(host: string, port: number): Promise<boolean> {

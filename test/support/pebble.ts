@@ -9,9 +9,9 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, stopChild } from './processes.ts';
 
 export const PEBBLE_HOST = '10.200.0.1';
 
@@ -45,17 +45,6 @@ export interface Pebble {
   dnsAddress: string;
   dir: string;
   stop(): Promise<void>;
-}
-
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -92,27 +81,6 @@ function listenerCert(dir: string, ips: string[]): { ca: string; cert: string; k
     dir,
   );
   return { ca: join(dir, 'ca.pem'), cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(() => {
-      try {
-        process.kill(child.pid!, 'SIGKILL');
-      } catch {}
-    }, 5000);
-    child.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    try {
-      process.kill(child.pid!, 'SIGTERM');
-    } catch {
-      clearTimeout(t);
-      resolve();
-    }
-  });
 }
 
 /** Resolves once `port` on `host` accepts a TCP connection; throws with the child's output if it exits or takes over 15 s. */
