@@ -18,33 +18,30 @@
 //   its challenge record is gone afterwards, and HTTPS to hostA for that name answers 200;
 //   `slipway certs staging --renew` renews that one now, and leaves prod's alone.
 // Fails (never skips) without the hosts, pebble or BIND.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unpackTar } from '../src/engine/tar.ts';
 import { proxyContainerName } from '../src/model/names.ts';
-import { ensureImages } from './harness/engine.ts';
-import { hostsUp, loadImagesIntoHosts, type HarnessHosts } from './harness/hosts.ts';
 import { slipwayOk } from './support/cli.ts';
-import { cleanupProjectOn, hostDocker } from './support/multi-hosts.ts';
-import { startBind, type Bind } from './support/bind.ts';
-import { startPebble, type Pebble } from './support/pebble.ts';
-import { makeProject, type TestProject } from './support/project.ts';
-import { fetchVia, suitePorts } from './support/tls-client.ts';
+import { fetchVia } from './support/tls-client.ts';
+import { startTlsWorld, type TlsWorld } from './support/tls-world.ts';
+import type { Bind } from './support/bind.ts';
+import type { Pebble } from './support/pebble.ts';
+import type { TestProject } from './support/project.ts';
 import type { CertRow } from '../src/workflows/tls/cert-list.ts';
 import { startTlsLoad, type TlsLoadReport } from './support/tls-load.ts';
 
 const IP = '10.200.0.2';
 // Ports of its own on hostA (other suites publish 80 there at the same time); pebble validates
 // HTTP-01 on this suite's HTTP port.
-const { http: HTTP_PORT, https: HTTPS_PORT } = suitePorts();
+let HTTP_PORT = 0;
+let HTTPS_PORT = 0;
 const ZONE = 'tls-acme.example.com';
 const DOMAINS = [`one.${ZONE}`, `two.${ZONE}`];
 /** Staging's name: its A record points elsewhere; its certificate comes by DNS-01. */
 const MOVED = `moved.${ZONE}`;
 
-let hosts: HarnessHosts;
+let world: TlsWorld;
 let docker: Docker;
 let pebble: Pebble;
 let bind: Bind;
@@ -97,25 +94,24 @@ async function filesIn(container: string, path: string): Promise<Map<string, { m
 const certsJson = async () => JSON.parse((await cliOk(['certs', '--json'])).stdout) as CertRow[];
 
 beforeAll(async () => {
-  await ensureImages(['node', 'nginx']);
-  hosts = await hostsUp();
-  await loadImagesIntoHosts(['node:20-slim', 'nginx:1.27'], ['hostA']);
-  docker = hostDocker(hosts, 'hostA');
-  bind = await startBind({ zone: ZONE, records: [...DOMAINS.map((d) => `${d}. 300 IN A ${IP}`), `${MOVED}. 300 IN A 192.0.2.99`] });
-  pebble = await startPebble({ dnsServer: `${bind.host}:${bind.port}`, httpPort: HTTP_PORT, tlsPort: HTTPS_PORT });
-  root = await pebble.issuerRoot();
-  p = makeProject('tls');
-  writeFileSync(join(p.dir, 'pebble-ca.pem'), pebble.listenerCaPem);
-  p.writeFleet(fleetYaml());
-  p.commit('fleet');
-  env = { SLIPWAY_SSH_KEY: hosts.sshKeyPath, SLIPWAY_KNOWN_HOSTS: hosts.knownHostsPath, SSH_AUTH_SOCK: '' };
-  await slipwayOk(['secret', 'set', 'dns-tsig'], { cwd: p.dir, env, input: bind.secret });
+  world = await startTlsWorld(
+    {
+      host: 'hostA',
+      proxy: 'nginx',
+      project: 'tls',
+      bind: { zone: ZONE, records: [...DOMAINS.map((d) => `${d}. 300 IN A ${IP}`), `${MOVED}. 300 IN A 192.0.2.99`] },
+    },
+    (w) => {
+      ({ docker, pebble, p, env, root } = w);
+      bind = w.bind!;
+      ({ http: HTTP_PORT, https: HTTPS_PORT } = w.ports);
+      return fleetYaml();
+    },
+  );
 }, 900_000);
 
 afterAll(async () => {
-  if (docker && p) await cleanupProjectOn(docker, p.project);
-  await pebble?.stop();
-  await bind?.stop();
+  await world?.stop();
 }, 300_000);
 
 describe('nginx on hostA with certificates from pebble (HTTP-01)', () => {

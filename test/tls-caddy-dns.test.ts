@@ -9,28 +9,23 @@
 //   failed request, and Caddy (reloaded with --force: its config is unchanged) serves the new
 //   serial to new connections.
 // The suite uses ports of its own on hostB. Fails (never skips) without the hosts, pebble or BIND.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureImages } from './harness/engine.ts';
-import { hostsUp, loadImagesIntoHosts, type HarnessHosts } from './harness/hosts.ts';
 import { slipwayOk } from './support/cli.ts';
-import { cleanupProjectOn, hostDocker } from './support/multi-hosts.ts';
-import { startBind, type Bind } from './support/bind.ts';
-import { startPebble, type Pebble } from './support/pebble.ts';
-import { makeProject, type TestProject } from './support/project.ts';
-import { fetchVia, suitePorts } from './support/tls-client.ts';
+import { fetchVia } from './support/tls-client.ts';
+import { startTlsWorld, type TlsWorld } from './support/tls-world.ts';
+import type { Bind } from './support/bind.ts';
+import type { Pebble } from './support/pebble.ts';
+import type { TestProject } from './support/project.ts';
 import type { CertRow } from '../src/workflows/tls/cert-list.ts';
 import { startTlsLoad, type TlsLoadReport } from './support/tls-load.ts';
 
 const IP = '10.200.0.3';
-const { http: HTTP_PORT, https: HTTPS_PORT } = suitePorts();
+let HTTP_PORT = 0;
+let HTTPS_PORT = 0;
 const ZONE = 'tls-cdns.example.com';
 const MOVED = `moved.${ZONE}`;
 
-let hosts: HarnessHosts;
-let docker: Docker;
+let world: TlsWorld;
 let pebble: Pebble;
 let bind: Bind;
 let p: TestProject;
@@ -70,25 +65,16 @@ const getHttps = async (host: string) => {
 const certsJson = async () => JSON.parse((await cliOk(['certs', '--json'])).stdout) as CertRow[];
 
 beforeAll(async () => {
-  await ensureImages(['node', 'caddy']);
-  hosts = await hostsUp();
-  await loadImagesIntoHosts(['node:20-slim', 'caddy:2'], ['hostB']);
-  docker = hostDocker(hosts, 'hostB');
-  bind = await startBind({ zone: ZONE, records: [`${MOVED}. 300 IN A 192.0.2.99`] });
-  pebble = await startPebble({ dnsServer: `${bind.host}:${bind.port}`, httpPort: HTTP_PORT, tlsPort: HTTPS_PORT });
-  root = await pebble.issuerRoot();
-  p = makeProject('tlsc');
-  writeFileSync(join(p.dir, 'pebble-ca.pem'), pebble.listenerCaPem);
-  p.writeFleet(fleetYaml());
-  p.commit('fleet');
-  env = { SLIPWAY_SSH_KEY: hosts.sshKeyPath, SLIPWAY_KNOWN_HOSTS: hosts.knownHostsPath, SSH_AUTH_SOCK: '' };
-  await slipwayOk(['secret', 'set', 'dns-tsig'], { cwd: p.dir, env, input: bind.secret });
+  world = await startTlsWorld({ host: 'hostB', proxy: 'caddy', project: 'tlsc', bind: { zone: ZONE, records: [`${MOVED}. 300 IN A 192.0.2.99`] } }, (w) => {
+    ({ pebble, p, env, root } = w);
+    bind = w.bind!;
+    ({ http: HTTP_PORT, https: HTTPS_PORT } = w.ports);
+    return fleetYaml();
+  });
 }, 900_000);
 
 afterAll(async () => {
-  if (docker && p) await cleanupProjectOn(docker, p.project);
-  await pebble?.stop();
-  await bind?.stop();
+  await world?.stop();
 }, 300_000);
 
 describe('Caddy on hostB with a certificate Slipway obtains by DNS-01', () => {

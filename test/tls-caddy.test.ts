@@ -9,38 +9,25 @@
 // - `slipway certs --json` lists Caddy's certificates from its storage;
 // - a host with `tls: off` in the same fleet stays plain HTTP.
 // Fails (never skips) without the hosts or pebble.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureImages } from './harness/engine.ts';
-import { hostsUp, loadImagesIntoHosts, type HarnessHosts } from './harness/hosts.ts';
 import { slipwayOk } from './support/cli.ts';
-import { cleanupProjectOn, hostDocker } from './support/multi-hosts.ts';
-import { startPebble, type Pebble } from './support/pebble.ts';
-import { makeProject, type TestProject } from './support/project.ts';
-import { fetchVia, type Got, suitePorts } from './support/tls-client.ts';
+import { fetchVia, type Got } from './support/tls-client.ts';
+import { startTlsWorld, type TlsWorld } from './support/tls-world.ts';
 
 const IP = '10.200.0.3';
 const DOMAINS = ['one.tls-caddy.example.com', 'two.tls-caddy.example.com'];
 const PLAIN = 'plain.tls-caddy.example.com';
 
-let hosts: HarnessHosts;
-let docker: Docker;
-let pebble: Pebble;
-let p: TestProject;
-let env: Record<string, string>;
-let root = '';
+let w: TlsWorld;
+const cliOk = (args: string[]) => slipwayOk(args, { cwd: w.p.dir, env: w.env });
 
-const cliOk = (args: string[]) => slipwayOk(args, { cwd: p.dir, env });
-
-function fleetYaml(): string {
-  return `project: ${p.project}
+function fleetYaml(w: TlsWorld): string {
+  return `project: ${w.p.project}
 tls:
-  acme: { directory: "${pebble.directory}", email: ops@example.com, ca_root: ./pebble-ca.pem }
+  acme: { directory: "${w.pebble.directory}", email: ops@example.com, ca_root: ./pebble-ca.pem }
   hsts: { max_age: 1d }
 servers:
-  vps2: { ssh: root@${IP}, proxy: caddy, http_port: ${PORTS.http}, https_port: ${PORTS.https} }
+  vps2: { ssh: root@${IP}, proxy: caddy, http_port: ${w.ports.http}, https_port: ${w.ports.https} }
 environments:
   prod: { server: vps2, deploy: any }
   qa: { server: vps2, deploy: any, tls: "off" }
@@ -53,8 +40,7 @@ apps:
 `;
 }
 
-const PORTS = suitePorts();
-const get = (scheme: 'http' | 'https', host: string) => fetchVia(scheme, { ip: IP, port: PORTS[scheme], host, ca: root });
+const get = (scheme: 'http' | 'https', host: string) => fetchVia(scheme, { ip: IP, port: w.ports[scheme], host, ca: w.root });
 
 /** Caddy gets its certificates in the background, after its config is loaded: wait for HTTPS to answer (up to 60 s). */
 async function httpsWhenReady(host: string): Promise<Got> {
@@ -72,23 +58,11 @@ async function httpsWhenReady(host: string): Promise<Got> {
 }
 
 beforeAll(async () => {
-  await ensureImages(['node', 'caddy']);
-  hosts = await hostsUp();
-  await loadImagesIntoHosts(['node:20-slim', 'caddy:2'], ['hostB']);
-  docker = hostDocker(hosts, 'hostB');
-  pebble = await startPebble({ httpPort: PORTS.http, tlsPort: PORTS.https });
-  for (const d of [...DOMAINS, PLAIN]) await pebble.addA(d, IP);
-  root = await pebble.issuerRoot();
-  p = makeProject('tlscaddy');
-  writeFileSync(join(p.dir, 'pebble-ca.pem'), pebble.listenerCaPem);
-  p.writeFleet(fleetYaml());
-  p.commit('fleet');
-  env = { SLIPWAY_SSH_KEY: hosts.sshKeyPath, SLIPWAY_KNOWN_HOSTS: hosts.knownHostsPath, SSH_AUTH_SOCK: '' };
+  w = await startTlsWorld({ host: 'hostB', proxy: 'caddy', project: 'tlscaddy', names: [...DOMAINS, PLAIN] }, fleetYaml);
 }, 900_000);
 
 afterAll(async () => {
-  if (docker && p) await cleanupProjectOn(docker, p.project);
-  await pebble?.stop();
+  await w?.stop();
 }, 300_000);
 
 describe('Caddy on hostB with certificates from pebble (its own HTTP-01)', () => {
@@ -96,10 +70,10 @@ describe('Caddy on hostB with certificates from pebble (its own HTTP-01)', () =>
     await cliOk(['up']);
     await cliOk(['deploy', 'web', 'prod', '--drain', '200']);
     await cliOk(['deploy', 'web', 'qa', '--drain', '200']);
-    const proxy = await docker.getContainer(`${p.project}-proxy`).inspect();
+    const proxy = await w.docker.getContainer(`${w.p.project}-proxy`).inspect();
     expect(proxy.HostConfig.PortBindings).toEqual({
-      '80/tcp': [{ HostIp: '', HostPort: String(PORTS.http) }],
-      '443/tcp': [{ HostIp: '', HostPort: String(PORTS.https) }],
+      '80/tcp': [{ HostIp: '', HostPort: String(w.ports.http) }],
+      '443/tcp': [{ HostIp: '', HostPort: String(w.ports.https) }],
     });
     for (const host of DOMAINS) {
       const s = await httpsWhenReady(host);
@@ -109,7 +83,7 @@ describe('Caddy on hostB with certificates from pebble (its own HTTP-01)', () =>
       expect(s.hsts).toBe('max-age=86400');
       const h = await get('http', host);
       expect(h.status).toBe(308);
-      expect(h.location).toBe(`https://${host}:${PORTS.https}/`);
+      expect(h.location).toBe(`https://${host}:${w.ports.https}/`);
       expect(h.hsts).toBeUndefined();
     }
   }, 600_000);

@@ -11,49 +11,36 @@
 // - `dns apply` points the name at hostB; `check --live` no longer warns about DNS;
 // - the TSIG secret appears in no output.
 // Fails (never skips) without the hosts, BIND or pebble.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type Docker from 'dockerode';
-import { generateX25519Identity, identityToRecipient } from 'age-encryption';
+import type { Finding } from '../src/plan/check/finding.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureImages } from './harness/engine.ts';
-import { hostsUp, loadImagesIntoHosts, type HarnessHosts } from './harness/hosts.ts';
 import { type CliResult, slipway } from './support/cli.ts';
-import { cleanupProjectOn, hostDocker } from './support/multi-hosts.ts';
-import { type Bind, startBind } from './support/bind.ts';
-import { startPebble, type Pebble } from './support/pebble.ts';
-import { makeProject, type TestProject } from './support/project.ts';
-import { fetchVia, suitePorts } from './support/tls-client.ts';
+import { fetchVia } from './support/tls-client.ts';
+import { startTlsWorld, type TlsWorld } from './support/tls-world.ts';
 
 const IP = '10.200.0.3';
 const ZONE = 'dns01.example.com';
 const HOST = `shop.${ZONE}`;
 const ELSEWHERE = '192.0.2.99';
 
-let hosts: HarnessHosts;
-let docker: Docker;
-let bind: Bind;
-let pebble: Pebble;
-let p: TestProject;
-let env: Record<string, string>;
-let root = '';
+let w: TlsWorld;
 const outputs: string[] = [];
 
 async function cli(args: string[], input?: string): Promise<CliResult> {
-  const r = await slipway(args, { cwd: p.dir, env, input });
+  const r = await slipway(args, { cwd: w.p.dir, env: w.env, input });
   outputs.push(r.stdout, r.stderr);
   return r;
 }
 const show = (r: CliResult) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 
-function fleetYaml(recipient: string): string {
-  return `project: ${p.project}
+function fleetYaml(w: TlsWorld): string {
+  const bind = w.bind!;
+  return `project: ${w.p.project}
 secrets:
-  recipients: [${recipient}]
+  recipients: [${w.recipient}]
 tls:
-  acme: { directory: "${pebble.directory}", email: ops@example.com, ca_root: ./pebble-ca.pem }
+  acme: { directory: "${w.pebble.directory}", email: ops@example.com, ca_root: ./pebble-ca.pem }
 servers:
-  vps2: { ssh: root@${IP}, address: ${IP}, proxy: nginx, http_port: ${PORTS.http}, https_port: ${PORTS.https} }
+  vps2: { ssh: root@${IP}, address: ${IP}, proxy: nginx, http_port: ${w.ports.http}, https_port: ${w.ports.https} }
 environments:
   prod: { server: vps2, deploy: any, protected: true, tls: { challenge: dns } }
 dns:
@@ -71,15 +58,8 @@ apps:
 `;
 }
 
-const PORTS = suitePorts();
-const getHttps = (host: string) => fetchVia('https', { ip: IP, port: PORTS.https, host, ca: root });
+const getHttps = (host: string) => fetchVia('https', { ip: IP, port: w.ports.https, host, ca: w.root });
 
-interface Finding {
-  severity: string;
-  code: string;
-  subject: string;
-  message: string;
-}
 async function liveFindings(): Promise<Finding[]> {
   const r = await cli(['check', '--live', '--json']);
   expect(r.stdout, show(r)).not.toBe('');
@@ -87,32 +67,26 @@ async function liveFindings(): Promise<Finding[]> {
 }
 
 beforeAll(async () => {
-  await ensureImages(['node', 'nginx']);
-  hosts = await hostsUp();
-  await loadImagesIntoHosts(['node:20-slim', 'nginx:1.27'], ['hostB']);
-  docker = hostDocker(hosts, 'hostB');
-  bind = await startBind({ zone: ZONE, listen: '10.200.0.1', records: [`shop 300 IN A ${ELSEWHERE}`, 'keep 600 IN TXT "not ours"'] });
-  pebble = await startPebble({ dnsServer: `${bind.host}:${bind.port}`, certValiditySeconds: 10 * 86_400 });
-  root = await pebble.issuerRoot();
-  p = makeProject('tlsdns');
-  writeFileSync(join(p.dir, 'pebble-ca.pem'), pebble.listenerCaPem);
-  const id = await generateX25519Identity();
-  p.writeFleet(fleetYaml(await identityToRecipient(id)));
-  p.commit('fleet');
-  env = { SLIPWAY_SSH_KEY: hosts.sshKeyPath, SLIPWAY_KNOWN_HOSTS: hosts.knownHostsPath, SSH_AUTH_SOCK: '', SLIPWAY_AGE_KEY: id, SLIPWAY_FILE: '' };
-  const set = await cli(['secret', 'set', 'dns-tsig'], bind.secret);
-  expect(set.code, show(set)).toBe(0);
+  w = await startTlsWorld(
+    {
+      host: 'hostB',
+      proxy: 'nginx',
+      project: 'tlsdns',
+      bind: { zone: ZONE, listen: '10.200.0.1', records: [`shop 300 IN A ${ELSEWHERE}`, 'keep 600 IN TXT "not ours"'] },
+      certValiditySeconds: 10 * 86_400,
+      ageSecrets: true,
+    },
+    fleetYaml,
+  );
 }, 900_000);
 
 afterAll(async () => {
-  if (docker && p) await cleanupProjectOn(docker, p.project);
-  await pebble?.stop();
-  await bind?.stop();
+  await w?.stop();
 }, 300_000);
 
 describe('nginx on hostB with a certificate by DNS-01 through BIND', () => {
   it('up obtains it while the name points elsewhere; HTTPS answers 200 from the app; the challenge record is gone', async () => {
-    expect(bind.dig(HOST, 'A')).toEqual([`${HOST}. 300 IN A ${ELSEWHERE}`]);
+    expect(w.bind!.dig(HOST, 'A')).toEqual([`${HOST}. 300 IN A ${ELSEWHERE}`]);
     const up = await cli(['up']);
     expect(up.code, show(up)).toBe(0);
     const deploy = await cli(['deploy', 'web', 'prod', '--drain', '200']);
@@ -120,8 +94,8 @@ describe('nginx on hostB with a certificate by DNS-01 through BIND', () => {
     const s = await getHttps(HOST);
     expect(s.status, s.body).toBe(200);
     expect(JSON.parse(s.body)).toMatchObject({ app: 'web', env: 'prod' });
-    expect(bind.dig(`_acme-challenge.${HOST}`, 'TXT')).toEqual([]);
-    expect(bind.dig(`keep.${ZONE}`, 'TXT')).toEqual([`keep.${ZONE}. 600 IN TXT "not ours"`]);
+    expect(w.bind!.dig(`_acme-challenge.${HOST}`, 'TXT')).toEqual([]);
+    expect(w.bind!.dig(`keep.${ZONE}`, 'TXT')).toEqual([`keep.${ZONE}. 600 IN TXT "not ours"`]);
   }, 600_000);
 
   it('check --live warns that the name points elsewhere and that the certificate expires within 14 days', async () => {
@@ -136,11 +110,11 @@ describe('nginx on hostB with a certificate by DNS-01 through BIND', () => {
   it('dns apply points the name at hostB; check --live stops warning about DNS', async () => {
     const r = await cli(['dns', 'apply']);
     expect(r.code, show(r)).toBe(0);
-    expect(bind.dig(HOST, 'A')).toEqual([`${HOST}. 120 IN A ${IP}`]);
+    expect(w.bind!.dig(HOST, 'A')).toEqual([`${HOST}. 120 IN A ${IP}`]);
     expect((await liveFindings()).map((x) => x.code)).toEqual(['certificate-expiring']);
   }, 300_000);
 
   it('never shows the TSIG secret', () => {
-    expect(outputs.join('\n')).not.toContain(bind.secret);
+    expect(outputs.join('\n')).not.toContain(w.bind!.secret);
   });
 });
