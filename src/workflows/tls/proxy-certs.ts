@@ -7,12 +7,11 @@ import { engineFile } from '../../engine/secret-handover.ts';
 import type { DockerEngine } from '../../engine/docker-engine.ts';
 import { packTar, unpackTar, type TarEntry } from '../../engine/tar.ts';
 import type { Secret } from '../../util/secret.ts';
+import { ACME_WEBROOT, CERT_DIR } from '../../model/tls.ts';
 
-export const CERTS_DIR = 'data/slipway/certs';
-export const WEBROOT = 'data/slipway/acme';
-export const CA_ROOT_FILE = 'data/slipway/acme-ca-root.pem';
-
-export const certFilePaths = (host: string) => ({ fullchain: `/${CERTS_DIR}/${host}/fullchain.pem`, privkey: `/${CERTS_DIR}/${host}/privkey.pem` });
+// Tar paths (relative to the container's /) of model/tls.ts's places, which the renderers name.
+const CERTS_DIR = CERT_DIR.slice(1);
+const WEBROOT = ACME_WEBROOT.slice(1);
 
 const dir = (path: string, mode: number): TarEntry => ({ path, content: '', mode, type: 'dir' });
 
