@@ -2,7 +2,7 @@
 // - A domain in a managed zone whose A/AAAA records do not point at its server's addresses (what
 //   `dns plan` would create or change, TTL changes aside).
 // - A certificate the proxy serves that expires within 14 days, and a certificate Slipway should
-//   hold (nginx, DNS-01, files) but does not.
+//   hold (nginx, DNS-01, files) or Caddy should have got (HTTP-01) but does not.
 // Findings, like `check`'s: warnings, never a failed live check (the proxy still answers).
 import type { Fleet } from '../config/fleet.ts';
 import type { Finding } from '../plan/check/finding.ts';
@@ -11,6 +11,8 @@ import { dnsPlan, type GetSecret } from './dns.ts';
 import type { ServerRun } from './server-run.ts';
 import { listCertificates } from './tls/cert-list.ts';
 import { certNeeds } from './tls/cert-needs.ts';
+import { tlsServing } from '../model/tls.ts';
+import { proxyContainerName } from '../model/names.ts';
 
 /** Days before expiry from which `check --live` warns (the issue's 14; renewal starts at renew_before, 30 by default). */
 export const EXPIRY_WARNING_DAYS = 14;
@@ -83,6 +85,23 @@ export async function liveCertificateFindings(run: ServerRun): Promise<Finding[]
     );
   }
   const held = new Set(rows.filter((r) => r.source !== 'caddy').map((r) => r.host));
+  const byCaddy = new Set(rows.filter((r) => r.source === 'caddy').map((r) => r.host));
+  // Caddy gets its own (HTTP-01) in the background and says nothing to `up` when it cannot.
+  for (const r of run.state.routes) {
+    if (run.conn.server.proxy !== 'caddy' || r.tls.mode !== 'auto' || tlsServing(r, 'caddy') !== 'proxy' || byCaddy.has(r.host)) continue;
+    byCaddy.add(r.host);
+    out.push(
+      finding({
+        severity: 'warning',
+        code: 'certificate-missing',
+        server,
+        env: r.env,
+        subject: r.host,
+        message: `Caddy has no certificate for ${r.host} yet: HTTPS to it fails until it gets one`,
+        hint: `Caddy retries on its own; its log says why it failed (docker logs ${proxyContainerName(run.fleet.project)}). Usually ${r.host} does not point at ${server} yet, or port 80 is closed`,
+      }),
+    );
+  }
   for (const need of certNeeds(run.state.routes, run.conn.server.proxy)) {
     if (held.has(need.host)) continue;
     out.push(
