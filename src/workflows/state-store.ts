@@ -95,6 +95,10 @@ export class StateStore {
         });
       } catch (err) {
         if (!(err as { conflict?: boolean }).conflict) throw err;
+        // Another command is creating the holder right now. Docker reserves the name before the
+        // container is registered, so for a moment the name conflicts yet the container is not
+        // found: wait until it is.
+        await this.#awaitHolder();
       }
       await this.engine.putArchive(
         this.holder,
@@ -104,6 +108,19 @@ export class StateStore {
           { path: 'state/.slipway', content: 'state v1\n', mode: 0o600 },
         ]),
       );
+    }
+  }
+
+  /** Waits (up to ~2.5 s) for a holder that another command has just created to become visible. */
+  async #awaitHolder(): Promise<void> {
+    for (let delay = 20; ; delay *= 2) {
+      try {
+        await this.engine.inspectContainer(this.holder);
+        return;
+      } catch (e) {
+        if (!isNotFound(e) || delay > 2500) throw e;
+      }
+      await new Promise((r) => setTimeout(r, delay));
     }
   }
 
