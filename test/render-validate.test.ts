@@ -198,6 +198,17 @@ describe('nginx (real binary)', () => {
     for (const [name, opts] of [
       ['plain.conf', {}],
       ['maint.conf', { maintenance: new Set(['api.example.com', 'api-staging.example.com']) }],
+      // A move: held writes and forwards (plain and HTTPS targets) on the same routes.
+      [
+        'move.conf',
+        {
+          holdWrites: new Map([['api.example.com', 2]]),
+          forward: new Map([
+            ['api.example.com', '10.200.0.3:80'],
+            ['site-staging.localhost', 'https://10.200.0.3:443'],
+          ]),
+        },
+      ],
     ] as const) {
       const conf = renderNginx(fixtureServer(), { ...opts, pidFile: join(dir, 'nginx.pid'), tempDir: join(dir, 'tmp'), htpasswdDir: join(dir, 'htpasswd') });
       writeFileSync(join(dir, name), conf);
@@ -305,6 +316,17 @@ describe('caddy (real binary)', () => {
     for (const [name, opts] of [
       ['plain.json', {}],
       ['resolved.json', { resolveSecret: () => hash, maintenance: new Set(['api.example.com']) }],
+      [
+        'move.json',
+        {
+          resolveSecret: () => hash,
+          holdWrites: new Map([['api.example.com', 2]]),
+          forward: new Map([
+            ['api.example.com', '10.200.0.3:80'],
+            ['site-staging.localhost', 'https://10.200.0.3:443'],
+          ]),
+        },
+      ],
     ] as const) {
       writeFileSync(join(dir, name), JSON.stringify(renderCaddy(fixtureServer(), opts)));
       const { stdout, stderr } = await run(CADDY, ['validate', '--config', join(dir, name)], { env: caddyEnv(dir) });

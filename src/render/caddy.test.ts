@@ -179,3 +179,44 @@ describe('renderCaddy', () => {
     expect(c.apps.http.https_port).toBe(18443);
   });
 });
+
+describe('renderCaddy: a move (held writes, forwards)', () => {
+  const secrets: Record<string, string> = { 'staging-auth-qa': HASH_QA };
+  const cfg: Any = renderCaddy(fixtureServer(), {
+    resolveSecret: (n) => secrets[n],
+    holdWrites: new Map([
+      ['api.example.com', 2],
+      ['site-staging.localhost', 5],
+    ]),
+    forward: new Map([
+      ['api-staging.example.com', '10.200.0.3:80'],
+      ['site-staging.localhost', 'https://10.200.0.3:443'],
+      ['site.test', '10.200.0.3:80'],
+    ]),
+  });
+
+  it('matches the golden file', async () => {
+    await expect(`${JSON.stringify(cfg, null, 2)}\n`).toMatchFileSnapshot('./__golden__/caddy-move.json');
+  });
+
+  it('holds writes (503, Retry-After) and keeps proxying reads to the app', () => {
+    const h = routeFor(cfg, 'api.example.com', 'https').handle;
+    expect(h.map((x: Any) => x.handler)).toEqual(['subroute', 'reverse_proxy']);
+    expect(h[0].routes[0].match).toEqual([{ not: [{ method: ['GET', 'HEAD', 'OPTIONS'] }] }]);
+    expect(h[0].routes[0].handle[0]).toMatchObject({ status_code: 503, headers: { 'Retry-After': ['2'] } });
+    expect(h[1].upstreams).toEqual([{ dial: 'api-prod-web:3000' }]);
+  });
+
+  it('forwards to the target without auth of its own; https targets get SNI = the host', () => {
+    const h = routeFor(cfg, 'api-staging.example.com', 'https').handle;
+    expect(h).toEqual([expect.objectContaining({ handler: 'reverse_proxy', upstreams: [{ dial: '10.200.0.3:80' }] })]);
+    expect(h[0].transport).toBeUndefined();
+    const s = routeFor(cfg, 'site-staging.localhost').handle;
+    expect(s.map((x: Any) => x.handler)).toEqual(['subroute', 'reverse_proxy']);
+    expect(s[1].transport).toEqual({ protocol: 'http', tls: { server_name: 'site-staging.localhost', insecure_skip_verify: true } });
+  });
+
+  it('serves the maintenance page over a forward', () => {
+    expect(routeFor(cfg, 'site.test').handle).toEqual([expect.objectContaining({ status_code: 503 })]);
+  });
+});

@@ -19,11 +19,17 @@
 //   account is answered 401 by a subroute first: Caddy would compare it with its own cost-14 bcrypt
 //   hash (its guard against telling users apart by timing), about a second of CPU each, so anyone
 //   could starve the proxy with made-up user names. The user names are not secret ("team").
+// - Moves (workflows/proxy-overrides.ts): a host whose writes are held answers methods other
+//   than GET, HEAD and OPTIONS with 503 and Retry-After (before auth), reads go on. A forwarded
+//   host is reverse-proxied to another server's proxy (`ADDR:PORT`, or `https://ADDR:PORT` with
+//   SNI = the host and no verification); Caddy keeps the Host, sets X-Forwarded-For/Proto/Host
+//   and keeps connections to the target alive. Basic auth is left to the target. The maintenance
+//   page wins over both.
 // - No rate limit: stock Caddy has no rate-limit module (`check` warns about that instead).
 // - The admin endpoint defaults to `localhost:2019` inside the proxy container; never publish it.
 import type { Route, ServerState } from '../plan/desire/desired.ts';
 import { basicUsersPattern } from './basic-auth-match.ts';
-import { MAINTENANCE_HTML } from './nginx.ts';
+import { forwardTarget, HELD_WRITE_TEXT, MAINTENANCE_HTML } from './nginx.ts';
 import { ACME_CA_ROOT, certPaths, hstsValue, servesHttps, tlsServing } from '../model/tls.ts';
 
 export interface CaddyOptions {
@@ -43,6 +49,10 @@ export interface CaddyOptions {
   certificates?: ReadonlySet<string>;
   /** The HTTPS port clients reach (the server's published port), for redirects. Default 443. */
   publicHttpsPort?: number;
+  /** Hosts whose writes (methods other than GET, HEAD, OPTIONS) get 503 with this Retry-After (seconds). */
+  holdWrites?: ReadonlyMap<string, number>;
+  /** Hosts proxied to another server's proxy: `ADDR:PORT` (HTTP) or `https://ADDR:PORT`. */
+  forward?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -92,6 +102,39 @@ function routeFor(r: Route, o: CaddyOptions, maintenance: boolean, hsts?: string
         'Cache-Control': ['no-store'],
       },
       body: MAINTENANCE_HTML,
+    });
+    return { match: [{ host: [r.host] }], handle, terminal: true };
+  }
+  const hold = o.holdWrites?.get(r.host);
+  if (hold !== undefined) {
+    if (!Number.isInteger(hold) || hold < 0) throw new Error(`caddy: Retry-After ${hold} is not a whole number of seconds`);
+    handle.push({
+      handler: 'subroute',
+      routes: [
+        {
+          match: [{ not: [{ method: ['GET', 'HEAD', 'OPTIONS'] }] }],
+          handle: [
+            {
+              handler: 'static_response',
+              status_code: 503,
+              headers: { 'Content-Type': ['text/plain; charset=utf-8'], 'Retry-After': [String(hold)], 'Cache-Control': ['no-store'] },
+              body: `${HELD_WRITE_TEXT}\n`,
+            },
+          ],
+          terminal: true,
+        },
+      ],
+    });
+  }
+  const to = o.forward?.get(r.host);
+  if (to !== undefined) {
+    const target = forwardTarget(to);
+    handle.push({
+      handler: 'reverse_proxy',
+      upstreams: [{ dial: target.dial }],
+      ...(target.https ? { transport: { protocol: 'http', tls: { server_name: r.host, insecure_skip_verify: true } } } : {}),
+      load_balancing: { try_duration: '5s', try_interval: '50ms' },
+      headers: { request: { set: { 'X-Request-Id': ['{http.request.uuid}'] } } },
     });
   } else {
     if (r.basicAuth && r.basicAuth.length > 0) {

@@ -146,3 +146,55 @@ describe('renderHtpasswd', () => {
     expect(() => renderHtpasswd([{ user: 'a:b', hash: 'x' }])).toThrow(/invalid user/);
   });
 });
+
+describe('renderNginx: a move (held writes, forwards)', () => {
+  // api: writes held; api-staging: forwarded (its auth and rate limit left to the target); site-staging: both, over HTTPS.
+  const move = {
+    holdWrites: new Map([
+      ['api.example.com', 2],
+      ['site-staging.localhost', 5],
+    ]),
+    forward: new Map([
+      ['api-staging.example.com', '10.200.0.3:80'],
+      ['site-staging.localhost', 'https://10.200.0.3:443'],
+      ['site.test', '10.200.0.3:80'],
+    ]),
+  };
+  const conf = renderNginx(fixtureServer(), move);
+
+  it('matches the golden file', async () => {
+    await expect(conf).toMatchFileSnapshot('./__golden__/nginx-move.conf');
+  });
+
+  it('holds writes before auth and the proxy, and keeps proxying reads', () => {
+    const b = block(conf, 'api.example.com');
+    expect(b).toContain('error_page 418 = @slipway_held;\n      if ($request_method !~ ^(GET|HEAD|OPTIONS)$) {\n        return 418;');
+    expect(b).toContain('proxy_pass $upstream;');
+    expect(b).toMatch(/location @slipway_held \{\n {6}add_header Retry-After 2 always;[\s\S]*return 503 '/);
+    expect(b).toContain('limit_req zone=rl_prod');
+  });
+
+  it('forwards with a keep-alive pool per target, the Host kept, and no auth or rate limit of its own', () => {
+    expect(conf).toContain('  upstream slipway_forward_10_200_0_3_80 {\n    server 10.200.0.3:80;\n    keepalive 16;\n  }');
+    expect(conf).toContain('  upstream slipway_forward_s_10_200_0_3_443 {\n    server 10.200.0.3:443;');
+    const b = block(conf, 'api-staging.example.com');
+    expect(b).toContain('proxy_pass http://slipway_forward_10_200_0_3_80;');
+    expect(b).toContain('proxy_set_header Host $host;');
+    expect(b).not.toMatch(/auth_basic|limit_req|\$upstream/);
+    const s = block(conf, 'site-staging.localhost');
+    expect(s).toContain('proxy_pass https://slipway_forward_s_10_200_0_3_443;');
+    expect(s).toContain('proxy_ssl_name $host;');
+    expect(s).toContain('add_header Retry-After 5 always;');
+  });
+
+  it('serves the maintenance page over a forward', () => {
+    const b = block(conf, 'site.test');
+    expect(b).toContain('return 503');
+    expect(b).not.toContain('proxy_pass');
+  });
+
+  it('refuses a target that is not ADDR:PORT and a Retry-After that is not whole seconds', () => {
+    expect(() => renderNginx(fixtureServer(), { forward: new Map([['api.example.com', '10.0.0.1:80; evil']]) })).toThrow(/not ADDR:PORT/);
+    expect(() => renderNginx(fixtureServer(), { holdWrites: new Map([['api.example.com', 1.5]]) })).toThrow(/whole number/);
+  });
+});

@@ -19,6 +19,13 @@
 //   certificate answers `/.well-known/acme-challenge/` from the ACME webroot (HTTP-01). A host
 //   still waiting for its certificate is served on HTTP only.
 // - Rate limits use one zone per environment, `rl_{env}`; exceeded requests get 429.
+// - Moves (workflows/proxy-overrides.ts): a host whose writes are held answers methods other
+//   than GET, HEAD and OPTIONS with 503 and Retry-After (a named location, reached before auth),
+//   reads still go on. A forwarded host is proxied to another server's proxy through an
+//   `upstream {}` block with a keep-alive pool (a fixed address needs no resolver), the Host kept,
+//   X-Forwarded-For/Proto/Host set; `https://ADDR:PORT` speaks TLS with SNI = the host and no
+//   verification (the target's proxy redirects its HTTP port when the host is HTTPS there). Basic
+//   auth and rate limit are left to the target. The maintenance page wins over both.
 import type { Route, ServerState } from '../plan/desire/desired.ts';
 import { ACME_WEBROOT, certPaths, hstsValue, servesHttps, tlsServing } from '../model/tls.ts';
 
@@ -47,6 +54,10 @@ export interface NginxOptions {
   httpsListen?: string;
   /** The HTTPS port clients reach (the server's published port), for redirects. Default 443. */
   publicHttpsPort?: number;
+  /** Hosts whose writes (methods other than GET, HEAD, OPTIONS) get 503 with this Retry-After (seconds). */
+  holdWrites?: ReadonlyMap<string, number>;
+  /** Hosts proxied to another server's proxy: `ADDR:PORT` (HTTP) or `https://ADDR:PORT`. */
+  forward?: ReadonlyMap<string, string>;
 }
 
 export interface HtpasswdUser {
@@ -81,6 +92,39 @@ export const MAINTENANCE_HTML =
 
 type BlockOptions = Required<Pick<NginxOptions, 'listen' | 'htpasswdDir' | 'retryAfterS' | 'httpsListen' | 'publicHttpsPort'>>;
 
+/** The body of a held write (503 with Retry-After). */
+export const HELD_WRITE_TEXT = 'Writes are paused for a moment while this site moves; please retry.';
+
+/** A forward target, `ADDR:PORT` or `https://ADDR:PORT`, split; throws on anything else. */
+export function forwardTarget(to: string): { https: boolean; dial: string } {
+  const m = /^(https:\/\/)?([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/.exec(to);
+  if (!m || Number(m[3]) < 1 || Number(m[3]) > 65535) throw new Error(`forward target ${JSON.stringify(to)} is not ADDR:PORT or https://ADDR:PORT`);
+  return { https: m[1] !== undefined, dial: `${m[2]}:${m[3]}` };
+}
+
+/** The `upstream {}` name of a forward target. */
+const forwardUpstream = (to: string): string => `slipway_forward_${to.replace(/^https:\/\//, 's_').replace(/[^A-Za-z0-9]/g, '_')}`;
+
+/** What a route's location does besides the maintenance page: hold writes, forward. */
+interface Move {
+  retryAfterS?: number;
+  forward?: string;
+}
+
+/** The named location held writes are sent to (its own add_header lines, so HSTS is repeated). */
+function heldLocation(retryAfterS: number, hsts: string | undefined): string[] {
+  if (!Number.isInteger(retryAfterS) || retryAfterS < 0) throw new Error(`nginx: Retry-After ${retryAfterS} is not a whole number of seconds`);
+  return [
+    '    location @slipway_held {',
+    ...(hsts ? [`      add_header Strict-Transport-Security "${hsts}" always;`] : []),
+    `      add_header Retry-After ${retryAfterS} always;`,
+    '      add_header Cache-Control "no-store" always;',
+    '      default_type text/plain;',
+    `      return 503 '${HELD_WRITE_TEXT}\\n';`,
+    '    }',
+  ];
+}
+
 function maintenanceLocation(o: BlockOptions): string[] {
   return [
     '    location / {',
@@ -92,15 +136,38 @@ function maintenanceLocation(o: BlockOptions): string[] {
   ];
 }
 
-function proxyLocation(r: Route, o: BlockOptions, hsts: string | undefined): string[] {
+function proxyLocation(r: Route, o: BlockOptions, hsts: string | undefined, move: Move): string[] {
   const out: string[] = [];
-  if (r.rateLimit) out.push(`    limit_req zone=${rateZone(r.env)} burst=${r.rateLimit.burst} nodelay;`);
-  if (r.basicAuth && r.basicAuth.length > 0) {
+  // A forwarded host's auth and rate limit are the target's: applied once, there.
+  if (r.rateLimit && !move.forward) out.push(`    limit_req zone=${rateZone(r.env)} burst=${r.rateLimit.burst} nodelay;`);
+  if (r.basicAuth && r.basicAuth.length > 0 && !move.forward) {
     out.push(`    auth_basic "${token('env', r.env)}";`, `    auth_basic_user_file ${o.htpasswdDir}/${token('env', r.env)};`);
   }
   if (hsts) out.push(`    add_header Strict-Transport-Security "${hsts}" always;`);
+  out.push('    location / {');
+  // `return` runs in the rewrite phase, before auth and the proxy: a held write never reaches either.
+  if (move.retryAfterS !== undefined)
+    out.push('      error_page 418 = @slipway_held;', '      if ($request_method !~ ^(GET|HEAD|OPTIONS)$) {', '        return 418;', '      }');
+  if (move.forward) {
+    const target = forwardTarget(move.forward);
+    out.push(
+      `      proxy_pass ${target.https ? 'https' : 'http'}://${forwardUpstream(move.forward)};`,
+      '      proxy_http_version 1.1;',
+      '      proxy_set_header Host $host;',
+      '      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+      '      proxy_set_header X-Forwarded-Proto $scheme;',
+      '      proxy_set_header X-Forwarded-Host $host;',
+      '      proxy_set_header X-Request-Id $request_id;',
+      '      proxy_set_header Upgrade $http_upgrade;',
+      '      proxy_set_header Connection $slipway_connection;',
+      ...(target.https ? ['      proxy_ssl_server_name on;', '      proxy_ssl_name $host;', '      proxy_ssl_verify off;'] : []),
+      '      proxy_connect_timeout 5s;',
+      '    }',
+    );
+    if (move.retryAfterS !== undefined) out.push(...heldLocation(move.retryAfterS, hsts));
+    return out;
+  }
   out.push(
-    '    location / {',
     `      set $upstream http://${token('upstream', r.upstream)};`,
     '      proxy_pass $upstream;',
     '      proxy_http_version 1.1;',
@@ -118,14 +185,15 @@ function proxyLocation(r: Route, o: BlockOptions, hsts: string | undefined): str
     '      proxy_next_upstream_tries 3;',
     '    }',
   );
+  if (move.retryAfterS !== undefined) out.push(...heldLocation(move.retryAfterS, hsts));
   return out;
 }
 
 /** The server blocks of one route: port 80 (ACME webroot, redirect or the app), and 443 once its certificate is in place. */
-function serverBlocks(r: Route, o: BlockOptions, maintenance: boolean, certificates: ReadonlySet<string>): string[] {
+function serverBlocks(r: Route, o: BlockOptions, maintenance: boolean, certificates: ReadonlySet<string>, move: Move): string[] {
   const host = token('host', r.host);
   const head = (listen: string) => ['  server {', `    listen ${listen};`, `    server_name ${host};`, `    # slipway: app ${r.app}, env ${r.env}`];
-  const body = (hsts: string | undefined) => (maintenance ? maintenanceLocation(o) : proxyLocation(r, o, hsts));
+  const body = (hsts: string | undefined) => (maintenance ? maintenanceLocation(o) : proxyLocation(r, o, hsts, move));
   const https = servesHttps(r, 'nginx', certificates);
   const http = head(o.listen);
   // HTTP-01 answers come from the webroot (before any auth, redirect or maintenance page).
@@ -216,6 +284,13 @@ export function renderNginx(server: ServerState, opts: NginxOptions = {}): strin
       lines.push(`  limit_req_zone $binary_remote_addr zone=${z}:10m rate=${rps}r/s;`);
     }
   }
+  const forwards = [
+    ...new Set(routes.flatMap((r) => (r.maintenance || opts.maintenance?.has(r.host) ? [] : [opts.forward?.get(r.host)]).filter((t) => t !== undefined))),
+  ].sort();
+  if (forwards.length > 0) {
+    lines.push('', '  # Hosts forwarded to another server (a move): one keep-alive pool per target.');
+    for (const to of forwards) lines.push(`  upstream ${forwardUpstream(to)} {`, `    server ${forwardTarget(to).dial};`, '    keepalive 16;', '  }');
+  }
   lines.push('', '  # Unknown hosts.', '  server {', `    listen ${o.listen} default_server;`, '    server_name _;', '    return 404;', '  }');
   if (routes.some((r) => servesHttps(r, 'nginx', certificates))) {
     // TLS settings of every 443 server; an unknown name gets the first certificate and a 404.
@@ -223,7 +298,10 @@ export function renderNginx(server: ServerState, opts: NginxOptions = {}): strin
   }
   for (const r of routes) {
     const maintenance = r.maintenance || (opts.maintenance?.has(r.host) ?? false);
-    lines.push('', ...serverBlocks(r, o, maintenance, certificates));
+    const hold = opts.holdWrites?.get(r.host);
+    const to = opts.forward?.get(r.host);
+    const move: Move = { ...(hold !== undefined ? { retryAfterS: hold } : {}), ...(to !== undefined ? { forward: to } : {}) };
+    lines.push('', ...serverBlocks(r, o, maintenance, certificates, move));
   }
   lines.push('}', '');
   return lines.join('\n');

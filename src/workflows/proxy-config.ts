@@ -1,6 +1,6 @@
 // The proxy's config files for one server: routes to each app's stable alias (a deploy changes
-// what the alias resolves to, never this config), maintenance pages, basic-auth hashes from the
-// server's secrets. Pure.
+// what the alias resolves to, never this config), maintenance pages, a move's held writes and
+// forwards, basic-auth hashes from the server's secrets. Pure.
 import type { ProxyKind } from '../config/fleet.ts';
 import type { ServerState, Route } from '../plan/desire/desired.ts';
 import { renderCaddy } from '../render/caddy.ts';
@@ -9,6 +9,16 @@ import { ACME_CA_ROOT as CADDY_ACME_CA_ROOT } from '../model/tls.ts';
 import type { TarEntry } from '../engine/tar.ts';
 import { basicAuthHash } from './basic-auth-hash.ts';
 import type { Secret } from '../util/secret.ts';
+
+/** A move's changes to some hosts of a server's proxy (kept in the server's state, workflows/proxy-overrides.ts). */
+export interface ProxyOverrides {
+  /** Hosts whose writes (methods other than GET, HEAD, OPTIONS) get 503 with Retry-After; reads go on. */
+  holdWrites: Record<string, { retryAfterS: number }>;
+  /** Hosts whose every request goes to another server's proxy: `ADDR:PORT` (HTTP) or `https://ADDR:PORT`. */
+  forward: Record<string, { to: string }>;
+}
+
+export const noOverrides = (): ProxyOverrides => ({ holdWrites: {}, forward: {} });
 
 export interface ProxyInputs {
   /** `app/env` in maintenance. */
@@ -24,6 +34,8 @@ export interface ProxyInputs {
   acmeCaRoot?: string;
   /** The HTTPS port clients reach, when not 443 (redirects name it). */
   publicHttpsPort?: number;
+  /** A move's held writes and forwards; absent: none. Hosts without a route here are ignored. */
+  overrides?: ProxyOverrides;
 }
 
 /** The key of an environment's basic-auth password in ProxyInputs.passwords: one secret name may have a value per environment. */
@@ -39,10 +51,23 @@ export function liveRoutes(routes: readonly Route[], inputs: ProxyInputs): Route
   return routes.map((r) => ({ ...r, maintenance: r.maintenance || inputs.maintenance.has(`${r.app}/${r.env}`) }));
 }
 
+/** The renderers' options for a move's overrides, limited to the hosts of `routes`. */
+export function liveOverrides(
+  routes: readonly Route[],
+  inputs: ProxyInputs,
+): { holdWrites?: ReadonlyMap<string, number>; forward?: ReadonlyMap<string, string> } {
+  const o = inputs.overrides;
+  if (!o) return {};
+  const hosts = new Set(routes.map((r) => r.host));
+  const holdWrites = new Map(Object.entries(o.holdWrites).flatMap(([h, v]) => (hosts.has(h) ? [[h, v.retryAfterS] as const] : [])));
+  const forward = new Map(Object.entries(o.forward).flatMap(([h, v]) => (hosts.has(h) ? [[h, v.to] as const] : [])));
+  return { ...(holdWrites.size > 0 ? { holdWrites } : {}), ...(forward.size > 0 ? { forward } : {}) };
+}
+
 export function proxyFiles(server: ServerState, kind: ProxyKind, inputs: ProxyInputs): TarEntry[] {
   const state: ServerState = { ...server, routes: liveRoutes(server.routes, inputs) };
   const certificates: ReadonlySet<string> = inputs.certificates ?? new Set();
-  const port = inputs.publicHttpsPort !== undefined ? { publicHttpsPort: inputs.publicHttpsPort } : {};
+  const port = { ...(inputs.publicHttpsPort !== undefined ? { publicHttpsPort: inputs.publicHttpsPort } : {}), ...liveOverrides(state.routes, inputs) };
   const hash = (env: string, secret: string) => {
     const pw = inputs.passwords.get(passwordKey(env, secret));
     return pw === undefined ? undefined : basicAuthHash(secret, pw, kind);

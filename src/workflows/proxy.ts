@@ -10,7 +10,7 @@ import { PROXY_KEY } from '../model/names.ts';
 import type { ContainerSpec, Route } from '../plan/desire/desired.ts';
 import { UserError } from '../diag/errors.ts';
 import { toCreateSpec } from './container-create.ts';
-import { authSecretRefs, passwordKey, proxyFiles, type ProxyInputs } from './proxy-config.ts';
+import { authSecretRefs, noOverrides, passwordKey, proxyFiles, type ProxyInputs, type ProxyOverrides } from './proxy-config.ts';
 import { secretLookup } from './secrets-file-lookup.ts';
 import type { ServerRun } from './server-run.ts';
 import { LABELS } from '../model/labels.ts';
@@ -19,6 +19,7 @@ import { caddyCaRoots, certNeeds } from './tls/cert-needs.ts';
 import { installedCerts } from './tls/proxy-certs.ts';
 
 const MAINTENANCE = 'proxy/maintenance.json';
+const OVERRIDES = 'proxy/overrides.json';
 
 export function proxySpec(run: ServerRun): ContainerSpec | undefined {
   return run.state.containers.find((c) => c.key === PROXY_KEY);
@@ -32,8 +33,18 @@ export async function writeMaintenance(run: ServerRun, set: Set<string>): Promis
   await run.store.writeJson(MAINTENANCE, [...set].sort());
 }
 
+/** A move's held writes and forwards on this server (workflows/proxy-overrides.ts); empty when none were set. */
+export async function readOverrides(run: ServerRun): Promise<ProxyOverrides> {
+  const o = await run.store.readJson<Partial<ProxyOverrides>>(OVERRIDES);
+  return { ...noOverrides(), ...o };
+}
+
+export async function writeOverrides(run: ServerRun, o: ProxyOverrides): Promise<void> {
+  await run.store.writeJson(OVERRIDES, o);
+}
+
 /**
- * Maintenance flags and basic-auth passwords for this server's routes. Each password is the
+ * Maintenance flags, a move's overrides and basic-auth passwords for this server's routes. Each password is the
  * environment's own value (`secret set basic-auth-staging --env staging`, or its line in
  * secrets/staging.age) before the one for every environment; a file that cannot be read is an
  * error, never a silently locked environment.
@@ -52,6 +63,7 @@ export async function proxyInputs(run: ServerRun): Promise<ProxyInputs> {
   const httpsPort = run.conn.server.httpsPort;
   return {
     maintenance: await readMaintenance(run),
+    overrides: await readOverrides(run),
     passwords,
     certificates: await certificatesInPlace(run),
     ...(await acmeCaRoot(run)),
