@@ -203,7 +203,20 @@ export interface Environment {
   secretsRecipients?: string[];
   /** Backup policy (fleet `backups:` + the environment's `backup:`); null or unset: no backups. */
   backup?: BackupPolicy | null;
+  /** How `slipway move` tests and hands over this environment (`move:`); defaults when absent. */
+  move?: MoveSettings;
   pos?: SourcePos;
+}
+
+export interface MoveSettings {
+  /** Prepended to each domain for the target's test hostnames, e.g. `test-`. */
+  testPrefix: string;
+  /** Paths each test hostname must answer 2xx (besides each web process's health check). */
+  checks: string[];
+  /** How long the environment must run on its new server before `move --finish`. */
+  stableMs: number;
+  /** Retry-After of the 503 that writes get during the cutover's pause. */
+  retryAfterS: number;
 }
 
 export type ServiceKind = 'postgres' | 'redis' | 'generic';

@@ -22,6 +22,7 @@ import type {
   SharedService,
 } from './fleet.ts';
 import { checkBackupsSection, normalizeBackup } from './normalize-backup.ts';
+import { normalizeMove } from './normalize-move.ts';
 import { normalizeContainerKeys, normalizeLogging } from './normalize-container.ts';
 import { dnsZones, envTls, fleetTlsDefaults, serverAddresses } from './normalize-tls.ts';
 import { forEnv, isPerEnvMap } from './per-env.ts';
@@ -78,6 +79,7 @@ export function normalize(raw: RawFleet, ctx: NormalizeContext): Fleet {
       containers: envContainerDefaults(name, e, ctx),
       secretsRecipients: normalizeRecipients(e.secrets),
       backup: normalizeBackup(name, e.backup, raw.backups, ctx),
+      move: normalizeMove(name, e.move, ctx),
       pos: ctx.src.posOf(['environments', name]),
     }),
   );

@@ -6,6 +6,7 @@ import { parseDuration } from '../util/duration.ts';
 import { parseSize } from '../util/size.ts';
 import { recipientsSection, secretsSection } from './secrets-config.ts';
 import { backupsSchema, envBackupSchema } from './backup-schema.ts';
+import { envMoveSchema } from './move-schema.ts';
 import { dnsSchema, envTlsSchema, fleetTlsSchema } from './tls-schema.ts';
 
 export const NAME_RE = /^[a-z][a-z0-9-]*[a-z0-9]$|^[a-z]$/;
@@ -244,6 +245,7 @@ export const environmentSchema = z
     oom_score_adj: z.number().int().min(-1000, 'expected a value between -1000 and 1000').max(1000, 'expected a value between -1000 and 1000').optional(),
     backup: envBackupSchema.optional(),
     secrets: recipientsSection.optional(),
+    move: envMoveSchema.optional(),
   })
   .strict();
 

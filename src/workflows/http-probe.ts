@@ -7,7 +7,8 @@ export interface ProbeResult {
   error?: string;
 }
 
-export async function httpProbe(dialer: Dialer, host: string, port: number, path: string, timeoutMs: number): Promise<ProbeResult> {
+/** `hostHeader`: the Host to ask for when it is not the address dialled (a proxy's virtual host). */
+export async function httpProbe(dialer: Dialer, host: string, port: number, path: string, timeoutMs: number, hostHeader = host): Promise<ProbeResult> {
   let stream;
   try {
     stream = await dialer.dial(host, port, timeoutMs);
@@ -30,6 +31,6 @@ export async function httpProbe(dialer: Dialer, host: string, port: number, path
     });
     stream.on('error', (e: Error) => done({ ok: false, error: e.message }));
     stream.on('end', () => done({ ok: false, error: buf ? 'connection closed mid-response' : 'connection closed without a response' }));
-    stream.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: slipway-health\r\nConnection: close\r\n\r\n`);
+    stream.write(`GET ${path} HTTP/1.1\r\nHost: ${hostHeader}\r\nUser-Agent: slipway-health\r\nConnection: close\r\n\r\n`);
   });
 }

@@ -20,6 +20,9 @@ import { effectiveContainerOptions, envScope, type ScopeDefaults, sharedScope } 
 
 export const REDIS_DB_COUNT = 16;
 
+/** A Slipway-managed Postgres without a command of the fleet file's: the image's server, with logical decoding on. */
+export const POSTGRES_COMMAND: readonly string[] = ['postgres', '-c', 'wal_level=logical', '-c', 'max_replication_slots=16', '-c', 'max_wal_senders=16'];
+
 const DATA_PATH: Record<string, string> = { postgres: '/var/lib/postgresql/data', redis: '/data' };
 
 export function serviceContainer(fleet: Fleet, inst: ServiceInstance): { container: ContainerSpec; volumes: VolumeSpec[] } {
@@ -68,6 +71,8 @@ export function serviceContainer(fleet: Fleet, inst: ServiceInstance): { contain
   if (inst.env !== undefined) c.env = inst.env;
   if (s.kind === 'redis') c.command = redisCommand(s.command);
   else if (s.command !== undefined) c.command = [...s.command];
+  // Logical decoding on: a move to another server replicates the databases live (workflows/move/).
+  else if (s.kind === 'postgres') c.command = [...POSTGRES_COMMAND];
   if (s.memory !== undefined) c.memory = s.memory;
   if (s.cpus !== undefined) c.cpus = s.cpus;
   const hash = specHash(c);

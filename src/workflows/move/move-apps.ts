@@ -1,0 +1,78 @@
+// The environment's apps on each side of a move: which release runs on the source, which of its
+// processes serve HTTP (deployed to the target for the test hostnames) and which are workers and
+// singletons (started on the target only at the cutover, once stopped on the source: a beat never
+// runs on both servers), and stopping or starting a side's workers.
+import type { App } from '../../config/fleet.ts';
+import { UserError } from '../../diag/errors.ts';
+import { LABELS } from '../../model/labels.ts';
+import { existingOf } from '../app-containers.ts';
+import { deploy } from '../deploy.ts';
+import { readHistory, type ReleaseRecord } from '../releases.ts';
+import type { ServerRun } from '../server-run.ts';
+
+export interface EnvApp {
+  app: App;
+  web: string[];
+  workers: string[];
+}
+
+/** The apps of `env` on this run's server, with their processes split into web and workers. */
+export function envApps(run: ServerRun, env: string): EnvApp[] {
+  return run.fleet.apps
+    .filter((a) => a.perEnv[env]?.server === run.conn.server.name)
+    .map((app) => {
+      const procs = app.perEnv[env]!.processes;
+      // A process with a port serves requests (the test hostnames reach it); the rest consume queues or schedules.
+      const isWeb = (p: (typeof procs)[number]) => p.port !== undefined && !p.singleton;
+      return { app, web: procs.filter(isWeb).map((p) => p.name), workers: procs.filter((p) => !isWeb(p)).map((p) => p.name) };
+    });
+}
+
+/** The live release of the app on the source (what the target will run). */
+export async function liveRelease(run: ServerRun, app: string, env: string): Promise<ReleaseRecord> {
+  const h = await readHistory(run.store, app, env);
+  const rec = h.releases.find((r) => r.release === h.current && r.status === 'live') ?? h.releases.find((r) => r.status === 'live');
+  if (!rec)
+    throw new UserError(`${app} has no live release in ${env} on ${run.conn.server.name}: nothing to move`, `deploy it first: slipway deploy ${app} ${env}`);
+  return rec;
+}
+
+/** Deploys these processes of the app on the target with the source's live image, shipped from the source (no registry). */
+export async function deployOnTarget(src: ServerRun, dst: ServerRun, a: App, env: string, processes: string[], lockWaitS: number): Promise<string | undefined> {
+  if (processes.length === 0) return undefined;
+  const rel = await liveRelease(src, a.name, env);
+  const e = dst.fleet.environments.find((x) => x.name === env)!;
+  const r = await deploy(dst, a, e, { image: rel.image, buildOn: src, drainMs: 2000, keep: 3, lockWaitS, processes });
+  return r.release;
+}
+
+/** Running containers of these processes (any release) of the app in `env` on this run's server. */
+async function containersOf(run: ServerRun, app: string, env: string, processes: string[], all: boolean) {
+  const list = await existingOf(run, app, env);
+  return list.filter((c) => processes.includes(c.labels[LABELS.process] ?? '') && (all || c.state === 'running'));
+}
+
+/** Stops the workers of the environment on this side; returns the containers stopped (to start them again on a rollback). */
+export async function stopWorkers(run: ServerRun, apps: EnvApp[], env: string): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const a of apps) {
+    for (const c of await containersOf(run, a.app.name, env, a.workers, false)) {
+      await run.conn.engine.stopContainer(c.name, 30);
+      stopped.push(c.name);
+    }
+  }
+  return stopped;
+}
+
+/** Starts these (stopped) containers again. */
+export async function startContainers(run: ServerRun, names: readonly string[]): Promise<void> {
+  for (const n of names)
+    await run.conn.engine.startContainer(n).catch((e) => ((e as { statusCode?: number }).statusCode === 304 ? undefined : Promise.reject(e)));
+}
+
+/** Names of the running worker containers of the environment on this side. */
+export async function runningWorkers(run: ServerRun, apps: EnvApp[], env: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const a of apps) for (const c of await containersOf(run, a.app.name, env, a.workers, false)) out.push(c.name);
+  return out;
+}
