@@ -17,6 +17,7 @@ import { registerBackup } from './backup.ts';
 import { registerRestore } from './restore.ts';
 import { registerCerts } from './certs.ts';
 import { registerDns } from './dns.ts';
+import { registerMove } from './move.ts';
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   registerValidate(program, ctx);
@@ -35,4 +36,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerRestore(program, ctx);
   registerCerts(program, ctx);
   registerDns(program, ctx);
+  registerMove(program, ctx);
 }

@@ -8,7 +8,7 @@ export const STAGES = ['preflight', 'provision', 'precopy', 'test', 'cutover'] a
 export type StageName = (typeof STAGES)[number];
 
 /** Where the move stands after its last finished step. */
-export type MovePhase = 'running' | 'cut-over' | 'rolled-back' | 'finished';
+export type MovePhase = 'running' | 'cut-over' | 'rolling-back' | 'rolled-back' | 'finished';
 
 export interface MoveDatabase {
   service: string;
@@ -51,6 +51,19 @@ export interface MoveRecord {
     compare: TableCompare[];
     /** Reverse replication target → source set up (rollback keeps every write). */
     reverse: boolean;
+  };
+  /** The cutover or rollback under way or last done, step by step (move-switch.ts). */
+  switch?: {
+    dir: 'cutover' | 'rollback';
+    steps: string[];
+    /** When writes were first held (ms since the epoch). */
+    heldAt?: number;
+    pauseMs?: number;
+    /** Worker containers stopped on the source at the cutover (a rollback starts them again). */
+    stoppedWorkers: string[];
+    /** Worker containers stopped on the target by a rollback (started again if it stops before the switch). */
+    stoppedOnTarget?: string[];
+    compare?: TableCompare[];
   };
   rollbackUntil?: string;
   rolledBackAt?: string;

@@ -104,9 +104,14 @@ async function publishedTables(src: PgEndpoint, exclude: readonly string[]): Pro
  * On the source: a replication role `name` (LOGIN REPLICATION, CONNECT and SELECT on the tables,
  * password `password`) and publication `name` for every table but `exclude` (`schema.name`). On
  * the target: subscription `name` connecting through `src.reach`; created once (its tables emptied
- * first, so an earlier attempt's rows are not copied twice), its connection refreshed after.
+ * first, so an earlier attempt's rows are not copied twice; with `copyData: false` neither emptied
+ * nor copied: only later changes flow), its connection refreshed after.
  */
-export async function startReplication(src: PgEndpoint, dst: PgEndpoint, opts: { name: string; password: Secret; exclude: string[] }): Promise<void> {
+export async function startReplication(
+  src: PgEndpoint,
+  dst: PgEndpoint,
+  opts: { name: string; password: Secret; exclude: string[]; copyData?: boolean },
+): Promise<void> {
   if (!src.reach) throw new Error(`${where(src)}: no relay address for the target to reach the source (ensureRelay first)`);
   if (!/^[a-z_][a-z0-9_]*$/.test(opts.name)) throw new Error(`replication name ${JSON.stringify(opts.name)} must be a lower-case SQL identifier`);
   requireRedactable([opts.password], { where: `${where(src)}: replication role ${opts.name}` });
@@ -141,13 +146,20 @@ export async function startReplication(src: PgEndpoint, dst: PgEndpoint, opts: {
         conninfo,
         `;\nALTER SUBSCRIPTION ${id} ENABLE;\nALTER SUBSCRIPTION ${id} REFRESH PUBLICATION;\n`,
       ])
-    : Secret.join(`subscription on ${dst.container}`, [
-        `TRUNCATE ${list} CASCADE;\n`,
-        `CREATE SUBSCRIPTION ${id} CONNECTION `,
-        conninfo,
-        // Applied rows are flushed before they are confirmed: the source's slot then says what the target has made durable, promptly.
-        ` PUBLICATION ${id} WITH (synchronous_commit = 'on');\n`,
-      ]);
+    : opts.copyData === false
+      ? // The target already holds what the source has (a reverse subscription, set up right after a cutover's comparison): only changes from now on.
+        Secret.join(`subscription on ${dst.container}`, [
+          `CREATE SUBSCRIPTION ${id} CONNECTION `,
+          conninfo,
+          ` PUBLICATION ${id} WITH (synchronous_commit = 'on', copy_data = false);\n`,
+        ])
+      : Secret.join(`subscription on ${dst.container}`, [
+          `TRUNCATE ${list} CASCADE;\n`,
+          `CREATE SUBSCRIPTION ${id} CONNECTION `,
+          conninfo,
+          // Applied rows are flushed before they are confirmed: the source's slot then says what the target has made durable, promptly.
+          ` PUBLICATION ${id} WITH (synchronous_commit = 'on');\n`,
+        ]);
   await psql(dst, onTarget, exists ? 'refreshing the subscription' : 'creating the subscription', { secrets: [opts.password] });
 }
 
