@@ -54,14 +54,16 @@ async function containersOf(run: ServerRun, app: string, env: string, processes:
 
 /** Stops the workers of the environment on this side; returns the containers stopped (to start them again on a rollback). */
 export async function stopWorkers(run: ServerRun, apps: EnvApp[], env: string): Promise<string[]> {
-  const stopped: string[] = [];
-  for (const a of apps) {
-    for (const c of await containersOf(run, a.app.name, env, a.workers, false)) {
-      await run.conn.engine.stopContainer(c.name, 30);
-      stopped.push(c.name);
-    }
-  }
-  return stopped;
+  const running = (await Promise.all(apps.map((a) => containersOf(run, a.app.name, env, a.workers, false)))).flat();
+  await Promise.all(running.map((c) => run.conn.engine.stopContainer(c.name, 30)));
+  return running.map((c) => c.name);
+}
+
+/** Removes every worker container (running or stopped, any release) of the environment on this side; returns their names. */
+export async function removeWorkers(run: ServerRun, apps: EnvApp[], env: string): Promise<string[]> {
+  const all = (await Promise.all(apps.map((a) => containersOf(run, a.app.name, env, a.workers, true)))).flat();
+  await Promise.all(all.map((c) => run.conn.engine.removeContainer(c.name, { force: true })));
+  return all.map((c) => c.name);
 }
 
 /** Starts these (stopped) containers again. */

@@ -66,6 +66,8 @@ export interface MoveRecord {
     compare?: TableCompare[];
   };
   rollbackUntil?: string;
+  /** A cutover found the sides different: the pre-copy starts over (its replication dropped first). */
+  resync?: boolean;
   rolledBackAt?: string;
   finishedAt?: string;
   history: { at: string; event: string }[];
@@ -103,15 +105,17 @@ export async function readRecord(stores: readonly StateStore[], env: string): Pr
   return best;
 }
 
-/** Writes the record to both servers (the source first: it is the one a resume finds first). */
+/** Writes the record to both servers at once (a resume takes the copy with the higher seq). */
 export async function writeRecord(runs: readonly ServerRun[], rec: MoveRecord, now: number, event?: string): Promise<void> {
   rec.seq += 1;
   rec.updatedAt = new Date(now).toISOString();
   if (event) rec.history.push({ at: rec.updatedAt, event });
-  for (const run of runs) {
-    await run.store.writeJson(recordPath(rec.env), rec);
-    await run.store.flush();
-  }
+  await Promise.all(
+    runs.map(async (run) => {
+      await run.store.writeJson(recordPath(rec.env), rec);
+      await run.store.flush();
+    }),
+  );
 }
 
 export function nextStage(rec: MoveRecord): StageName | undefined {

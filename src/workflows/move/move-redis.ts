@@ -18,6 +18,16 @@ export async function copyRedis(from: ServerRun, to: ServerRun, env: string): Pr
     if (!t) throw new Error(`${to.conn.server.name}: no Redis DB for ${r.app} in ${env}`);
     const instance = to.state.containers.find((c) => c.key === t.instance);
     if (!instance) throw new Error(`${to.conn.server.name}: no Redis instance ${t.instance}`);
+    const source = from.state.containers.find((c) => c.key === r.instance);
+    const [had, has] = await Promise.all([
+      source ? redisAdminCli(from, source.name, ['-n', String(r.db), 'DBSIZE']) : undefined,
+      redisAdminCli(to, instance.name, ['-n', String(t.db), 'DBSIZE']),
+    ]);
+    // Both empty (no queue, no cache yet): nothing to copy, and no one-off containers to start within the pause.
+    if (had?.stdout.trim() === '0' && has.stdout.trim() === '0') {
+      out.push({ db: `${r.service}/${r.app}`, keys: 0 });
+      continue;
+    }
     const flushed = await redisAdminCli(to, instance.name, ['-n', String(t.db), 'FLUSHDB']);
     if (flushed.exitCode !== 0) throw new Error(`${to.conn.server.name}: FLUSHDB on ${instance.name} db ${t.db} failed: ${flushed.stderr.trim()}`);
     const dump = await startRedisDump(from, env, r);

@@ -11,7 +11,7 @@ import { endpointOf, envDatabases, replicationName } from './move-pg.ts';
 import { newRecord, nextStage, STAGES, writeRecord, type MoveRecord, type StageName } from './move-record.ts';
 import { withMoveLocks, type MoveSides } from './move-session.ts';
 import { precopy, preflight, provision, testStage, type StageContext } from './move-stages.ts';
-import { envHosts, switchSides } from './move-switch.ts';
+import { CompareError, envHosts, switchSides, SyncError } from './move-switch.ts';
 import { removeRelay } from './pg-relay.ts';
 import { replicationLag, stopReplication } from './pg-replicate.ts';
 
@@ -65,8 +65,20 @@ export async function runMove(sides: MoveSides, opts: MoveOptions, resume: boole
       kill(`before-${stage}`);
       const t0 = src.now();
       src.report.info(`== ${stage}`);
-      if (stage === 'cutover') await switchSides(c, 'cutover');
-      else await RUNNERS[stage](c);
+      if (stage === 'cutover') {
+        try {
+          await switchSides(c, 'cutover');
+        } catch (e) {
+          if (!(e instanceof CompareError || e instanceof SyncError)) throw e;
+          // Replication cannot mend rows that differ: the next run copies again from the start.
+          rec.resync = true;
+          delete rec.done.precopy;
+          delete rec.done.test;
+          await writeRecord(runs, rec, src.now(), 'the sides differed at the cutover: the pre-copy starts over on --resume');
+          throw e;
+        }
+      } else await RUNNERS[stage](c);
+      if (stage === 'precopy') delete rec.resync;
       const ms = src.now() - t0;
       rec.done[stage] = { at: new Date(src.now()).toISOString(), ms };
       if (stage === 'cutover') {

@@ -10,12 +10,12 @@ import { httpProbe } from '../http-probe.ts';
 import { setOverrides } from '../proxy-overrides.ts';
 import type { ServerRun } from '../server-run.ts';
 import { upServer } from '../up.ts';
-import { deployOnTarget, envApps, liveRelease } from './move-apps.ts';
+import { deployOnTarget, envApps, liveRelease, removeWorkers } from './move-apps.ts';
 import { envDatabases, endpointOf, replicationName, replicationPassword, withRelay } from './move-pg.ts';
 import type { MoveRecord } from './move-record.ts';
 import type { MoveSides } from './move-session.ts';
 import { inspectDatabase, chooseMethod } from './pg-inspect.ts';
-import { copySchema, replicationLag, startReplication } from './pg-replicate.ts';
+import { copySchema, replicationLag, startReplication, stopReplication } from './pg-replicate.ts';
 import { syncVolume, type VolumeSide } from './volume-sync.ts';
 
 export interface StageContext {
@@ -69,9 +69,21 @@ export async function provision(c: StageContext): Promise<void> {
   const { dst, env } = c.sides;
   withTestRoutes(dst, env.name, c.sides.env.move?.testPrefix ?? 'test-');
   await upServer(dst, {});
+  await quietWorkers(dst, env.name);
   // A rolled-back earlier move left the target forwarding to the source: the target serves again.
   const hosts = dst.state.routes.filter((r) => r.env === env.name).map((r) => r.host);
   await setOverrides(dst, hosts, { forward: null, holdWrites: null });
+}
+
+/**
+ * Workers and singletons must not run on the target before the cutover (they would write to its
+ * copy of the data, or run a beat on both servers): any left by an earlier attempt, or started
+ * again by a deploy's recovery, is removed.
+ */
+async function quietWorkers(dst: ServerRun, env: string): Promise<void> {
+  // Removed, not only stopped: a deploy's recovery starts a stopped container of its release again.
+  const removed = await removeWorkers(dst, envApps(dst, env), env);
+  if (removed.length) dst.report.warn(`removed ${removed.join(', ')}: workers run on the target only from the cutover on`);
 }
 
 /** Adds, to this run's routes, a test hostname for each of the environment's domains (served before the cutover). */
@@ -121,6 +133,8 @@ export async function precopy(c: StageContext): Promise<void> {
       copyAtCutover: m.copyAtCutover,
       name,
     });
+    // After a cutover that found the sides different, the copy starts over from an empty target.
+    if (c.rec.resync) await dst.report.step(`${db.database}: start over`, () => stopReplication(s, d, name));
     if (m.method !== 'logical') continue;
     await dst.report.step(`schema of ${db.database}`, () => copySchema(s, d));
     const reach = await withRelay(src, env.name, s);
@@ -142,11 +156,13 @@ export async function testStage(c: StageContext): Promise<void> {
   const { src, dst, env } = c.sides;
   const prefix = env.move?.testPrefix ?? 'test-';
   const testHosts = withTestRoutes(dst, env.name, prefix);
+  await quietWorkers(dst, env.name);
   for (const a of envApps(dst, env.name)) {
     await dst.report.step(`deploy ${a.app.name} (${a.web.join(', ') || 'no web process'}) on ${dst.conn.server.name}`, () =>
       deployOnTarget(src, dst, a.app, env.name, a.web, c.lockWaitS),
     );
   }
+  await quietWorkers(dst, env.name);
   c.rec.testHosts = testHosts;
   const failures: string[] = [];
   await dst.report.step(`smoke checks on ${testHosts.length} test hostname(s)`, async () => {

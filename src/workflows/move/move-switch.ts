@@ -5,19 +5,21 @@
 // around).
 //   1. hold writes on the serving side's proxy (503 + Retry-After; reads go on)
 //   2. stop its workers and singletons (a beat never runs on both sides)
-//   3. the databases catch up (or are dumped and restored), then sequences, large objects and the
-//      tables without a replica identity; the volumes' last delta; the Redis DBs
-//   4. every table compared (count and checksum): any difference stops here, writes are released
-//      on the side that had them, its workers start again, and nothing has moved
-//   5. the replication turns around (cutover: target → source, so a rollback loses no write; a
-//      rollback: stopped)
-//   6. the other side serves: its proxy stops forwarding, the first side's proxy forwards to it
-//      (clients on stale DNS still succeed), writes are released: the pause ends
+//   3. side by side: each database catches up (or is dumped and restored), gets its sequences,
+//      large objects and tables without a replica identity, and is compared table by table (count
+//      and checksum); the volumes' last delta; the Redis DBs. Any difference stops here: writes
+//      are released on the side that had them, its workers start again, and nothing has moved
+//   4. (cutover) the forward subscription stops applying and the reverse slot is made on the
+//      target, so every write it takes from now on can flow back
+//   5. the other side serves: the first side's proxy forwards to it (clients on stale DNS still
+//      succeed) and writes are released: the pause ends
+//   6. (cutover) the reverse subscription starts from that slot and the forward replication is
+//      dropped; (rollback) the reverse replication is dropped
 //   7. DNS points at the other side; its workers start
 import { UserError } from '../../diag/errors.ts';
 import { dnsApply } from '../dns.ts';
 import { fleetSecrets } from '../fleet-secrets.ts';
-import { setOverrides } from '../proxy-overrides.ts';
+import { readOverrides, setOverrides } from '../proxy-overrides.ts';
 import type { ServerRun } from '../server-run.ts';
 import { syncVolume } from './volume-sync.ts';
 import { deployOnTarget, envApps, startContainers, stopWorkers } from './move-apps.ts';
@@ -28,10 +30,21 @@ import { copyRedis } from './move-redis.ts';
 import { volumeSides, type StageContext } from './move-stages.ts';
 import type { PgEndpoint } from './pg-endpoint.ts';
 import { compareTables } from './pg-compare.ts';
-import { catchUp, copyLargeObjects, copyTables, dumpRestore, startReplication, stopReplication, syncSequences } from './pg-replicate.ts';
+import {
+  catchUp,
+  replicationLag,
+  copyLargeObjects,
+  copyTables,
+  createSlot,
+  disableSubscription,
+  dumpRestore,
+  startReplication,
+  stopReplication,
+  syncSequences,
+} from './pg-replicate.ts';
 
 export type Direction = 'cutover' | 'rollback';
-export const SWITCH_STEPS = ['held', 'workers-stopped', 'synced', 'compared', 'replication', 'switched', 'dns', 'workers-started'] as const;
+export const SWITCH_STEPS = ['held', 'synced', 'replication', 'switched', 'reverse', 'dns', 'workers-started'] as const;
 export type SwitchStep = (typeof SWITCH_STEPS)[number];
 
 /** The real (non-test) hosts of the environment on this side. */
@@ -92,51 +105,48 @@ export async function switchSides(c: StageContext, dir: Direction): Promise<void
   const retryAfterS = env.move?.retryAfterS ?? 2;
 
   if (!done('held')) {
+    // The pause starts only once every replica is close behind (a replica that has stopped applying,
+    // e.g. on a conflict, never is: the copy starts over instead of holding writes for nothing).
+    await from.report
+      .step('replicas close behind', () =>
+        Promise.all(
+          pairs.filter((p) => p.method === 'logical').map((p) => closeBehind(p, dir === 'cutover' ? p.name : replicationName(p.database, true), from)),
+        ),
+      )
+      .catch((e) => {
+        throw new SyncError(e);
+      });
     sw.heldAt = from.now();
-    await from.report.step(`hold writes to ${hosts.length} host(s) (503, Retry-After: ${retryAfterS})`, () =>
-      setOverrides(from, hosts, { holdWrites: { retryAfterS } }),
-    );
-    await mark('held');
-  }
-  if (!done('workers-stopped')) {
-    const stopped = await from.report.step('stop workers and singletons', () => stopWorkers(from, envApps(from, env.name), env.name));
+    // Side by side: the proxy holds writes, and the workers stop (neither waits for the other).
+    const [, stopped] = await Promise.all([
+      from.report.step(`hold writes to ${hosts.length} host(s) (503, Retry-After: ${retryAfterS})`, () =>
+        setOverrides(from, hosts, { holdWrites: { retryAfterS } }),
+      ),
+      from.report.step('stop workers and singletons', () => stopWorkers(from, envApps(from, env.name), env.name)),
+    ]);
     if (dir === 'cutover') sw.stoppedWorkers = [...new Set([...sw.stoppedWorkers, ...stopped])];
     else sw.stoppedOnTarget = [...new Set([...(sw.stoppedOnTarget ?? []), ...stopped])];
-    await mark('workers-stopped');
+    await mark('held');
   }
   try {
     if (!done('synced')) {
-      for (const p of pairs) {
-        if (p.method === 'logical') {
-          const name = dir === 'cutover' ? p.name : replicationName(p.database, true);
-          const r = await to.report.step(`${p.database}: last changes`, () => catchUp(p.from, p.to, name, 120_000));
-          to.report.info(`    caught up in ${r.waitedMs} ms`);
-          const s = await syncSequences(p.from, p.to);
-          const lo = await copyLargeObjects(p.from, p.to);
-          const t = p.copyAtCutover.length ? await copyTables(p.from, p.to, p.copyAtCutover) : [];
-          to.report.info(`    ${s.sequences} sequence(s), ${lo.copied} large object(s) copied, ${t.length} table(s) without replica identity copied`);
-        } else {
-          const r = await to.report.step(`${p.database}: dump and restore`, () => dumpRestore(p.from, p.to, { jobs: 2 }));
-          to.report.info(`    ${r.bytes} bytes in ${r.ms} ms`);
-        }
-      }
-      for (const v of volumeSides(c, from, to)) await to.report.step(`volume ${v.src.volume}: last delta`, () => syncVolume(v.src, v.dst));
-      const redis = await to.report.step('Redis DBs', () => copyRedis(from, to, env.name));
-      for (const r of redis) to.report.info(`    ${r.db}: ${r.keys} keys`);
-      await mark('synced');
-    }
-    if (!done('compared')) {
-      const compare: TableCompare[] = [];
-      for (const p of pairs) {
-        const rows = await to.report.step(`${p.database}: compare every table`, () => compareTables(p.from, p.to));
-        for (const r of rows) compare.push({ database: p.database, table: r.table, srcRows: r.srcRows, dstRows: r.dstRows, equal: r.equal });
-      }
+      // The databases (each caught up, then compared), the volumes' last delta and the Redis DBs, side by side.
+      const [compared] = await Promise.all([
+        Promise.all(pairs.map((p) => syncDatabase(p, dir, to))),
+        Promise.all(volumeSides(c, from, to).map((v) => to.report.step(`volume ${v.src.volume}: last delta`, () => syncVolume(v.src, v.dst)))),
+        to.report
+          .step('Redis DBs', () => copyRedis(from, to, env.name))
+          .then((redis) => {
+            for (const r of redis) to.report.info(`    ${r.db}: ${r.keys} keys`);
+          }),
+      ]);
+      const compare = compared.flat();
       const bad = compare.filter((r) => !r.equal);
       const rows = compare.reduce((n, r) => n + r.srcRows, 0);
-      to.report.info(`    ${compare.length} table(s), ${rows} row(s): ${bad.length ? `${bad.length} differ` : 'identical'}`);
+      to.report.info(`    ${compare.length} table(s), ${rows} row(s) compared: ${bad.length ? `${bad.length} differ` : 'identical'}`);
       sw.compare = compare;
       if (bad.length) throw new CompareError(bad);
-      await mark('compared');
+      await mark('synced');
     }
   } catch (e) {
     // Nothing has moved: the serving side takes writes again and its workers restart.
@@ -144,29 +154,47 @@ export async function switchSides(c: StageContext, dir: Direction): Promise<void
     await startContainers(from, dir === 'cutover' ? sw.stoppedWorkers : (sw.stoppedOnTarget ?? []));
     sw.steps = [];
     await writeRecord([c.sides.src, c.sides.dst], c.rec, from.now(), `${dir} stopped before the switch: ${(e as Error).message.split('\n')[0]}`);
-    throw e;
+    throw e instanceof CompareError ? e : new SyncError(e);
   }
-  if (!done('replication')) {
+  if (!done('replication') && dir === 'cutover') {
+    // Within the pause only what must be: the forward subscription stops applying (so the reverse
+    // one cannot loop back through it) and the reverse slot is made, so every write the target takes
+    // from now on flows back to the source once subscribed (after the pause).
+    await to.report.step('replication: forward stopped, reverse slot made', () =>
+      Promise.all(
+        pairs
+          .filter((x) => x.method === 'logical')
+          .map(async (p) => {
+            await disableSubscription(p.to, p.name);
+            await createSlot(p.to, replicationName(p.database, true));
+          }),
+      ),
+    );
+    await mark('replication');
+  }
+  if (!done('switched')) {
+    const target = `${reachableAddress(to.conn.server)}:${to.conn.server.httpPort}`;
+    const there = await readOverrides(to);
+    if (hosts.some((h) => there.forward[h] || there.holdWrites[h]))
+      await to.report.step(`${to.conn.server.name} serves ${hosts.length} host(s)`, () => setOverrides(to, hosts, { forward: null, holdWrites: null }));
+    await from.report.step(`forward to ${target}; writes released`, () => setOverrides(from, hosts, { forward: { to: target }, holdWrites: null }));
+    sw.pauseMs = from.now() - (sw.heldAt ?? from.now());
+    await mark('switched', `${dir}: ${to.conn.server.name} serves ${env.name}; writes were held ${sw.pauseMs} ms`);
+  }
+  if (!done('reverse')) {
     for (const p of pairs.filter((x) => x.method === 'logical')) {
       if (dir === 'cutover') {
         const back = replicationName(p.database, true);
-        await to.report.step(`${p.database}: replication turned around (${to.conn.server.name} → ${from.conn.server.name})`, async () => {
-          await stopReplication(p.from, p.to, p.name);
+        await to.report.step(`${p.database}: writes flow back (${to.conn.server.name} → ${from.conn.server.name})`, async () => {
           const reach = await withRelay(to, env.name, p.to);
-          await startReplication(reach, p.from, { name: back, password: await replicationPassword(to, back), exclude: p.copyAtCutover, copyData: false });
+          await startReplication(reach, p.from, { name: back, password: await replicationPassword(to, back), exclude: p.copyAtCutover, existingSlot: true });
+          await stopReplication(p.from, p.to, p.name);
         });
       } else {
         await to.report.step(`${p.database}: replication stopped`, () => stopReplication(p.from, p.to, replicationName(p.database, true)));
       }
     }
-    await mark('replication');
-  }
-  if (!done('switched')) {
-    const target = `${reachableAddress(to.conn.server)}:${to.conn.server.httpPort}`;
-    await to.report.step(`${to.conn.server.name} serves ${hosts.length} host(s)`, () => setOverrides(to, hosts, { forward: null, holdWrites: null }));
-    await from.report.step(`forward to ${target}; writes released`, () => setOverrides(from, hosts, { forward: { to: target }, holdWrites: null }));
-    sw.pauseMs = from.now() - (sw.heldAt ?? from.now());
-    await mark('switched', `${dir}: ${to.conn.server.name} serves ${env.name}; writes were held ${sw.pauseMs} ms`);
+    await mark('reverse');
   }
   if (!done('dns')) {
     const fleet = to.fleet;
@@ -186,6 +214,52 @@ export async function switchSides(c: StageContext, dir: Direction): Promise<void
       await to.report.step('start workers and singletons', () => startContainers(to, sw.stoppedWorkers));
     }
     await mark('workers-started');
+  }
+}
+
+/** One database brought level with the other side, then compared table by table. */
+async function syncDatabase(p: DbPair, dir: Direction, to: ServerRun): Promise<TableCompare[]> {
+  if (p.method === 'logical') {
+    const name = dir === 'cutover' ? p.name : replicationName(p.database, true);
+    const r = await to.report.step(`${p.database}: last changes`, () => catchUp(p.from, p.to, name, 30_000));
+    const [s, lo, t] = await Promise.all([
+      syncSequences(p.from, p.to),
+      copyLargeObjects(p.from, p.to),
+      p.copyAtCutover.length ? copyTables(p.from, p.to, p.copyAtCutover) : Promise.resolve([]),
+    ]);
+    to.report.info(
+      `    ${p.database}: caught up in ${r.waitedMs} ms; ${s.sequences} sequence(s), ${lo.copied} large object(s), ${t.length} table(s) without replica identity copied`,
+    );
+  } else {
+    const r = await to.report.step(`${p.database}: dump and restore`, () => dumpRestore(p.from, p.to, { jobs: 2 }));
+    to.report.info(`    ${p.database}: ${r.bytes} bytes in ${r.ms} ms`);
+  }
+  const rows = await to.report.step(`${p.database}: compare every table`, () => compareTables(p.from, p.to));
+  return rows.map((r) => ({ database: p.database, table: r.table, srcRows: r.srcRows, dstRows: r.dstRows, equal: r.equal }));
+}
+
+/** Lag under this many bytes lets the pause start. */
+const CLOSE_BEHIND_BYTES = 1024 * 1024;
+
+async function closeBehind(p: DbPair, name: string, run: ServerRun): Promise<void> {
+  const deadline = run.now() + 60_000;
+  for (;;) {
+    const lag = await replicationLag(p.from, p.to, name);
+    if (lag.initialSyncDone && lag.bytes < CLOSE_BEHIND_BYTES) return;
+    if (run.now() > deadline)
+      throw new UserError(
+        `${p.database}: the replica on ${p.to.server} is ${lag.bytes} bytes behind after 60 s${lag.initialSyncDone ? '' : ' (its initial copy is not done)'}`,
+        `look at the target's Postgres log (docker logs ${p.to.container} on ${p.to.server}); writes were never held`,
+      );
+    await run.sleep(200);
+  }
+}
+
+/** The sync before the switch failed (a replica behind or stuck, a copy that broke): nothing moved, and the copy starts over on --resume. */
+export class SyncError extends UserError {
+  constructor(cause: unknown) {
+    const e = cause as Error & { hint?: string };
+    super(`${e.message.split('\n')[0]}: nothing moved`, `${e.hint ? `${e.hint}; ` : ''}slipway move ENV --resume copies the databases again from the start`);
   }
 }
 

@@ -110,9 +110,26 @@ async function publishedTables(src: PgEndpoint, exclude: readonly string[]): Pro
 export async function startReplication(
   src: PgEndpoint,
   dst: PgEndpoint,
-  opts: { name: string; password: Secret; exclude: string[]; copyData?: boolean },
+  opts: {
+    name: string;
+    password: Secret;
+    exclude: string[];
+    copyData?: boolean;
+    /** Subscribe to slot `name` made earlier on the source (createSlot): changes since its creation flow, nothing is copied. */
+    existingSlot?: boolean;
+  },
 ): Promise<void> {
   if (!src.reach) throw new Error(`${where(src)}: no relay address for the target to reach the source (ensureRelay first)`);
+  const exists = await subscriptionExists(dst, opts.name);
+  const { list } = await publish(src, { ...opts, keepSlot: exists || opts.existingSlot === true });
+  await subscribe(src, dst, { ...opts, id: quoteIdent(opts.name), list, exists });
+}
+/**
+ * On the source of a replication: role `name` (LOGIN REPLICATION, CONNECT and SELECT on the tables,
+ * password `password`) and publication `name` for every table but `exclude`; an inactive slot of
+ * that name left by an earlier attempt is dropped unless `keepSlot`. Idempotent.
+ */
+export async function publish(src: PgEndpoint, opts: { name: string; password: Secret; exclude: string[]; keepSlot?: boolean }): Promise<{ list: string }> {
   if (!/^[a-z_][a-z0-9_]*$/.test(opts.name)) throw new Error(`replication name ${JSON.stringify(opts.name)} must be a lower-case SQL identifier`);
   requireRedactable([opts.password], { where: `${where(src)}: replication role ${opts.name}` });
   const tables = await publishedTables(src, opts.exclude);
@@ -120,7 +137,7 @@ export async function startReplication(
   const schemas = [...new Set(tables.map((t) => t.schema))].map(quoteIdent).join(', ');
   const id = quoteIdent(opts.name);
   const lit = quoteLiteral(opts.name);
-  const exists = await subscriptionExists(dst, opts.name);
+  const exists = opts.keepSlot === true;
   const onSource = Secret.join(`replication setup on ${src.container}`, [
     '\\set pw ',
     opts.password.map(quoteLiteral),
@@ -135,6 +152,16 @@ export async function startReplication(
     exists ? '' : `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ${lit} AND NOT active;\n`,
   ]);
   await psql(src, onSource, 'creating the replication role and publication', { secrets: [opts.password] });
+  return { list };
+}
+
+async function subscribe(
+  src: PgEndpoint & { reach?: { host: string; port: number } },
+  dst: PgEndpoint,
+  opts: { name: string; password: Secret; copyData?: boolean; existingSlot?: boolean; id: string; list: string; exists: boolean },
+): Promise<void> {
+  const { id, list, exists } = opts;
+  if (!src.reach) throw new Error(`${where(src)}: no relay address`);
   const conninfo = Secret.join(`connection to ${src.container}`, [
     `host=${conninfoValue(src.reach.host)} port=${src.reach.port} dbname=${conninfoValue(src.database)} user=${conninfoValue(opts.name)} password=`,
     opts.password.map(conninfoValue),
@@ -146,20 +173,26 @@ export async function startReplication(
         conninfo,
         `;\nALTER SUBSCRIPTION ${id} ENABLE;\nALTER SUBSCRIPTION ${id} REFRESH PUBLICATION;\n`,
       ])
-    : opts.copyData === false
-      ? // The target already holds what the source has (a reverse subscription, set up right after a cutover's comparison): only changes from now on.
-        Secret.join(`subscription on ${dst.container}`, [
+    : opts.existingSlot
+      ? Secret.join(`subscription on ${dst.container}`, [
           `CREATE SUBSCRIPTION ${id} CONNECTION `,
           conninfo,
-          ` PUBLICATION ${id} WITH (synchronous_commit = 'on', copy_data = false);\n`,
+          ` PUBLICATION ${id} WITH (synchronous_commit = 'on', copy_data = false, create_slot = false, slot_name = ${quoteLiteral(opts.name)});\n`,
         ])
-      : Secret.join(`subscription on ${dst.container}`, [
-          `TRUNCATE ${list} CASCADE;\n`,
-          `CREATE SUBSCRIPTION ${id} CONNECTION `,
-          conninfo,
-          // Applied rows are flushed before they are confirmed: the source's slot then says what the target has made durable, promptly.
-          ` PUBLICATION ${id} WITH (synchronous_commit = 'on');\n`,
-        ]);
+      : opts.copyData === false
+        ? // The target already holds what the source has (a reverse subscription, set up right after a cutover's comparison): only changes from now on.
+          Secret.join(`subscription on ${dst.container}`, [
+            `CREATE SUBSCRIPTION ${id} CONNECTION `,
+            conninfo,
+            ` PUBLICATION ${id} WITH (synchronous_commit = 'on', copy_data = false);\n`,
+          ])
+        : Secret.join(`subscription on ${dst.container}`, [
+            `TRUNCATE ${list} CASCADE;\n`,
+            `CREATE SUBSCRIPTION ${id} CONNECTION `,
+            conninfo,
+            // Applied rows are flushed before they are confirmed: the source's slot then says what the target has made durable, promptly.
+            ` PUBLICATION ${id} WITH (synchronous_commit = 'on');\n`,
+          ]);
   await psql(dst, onTarget, exists ? 'refreshing the subscription' : 'creating the subscription', { secrets: [opts.password] });
 }
 
@@ -370,4 +403,23 @@ export async function dumpRestore(src: PgEndpoint, dst: PgEndpoint, opts: { jobs
     { ep: dst, what: 'restore', argv: ['sh', '-c', RESTORE_SCRIPT], env: { JOBS: jobs, OWNER: dst.owner } },
   );
   return { bytes, ms: Date.now() - started };
+}
+
+/**
+ * A logical replication slot `name` (pgoutput) on this side, made now: a subscription created later
+ * with `existingSlot` receives every change from this moment (the cutover makes the reverse slot
+ * while writes are held, and subscribes once they flow). Nothing when it exists.
+ */
+export async function createSlot(ep: PgEndpoint, name: string): Promise<void> {
+  const lit = quoteLiteral(name);
+  await psql(
+    ep,
+    `SELECT pg_create_logical_replication_slot(${lit}, 'pgoutput') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = ${lit});`,
+    'creating the replication slot',
+  );
+}
+
+/** Stops the subscription from applying (kept, with its slot): nothing it would receive is applied from now on. */
+export async function disableSubscription(dst: PgEndpoint, name: string): Promise<void> {
+  if (await subscriptionExists(dst, name)) await psql(dst, `ALTER SUBSCRIPTION ${quoteIdent(name)} DISABLE;`, 'disabling the subscription');
 }
