@@ -15,7 +15,7 @@ import { envDatabases, endpointOf, replicationName, replicationPassword, withRel
 import type { MoveRecord } from './move-record.ts';
 import type { MoveSides } from './move-session.ts';
 import { inspectDatabase, chooseMethod } from './pg-inspect.ts';
-import { copySchema, replicationLag, startReplication, stopReplication } from './pg-replicate.ts';
+import { copySchema, publish, replicationLag, startReplication, stopReplication } from './pg-replicate.ts';
 import { syncVolume, type VolumeSide } from './volume-sync.ts';
 
 export interface StageContext {
@@ -137,6 +137,10 @@ export async function precopy(c: StageContext): Promise<void> {
     if (c.rec.resync) await dst.report.step(`${db.database}: start over`, () => stopReplication(s, d, name));
     if (m.method !== 'logical') continue;
     await dst.report.step(`schema of ${db.database}`, () => copySchema(s, d));
+    // The reverse publication exists before the cutover makes its slot (a slot decodes with the
+    // catalog as of its creation: a publication made later is not found by it).
+    const back = replicationName(db.database, true);
+    await publish(d, { name: back, password: await replicationPassword(dst, back), exclude: m.copyAtCutover });
     const reach = await withRelay(src, env.name, s);
     const password = await replicationPassword(src, name);
     await dst.report.step(`replication of ${db.database} (${si.major} → ${di.major})`, async () => {

@@ -30,6 +30,8 @@ import { copyRedis } from './move-redis.ts';
 import { volumeSides, type StageContext } from './move-stages.ts';
 import type { PgEndpoint } from './pg-endpoint.ts';
 import { compareTables } from './pg-compare.ts';
+import { tableName } from './pg-endpoint.ts';
+import { inspectDatabase } from './pg-inspect.ts';
 import {
   catchUp,
   replicationLag,
@@ -64,6 +66,8 @@ interface DbPair {
   from: PgEndpoint;
   to: PgEndpoint;
   database: string;
+  /** The replica cannot catch up (a rollback whose reverse replication broke): every table is copied whole in the pause. */
+  fullCopy?: boolean;
 }
 
 async function dbPairs(c: StageContext, from: ServerRun, to: ServerRun): Promise<DbPair[]> {
@@ -110,7 +114,18 @@ export async function switchSides(c: StageContext, dir: Direction): Promise<void
     await from.report
       .step('replicas close behind', () =>
         Promise.all(
-          pairs.filter((p) => p.method === 'logical').map((p) => closeBehind(p, dir === 'cutover' ? p.name : replicationName(p.database, true), from)),
+          pairs
+            .filter((p) => p.method === 'logical')
+            .map(async (p) => {
+              try {
+                await closeBehind(p, dir === 'cutover' ? p.name : replicationName(p.database, true), from);
+              } catch (e) {
+                // A rollback must happen anyway: the target's tables are copied whole instead (a longer pause, nothing lost).
+                if (dir === 'cutover') throw e;
+                from.report.warn(`${(e as Error).message}: every table of ${p.database} is copied back whole within the pause`);
+                p.fullCopy = true;
+              }
+            }),
         ),
       )
       .catch((e) => {
@@ -219,7 +234,12 @@ export async function switchSides(c: StageContext, dir: Direction): Promise<void
 
 /** One database brought level with the other side, then compared table by table. */
 async function syncDatabase(p: DbPair, dir: Direction, to: ServerRun): Promise<TableCompare[]> {
-  if (p.method === 'logical') {
+  if (p.fullCopy) {
+    const tables = (await inspectDatabase(p.from)).tables.map(tableName);
+    const t = await to.report.step(`${p.database}: copy ${tables.length} table(s) whole`, () => copyTables(p.from, p.to, tables));
+    const [s, lo] = await Promise.all([syncSequences(p.from, p.to), copyLargeObjects(p.from, p.to)]);
+    to.report.info(`    ${p.database}: ${t.length} table(s), ${s.sequences} sequence(s), ${lo.copied} large object(s) copied`);
+  } else if (p.method === 'logical') {
     const name = dir === 'cutover' ? p.name : replicationName(p.database, true);
     const r = await to.report.step(`${p.database}: last changes`, () => catchUp(p.from, p.to, name, 30_000));
     const [s, lo, t] = await Promise.all([
