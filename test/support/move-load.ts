@@ -38,12 +38,24 @@ type Answer = { status: number; retryAfter?: string; body: string } | { error: s
 function send(opts: { ip: string; port: number; host: string; method: string; path: string; agent: Agent | false }): Promise<Answer> {
   return new Promise((resolve) => {
     const req = request(
-      { host: opts.ip, port: opts.port, method: opts.method, path: opts.path, headers: { Host: opts.host, 'content-length': 0 }, agent: opts.agent, timeout: 15_000 },
+      {
+        host: opts.ip,
+        port: opts.port,
+        method: opts.method,
+        path: opts.path,
+        headers: { Host: opts.host, 'content-length': 0 },
+        agent: opts.agent,
+        timeout: 15_000,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}) }),
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}),
+          }),
         );
         res.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message, reused: false }));
       },
@@ -51,6 +63,23 @@ function send(opts: { ip: string; port: number; host: string; method: string; pa
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
     req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message, reused: req.reusedSocket }));
     req.end();
+  });
+}
+
+/** One request to ip:port with a Host header (fetch cannot set Host): status and body. */
+export async function httpVia(ip: string, port: number, host: string, method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: ip, port, method, path, headers: { Host: host, 'content-length': Buffer.byteLength(body ?? '') }, agent: false, timeout: 15_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${method} http://${host}${path} via ${ip}:${port} timed out`)));
+    req.on('error', reject);
+    req.end(body ?? '');
   });
 }
 

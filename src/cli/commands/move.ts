@@ -80,7 +80,7 @@ export function registerMove(program: Command, ctx: CliContext): void {
             : mode === 'finish'
               ? await run.finishMove(sides, { ...o, force: opts.force === true })
               : await run.runMove(sides, { ...o, ...(opts.until ? { until: opts.until as (typeof UNTIL)[number] } : {}) }, mode === 'resume');
-        if (opts.json) printJson(ctx, { ...r, steps: sides.src.report.steps });
+        if (opts.json) printJson(ctx, { ...r, steps: [...sides.src.report.steps, ...sides.dst.report.steps] });
         else ctx.stdout.write(view.renderMoveResult(r, ctx.now()));
       } finally {
         await sides.close();

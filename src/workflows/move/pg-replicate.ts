@@ -329,11 +329,20 @@ export async function copyLargeObjects(src: PgEndpoint, dst: PgEndpoint): Promis
 export async function copyTables(src: PgEndpoint, dst: PgEndpoint, tables: readonly string[]): Promise<{ table: string; bytes: number }[]> {
   if (tables.length === 0) return [];
   const inv = await inspectDatabase(src);
+  const sizes = await psqlJson<Record<string, number> | null>(
+    src,
+    `SELECT json_object_agg(n.nspname || '.' || c.relname, pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE (n.nspname || '.' || c.relname) IN (${tables.map(quoteLiteral).join(', ')});`,
+    'reading table sizes',
+  );
   const out: { table: string; bytes: number }[] = [];
   for (const name of tables) {
     const t = inv.tables.find((x) => tableName(x) === name);
     if (!t) throw new Error(`${where(src)}: no table ${name} to copy`);
     const q = qualifiedIdent(t);
+    if ((sizes?.[name] ?? Number.POSITIVE_INFINITY) < SMALL_TABLE_BYTES) {
+      out.push({ table: name, bytes: await copySmallTable(src, dst, q) });
+      continue;
+    }
     const { bytes } = await pipeOneOffs(
       { ep: src, what: 'copy-out', argv: ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', `COPY ${q} TO STDOUT`] },
       {
@@ -359,6 +368,30 @@ export async function copyTables(src: PgEndpoint, dst: PgEndpoint, tables: reado
     out.push({ table: name, bytes });
   }
   return out;
+}
+
+/** Tables under this size are copied through psql in the running containers (no one-off container to start within a pause). */
+const SMALL_TABLE_BYTES = 32 * 1024 * 1024;
+
+async function copySmallTable(src: PgEndpoint, dst: PgEndpoint, q: string): Promise<number> {
+  const base = ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-U', 'postgres'];
+  const data = await src.engine.exec(src.container, [...base, '-d', src.database, '-c', `COPY ${q} TO STDOUT`], { user: 'postgres' });
+  if (data.exitCode !== 0)
+    throw new UserError(
+      `${where(src)}: COPY ${q} TO STDOUT failed: ${data.stderr.trim().split('\n').slice(-2).join(' | ')}`,
+      `look at the instance: docker logs ${src.container}`,
+    );
+  const r = await dst.engine.exec(
+    dst.container,
+    [...base, '-d', dst.database, '-1', '-c', 'SET session_replication_role = replica', '-c', `TRUNCATE ${q}`, '-c', `COPY ${q} FROM STDIN`],
+    { user: 'postgres', stdin: data.stdout },
+  );
+  if (r.exitCode !== 0)
+    throw new UserError(
+      `${where(dst)}: COPY ${q} FROM STDIN failed: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`,
+      `look at the instance: docker logs ${dst.container}`,
+    );
+  return Buffer.byteLength(data.stdout);
 }
 
 // ---------------------------------------------------------------------------------------------
