@@ -17,7 +17,7 @@ import { replicationLag, stopReplication } from './pg-replicate.ts';
 
 export interface MoveOptions {
   lockWaitS: number;
-  /** Fault injection: SIGKILL this process once the named stage is recorded (`after-precopy`, …) (SLIPWAY_TEST_KILL_AT). */
+  /** Fault injection: SIGKILL this process at the named point once recorded: `before-STAGE`, `after-STAGE`, `cutover:STEP`, `rollback:STEP` (SLIPWAY_TEST_KILL_AT). */
   killAt?: string;
   /** Stop after this stage (e.g. `test`, to look at the test hostnames before the cutover). */
   until?: StageName;
@@ -57,8 +57,8 @@ export async function runMove(sides: MoveSides, opts: MoveOptions, resume: boole
         `a move of ${env.name} from ${rec.from} to ${rec.to} is under way (next: ${nextStage(rec) ?? 'cutover'})`,
         `resume it with: slipway move ${env.name} --resume`,
       );
-    const c: StageContext = { sides, rec, lockWaitS: opts.lockWaitS };
     const kill = killer(opts.killAt);
+    const c: StageContext = { sides, rec, lockWaitS: opts.lockWaitS, kill };
     const ran: MoveResult['ran'] = [];
     for (const stage of STAGES) {
       if (rec.done[stage]) continue;
@@ -119,7 +119,7 @@ export async function rollbackMove(sides: MoveSides, opts: MoveOptions): Promise
       );
     const t0 = src.now();
     rec.phase = 'rolling-back';
-    await switchSides({ sides, rec, lockWaitS: opts.lockWaitS }, 'rollback');
+    await switchSides({ sides, rec, lockWaitS: opts.lockWaitS, kill: killer(opts.killAt) }, 'rollback');
     rec.phase = 'rolled-back';
     rec.rolledBackAt = new Date(src.now()).toISOString();
     await writeRecord([src, dst], rec, src.now(), `rolled back: ${rec.from} serves ${env.name} again; writes were held ${rec.switch?.pauseMs ?? 0} ms`);

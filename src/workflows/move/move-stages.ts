@@ -22,6 +22,8 @@ export interface StageContext {
   sides: MoveSides;
   rec: MoveRecord;
   lockWaitS: number;
+  /** Fault injection: called at each recorded point (`after-precopy`, `cutover:held`, …). */
+  kill?: (point: string) => void;
 }
 
 const majorOfImage = (image: string): number | undefined => {

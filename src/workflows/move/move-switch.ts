@@ -104,6 +104,7 @@ export async function switchSides(c: StageContext, dir: Direction): Promise<void
   const mark = async (s: SwitchStep, event?: string) => {
     sw.steps.push(s);
     await writeRecord([c.sides.src, c.sides.dst], c.rec, from.now(), event);
+    c.kill?.(`${dir}:${s}`);
   };
   const pairs = await dbPairs(c, from, to);
   const retryAfterS = env.move?.retryAfterS ?? 2;
