@@ -28,14 +28,17 @@ export interface MoveFleetOptions {
   postgres: string;
   envs: Record<string, { server: 'old' | 'new'; domain: string }>;
   stable?: string;
+  /** The proxies' HTTP port; HTTP_PORT unless given (a bench beside the suites uses its own). */
+  httpPort?: number;
 }
 
 export function moveFleetYaml(o: MoveFleetOptions): string {
+  const port = o.httpPort ?? HTTP_PORT;
   const f = {
     project: o.project,
     servers: {
-      old: { ssh: `root@${IP.hostA}`, memory: '8GiB', proxy: 'nginx', http_port: HTTP_PORT, address: IP.hostA },
-      new: { ssh: `root@${IP.hostB}`, memory: '8GiB', proxy: 'nginx', http_port: HTTP_PORT, address: IP.hostB },
+      old: { ssh: `root@${IP.hostA}`, memory: '8GiB', proxy: 'nginx', http_port: port, address: IP.hostA },
+      new: { ssh: `root@${IP.hostB}`, memory: '8GiB', proxy: 'nginx', http_port: port, address: IP.hostB },
     },
     environments: Object.fromEntries(
       Object.entries(o.envs).map(([name, e]) => [
