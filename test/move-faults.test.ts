@@ -73,14 +73,17 @@ describe('move under faults: SIGKILL at every stage boundary, the target sshd dr
       expect(rec.phase).toBe('cut-over');
       expect(rec.cutover.compare.filter((c) => !c.equal)).toEqual([]);
       figures.kills = kills;
-    } finally {
-      await new Promise((r) => setTimeout(r, 2000));
-      const report = await load.stop();
-      figures.load = loadSummary(report);
-      expect(failuresOf(report), loadSummary(report)).toBe(0);
-      const onB = new Set(w.psql('hostB', 'shop_prod', 'SELECT id FROM writes;').split('\n').filter(Boolean).map(Number));
-      expect(report.acked.filter((id) => !onB.has(id))).toEqual([]);
+    } catch (e) {
+      figures.kills = kills;
+      await load.stop();
+      throw e;
     }
+    await new Promise((r) => setTimeout(r, 2000));
+    const report = await load.stop();
+    figures.load = loadSummary(report);
+    expect(failuresOf(report), loadSummary(report)).toBe(0);
+    const onB = new Set(w.psql('hostB', 'shop_prod', 'SELECT id FROM writes;').split('\n').filter(Boolean).map(Number));
+    expect(report.acked.filter((id) => !onB.has(id))).toEqual([]);
     // Nothing running twice: one beat and one worker, on hostB only; one relay per server at most.
     const running = async (host: 'hostA' | 'hostB', process: string) =>
       (await w.docker[host].listContainers({ filters: { label: [`slipway.project=${w.p.project}`, `slipway.process=${process}`] } })).length;

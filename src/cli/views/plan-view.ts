@@ -26,7 +26,9 @@ export function renderPlan(plan: Plan, opts: PlanViewOptions = {}): string {
   const paint = (code: string, s: string): string => (opts.color ? `\u001b[${code}m${s}\u001b[0m` : s);
   const deploy = plan.deploy;
   const kept = plan.kept;
-  if (plan.actions.length + deploy.length + kept.length === 0) return `${paint('32', NO_CHANGES)}\n`;
+  const moves = plan.moves ?? [];
+  const moveLines = moves.map((m) => `${paint('35', `→ move ${m.env}`)} from ${m.from} to ${m.to}  (${m.reason})`);
+  if (plan.actions.length + deploy.length + kept.length === 0) return `${[paint('32', NO_CHANGES), ...moveLines].join('\n')}\n`;
 
   const typeWidth = Math.max(...[...plan.actions, ...deploy, ...kept].map((a) => a.type.length));
   const servers: string[] = [];
@@ -41,6 +43,7 @@ export function renderPlan(plan: Plan, opts: PlanViewOptions = {}): string {
     const data = kept.filter((x) => x.server === server);
     if (data.length) lines.push(`  ${KEPT_HEADING}`, ...data.map((k) => `    ${renderKept(k, typeWidth, paint)}`));
   }
+  if (moveLines.length) lines.push('', ...moveLines);
   lines.push('');
   const destructive = plan.actions.filter((a) => a.destructive).length;
   if (destructive > 0) {

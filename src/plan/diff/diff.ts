@@ -10,7 +10,8 @@ import { diffRoutes } from './routes.ts';
 import { diffNetworks, diffVolumes } from './storage.ts';
 import type { ObservedServer, ObservedState } from './observed.ts';
 import { orderActions, type ContainerOrderInfo } from './order.ts';
-import type { Action, ActionKind, DiffOptions, Kept, Plan } from './plan.ts';
+import type { Action, ActionKind, DiffOptions, Kept, PendingMove, Plan } from './plan.ts';
+import { withoutMoved } from './moves.ts';
 
 export function diff(desired: DesiredState, observed: ObservedState, opts: DiffOptions = {}): Plan {
   const project = desired.project;
@@ -18,13 +19,16 @@ export function diff(desired: DesiredState, observed: ObservedState, opts: DiffO
   const deploy: Action[] = [];
   const kept: Kept[] = [];
   const order: ContainerOrderInfo[] = [];
+  const moves: PendingMove[] = [];
   const observedBy = new Map(observed.servers.map((s) => [s.server, s]));
   const names = [...desired.servers.map((s) => s.server)];
   for (const s of observed.servers) if (!names.includes(s.server)) names.push(s.server);
 
   for (const name of names) {
     const d = desired.servers.find((s) => s.server === name);
-    const o = observedBy.get(name) ?? emptyServer(name);
+    const m = withoutMoved(desired, observedBy.get(name) ?? emptyServer(name));
+    moves.push(...m.moves);
+    const o = m.observed;
     const r = diffServer(project, d, o, opts.destroyData ?? false);
     actions.push(...r.actions);
     deploy.push(...r.deploy);
@@ -33,7 +37,7 @@ export function diff(desired: DesiredState, observed: ObservedState, opts: DiffO
   }
   const servers = desired.servers.map((s) => s.server);
   const ordered = orderActions(actions, order, servers);
-  return { project, actions: ordered, summary: summarize(ordered), deploy: orderActions(deploy, order, servers), kept };
+  return { project, actions: ordered, summary: summarize(ordered), deploy: orderActions(deploy, order, servers), kept, ...(moves.length ? { moves } : {}) };
 }
 
 interface ServerDiff {

@@ -56,6 +56,16 @@ export interface Plan {
   deploy: Action[];
   /** Data no longer in the fleet that stays (removed only with --destroy-data). */
   kept: Kept[];
+  /** Environments the fleet file places on another server than the one they run on: left alone here, moved by `slipway move`. */
+  moves?: PendingMove[];
+}
+
+/** An environment running on `from` that the fleet file places on `to`. */
+export interface PendingMove {
+  env: string;
+  from: string;
+  to: string;
+  reason: string;
 }
 
 export const KEEP_HINT = 'removed only with --destroy-data';
