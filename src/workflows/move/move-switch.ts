@@ -109,6 +109,7 @@ export async function switchSides(c: StageContext, dir: Direction): Promise<void
   const pairs = await dbPairs(c, from, to);
   const retryAfterS = env.move?.retryAfterS ?? 2;
 
+  let heldMark: Promise<void> = Promise.resolve();
   if (!done('held')) {
     // The pause starts only once every replica is close behind (a replica that has stopped applying,
     // e.g. on a conflict, never is: the copy starts over instead of holding writes for nothing).
@@ -142,13 +143,16 @@ export async function switchSides(c: StageContext, dir: Direction): Promise<void
     ]);
     if (dir === 'cutover') sw.stoppedWorkers = [...new Set([...sw.stoppedWorkers, ...stopped])];
     else sw.stoppedOnTarget = [...new Set([...(sw.stoppedOnTarget ?? []), ...stopped])];
-    await mark('held');
+    // Recorded while the sync below runs (one round trip less within the pause); awaited with it.
+    heldMark = mark('held');
+    heldMark.catch(() => undefined);
   }
   try {
     if (!done('synced')) {
       // The databases (each caught up, then compared), the volumes' last delta and the Redis DBs, side by side.
       const [compared] = await Promise.all([
         Promise.all(pairs.map((p) => syncDatabase(p, dir, to))),
+        heldMark,
         Promise.all(volumeSides(c, from, to).map((v) => to.report.step(`volume ${v.src.volume}: last delta`, () => syncVolume(v.src, v.dst)))),
         to.report
           .step('Redis DBs', () => copyRedis(from, to, env.name))
@@ -166,6 +170,7 @@ export async function switchSides(c: StageContext, dir: Direction): Promise<void
       sw.steps.push('synced');
     }
   } catch (e) {
+    await heldMark.catch(() => undefined);
     // Nothing has moved: the serving side takes writes again and its workers restart.
     await from.report.step('release writes (nothing moved)', () => setOverrides(from, hosts, { holdWrites: null }));
     await startContainers(from, dir === 'cutover' ? sw.stoppedWorkers : (sw.stoppedOnTarget ?? []));
