@@ -13,6 +13,7 @@ import { upServer } from '../up.ts';
 import { deployOnTarget, envApps, liveRelease, removeWorkers } from './move-apps.ts';
 import { envDatabases, endpointOf, replicationName, replicationPassword, withRelay } from './move-pg.ts';
 import type { MoveRecord } from './move-record.ts';
+import { copySecrets } from './move-secrets.ts';
 import type { MoveSides } from './move-session.ts';
 import { inspectDatabase, chooseMethod } from './pg-inspect.ts';
 import { copySchema, publish, replicationLag, startReplication, stopReplication } from './pg-replicate.ts';
@@ -70,6 +71,8 @@ export async function preflight(c: StageContext): Promise<void> {
 export async function provision(c: StageContext): Promise<void> {
   const { dst, env } = c.sides;
   withTestRoutes(dst, env.name, c.sides.env.move?.testPrefix ?? 'test-');
+  const copied = await copySecrets(c.sides.src, dst, env.name);
+  if (copied.length) dst.report.info(`    secrets copied from ${c.sides.src.conn.server.name} for ${env.name}: ${copied.join(', ')}`);
   await upServer(dst, {});
   await quietWorkers(dst, env.name);
   // A rolled-back earlier move left the target forwarding to the source: the target serves again.

@@ -73,7 +73,10 @@ export function chooseMethod(src: PgInventory, dst: PgInventory): PgMethod {
       reason: `the source's wal_level is ${src.walLevel}; logical replication needs wal_level=logical (a restart of the source's Postgres)`,
       copyAtCutover: [],
     };
+  if (src.tables.length === 0) return { method: 'dump', reason: 'no table to replicate: dumped and restored in the pause (it is small)', copyAtCutover: [] };
   const without = src.tables.filter((t) => !t.hasReplicaIdentity).map(tableName);
+  if (without.length === src.tables.length)
+    return { method: 'dump', reason: 'no table has a primary key or replica identity: dumped and restored in the pause', copyAtCutover: [] };
   const upgrade = dst.major > src.major ? ` (Postgres ${src.major} → ${dst.major})` : '';
   return {
     method: 'logical',
