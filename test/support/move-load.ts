@@ -83,7 +83,18 @@ export async function httpVia(ip: string, port: number, host: string, method: st
   });
 }
 
-export function startMoveLoad(opts: { ip: string; port?: number; host: string; connections?: number; maxItem: number; writeEveryMs?: number }): MoveLoad {
+export function startMoveLoad(opts: {
+  ip: string;
+  port?: number;
+  host: string;
+  connections?: number;
+  maxItem: number;
+  writeEveryMs?: number;
+  /** The readers' path (default: a random /items/N). */
+  readPath?: string;
+  /** Run the writer (default true). */
+  writes?: boolean;
+}): MoveLoad {
   const port = opts.port ?? 80;
   const r: MoveLoadReport = {
     reads: 0,
@@ -102,7 +113,7 @@ export function startMoveLoad(opts: { ip: string; port?: number; host: string; c
   const reader = async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     while (!stopping) {
-      const path = `/items/${1 + Math.floor(Math.random() * opts.maxItem)}`;
+      const path = opts.readPath ?? `/items/${1 + Math.floor(Math.random() * opts.maxItem)}`;
       r.reads++;
       let a = await send({ ip: opts.ip, port, host: opts.host, method: 'GET', path, agent });
       if ('error' in a && a.reused && (a.error === 'ECONNRESET' || a.error === 'socket hang up' || a.error === 'EPIPE')) {
@@ -142,7 +153,7 @@ export function startMoveLoad(opts: { ip: string; port?: number; host: string; c
       if (opts.writeEveryMs) await new Promise((res) => setTimeout(res, opts.writeEveryMs));
     }
   };
-  const loops = [...Array.from({ length: opts.connections ?? 4 }, reader), writer()];
+  const loops = [...Array.from({ length: opts.connections ?? 4 }, reader), ...(opts.writes === false ? [] : [writer()])];
   return {
     snapshot: () => structuredClone(r),
     stop: async () => {

@@ -33,12 +33,27 @@ export interface MoveTarget {
 }
 
 /** Finds the servers of the move: the record's first, then the flags, then the fleet file and what runs. */
-async function resolveEnds(
-  ctx: SessionIO,
-  fleet: Fleet,
-  t: MoveTarget,
-  opts: { identity?: string },
-): Promise<{ from: string; to: string; record?: MoveRecord }> {
+interface Ends {
+  from: string;
+  to: string;
+  record?: MoveRecord;
+  /** Other environments still running where they were while the fleet file places them elsewhere (their own moves pending): env → server. */
+  stay: Map<string, string>;
+}
+
+/** Environments running only on a server other than their place in the fleet file: env → that server. */
+async function pendingPlaces(probe: FleetSession, fleet: Fleet, except: string): Promise<Map<string, string>> {
+  const runsOn = new Map<string, string[]>();
+  for (const c of probe.connections) for (const e of await observedEnvs(c.engine, fleet.project)) runsOn.set(e, [...(runsOn.get(e) ?? []), c.server.name]);
+  const stay = new Map<string, string>();
+  for (const e of fleet.environments) {
+    const where = runsOn.get(e.name) ?? [];
+    if (e.name !== except && where.length === 1 && where[0] !== e.server) stay.set(e.name, where[0]!);
+  }
+  return stay;
+}
+
+async function resolveEnds(ctx: SessionIO, fleet: Fleet, t: MoveTarget, opts: { identity?: string }): Promise<Ends> {
   const env = fleet.environments.find((e) => e.name === t.env);
   if (!env) throw new UsageError(`unknown environment "${t.env}"`, `environments in the fleet: ${fleet.environments.map((e) => e.name).join(', ')}`);
   if (t.to) requireServer(fleet, t.to, '--to');
@@ -57,7 +72,7 @@ async function resolveEnds(
           `a move of ${t.env} from ${record.from} to ${record.to} is under way (${record.phase})`,
           `resume it with: slipway move ${t.env} --resume; or undo it with: slipway move ${t.env} --rollback`,
         );
-      return { from: record.from, to: record.to, record };
+      return { from: record.from, to: record.to, record, stay: await pendingPlaces(probe, fleet, t.env) };
     }
     const to = t.to ?? env.server;
     let from = t.from;
@@ -79,7 +94,7 @@ async function resolveEnds(
     for (const f of probe.failures)
       if (f.server === from || f.server === to)
         throw new UserError(`cannot connect to ${f.server}: ${f.error}`, f.hint ?? 'check that the server is up and reachable over SSH');
-    return { from, to, ...(record ? { record } : {}) };
+    return { from, to, ...(record ? { record } : {}), stay: await pendingPlaces(probe, fleet, t.env) };
   } finally {
     await probe.close();
   }
@@ -88,10 +103,13 @@ async function resolveEnds(
 export async function openMove(ctx: SessionIO, fleet: Fleet, t: MoveTarget, opts: { json?: boolean; identity?: string }): Promise<MoveSides> {
   const ends = await resolveEnds(ctx, fleet, t, opts);
   const o = { ...(opts.json ? { json: true } : {}), ...(opts.identity ? { identity: opts.identity } : {}) };
-  const srcSession = await openSession(ctx, fleetAt(fleet, t.env, ends.from), [ends.from], o);
+  // The other environments stay where they run until their own move: neither side's proxy, services or plan loses or gains them here.
+  let base = fleet;
+  for (const [env, server] of ends.stay) base = fleetAt(base, env, server);
+  const srcSession = await openSession(ctx, fleetAt(base, t.env, ends.from), [ends.from], o);
   let dstSession: FleetSession | undefined;
   try {
-    dstSession = await openSession(ctx, fleetAt(fleet, t.env, ends.to), [ends.to], o);
+    dstSession = await openSession(ctx, fleetAt(base, t.env, ends.to), [ends.to], o);
     const src = prefixed(runFor(srcSession, ends.from));
     const dst = prefixed(runFor(dstSession, ends.to));
     const env = fleet.environments.find((e) => e.name === t.env)!;
