@@ -23,3 +23,8 @@ export function secretsIn(env: EnvMap | undefined, stdin?: unknown): Secret[] {
 export function engineFile(content: string | Secret): string {
   return content instanceof Secret ? content.reveal() : content;
 }
+
+/** A request header written to a dialled stream (an HTTP probe's basic-auth credentials), a secret unwrapped. */
+export function streamHeader(value: string | Secret): string {
+  return value instanceof Secret ? value.reveal() : value;
+}

@@ -1,5 +1,7 @@
 // HTTP health probe over a Dialer stream: one GET, returns the status code (or the error).
 import type { Dialer } from '../engine/dialer.ts';
+import { streamHeader } from '../engine/secret-handover.ts';
+import type { Secret } from '../util/secret.ts';
 
 export interface ProbeResult {
   ok: boolean;
@@ -8,7 +10,16 @@ export interface ProbeResult {
 }
 
 /** `hostHeader`: the Host to ask for when it is not the address dialled (a proxy's virtual host). */
-export async function httpProbe(dialer: Dialer, host: string, port: number, path: string, timeoutMs: number, hostHeader = host): Promise<ProbeResult> {
+/** `authorization`: an `Authorization` header value (basic auth of a protected route), kept wrapped until written. */
+export async function httpProbe(
+  dialer: Dialer,
+  host: string,
+  port: number,
+  path: string,
+  timeoutMs: number,
+  hostHeader = host,
+  authorization?: Secret,
+): Promise<ProbeResult> {
   let stream;
   try {
     stream = await dialer.dial(host, port, timeoutMs);
@@ -31,6 +42,7 @@ export async function httpProbe(dialer: Dialer, host: string, port: number, path
     });
     stream.on('error', (e: Error) => done({ ok: false, error: e.message }));
     stream.on('end', () => done({ ok: false, error: buf ? 'connection closed mid-response' : 'connection closed without a response' }));
-    stream.write(`GET ${path} HTTP/1.1\r\nHost: ${hostHeader}\r\nUser-Agent: slipway-health\r\nConnection: close\r\n\r\n`);
+    const auth = authorization ? `Authorization: ${streamHeader(authorization)}\r\n` : '';
+    stream.write(`GET ${path} HTTP/1.1\r\nHost: ${hostHeader}\r\n${auth}User-Agent: slipway-health\r\nConnection: close\r\n\r\n`);
   });
 }

@@ -94,6 +94,8 @@ export function startMoveLoad(opts: {
   readPath?: string;
   /** Run the writer (default true). */
   writes?: boolean;
+  /** Each reader waits this long between requests (a rate-limited route). */
+  readEveryMs?: number;
 }): MoveLoad {
   const port = opts.port ?? 80;
   const r: MoveLoadReport = {
@@ -123,6 +125,7 @@ export function startMoveLoad(opts: {
       if ('error' in a) bump(r.readErrors, a.error);
       else if (a.status >= 200 && a.status < 300) r.readOk++;
       else bump(r.readNon2xx, a.status);
+      if (opts.readEveryMs) await new Promise((res) => setTimeout(res, opts.readEveryMs));
     }
     agent.destroy();
   };

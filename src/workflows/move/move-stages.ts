@@ -7,6 +7,8 @@ import type { Route } from '../../plan/desire/desired.ts';
 import { envVolumes } from '../backup/volume-source.ts';
 import { helperImage } from '../backup/destinations/open.ts';
 import { httpProbe } from '../http-probe.ts';
+import { secretLookup } from '../secrets-file-lookup.ts';
+import type { Secret } from '../../util/secret.ts';
 import { setOverrides } from '../proxy-overrides.ts';
 import type { ServerRun } from '../server-run.ts';
 import { upServer } from '../up.ts';
@@ -178,8 +180,9 @@ export async function testStage(c: StageContext): Promise<void> {
     for (const host of testHosts) {
       const route = dst.state.routes.find((r) => r.host === host)!;
       const paths = new Set<string>([...healthPaths(dst, route), ...(env.move?.checks ?? [])]);
+      const auth = await basicAuthOf(dst, route);
       for (const path of paths) {
-        const r = await probeWithRetry(dst, host, path);
+        const r = await probeWithRetry(dst, host, path, auth);
         dst.report.info(`    http://${host}${path}: ${r.status ?? r.error}`);
         if (!r.ok) failures.push(`http://${host}${path} answered ${r.status ?? r.error}`);
       }
@@ -198,13 +201,21 @@ function healthPaths(run: ServerRun, route: Route): string[] {
   return procs.filter((p) => p.port !== undefined && p.health?.path).map((p) => p.health!.path!);
 }
 
-async function probeWithRetry(run: ServerRun, host: string, path: string) {
-  let last = await httpProbe(run.conn.dialer, '127.0.0.1', run.conn.server.httpPort, path, 5000, host);
+async function probeWithRetry(run: ServerRun, host: string, path: string, auth: Secret | undefined) {
+  let last = await httpProbe(run.conn.dialer, '127.0.0.1', run.conn.server.httpPort, path, 5000, host, auth);
   for (let i = 0; i < 20 && !last.ok; i++) {
     await run.sleep(500);
-    last = await httpProbe(run.conn.dialer, '127.0.0.1', run.conn.server.httpPort, path, 5000, host);
+    last = await httpProbe(run.conn.dialer, '127.0.0.1', run.conn.server.httpPort, path, 5000, host, auth);
   }
   return last;
+}
+
+/** The `Authorization` value of a route behind basic auth (its first user, with the environment's password). */
+async function basicAuthOf(run: ServerRun, route: Route): Promise<Secret | undefined> {
+  const u = route.basicAuth?.[0];
+  if (!u) return undefined;
+  const pw = await secretLookup(run).getSecret(u.secret, route.env);
+  return pw?.map((p) => `Basic ${Buffer.from(`${u.user}:${p}`).toString('base64')}`);
 }
 
 export function fmtBytes(n: number): string {
