@@ -141,6 +141,41 @@ describe('startLoad', () => {
     expect(r.requests).toBe(n);
   });
 
+  it('retryIdleClose sends a request again when a reused socket closes before answering, not a mid-response close', async () => {
+    // Every socket answers its first two requests, then closes on the third without a byte (an
+    // idle close racing the next request); every 7th request overall dies mid-response.
+    const perSocket = new WeakMap<object, number>();
+    let n = 0;
+    let silent = 0;
+    let partial = 0;
+    const server = await serve((req, res) => {
+      n++;
+      const k = (perSocket.get(req.socket) ?? 0) + 1;
+      perSocket.set(req.socket, k);
+      if (k === 3) {
+        silent++;
+        req.socket.destroy();
+      } else if (n % 7 === 0) {
+        partial++;
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('partial');
+        setTimeout(() => req.socket.destroy(), 2);
+      } else res.end('fine');
+    });
+    const strict = await runFor(300, { url: server.url, connections: 4 });
+    expect(strict.idleCloseRetries).toBe(0);
+    expect(strict.readErrors).toBeGreaterThan(0);
+    silent = 0;
+    partial = 0;
+    n = 0;
+    const r = await runFor(400, { url: server.url, connections: 4, retryIdleClose: true });
+    expect(silent).toBeGreaterThan(3);
+    expect(r.idleCloseRetries).toBe(silent);
+    expect(r.readErrors).toBe(partial);
+    expect(r.ok2xx).toBe(n - silent - partial);
+    expect(outcomes(r)).toBe(r.requests);
+  });
+
   it('counts connect errors when the port refuses connections', async () => {
     const probe = net.createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));

@@ -26,6 +26,13 @@ export interface LoadOptions {
   timeoutMs?: number;
   /** Pause before reconnecting after a connect error, so a down port is not hammered. Default 10 ms. */
   reconnectDelayMs?: number;
+  /**
+   * Send a request again, once, on a new socket when a reused keep-alive socket closes before any
+   * byte of its response arrived: what browsers, curl and Go's client do (RFC 9112 §9.3.1), since
+   * a server may close an idle connection just as the next request is sent (nginx does on every
+   * reload). Counted in `idleCloseRetries`; a retry that fails counts as usual. Default false.
+   */
+  retryIdleClose?: boolean;
 }
 
 export interface LoadReport {
@@ -48,6 +55,8 @@ export interface LoadReport {
   bodies: Record<string, number>;
   /** Sockets successfully opened (20 for a clean keep-alive run with 20 connections). */
   socketsOpened: number;
+  /** Requests sent again after a reused socket closed before any response byte (`retryIdleClose`). */
+  idleCloseRetries: number;
 }
 
 export interface LoadRun {
@@ -73,6 +82,7 @@ interface Tally {
   bodyMismatches: number;
   bodies: Map<string, number>;
   socketsOpened: number;
+  idleCloseRetries: number;
   latency: LatencyHistogram;
 }
 
@@ -84,6 +94,7 @@ interface Target {
   expectBody: ((body: string) => boolean) | undefined;
   timeoutMs: number;
   reconnectDelayMs: number;
+  retryIdleClose: boolean;
 }
 
 export function startLoad(opts: LoadOptions): LoadRun {
@@ -100,6 +111,7 @@ export function startLoad(opts: LoadOptions): LoadRun {
     bodyMismatches: 0,
     bodies: new Map(),
     socketsOpened: 0,
+    idleCloseRetries: 0,
     latency: new LatencyHistogram(),
   };
   const started = performance.now();
@@ -153,6 +165,7 @@ function resolveTarget(opts: LoadOptions): Target {
     expectBody: opts.expectBody,
     timeoutMs: opts.timeoutMs ?? 5000,
     reconnectDelayMs: opts.reconnectDelayMs ?? 10,
+    retryIdleClose: opts.retryIdleClose ?? false,
   };
 }
 
@@ -170,6 +183,7 @@ function report(t: Tally, durationMs: number): LoadReport {
     latencyMs: t.latency.summary(),
     bodies: Object.fromEntries(t.bodies),
     socketsOpened: t.socketsOpened,
+    idleCloseRetries: t.idleCloseRetries,
   };
 }
 
@@ -194,6 +208,10 @@ class ConnectionLoop {
   private connected = false;
   private parser = new ResponseParser(0);
   private inFlight: InFlight | null = null;
+  /** Responses completed on the current socket (> 0: the socket is a reused keep-alive one). */
+  private responsesOnSocket = 0;
+  /** Bytes received since the in-flight request was sent. */
+  private bytesSinceSend = 0;
   private connectTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private finished = false;
@@ -219,6 +237,7 @@ class ConnectionLoop {
     const { target } = this.run;
     const gen = ++this.generation;
     this.connected = false;
+    this.responsesOnSocket = 0;
     this.parser = new ResponseParser(target.expectBody ? Infinity : BODY_KEEP_BYTES);
     const socket = net.connect({ host: target.hostname, port: target.port });
     this.socket = socket;
@@ -243,11 +262,13 @@ class ConnectionLoop {
     const started = performance.now();
     const gen = this.generation;
     this.inFlight = { started, timer: setTimeout(() => this.onTimeout(gen), this.run.target.timeoutMs) };
+    this.bytesSinceSend = 0;
     socket.write(this.run.target.request);
   }
 
   private onData(gen: number, chunk: Buffer): void {
     if (gen !== this.generation) return;
+    this.bytesSinceSend += chunk.length;
     let responses: ParsedResponse[];
     try {
       responses = this.parser.feed(chunk);
@@ -258,6 +279,7 @@ class ConnectionLoop {
     for (const response of responses) {
       if (!this.inFlight) return this.onClosed(gen, true); // a response nobody asked for
       this.complete(response);
+      this.responsesOnSocket++;
       if (response.close || !this.run.target.keepAlive) {
         this.abandonSocket();
         return this.next(() => this.connect());
@@ -284,7 +306,11 @@ class ConnectionLoop {
       }, this.run.target.reconnectDelayMs);
       return;
     }
-    if (this.inFlight) {
+    if (this.inFlight && this.run.target.retryIdleClose && this.responsesOnSocket > 0 && this.bytesSinceSend === 0) {
+      // The server closed the reused socket before answering: send the request again on a new one.
+      this.clearInFlight();
+      tally.idleCloseRetries++;
+    } else if (this.inFlight) {
       const last = abrupt ? null : this.parser.end();
       if (last) this.complete(last);
       else {

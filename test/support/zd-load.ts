@@ -8,9 +8,19 @@ export interface UnderLoad<T> {
   report: LoadReport;
 }
 
-/** Starts `connections` keep-alive clients on http://127.0.0.1:port/ (Host: host), runs `step`, stops them. */
-export async function underLoad<T>(port: number, host: string, connections: number, step: () => Promise<T>): Promise<UnderLoad<T>> {
-  const load = startLoad({ url: `http://127.0.0.1:${port}/`, host, connections, keepAlive: true });
+/**
+ * Starts `connections` keep-alive clients on http://127.0.0.1:port/ (Host: host), runs `step`, stops
+ * them. `retryIdleClose` makes the clients send a request again when a reused socket closes before
+ * any response byte, as browsers do (see LoadOptions): for steps that reload the proxy.
+ */
+export async function underLoad<T>(
+  port: number,
+  host: string,
+  connections: number,
+  step: () => Promise<T>,
+  opts: { retryIdleClose?: boolean } = {},
+): Promise<UnderLoad<T>> {
+  const load = startLoad({ url: `http://127.0.0.1:${port}/`, host, connections, keepAlive: true, ...opts });
   let result: T;
   try {
     result = await step();
@@ -24,7 +34,7 @@ export async function underLoad<T>(port: number, host: string, connections: numb
 
 /** One line for CI output: what the clients saw during a phase. */
 export function summary(label: string, r: LoadReport): string {
-  return `[zd] ${label}: ${r.requests} requests in ${r.durationMs} ms (${r.rps} rps), 2xx ${r.ok2xx}, non2xx ${JSON.stringify(r.non2xx)}, readErrors ${r.readErrors}, connectErrors ${r.connectErrors}, timeouts ${r.timeouts}, sockets ${r.socketsOpened}, releases ${JSON.stringify(releasesSeen(r))}`;
+  return `[zd] ${label}: ${r.requests} requests in ${r.durationMs} ms (${r.rps} rps), 2xx ${r.ok2xx}, non2xx ${JSON.stringify(r.non2xx)}, readErrors ${r.readErrors}, connectErrors ${r.connectErrors}, timeouts ${r.timeouts}, sockets ${r.socketsOpened}, ${r.idleCloseRetries > 0 ? `idle-close retries ${r.idleCloseRetries}, ` : ''}releases ${JSON.stringify(releasesSeen(r))}`;
 }
 
 /** Responses per release id, read from the echo app's JSON body prefixes. */
