@@ -9,6 +9,7 @@ import type { FakeEngine } from '../engine/fake-engine.ts';
 import type { Action, Plan } from '../plan/diff/plan.ts';
 import { readAudit } from './audit.ts';
 import { applyDown, planDown } from './down.ts';
+import { loadRedisAcls } from './redis-acl.ts';
 
 const ofEnv = (f: FakeEngine, env: string, role?: string) =>
   [...f.containers.values()].filter((c) => c.spec.labels['slipway.env'] === env && (!role || c.spec.labels['slipway.role'] === role));
@@ -45,6 +46,7 @@ describe('down (FakeEngine)', () => {
     expect(out.servers.map((s) => s.server)).toEqual(['s1']);
     expect(out.servers[0]!.applied.map(({ outcome: _, ...a }) => a)).toEqual(out.plan.actions);
     expect(out.plan.actions.map((a) => `${a.kind} ${a.type} ${a.target ?? a.id}`)).toEqual([
+      'update redis-acl service/redis',
       'delete route web-staging.localhost',
       'update proxy-config caddy',
       ...staging.sort().map((n) => `delete container ${n}`),
@@ -63,6 +65,8 @@ describe('down (FakeEngine)', () => {
     // The shared Postgres only left staging's network (not restarted); prod runs on.
     expect(f.find('acme-postgres')!.id).toBe(pg);
     expect([...f.find('acme-postgres')!.networks.keys()]).toEqual(['acme-prod']);
+    // staging's Redis ACL user went with it, prod's stays.
+    expect((await loadRedisAcls(w.run('s1'))).map((a) => [a.instance, a.users])).toEqual([['service/redis', ['web.prod']]]);
     expect(
       ofEnv(f, 'prod', 'app')
         .filter((c) => c.state === 'running')
@@ -84,6 +88,7 @@ describe('down (FakeEngine)', () => {
       'create network acme-staging-edge',
       'update container service/postgres',
       'update container service/redis',
+      'update redis-acl service/redis',
       'update container proxy',
       'create route web-staging.localhost',
       'update proxy-config caddy',

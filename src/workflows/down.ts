@@ -156,7 +156,12 @@ function downServerPlan(run: ServerRun, afterState: DesiredState, observed: Obse
   const ours = (x: Action | Kept) => target.all || gone.has(envOf(x, observed) ?? '') || !stale.has(idOf(x));
   const removals = later.actions.filter((a) => a.kind === 'delete' && ours(a));
   const reload = removals.some((a) => a.type === 'route') ? later.actions.filter((a) => a.type === 'proxy-config') : [];
-  const actions = later.actions.filter((a) => removals.includes(a) || reload.includes(a));
+  // The ACL users of the removed environments leave the Redis instances that stay: an ACL update
+  // the fleet as it stands would not make (so it is due to this removal), on an instance kept.
+  const deleted = new Set(removals.filter((a) => a.type === 'container').map((a) => a.id));
+  const aclsNow = new Set(now.actions.filter((a) => a.type === 'redis-acl').map((a) => a.id));
+  const acls = later.actions.filter((a) => a.type === 'redis-acl' && a.kind === 'update' && !deleted.has(a.id) && !aclsNow.has(a.id));
+  const actions = later.actions.filter((a) => removals.includes(a) || reload.includes(a) || acls.includes(a));
   const kept = later.kept.filter(ours);
   const envs = [...new Set([...envsIn(observed), ...run.state.networks.map((n) => n.env)])].filter((e) => target.all || gone.has(e)).sort();
   return { server, envs, plan: { project, actions, summary: summarize(actions), deploy: [], kept } };

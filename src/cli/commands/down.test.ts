@@ -61,7 +61,8 @@ describe('slipway down on a terminal', () => {
     const w = await deployed();
     const r = await onTerminal(w, ['down', 'staging'], true);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/s1: \d+ actions applied \(0 created, 1 updated, 0 replaced, \d+ deleted\)/);
+    expect(r.stdout).toMatch(/s1: \d+ actions applied \(0 created, 2 updated, 0 replaced, \d+ deleted\)/);
+    expect(r.stdout).toContain('~ update  redis-acl    service/redis  (apply ACL users web.prod (every key); remove web.staging)');
     expect(r.stdout).toContain('  = kept volume acme-staging-web-media: no longer in the fleet; holds data: kept, removed only with --destroy-data\n');
     expect([...w.engine('s1').networks.keys()].sort()).toEqual(['acme-prod', 'acme-prod-edge']);
   });

@@ -75,7 +75,10 @@ export function serviceContainer(fleet: Fleet, inst: ServiceInstance): { contain
   else if (s.kind === 'postgres') c.command = [...POSTGRES_COMMAND];
   if (s.memory !== undefined) c.memory = s.memory;
   if (s.cpus !== undefined) c.cpus = s.cpus;
-  const hash = specHash(c);
+  // Networks are left out of the hash, as for the proxy: a shared service joins a new
+  // environment's network live (`docker network connect`), and `down` removes an environment's
+  // network without recreating the service that every other environment still uses.
+  const hash = specHash({ ...c, networks: [] });
   labels[LABELS.specHash] = hash;
   return { container: { ...c, specHash: hash }, volumes };
 }

@@ -116,7 +116,9 @@ function missingNetworks(d: ContainerSpec, o: ObservedContainer): string[] {
 export function changedFields(d: ContainerSpec, o: ObservedContainer): Record<string, [unknown, unknown]> {
   const changes: Record<string, [unknown, unknown]> = {};
   if (!isPlaceholderImage(d.image) && d.image !== o.image) changes.image = [o.image, d.image];
-  const keys = [...new Set([...Object.keys(d.labels), ...Object.keys(o.labels)])].sort();
+  // Labels the container has but the spec never set come from its image (Docker merges them):
+  // only Slipway's own are compared both ways.
+  const keys = [...new Set([...Object.keys(d.labels), ...Object.keys(o.labels).filter((k) => k.startsWith('slipway.'))])].sort();
   for (const k of keys) {
     if (VOLATILE_LABELS.has(k)) continue;
     if (d.labels[k] !== o.labels[k]) changes[`labels.${k}`] = [o.labels[k] ?? null, d.labels[k] ?? null];
