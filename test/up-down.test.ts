@@ -1,6 +1,8 @@
 // On the real engine, through the real CLI: an environment removed from the fleet file is removed
 // from its server by `up` (its containers, every release, and its networks), its data volume and
-// database kept until `up --destroy-data`; `plan --json` is what `up` applies; `down ENV --yes`
+// database kept until `up --destroy-data`, while prod's keep-alive clients see no failed request
+// (the proxy was created on Docker's default bridge, not on beta's edge network — the first of
+// its networks by name — so Docker never rebinds the published port); `plan --json` is what `up` applies; `down ENV --yes`
 // removes an environment the fleet still has, and refuses without --yes when there is no terminal.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +10,7 @@ import Docker from 'dockerode';
 import { ensureEngine, ensureImages } from './harness/engine.ts';
 import { slipway, slipwayOk } from './support/cli.ts';
 import { get } from './support/http.ts';
+import { summary, underLoad } from './support/zd-load.ts';
 import { cleanupProject, freePort, makeProject, type TestProject } from './support/project.ts';
 
 let p: TestProject;
@@ -54,10 +57,10 @@ beforeAll(async () => {
   await ensureImages(['caddy', 'postgres15', 'nginx']);
   p = makeProject('updown');
   port = await freePort();
-  p.writeFleet(fleet(['staging', 'prod']));
+  p.writeFleet(fleet(['beta', 'prod']));
   await slipwayOk(['up'], { cwd: p.dir });
-  await slipwayOk(['deploy', 'web', 'staging', '--drain', '0'], { cwd: p.dir });
-  await slipwayOk(['deploy', 'web', 'staging', '--drain', '0'], { cwd: p.dir });
+  await slipwayOk(['deploy', 'web', 'beta', '--drain', '0'], { cwd: p.dir });
+  await slipwayOk(['deploy', 'web', 'beta', '--drain', '0'], { cwd: p.dir });
   await slipwayOk(['deploy', 'web', 'prod', '--drain', '0'], { cwd: p.dir });
 }, 600_000);
 
@@ -67,41 +70,49 @@ afterAll(async () => {
 
 describe('up and down on the local engine', () => {
   it('an environment removed from the fleet file: up removes its containers and networks, and keeps its data', async () => {
-    // Two staging releases: the live one and the stopped one kept for rollback.
-    expect(await labelled('containers', ['slipway.env=staging', 'slipway.role=app'])).toHaveLength(2);
+    // Two beta releases: the live one and the stopped one kept for rollback.
+    expect(await labelled('containers', ['slipway.env=beta', 'slipway.role=app'])).toHaveLength(2);
     p.writeFleet(fleet(['prod']));
     const plan = JSON.parse((await slipwayOk(['plan', '--json'], { cwd: p.dir })).stdout) as Plan;
     expect(plan.actions.filter((a) => a.kind === 'delete').map((a) => `${a.type} ${a.target ?? a.id}`)).toEqual([
-      'route web-staging.localhost',
-      ...(await labelled('containers', ['slipway.env=staging', 'slipway.role=app'])).map((n) => `container ${n}`),
-      `network ${p.project}-staging`,
-      `network ${p.project}-staging-edge`,
+      'route web-beta.localhost',
+      ...(await labelled('containers', ['slipway.env=beta', 'slipway.role=app'])).map((n) => `container ${n}`),
+      `network ${p.project}-beta`,
+      `network ${p.project}-beta-edge`,
     ]);
-    expect(plan.kept.map((k) => `${k.type} ${k.id}`)).toEqual(['database service/postgres/web_staging', `volume ${p.project}-staging-web-media`]);
+    expect(plan.kept.map((k) => `${k.type} ${k.id}`)).toEqual(['database service/postgres/web_beta', `volume ${p.project}-beta-web-media`]);
 
-    const up = JSON.parse((await slipwayOk(['up', '--json'], { cwd: p.dir })).stdout) as { servers: { plan: Plan; applied: Plan['actions'] }[] };
+    const proxy = (await docker.listContainers({ filters: { label: [`slipway.project=${p.project}`, 'slipway.role=proxy'] } }))[0]!;
+    expect(Object.keys(proxy.NetworkSettings.Networks).sort()).toEqual(['bridge', `${p.project}-beta-edge`, `${p.project}-prod-edge`]);
+    // Under keep-alive load on prod: the proxy leaves beta's edge network and reloads.
+    const { result, report } = await underLoad(port, 'web-prod.localhost', 10, () => slipwayOk(['up', '--json'], { cwd: p.dir }), { retryIdleClose: true });
+    const line = summary('prod while up removes beta', report);
+    console.log(line);
+    expect(report.ok2xx, line).toBeGreaterThan(0);
+    expect([report.non2xx, report.readErrors, report.connectErrors, report.timeouts], line).toEqual([{}, 0, 0, 0]);
+    const up = JSON.parse(result.stdout) as { servers: { plan: Plan; applied: Plan['actions'] }[] };
     expect(up.servers[0]!.plan).toEqual(plan);
     expect(up.servers[0]!.applied.map(({ outcome: _, ...a }: Plan['actions'][number] & { outcome?: string }) => a)).toEqual(plan.actions);
 
-    expect(await labelled('containers', ['slipway.env=staging'])).toEqual([]);
-    expect(await labelled('networks', ['slipway.env=staging'])).toEqual([]);
-    expect(await labelled('volumes', ['slipway.env=staging'])).toEqual([`${p.project}-staging-web-media`]);
-    expect(psql("SELECT datname FROM pg_database WHERE datname = 'web_staging'")).toBe('web_staging');
+    expect(await labelled('containers', ['slipway.env=beta'])).toEqual([]);
+    expect(await labelled('networks', ['slipway.env=beta'])).toEqual([]);
+    expect(await labelled('volumes', ['slipway.env=beta'])).toEqual([`${p.project}-beta-web-media`]);
+    expect(psql("SELECT datname FROM pg_database WHERE datname = 'web_beta'")).toBe('web_beta');
     // prod still serves through the proxy.
     expect((await get(port, 'web-prod.localhost', '/')).status).toBe(200);
-    expect((await get(port, 'web-staging.localhost', '/')).status).not.toBe(200);
+    expect((await get(port, 'web-beta.localhost', '/')).status).not.toBe(200);
   });
 
   it('up --destroy-data then deletes the data volume and drops the database and its user', async () => {
     const plan = JSON.parse((await slipwayOk(['plan', '--json', '--destroy-data'], { cwd: p.dir })).stdout) as Plan;
     expect(plan.actions.map((a) => `${a.kind} ${a.type} ${a.id} ${a.destructive}`)).toEqual([
-      'delete database service/postgres/web_staging true',
-      `delete volume ${p.project}-staging-web-media true`,
+      'delete database service/postgres/web_beta true',
+      `delete volume ${p.project}-beta-web-media true`,
     ]);
     await slipwayOk(['up', '--destroy-data'], { cwd: p.dir });
-    expect(await labelled('volumes', ['slipway.env=staging'])).toEqual([]);
-    expect(psql("SELECT count(*) FROM pg_database WHERE datname = 'web_staging'")).toBe('0');
-    expect(psql("SELECT count(*) FROM pg_roles WHERE rolname = 'web_staging'")).toBe('0');
+    expect(await labelled('volumes', ['slipway.env=beta'])).toEqual([]);
+    expect(psql("SELECT count(*) FROM pg_database WHERE datname = 'web_beta'")).toBe('0');
+    expect(psql("SELECT count(*) FROM pg_roles WHERE rolname = 'web_beta'")).toBe('0');
     expect(psql("SELECT datname FROM pg_database WHERE datname = 'web_prod'")).toBe('web_prod');
   });
 

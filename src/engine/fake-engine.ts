@@ -112,6 +112,8 @@ export class FakeEngine implements DockerEngine {
   #buildHandler: (spec: BuildSpec) => { log?: string[]; error?: string } = () => ({});
   #failures: { op: string; match?: (args: unknown[]) => boolean; error: (op: string) => Error; once: boolean }[] = [];
   #waiters = new Map<string, ((code: number) => void)[]>();
+  /** Docker's default network, always there and never listed with a project's (no labels). */
+  #bridge: FakeNetwork = { id: 'bridge0', name: 'bridge', labels: {}, internal: false, driver: 'bridge', endpoints: new Map() };
 
   constructor(
     readonly serverName = 'fake',
@@ -224,7 +226,7 @@ export class FakeEngine implements DockerEngine {
   }
 
   #network(op: string, name: string): FakeNetwork {
-    const n = this.networks.get(name) ?? [...this.networks.values()].find((x) => x.id === name);
+    const n = this.networks.get(name) ?? [...this.networks.values()].find((x) => x.id === name) ?? (name === 'bridge' ? this.#bridge : undefined);
     if (!n) throw this.#err(op, name, `network ${name} not found`, 404);
     return n;
   }

@@ -3,6 +3,11 @@
 
 export const privateNetwork = (p: string, e: string): string => `${p}-${e}`;
 export const edgeNetwork = (p: string, e: string): string => `${p}-${e}-edge`;
+/**
+ * Docker's default network, which every engine has and nothing deletes: the proxy is created on
+ * it, so its published ports stay bound there while it joins and leaves the edge networks.
+ */
+export const DEFAULT_BRIDGE = 'bridge';
 /** One network of one app in one env (a compose network): `{p}-{env}-{app}-{network}`. */
 export const appNetwork = (p: string, e: string, a: string, n: string): string => `${p}-${e}-${a}-${n}`;
 

@@ -230,13 +230,14 @@ describe('desire: one server, two envs', () => {
     ]);
   });
 
-  it('runs one proxy on every edge network; the only container that publishes', () => {
+  it('runs one proxy on every edge network, created on the default bridge; the only container that publishes', () => {
     const proxy = container(s, 'proxy');
     expect(proxy).toMatchObject({
       name: 'gs-proxy',
       role: 'proxy',
       image: 'caddy:2',
       networks: [
+        { network: 'bridge', aliases: [] },
         { network: 'gs-prod-edge', aliases: [] },
         { network: 'gs-staging-edge', aliases: [] },
       ],

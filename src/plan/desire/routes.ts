@@ -2,7 +2,7 @@
 import type { Fleet, ProcessSpec, Server } from '../../config/fleet.ts';
 import type { ContainerSpec, Route, VolumeSpec } from './desired.ts';
 import { webProcess } from './apps.ts';
-import { PROXY_KEY, edgeNetwork, processAlias, proxyContainerName, proxyDataVolume } from '../../model/names.ts';
+import { DEFAULT_BRIDGE, PROXY_KEY, edgeNetwork, processAlias, proxyContainerName, proxyDataVolume } from '../../model/names.ts';
 import { LABELS } from '../../model/labels.ts';
 import type { Placement } from './placement.ts';
 import { specHash } from './hash.ts';
@@ -56,7 +56,11 @@ export function proxyContainer(fleet: Fleet, server: Server, envs: readonly stri
     image: PROXY_IMAGE[server.proxy],
     env_vars: {},
     labels,
-    networks: envs.map((e) => ({ network: edgeNetwork(p, e), aliases: [] })),
+    // Created on Docker's default bridge, which is never deleted: Docker binds the published
+    // ports to the network a container was created on and, when that network goes, rebinds them
+    // elsewhere, cutting the keep-alive connections already open (they hang until they time out).
+    // Creating the proxy on an edge network made `down` or a move of that environment do so.
+    networks: [{ network: DEFAULT_BRIDGE, aliases: [] }, ...envs.map((e) => ({ network: edgeNetwork(p, e), aliases: [] }))],
     mounts,
     health: null,
     restart: 'unless-stopped',
