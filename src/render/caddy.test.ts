@@ -207,13 +207,17 @@ describe('renderCaddy: a move (held writes, forwards)', () => {
     expect(h[1].upstreams).toEqual([{ dial: 'api-prod-web:3000' }]);
   });
 
-  it('forwards to the target without auth of its own; https targets get SNI = the host', () => {
+  it('forwards to the target without auth of its own, a connection per request; https targets get SNI = the host', () => {
     const h = routeFor(cfg, 'api-staging.example.com', 'https').handle;
     expect(h).toEqual([expect.objectContaining({ handler: 'reverse_proxy', upstreams: [{ dial: '10.200.0.3:80' }] })]);
-    expect(h[0].transport).toBeUndefined();
+    expect(h[0].transport).toEqual({ protocol: 'http', keep_alive: { enabled: false } });
     const s = routeFor(cfg, 'site-staging.localhost').handle;
     expect(s.map((x: Any) => x.handler)).toEqual(['subroute', 'reverse_proxy']);
-    expect(s[1].transport).toEqual({ protocol: 'http', tls: { server_name: 'site-staging.localhost', insecure_skip_verify: true } });
+    expect(s[1].transport).toEqual({
+      protocol: 'http',
+      keep_alive: { enabled: false },
+      tls: { server_name: 'site-staging.localhost', insecure_skip_verify: true },
+    });
   });
 
   it('serves the maintenance page over a forward', () => {

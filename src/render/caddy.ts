@@ -23,7 +23,8 @@
 //   than GET, HEAD and OPTIONS with 503 and Retry-After (before auth), reads go on. A forwarded
 //   host is reverse-proxied to another server's proxy (`ADDR:PORT`, or `https://ADDR:PORT` with
 //   SNI = the host and no verification); Caddy keeps the Host, sets X-Forwarded-For/Proto/Host
-//   and keeps connections to the target alive. Basic auth is left to the target. The maintenance
+//   and opens a connection per request (a reused one could meet the target proxy's reload closing
+//   it, and a POST sent on it would fail with 502, not be retried). Basic auth is left to the target. The maintenance
 //   page wins over both.
 // - No rate limit: stock Caddy has no rate-limit module (`check` warns about that instead).
 // - The admin endpoint defaults to `localhost:2019` inside the proxy container; never publish it.
@@ -132,7 +133,11 @@ function routeFor(r: Route, o: CaddyOptions, maintenance: boolean, hsts?: string
     handle.push({
       handler: 'reverse_proxy',
       upstreams: [{ dial: target.dial }],
-      ...(target.https ? { transport: { protocol: 'http', tls: { server_name: r.host, insecure_skip_verify: true } } } : {}),
+      transport: {
+        protocol: 'http',
+        keep_alive: { enabled: false },
+        ...(target.https ? { tls: { server_name: r.host, insecure_skip_verify: true } } : {}),
+      },
       load_balancing: { try_duration: '5s', try_interval: '50ms' },
       headers: { request: { set: { 'X-Request-Id': ['{http.request.uuid}'] } } },
     });

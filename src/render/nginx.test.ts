@@ -174,8 +174,9 @@ describe('renderNginx: a move (held writes, forwards)', () => {
     expect(b).toContain('limit_req zone=rl_prod');
   });
 
-  it('forwards with a keep-alive pool per target, the Host kept, and no auth or rate limit of its own', () => {
-    expect(conf).toContain('  upstream slipway_forward_10_200_0_3_80 {\n    server 10.200.0.3:80;\n    keepalive 16;\n  }');
+  it('forwards with a connection per request (no keep-alive pool), the Host kept, and no auth or rate limit of its own', () => {
+    expect(conf).toContain('  upstream slipway_forward_10_200_0_3_80 {\n    server 10.200.0.3:80;\n  }');
+    expect(conf).not.toContain('keepalive 16');
     expect(conf).toContain('  upstream slipway_forward_s_10_200_0_3_443 {\n    server 10.200.0.3:443;');
     const b = block(conf, 'api-staging.example.com');
     expect(b).toContain('proxy_pass http://slipway_forward_10_200_0_3_80;');

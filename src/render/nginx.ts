@@ -22,7 +22,9 @@
 // - Moves (workflows/proxy-overrides.ts): a host whose writes are held answers methods other
 //   than GET, HEAD and OPTIONS with 503 and Retry-After (a named location, reached before auth),
 //   reads still go on. A forwarded host is proxied to another server's proxy through an
-//   `upstream {}` block with a keep-alive pool (a fixed address needs no resolver), the Host kept,
+//   `upstream {}` block (a fixed address needs no resolver) with no keep-alive pool: a connection
+//   per request, so a reload of the target's proxy (which closes its idle keep-alive connections)
+//   never meets a write sent on a reused one (nginx would answer it 502, not retry it), the Host kept,
 //   X-Forwarded-For/Proto/Host set; `https://ADDR:PORT` speaks TLS with SNI = the host and no
 //   verification (the target's proxy redirects its HTTP port when the host is HTTPS there). Basic
 //   auth and rate limit are left to the target. The maintenance page wins over both.
@@ -288,8 +290,8 @@ export function renderNginx(server: ServerState, opts: NginxOptions = {}): strin
     ...new Set(routes.flatMap((r) => (r.maintenance || opts.maintenance?.has(r.host) ? [] : [opts.forward?.get(r.host)]).filter((t) => t !== undefined))),
   ].sort();
   if (forwards.length > 0) {
-    lines.push('', '  # Hosts forwarded to another server (a move): one keep-alive pool per target.');
-    for (const to of forwards) lines.push(`  upstream ${forwardUpstream(to)} {`, `    server ${forwardTarget(to).dial};`, '    keepalive 16;', '  }');
+    lines.push('', '  # Hosts forwarded to another server (a move): a new connection per request.');
+    for (const to of forwards) lines.push(`  upstream ${forwardUpstream(to)} {`, `    server ${forwardTarget(to).dial};`, '  }');
   }
   lines.push('', '  # Unknown hosts.', '  server {', `    listen ${o.listen} default_server;`, '    server_name _;', '    return 404;', '  }');
   if (routes.some((r) => servesHttps(r, 'nginx', certificates))) {
