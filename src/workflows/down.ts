@@ -130,7 +130,7 @@ export async function applyDown(
 }
 
 /** This server's run as seen once the environments are gone (its state after them). */
-function after(run: ServerRun, desired: DesiredState): ServerRun {
+export function after(run: ServerRun, desired: DesiredState): ServerRun {
   return { ...run, desired, state: serverState(desired, run.conn.server.name) };
 }
 

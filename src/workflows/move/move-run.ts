@@ -4,7 +4,7 @@
 // the environment's move lock on both servers and records progress on both.
 import { UserError } from '../../diag/errors.ts';
 import { backupUnderLock } from '../backup/run-backup.ts';
-import { applyDown, planDown } from '../down.ts';
+import { after, applyDown, planDown } from '../down.ts';
 import { setOverrides } from '../proxy-overrides.ts';
 import { envApps, runningWorkers } from './move-apps.ts';
 import { endpointOf, envDatabases, replicationName } from './move-pg.ts';
@@ -183,8 +183,9 @@ export async function finishMove(sides: MoveSides, opts: MoveOptions & { force: 
     const applied = await applyDown(sides.srcSession, down, { lockWaitS: opts.lockWaitS });
     if (applied.failures.length)
       throw new UserError(`removing ${env.name} from ${rec.from} failed: ${applied.failures.map((f) => f.error).join('; ')}`, 'run --finish again');
-    // The routes are gone from the source; their overrides go too.
-    await setOverrides(src, hosts, { forward: null, holdWrites: null }).catch(() => undefined);
+    // The routes are gone from the source; their overrides go too. The proxy is rendered from the
+    // source's state without the environment (as `down` left it), or its routes would come back.
+    await setOverrides(after(src, down.after), hosts, { forward: null, holdWrites: null }).catch(() => undefined);
     rec.phase = 'finished';
     rec.finishedAt = new Date(src.now()).toISOString();
     const removed = applied.results.reduce((n, r) => n + r.applied.length, 0);
