@@ -1,6 +1,6 @@
 // The fuzzer in the unit suite: a sample of mutated fleet files and mutated compose files (a new
 // random seed each run, printed on failure) through load, compose import, desire, diff, check and
-// every renderer (test/fuzz/). A crash, an input over 1 s of CPU, a hung input, or a stack trace in
+// every renderer (test/fuzz/). A crash, an input over 1 s of CPU and 4× its unmutated seed, a hung input, or a stack trace in
 // the diagnostics fails. The full count (10 000 of each) runs in `npm run fuzz`, which CI runs
 // (scripts/ci.sh); SLIPWAY_FUZZ_RUNS sets the sample size here.
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 // Runs the fuzzer (test/fuzz/child.ts) in a child process per kind, with a watchdog: an input that
 // has not finished after `hangMs` of wall-clock time gets its process killed (by PID) and is
-// reported as a hang with its mutation; the child itself fails any input over 1 s of CPU time.
+// reported as a hang with its mutation; the child fails an input over 1 s of CPU that also costs 4× its unmutated seed (child.ts).
 // Used by test/fuzz.test.ts (a sample in the unit suite) and by `npm run fuzz` (the full count):
 //   npx tsx test/fuzz/run.ts [--runs 10000] [--seed N] [--kind fleet|compose]
 // A failing input is written to $TMPDIR/slipway-fuzz/<kind>-<seed>.yaml (keep it as a regression
