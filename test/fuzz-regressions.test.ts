@@ -24,6 +24,7 @@ const EXPECTED: Record<string, string> = {
   'compose-alias-bomb.yml': 'yaml-aliases',
   'compose-deep-nesting.yml': 'yaml-too-deep',
   'compose-long-container-name.yml': 'bad-alias',
+  'compose-prototype-names.yml': 'env-from-shell',
 };
 
 const work = mkdtempSync(join(tmpdir(), 'slipway-fuzz-regressions-'));

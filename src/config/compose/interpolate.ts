@@ -19,6 +19,14 @@ export interface Interpolated {
 const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;
 
+/**
+ * A variable's value, or undefined when it is not set: own keys only, so a name such as
+ * `toString` or `constructor` is never read from Object.prototype (the fuzzer found that).
+ */
+export function varOf(vars: Readonly<Record<string, string>>, name: string): string | undefined {
+  return Object.hasOwn(vars, name) ? vars[name] : undefined;
+}
+
 export function interpolate(text: string, vars: Readonly<Record<string, string>> = {}): Interpolated {
   const unresolved: Unresolved[] = [];
   const value = expand(text, vars, unresolved);
@@ -58,7 +66,7 @@ function expand(text: string, vars: Readonly<Record<string, string>>, out: Unres
       let j = i + 1;
       while (j < text.length && NAME_CHAR.test(text[j]!)) j++;
       const name = text.slice(i + 1, j);
-      const v = vars[name];
+      const v = varOf(vars, name);
       if (v === undefined) out.push({ kind: 'unset', name, message: `variable ${name} is not set` });
       else res += v;
       i = j;
@@ -79,7 +87,7 @@ function expandBraced(body: string, original: string, vars: Readonly<Record<stri
   const name = m[1]!;
   const op = m[2];
   const arg = m[3] ?? '';
-  const v = vars[name];
+  const v = varOf(vars, name);
   const set = v !== undefined;
   const nonEmpty = set && v !== '';
   switch (op) {

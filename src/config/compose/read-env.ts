@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Node } from './compose-tree.ts';
 import type { SourcePos } from '../../diag/diagnostic.ts';
 import { parseEnvFile } from './env-file.ts';
-import { interpolate } from './interpolate.ts';
+import { interpolate, varOf } from './interpolate.ts';
 import type { ReadContext } from './read-context.ts';
 import { UNSET_HINT } from './read-document.ts';
 import { bool, str } from './read-scalars.ts';
@@ -48,7 +48,7 @@ export function readEnvironment(rc: ReadContext, n: Node | null, path: string, s
 }
 
 function fromProject(rc: ReadContext, svc: ComposeService, key: string, path: string, pos: SourcePos): void {
-  const v = rc.vars[key];
+  const v = varOf(rc.vars, key);
   if (v !== undefined) {
     svc.environment[key] = v;
     svc.envPos[key] = pos;
