@@ -16,13 +16,15 @@
 //            favour: less work in its pause).
 //   slipway: `slipway move prod --to new --json` as a child process (test/support/cli.ts), the load
 //            kept on the source's proxy (clients on the old DNS; the source forwards after the cutover).
+//   slipway-wait: the same with `move.held_writes: wait` (writes in the pause wait in the proxies,
+//            no 503), on a third project.
 // Writer pause (both methods, the same rule): the longest time between two acknowledged writes, seen
 // by sampling the writer's acknowledgements every 50 ms (so ±50 ms); for slipway also the longest
 // declared hold the writer saw (503 with Retry-After, first 503 to its 201) and the record's
 // cutover.pauseMs. Printed: a table of method, write pauses, failed reads, failed writes (any non-2xx
 // that is not a declared 503 with Retry-After, and connect/read errors) and move time, then the ratio
 // naive pause / slipway pause. The issue's target for slipway: write pause <= 10 s, 0 failed reads.
-// The proxies listen on port 8390 (naive) and 8391 (slipway), not the suites' 8380, so a move test
+// The proxies listen on port 8390 (naive), 8391 (slipway) and 8392 (slipway-wait), not the suites' 8380, so a move test
 // running meanwhile does not collide. Both projects are removed from both hosts at the end.
 // Run:
 //   npx tsx bench/move.ts [--rows N (default 1000000)]
@@ -38,6 +40,7 @@ import { IP, type MoveWorld, moveFleetYaml, moveWorld, SEED_SQL } from '../test/
 const HOST = 'shop.example.test';
 const NAIVE_PORT = 8390;
 const SLIPWAY_PORT = 8391;
+const WAIT_PORT = 8392;
 const SAMPLE_MS = 50;
 
 function args(argv: string[]): { rows: number } {
@@ -66,7 +69,7 @@ interface Side {
 }
 
 /** A project of its own: deployed on `old` (Postgres 15) and seeded; the fleet then says `new` (Postgres 17). */
-async function prepare(w: MoveWorld, port: number, rows: number): Promise<Side> {
+async function prepare(w: MoveWorld, port: number, rows: number, heldWrites?: 'wait'): Promise<Side> {
   const side: Side = {
     w,
     port,
@@ -74,7 +77,13 @@ async function prepare(w: MoveWorld, port: number, rows: number): Promise<Side> 
     cliOk: (argv) => slipwayOk(argv, { cwd: w.p.dir, env: w.env }),
   };
   const fleet = (server: 'old' | 'new', postgres: string) =>
-    moveFleetYaml({ project: w.p.project, postgres, httpPort: port, envs: { prod: { server, domain: '{app}.example.test' } } });
+    moveFleetYaml({
+      project: w.p.project,
+      postgres,
+      httpPort: port,
+      ...(heldWrites ? { heldWrites } : {}),
+      envs: { prod: { server, domain: '{app}.example.test' } },
+    });
   w.p.writeFleet(fleet('old', 'postgres:15'));
   w.p.commit('fleet on old');
   await side.cliOk(['deploy', 'shop', 'prod']);
@@ -249,7 +258,7 @@ async function naive(side: Side, rows: number): Promise<Row> {
   return row('naive', reports, m, moveMs);
 }
 
-async function viaSlipway(side: Side, rows: number): Promise<Row> {
+async function viaSlipway(side: Side, rows: number, method = 'slipway'): Promise<Row> {
   const m = new Measure();
   m.start(IP.hostA, side.port, rows);
   await sleep(2000);
@@ -260,15 +269,22 @@ async function viaSlipway(side: Side, rows: number): Promise<Row> {
   await sleep(2000);
   const reports = await m.stop();
   if (r.code !== 0) throw new Error(`slipway move prod --to new exited ${r.code ?? r.signal}\n${r.stdout}${r.stderr}`);
-  const out = JSON.parse(r.stdout) as { record: { phase: string; cutover?: { pauseMs: number } }; steps?: { label: string; ms: number }[] };
+  const out = JSON.parse(r.stdout) as { record: { phase: string; cutover?: { pauseMs: number } }; steps?: { label: string; ms: number; at: number }[] };
   if (out.record.phase !== 'cut-over') throw new Error(`slipway move ended in phase ${out.record.phase}`);
   const slow = [...(out.steps ?? [])]
     .sort((a, b) => b.ms - a.ms)
     .slice(0, 4)
     .map((s) => `${s.label} ${ms(s.ms)}`)
     .join(', ');
-  console.log(`  slipway: phase ${out.record.phase}; longest steps: ${slow}`);
-  return row('slipway', reports, m, moveMs, { recordPauseMs: out.record.cutover?.pauseMs });
+  console.log(`  ${method}: phase ${out.record.phase}; longest steps: ${slow}`);
+  // The steps within the write pause (from holding writes to releasing them), by start time.
+  const steps = out.steps ?? [];
+  const held = steps.find((s) => s.label.includes('hold writes'));
+  const released = steps.find((s) => s.label.includes('writes released'));
+  if (held && released)
+    for (const s of steps.filter((x) => x.at >= held.at && x.at <= released.at).sort((a, b) => a.at - b.at))
+      console.log(`    pause +${ms(s.at - held.at)}: ${s.label} ${ms(s.ms)}`);
+  return row(method, reports, m, moveMs, { recordPauseMs: out.record.cutover?.pauseMs });
 }
 
 async function main(): Promise<void> {
@@ -283,11 +299,17 @@ async function main(): Promise<void> {
     // Images and hosts once, then both projects deployed and seeded side by side (not timed).
     worlds.push(await moveWorld('bmvn'));
     worlds.push(await moveWorld('bmvs'));
-    const [first, second] = await Promise.all([prepare(worlds[0]!, NAIVE_PORT, o.rows), prepare(worlds[1]!, SLIPWAY_PORT, o.rows)]);
-    console.log(`  set-up (deploy on old, seed, both projects): ${ms(performance.now() - tSeed)}`);
+    worlds.push(await moveWorld('bmvw'));
+    const [first, second, third] = await Promise.all([
+      prepare(worlds[0]!, NAIVE_PORT, o.rows),
+      prepare(worlds[1]!, SLIPWAY_PORT, o.rows),
+      prepare(worlds[2]!, WAIT_PORT, o.rows, 'wait'),
+    ]);
+    console.log(`  set-up (deploy on old, seed, the three projects): ${ms(performance.now() - tSeed)}`);
     for (const [name, fn, side] of [
       ['naive', naive, first],
-      ['slipway', viaSlipway, second],
+      ['slipway', (s: Side, rows: number) => viaSlipway(s, rows, 'slipway'), second],
+      ['slipway-wait', (s: Side, rows: number) => viaSlipway(s, rows, 'slipway-wait'), third],
     ] as const) {
       try {
         rowsOut.push(await fn(side, o.rows));
@@ -304,16 +326,22 @@ async function main(): Promise<void> {
   }
 
   console.log('');
-  console.log('method   | write pause (writer) | declared hold | record pauseMs | failed reads | failed writes | move time');
+  console.log('method       | write pause (writer) | declared hold | record pauseMs | failed reads | failed writes | move time');
   for (const r of rowsOut)
     console.log(
-      `${r.method.padEnd(8)} | ${ms(r.writerGapMs).padStart(20)} | ${ms(r.heldMs).padStart(13)} | ${ms(r.recordPauseMs).padStart(14)} | ${String(r.failedReads).padStart(12)} | ${String(r.failedWrites).padStart(13)} | ${ms(r.moveMs)}`,
+      `${r.method.padEnd(12)} | ${ms(r.writerGapMs).padStart(20)} | ${ms(r.heldMs).padStart(13)} | ${ms(r.recordPauseMs).padStart(14)} | ${String(r.failedReads).padStart(12)} | ${String(r.failedWrites).padStart(13)} | ${ms(r.moveMs)}`,
     );
   for (const r of rowsOut) console.log(`  ${r.method}: ${r.detail}`);
   const nv = rowsOut.find((r) => r.method === 'naive');
   const sw = rowsOut.find((r) => r.method === 'slipway');
   if (nv && sw) console.log(`ratio naive / slipway write pause (writer): ${(nv.writerGapMs / sw.writerGapMs).toFixed(1)}x`);
   if (sw) console.log(`slipway against the issue's target: write pause ${ms(sw.writerGapMs)} (<= 10 s), failed reads ${sw.failedReads} (0)`);
+  const sww = rowsOut.find((r) => r.method === 'slipway-wait');
+  if (nv && sww) console.log(`ratio naive / slipway-wait write pause (writer): ${(nv.writerGapMs / sww.writerGapMs).toFixed(1)}x`);
+  if (sww)
+    console.log(
+      `slipway-wait (move.held_writes: wait): write pause ${ms(sww.writerGapMs)} (<= 10 s), failed reads ${sww.failedReads}, failed writes ${sww.failedWrites} (no 503: writes waited in the proxy)`,
+    );
   console.log(`  move time: naive from stopping the source to the first write acknowledged on the target; slipway the whole CLI run (pre-copy included)`);
   console.log(`  load average at the end: ${load()}`);
   if (failed) process.exitCode = 1;

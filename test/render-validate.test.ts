@@ -209,6 +209,8 @@ describe('nginx (real binary)', () => {
           ]),
         },
       ],
+      // held_writes: wait: writes proxied to the target's proxy, reads served here.
+      ['move-wait.conf', { waitWrites: new Map([['api.example.com', '10.200.0.3:80']]) }],
     ] as const) {
       const conf = renderNginx(fixtureServer(), { ...opts, pidFile: join(dir, 'nginx.pid'), tempDir: join(dir, 'tmp'), htpasswdDir: join(dir, 'htpasswd') });
       writeFileSync(join(dir, name), conf);
@@ -327,6 +329,7 @@ describe('caddy (real binary)', () => {
           ]),
         },
       ],
+      ['move-wait.json', { resolveSecret: () => hash, waitWrites: new Map([['api.example.com', '10.200.0.3:80']]) }],
     ] as const) {
       writeFileSync(join(dir, name), JSON.stringify(renderCaddy(fixtureServer(), opts)));
       const { stdout, stderr } = await run(CADDY, ['validate', '--config', join(dir, name)], { env: caddyEnv(dir) });

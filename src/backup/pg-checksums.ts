@@ -55,6 +55,40 @@ SELECT coalesce(json_agg(x ORDER BY x.kind, x.schema, x.name), '[]'::json) FROM 
 /** The server's version, as one JSON row: {"version": "15.8 (…)", "num": 150008}. */
 export const SERVER_VERSION_SQL = `SELECT json_build_object('version', current_setting('server_version'), 'num', current_setting('server_version_num')::int);`;
 
+/**
+ * The same figures as TABLE_CHECKSUMS_SQL for some of the tables only (`schema.name`: those in
+ * `only`, or all but those in `except`), and the large objects when `largeObjects`; no sequence or
+ * extension. Names are passed as a text array literal, quoted here.
+ */
+export function someTableChecksumsSql(filter: { only?: readonly string[]; except?: readonly string[] }, largeObjects: boolean): string {
+  const fullName = "n.nspname || '.' || c.relname";
+  const cond = filter.only
+    ? ` AND ${fullName} = ANY (${arrayLiteral(filter.only)}::text[])`
+    : filter.except?.length
+      ? ` AND NOT (${fullName} = ANY (${arrayLiteral(filter.except)}::text[]))`
+      : '';
+  return `WITH tables AS MATERIALIZED (SELECT n.nspname, c.relname ${userRelations('r')}${cond})
+SELECT coalesce(json_agg(x ORDER BY x.kind, x.schema, x.name), '[]'::json) FROM (
+  SELECT 'table' AS kind, t.nspname AS schema, t.relname AS name,
+         (xpath('/row/n/text()', q))[1]::text::bigint AS rows,
+         (xpath('/row/c/text()', q))[1]::text AS checksum
+    FROM tables t CROSS JOIN LATERAL query_to_xml(format('${perTable}', t.nspname, t.relname), false, true, '') AS q${
+      largeObjects
+        ? `
+  UNION ALL
+  SELECT 'large-objects', 'pg_catalog', 'pg_largeobject', count(*), ${sums("m.oid::text || ':' || md5(lo_get(m.oid))")}
+    FROM pg_largeobject_metadata m`
+        : ''
+    }
+) x;`;
+}
+
+/** A Postgres text[] literal of these strings, as a quoted SQL string (`'{"a.b","c"}'`). */
+function arrayLiteral(items: readonly string[]): string {
+  const elems = items.map((i) => `"${i.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',');
+  return `'{${elems.replace(/'/g, "''")}}'`;
+}
+
 /** Parses what psql printed for TABLE_CHECKSUMS_SQL (one JSON value, possibly over several lines). */
 export function parseTableChecksums(line: string): TableSummary[] {
   const rows = JSON.parse(line) as { kind: TableSummary['kind']; schema: string; name: string; rows: number | string; checksum: string | null }[];

@@ -217,6 +217,8 @@ export interface MoveSettings {
   stableMs: number;
   /** Retry-After of the 503 that writes get during the cutover's pause. */
   retryAfterS: number;
+  /** Writes during the pause: answered 503 with Retry-After, or held waiting in the proxy until it ends. */
+  heldWrites: '503' | 'wait';
 }
 
 export type ServiceKind = 'postgres' | 'redis' | 'generic';

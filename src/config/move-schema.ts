@@ -15,6 +15,10 @@ export const envMoveSchema = z
     stable: z.string().optional(),
     // Seconds in the Retry-After of the 503 that writes get during the cutover's pause.
     retry_after: z.number().int().min(1, 'expected 1 to 600 seconds').max(600, 'expected 1 to 600 seconds').optional(),
+    // What writes that arrive during the cutover's pause get: a 503 with Retry-After (the client
+    // sends again), or `wait`: the proxy sends them to the target, whose web processes are paused
+    // until the pause ends, and the client gets its answer then (up to 60 s).
+    held_writes: z.union([z.literal(503), z.literal('503'), z.literal('wait')], { errorMap: () => ({ message: 'expected 503 or wait' }) }).optional(),
   })
   .strict();
 

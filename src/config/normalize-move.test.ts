@@ -18,12 +18,17 @@ apps:
 describe('move settings', () => {
   it('defaults: test- prefix, no extra checks, 48 h stable, Retry-After 2', () => {
     const r = loadFleet('/x/slipway.yaml', { text: fleet('') });
-    expect(r.fleet?.environments[0]?.move).toEqual({ testPrefix: 'test-', checks: [], stableMs: 48 * 3_600_000, retryAfterS: 2 });
+    expect(r.fleet?.environments[0]?.move).toEqual({ testPrefix: 'test-', checks: [], stableMs: 48 * 3_600_000, retryAfterS: 2, heldWrites: '503' });
   });
 
   it('reads each setting', () => {
-    const r = loadFleet('/x/slipway.yaml', { text: fleet(', move: { test_prefix: "test.", checks: ["/api/health/", "/"], stable: 7d, retry_after: 5 }') });
-    expect(r.fleet?.environments[0]?.move).toEqual({ testPrefix: 'test.', checks: ['/api/health/', '/'], stableMs: 7 * 86_400_000, retryAfterS: 5 });
+    const r = loadFleet('/x/slipway.yaml', { text: fleet(', move: { test_prefix: "test.", checks: ["/api/health/", "/"], stable: 7d, retry_after: 5, held_writes: wait }') });
+    expect(r.fleet?.environments[0]?.move).toEqual({ testPrefix: 'test.', checks: ['/api/health/', '/'], stableMs: 7 * 86_400_000, retryAfterS: 5, heldWrites: 'wait' });
+    const q = loadFleet('/x/slipway.yaml', { text: fleet(', move: { held_writes: 503 }') });
+    expect(q.fleet?.environments[0]?.move?.heldWrites).toBe('503');
+    const bad = loadFleet('/x/slipway.yaml', { text: fleet(', move: { held_writes: queue }') });
+    expect(bad.fleet).toBeUndefined();
+    expect(JSON.stringify(bad.diagnostics)).toContain('expected 503 or wait');
   });
 
   it('a bad prefix or path is a schema diagnostic at its place', () => {

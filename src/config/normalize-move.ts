@@ -15,7 +15,7 @@ interface NormalizeContext {
 export const DEFAULT_STABLE_MS = 48 * 3_600_000;
 
 export function defaultMove(): MoveSettings {
-  return { testPrefix: 'test-', checks: [], stableMs: DEFAULT_STABLE_MS, retryAfterS: 2 };
+  return { testPrefix: 'test-', checks: [], stableMs: DEFAULT_STABLE_MS, retryAfterS: 2, heldWrites: '503' };
 }
 
 export function normalizeMove(env: string, raw: RawEnvMove | undefined, ctx: NormalizeContext): MoveSettings {
@@ -24,6 +24,7 @@ export function normalizeMove(env: string, raw: RawEnvMove | undefined, ctx: Nor
   if (raw.test_prefix !== undefined) m.testPrefix = raw.test_prefix;
   if (raw.checks !== undefined) m.checks = [...raw.checks];
   if (raw.retry_after !== undefined) m.retryAfterS = raw.retry_after;
+  if (raw.held_writes !== undefined) m.heldWrites = raw.held_writes === 'wait' ? 'wait' : '503';
   if (raw.stable !== undefined) {
     const ms = parseLongDuration(raw.stable);
     const path = ['environments', env, 'move', 'stable'];

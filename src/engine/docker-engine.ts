@@ -291,6 +291,10 @@ export interface DockerEngine {
   createContainer(spec: CreateContainerSpec): Promise<string>;
   startContainer(idOrName: string): Promise<void>;
   stopContainer(idOrName: string, timeoutS: number): Promise<void>;
+  /** Freezes every process of a running container (`docker pause`): its sockets still accept connections, nothing answers until unpaused. */
+  pauseContainer(idOrName: string): Promise<void>;
+  /** Thaws a paused container (`docker unpause`); a container not paused is left as it is. */
+  unpauseContainer(idOrName: string): Promise<void>;
   removeContainer(idOrName: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void>;
   renameContainer(idOrName: string, newName: string): Promise<void>;
   /** Waits until the container stops; returns its exit code. */

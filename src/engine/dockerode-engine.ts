@@ -336,6 +336,24 @@ export class DockerodeEngine implements DockerEngine {
     });
   }
 
+  pauseContainer(idOrName: string): Promise<void> {
+    return this.call('pauseContainer', idOrName, async () => {
+      await this.docker.getContainer(idOrName).pause();
+    });
+  }
+
+  unpauseContainer(idOrName: string): Promise<void> {
+    return this.call('unpauseContainer', idOrName, async () => {
+      try {
+        await this.docker.getContainer(idOrName).unpause();
+      } catch (err) {
+        // 409: "Container … is not paused" (already thawed, e.g. by a run that was killed after it).
+        if ((err as { statusCode?: number }).statusCode === 409 && /not paused/i.test(String((err as Error).message))) return;
+        throw err;
+      }
+    });
+  }
+
   removeContainer(idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     return this.call('removeContainer', idOrName, async () => {
       await this.docker.getContainer(idOrName).remove({ force: opts.force === true, v: opts.volumes === true });

@@ -484,6 +484,19 @@ export class FakeEngine implements DockerEngine {
     if (c.state === 'running') this.#exit(c, 0);
   }
 
+  async pauseContainer(idOrName: string): Promise<void> {
+    this.#record('pauseContainer', [idOrName]);
+    const c = this.#container('pauseContainer', idOrName);
+    if (c.state !== 'running') throw this.#err('pauseContainer', idOrName, `Container ${c.id} is not running`, 409);
+    c.state = 'paused';
+  }
+
+  async unpauseContainer(idOrName: string): Promise<void> {
+    this.#record('unpauseContainer', [idOrName]);
+    const c = this.#container('unpauseContainer', idOrName);
+    if (c.state === 'paused') c.state = 'running';
+  }
+
   async removeContainer(idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     this.#record('removeContainer', [idOrName, opts]);
     const c = this.#container('removeContainer', idOrName);

@@ -223,4 +223,19 @@ describe('renderCaddy: a move (held writes, forwards)', () => {
   it('serves the maintenance page over a forward', () => {
     expect(routeFor(cfg, 'site.test').handle).toEqual([expect.objectContaining({ status_code: 503 })]);
   });
+
+  it('held_writes wait: writes go to the target proxy and wait up to 60 s for its answer; reads go to the app', () => {
+    const w: Any = renderCaddy(fixtureServer(), { resolveSecret: (n) => secrets[n], waitWrites: new Map([['api.example.com', '10.200.0.3:80']]) });
+    const h = routeFor(w, 'api.example.com', 'https').handle;
+    expect(h.map((x: Any) => x.handler)).toEqual(['subroute', 'reverse_proxy']);
+    expect(h[0].routes[0].match).toEqual([{ not: [{ method: ['GET', 'HEAD', 'OPTIONS'] }] }]);
+    expect(h[0].routes[0].handle[0]).toMatchObject({
+      handler: 'reverse_proxy',
+      upstreams: [{ dial: '10.200.0.3:80' }],
+      transport: { protocol: 'http', keep_alive: { enabled: false }, dial_timeout: '5s', response_header_timeout: '60s' },
+    });
+    expect(h[0].routes[0].terminal).toBe(true);
+    expect(h[1].upstreams).toEqual([{ dial: 'api-prod-web:3000' }]);
+    expect(() => renderCaddy(fixtureServer(), { waitWrites: new Map([['api.example.com', 'https://10.200.0.3:443']]) })).toThrow(/plain HTTP proxy/);
+  });
 });

@@ -52,6 +52,11 @@ export interface CaddyOptions {
   publicHttpsPort?: number;
   /** Hosts whose writes (methods other than GET, HEAD, OPTIONS) get 503 with this Retry-After (seconds). */
   holdWrites?: ReadonlyMap<string, number>;
+  /**
+   * Hosts whose writes are sent to another server's proxy (`ADDR:PORT`), where they wait (its app
+   * is paused during a move's write pause) up to 60 s for the answer; reads are served here.
+   */
+  waitWrites?: ReadonlyMap<string, string>;
   /** Hosts proxied to another server's proxy: `ADDR:PORT` (HTTP) or `https://ADDR:PORT`. */
   forward?: ReadonlyMap<string, string>;
 }
@@ -106,7 +111,31 @@ function routeFor(r: Route, o: CaddyOptions, maintenance: boolean, hsts?: string
     });
     return { match: [{ host: [r.host] }], handle, terminal: true };
   }
-  const hold = o.holdWrites?.get(r.host);
+  const waitAt = o.waitWrites?.get(r.host);
+  const hold = waitAt === undefined ? o.holdWrites?.get(r.host) : undefined;
+  if (waitAt !== undefined) {
+    // Held writes wait: sent to the other server's proxy, whose app is paused until the pause ends
+    // (the connection is accepted; the answer comes then, or a 504 after 60 s).
+    const target = forwardTarget(waitAt);
+    if (target.https) throw new Error(`caddy: held writes wait at a plain HTTP proxy (ADDR:PORT), not ${waitAt}`);
+    handle.push({
+      handler: 'subroute',
+      routes: [
+        {
+          match: [{ not: [{ method: ['GET', 'HEAD', 'OPTIONS'] }] }],
+          handle: [
+            {
+              handler: 'reverse_proxy',
+              upstreams: [{ dial: target.dial }],
+              transport: { protocol: 'http', keep_alive: { enabled: false }, dial_timeout: '5s', response_header_timeout: '60s' },
+              headers: { request: { set: { 'X-Request-Id': ['{http.request.uuid}'] } } },
+            },
+          ],
+          terminal: true,
+        },
+      ],
+    });
+  }
   if (hold !== undefined) {
     if (!Number.isInteger(hold) || hold < 0) throw new Error(`caddy: Retry-After ${hold} is not a whole number of seconds`);
     handle.push({

@@ -194,6 +194,19 @@ describe('renderNginx: a move (held writes, forwards)', () => {
     expect(b).not.toContain('proxy_pass');
   });
 
+  it('held_writes wait: writes go to the target proxy before auth and the rate limit (the target applies them), with no retry; reads stay', () => {
+    const c = renderNginx(fixtureServer(), { waitWrites: new Map([['api.example.com', '10.200.0.3:80']]) });
+    expect(c).toContain('  upstream slipway_forward_10_200_0_3_80 {\n    server 10.200.0.3:80;\n  }');
+    const b = block(c, 'api.example.com');
+    expect(b).toContain('error_page 418 = @slipway_wait;\n      if ($request_method !~ ^(GET|HEAD|OPTIONS)$) {\n        return 418;');
+    expect(b).toContain('proxy_pass $upstream;');
+    expect(b).toMatch(
+      /location @slipway_wait \{\n {6}proxy_pass http:\/\/slipway_forward_10_200_0_3_80;[\s\S]*proxy_read_timeout 60s;\n {6}proxy_next_upstream off;/,
+    );
+    expect(b).not.toContain('@slipway_held');
+    expect(() => renderNginx(fixtureServer(), { waitWrites: new Map([['api.example.com', 'https://10.200.0.3:443']]) })).toThrow(/plain HTTP proxy/);
+  });
+
   it('refuses a target that is not ADDR:PORT and a Retry-After that is not whole seconds', () => {
     expect(() => renderNginx(fixtureServer(), { forward: new Map([['api.example.com', '10.0.0.1:80; evil']]) })).toThrow(/not ADDR:PORT/);
     expect(() => renderNginx(fixtureServer(), { holdWrites: new Map([['api.example.com', 1.5]]) })).toThrow(/whole number/);

@@ -58,6 +58,11 @@ export interface NginxOptions {
   publicHttpsPort?: number;
   /** Hosts whose writes (methods other than GET, HEAD, OPTIONS) get 503 with this Retry-After (seconds). */
   holdWrites?: ReadonlyMap<string, number>;
+  /**
+   * Hosts whose writes are sent to another server's proxy (`ADDR:PORT`), where they wait (its app
+   * is paused during a move's write pause) up to 60 s for the answer; reads are served here.
+   */
+  waitWrites?: ReadonlyMap<string, string>;
   /** Hosts proxied to another server's proxy: `ADDR:PORT` (HTTP) or `https://ADDR:PORT`. */
   forward?: ReadonlyMap<string, string>;
 }
@@ -110,7 +115,37 @@ const forwardUpstream = (to: string): string => `slipway_forward_${to.replace(/^
 /** What a route's location does besides the maintenance page: hold writes, forward. */
 interface Move {
   retryAfterS?: number;
+  /** Held writes go to this proxy (`ADDR:PORT`) and wait there (takes the place of retryAfterS). */
+  waitAt?: string;
   forward?: string;
+}
+
+/** The headers a forwarded request carries (its Host, the client's address and scheme). */
+const FORWARD_HEADERS = [
+  '      proxy_http_version 1.1;',
+  '      proxy_set_header Host $host;',
+  '      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+  '      proxy_set_header X-Forwarded-Proto $scheme;',
+  '      proxy_set_header X-Forwarded-Host $host;',
+  '      proxy_set_header X-Request-Id $request_id;',
+];
+
+/**
+ * The named location held writes wait in: proxied to the other server's proxy, whose app is paused
+ * until the pause ends (the connection is accepted, the answer comes then). Never retried elsewhere.
+ */
+function waitLocation(waitAt: string): string[] {
+  const target = forwardTarget(waitAt);
+  if (target.https) throw new Error(`nginx: held writes wait at a plain HTTP proxy (ADDR:PORT), not ${waitAt}`);
+  return [
+    '    location @slipway_wait {',
+    `      proxy_pass http://${forwardUpstream(waitAt)};`,
+    ...FORWARD_HEADERS,
+    '      proxy_connect_timeout 5s;',
+    '      proxy_read_timeout 60s;',
+    '      proxy_next_upstream off;',
+    '    }',
+  ];
 }
 
 /** The named location held writes are sent to (its own add_header lines, so HSTS is repeated). */
@@ -148,8 +183,12 @@ function proxyLocation(r: Route, o: BlockOptions, hsts: string | undefined, move
   if (hsts) out.push(`    add_header Strict-Transport-Security "${hsts}" always;`);
   out.push('    location / {');
   // `return` runs in the rewrite phase, before auth and the proxy: a held write never reaches either.
-  if (move.retryAfterS !== undefined)
+  if (move.waitAt !== undefined)
+    out.push('      error_page 418 = @slipway_wait;', '      if ($request_method !~ ^(GET|HEAD|OPTIONS)$) {', '        return 418;', '      }');
+  else if (move.retryAfterS !== undefined)
     out.push('      error_page 418 = @slipway_held;', '      if ($request_method !~ ^(GET|HEAD|OPTIONS)$) {', '        return 418;', '      }');
+  const held = (): string[] =>
+    move.waitAt !== undefined ? waitLocation(move.waitAt) : move.retryAfterS !== undefined ? heldLocation(move.retryAfterS, hsts) : [];
   if (move.forward) {
     const target = forwardTarget(move.forward);
     out.push(
@@ -166,7 +205,7 @@ function proxyLocation(r: Route, o: BlockOptions, hsts: string | undefined, move
       '      proxy_connect_timeout 5s;',
       '    }',
     );
-    if (move.retryAfterS !== undefined) out.push(...heldLocation(move.retryAfterS, hsts));
+    out.push(...held());
     return out;
   }
   out.push(
@@ -187,7 +226,7 @@ function proxyLocation(r: Route, o: BlockOptions, hsts: string | undefined, move
     '      proxy_next_upstream_tries 3;',
     '    }',
   );
-  if (move.retryAfterS !== undefined) out.push(...heldLocation(move.retryAfterS, hsts));
+  out.push(...held());
   return out;
 }
 
@@ -287,7 +326,11 @@ export function renderNginx(server: ServerState, opts: NginxOptions = {}): strin
     }
   }
   const forwards = [
-    ...new Set(routes.flatMap((r) => (r.maintenance || opts.maintenance?.has(r.host) ? [] : [opts.forward?.get(r.host)]).filter((t) => t !== undefined))),
+    ...new Set(
+      routes.flatMap((r) =>
+        (r.maintenance || opts.maintenance?.has(r.host) ? [] : [opts.forward?.get(r.host), opts.waitWrites?.get(r.host)]).filter((t) => t !== undefined),
+      ),
+    ),
   ].sort();
   if (forwards.length > 0) {
     lines.push('', '  # Hosts forwarded to another server (a move): a new connection per request.');
@@ -302,7 +345,12 @@ export function renderNginx(server: ServerState, opts: NginxOptions = {}): strin
     const maintenance = r.maintenance || (opts.maintenance?.has(r.host) ?? false);
     const hold = opts.holdWrites?.get(r.host);
     const to = opts.forward?.get(r.host);
-    const move: Move = { ...(hold !== undefined ? { retryAfterS: hold } : {}), ...(to !== undefined ? { forward: to } : {}) };
+    const waitAt = opts.waitWrites?.get(r.host);
+    const move: Move = {
+      ...(hold !== undefined ? { retryAfterS: hold } : {}),
+      ...(waitAt !== undefined ? { waitAt } : {}),
+      ...(to !== undefined ? { forward: to } : {}),
+    };
     lines.push('', ...serverBlocks(r, o, maintenance, certificates, move));
   }
   lines.push('}', '');

@@ -31,6 +31,8 @@ export interface DeployOptions {
   buildOn?: ServerRun;
   /** Replace only these processes (`deploy APP ENV PROCESS…`); the others keep running as they are. */
   processes?: string[];
+  /** A step of a move of this environment (move-guard.ts refuses other deploys while it is under way). */
+  duringMove?: boolean;
 }
 
 export interface DeployResult {
@@ -70,6 +72,7 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
     prefetch: [`releases/${env.name}/${app.name}.json`],
     // The "started" entry names the release.
     startedAt: 'note' as const,
+    ...(opts.duringMove ? { duringMove: true } : {}),
   };
   const builder = opts.buildOn ?? run;
   // Read-only, so it need not wait for the lock: is the image to deploy on the server?

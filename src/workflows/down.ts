@@ -98,28 +98,33 @@ export async function planDown(session: FleetSession, target: DownTarget): Promi
 export async function applyDown(
   session: FleetSession,
   shown: DownPlan,
-  opts: { lockWaitS: number },
+  opts: { lockWaitS: number; duringMove?: boolean },
 ): Promise<{ results: DownResult[]; failures: { server: string; error: string; hint?: string }[] }> {
   const todo = shown.servers.filter((s) => s.plan.actions.length > 0);
   const settled = await settleLimit(todo, MAX_PARALLEL, async (s) => {
     const run = session.runs.get(s.server)!;
     const command = `down ${shown.target.all ? '--all' : shown.target.envs.join(' ')}${shown.target.destroyData ? ' --destroy-data' : ''}`;
-    return withEnvLocks(run, s.envs, { command, action: 'down', lockWaitS: opts.lockWaitS }, async (locked) => {
-      const observed = await observeRun(run);
-      const gone = new Set(shown.target.all ? [...s.envs, ...envsIn(observed)] : shown.target.envs);
-      const now = downServerPlan(run, shown.after, observed, gone, shown.target);
-      if (JSON.stringify(now.plan) !== JSON.stringify(s.plan)) {
-        throw new UserError(
-          `${s.server}: what runs changed since the plan was shown (${now.plan.actions.length} actions now, ${s.plan.actions.length} shown): nothing was done`,
-          'run slipway down again to see the new plan',
-        );
-      }
-      const applied = await applyPlan(after(run, shown.after), now.plan, observed);
-      // The next deploy plans its infrastructure again (the environment may still be in the fleet).
-      await forgetInfra(run);
-      locked.note({ detail: `${applied.length} actions; ${now.plan.kept.length} kept` });
-      return { server: s.server, plan: now.plan, applied };
-    });
+    return withEnvLocks(
+      run,
+      s.envs,
+      { command, action: 'down', lockWaitS: opts.lockWaitS, ...(opts.duringMove ? { duringMove: true } : {}) },
+      async (locked) => {
+        const observed = await observeRun(run);
+        const gone = new Set(shown.target.all ? [...s.envs, ...envsIn(observed)] : shown.target.envs);
+        const now = downServerPlan(run, shown.after, observed, gone, shown.target);
+        if (JSON.stringify(now.plan) !== JSON.stringify(s.plan)) {
+          throw new UserError(
+            `${s.server}: what runs changed since the plan was shown (${now.plan.actions.length} actions now, ${s.plan.actions.length} shown): nothing was done`,
+            'run slipway down again to see the new plan',
+          );
+        }
+        const applied = await applyPlan(after(run, shown.after), now.plan, observed);
+        // The next deploy plans its infrastructure again (the environment may still be in the fleet).
+        await forgetInfra(run);
+        locked.note({ detail: `${applied.length} actions; ${now.plan.kept.length} kept` });
+        return { server: s.server, plan: now.plan, applied };
+      },
+    );
   });
   return {
     results: settled.flatMap((r) => (r.ok ? [r.value] : [])),

@@ -2,10 +2,12 @@
 // rollback) and `withEnvLocks` (several, taken in name order so two callers cannot deadlock: up,
 // down) take the lock(s) on the server, drop state read before the lock was ours, write the audit
 // entries ("started" once the lock is held, then "ok" or "failed" with the duration), and always
-// release. Every state write made under the lock (the audit entries included) completes before the
+// release. While a move of an environment is under way, move-guard.ts refuses deploy, rollback,
+// restore and down of it (except the move's own steps). Every state write made under the lock (the audit entries included) completes before the
 // lock is released.
 import { audit } from './audit.ts';
 import { EnvLock } from './lock.ts';
+import { MOVE_GUARDED, refuseDuringMove } from './move-guard.ts';
 import type { ServerRun } from './server-run.ts';
 
 export interface LockRunOptions {
@@ -26,6 +28,8 @@ export interface LockRunOptions {
    * written before the final entry.
    */
   startedAt?: 'lock' | 'note';
+  /** A step of a move of these environments (move-guard.ts refuses the others while a move is under way). */
+  duringMove?: boolean;
 }
 
 /** Handed to the locked work: what the audit entries say beyond the defaults. */
@@ -54,6 +58,10 @@ async function runLocked<T>(run: ServerRun, envs: string[], opts: LockRunOptions
   // With one environment the entries name it; `up` over several names none (it is about the server).
   const scope = { action: opts.action, ...(envs.length === 1 ? { env: envs[0] } : {}), ...(opts.app ? { app: opts.app } : {}) };
   const held: EnvLock[] = [];
+  // A move under way may refuse this (move-guard.ts). Its record is read alongside the lock's
+  // acquisition (no round trip of its own): only the move changes it, under its own lock.
+  const guard = !opts.duringMove && MOVE_GUARDED.has(opts.action) ? Promise.all(envs.map((env) => refuseDuringMove(run, env, opts.action))) : undefined;
+  guard?.catch(() => undefined);
   const acquire = async () => {
     for (const env of envs) {
       const lock = new EnvLock(run.conn.engine, run.fleet.project, env);
@@ -72,6 +80,14 @@ async function runLocked<T>(run: ServerRun, envs: string[], opts: LockRunOptions
   // never saw the lock held: it may have been released between our read and our acquire).
   run.store.forget();
   if (opts.prefetch) run.store.prefetch(opts.prefetch);
+  if (guard) {
+    try {
+      await guard;
+    } catch (e) {
+      await releaseAll(run, held, true);
+      throw e;
+    }
+  }
   const fields: { release?: string; detail?: string } = {};
   // Off the critical path; awaited (with every other state write) before the lock is released.
   let started = false;

@@ -12,8 +12,12 @@ import type { Secret } from '../util/secret.ts';
 
 /** A move's changes to some hosts of a server's proxy (kept in the server's state, workflows/proxy-overrides.ts). */
 export interface ProxyOverrides {
-  /** Hosts whose writes (methods other than GET, HEAD, OPTIONS) get 503 with Retry-After; reads go on. */
-  holdWrites: Record<string, { retryAfterS: number }>;
+  /**
+   * Hosts whose writes (methods other than GET, HEAD, OPTIONS) are held; reads go on. Held writes
+   * get 503 with Retry-After, or with `waitAt` (another server's proxy, `ADDR:PORT`, whose app is
+   * paused) they are sent there and wait until it answers.
+   */
+  holdWrites: Record<string, { retryAfterS: number; waitAt?: string }>;
   /** Hosts whose every request goes to another server's proxy: `ADDR:PORT` (HTTP) or `https://ADDR:PORT`. */
   forward: Record<string, { to: string }>;
 }
@@ -55,13 +59,15 @@ export function liveRoutes(routes: readonly Route[], inputs: ProxyInputs): Route
 export function liveOverrides(
   routes: readonly Route[],
   inputs: ProxyInputs,
-): { holdWrites?: ReadonlyMap<string, number>; forward?: ReadonlyMap<string, string> } {
+): { holdWrites?: ReadonlyMap<string, number>; waitWrites?: ReadonlyMap<string, string>; forward?: ReadonlyMap<string, string> } {
   const o = inputs.overrides;
   if (!o) return {};
   const hosts = new Set(routes.map((r) => r.host));
-  const holdWrites = new Map(Object.entries(o.holdWrites).flatMap(([h, v]) => (hosts.has(h) ? [[h, v.retryAfterS] as const] : [])));
+  const held = Object.entries(o.holdWrites).filter(([h]) => hosts.has(h));
+  const holdWrites = new Map(held.flatMap(([h, v]) => (v.waitAt === undefined ? [[h, v.retryAfterS] as const] : [])));
+  const waitWrites = new Map(held.flatMap(([h, v]) => (v.waitAt !== undefined ? [[h, v.waitAt] as const] : [])));
   const forward = new Map(Object.entries(o.forward).flatMap(([h, v]) => (hosts.has(h) ? [[h, v.to] as const] : [])));
-  return { ...(holdWrites.size > 0 ? { holdWrites } : {}), ...(forward.size > 0 ? { forward } : {}) };
+  return { ...(holdWrites.size > 0 ? { holdWrites } : {}), ...(waitWrites.size > 0 ? { waitWrites } : {}), ...(forward.size > 0 ? { forward } : {}) };
 }
 
 export function proxyFiles(server: ServerState, kind: ProxyKind, inputs: ProxyInputs): TarEntry[] {

@@ -69,6 +69,9 @@ describe('setOverrides', () => {
     await expect(setOverrides(run, ['nope.localhost'], { forward: { to: '10.200.0.3:80' } })).rejects.toThrow('s1 has no route for nope.localhost');
     await expect(setOverrides(run, ['web.localhost'], { forward: { to: 'http://10.200.0.3' } })).rejects.toThrow(/cannot forward to/);
     await expect(setOverrides(run, ['web.localhost'], { holdWrites: { retryAfterS: -1 } })).rejects.toThrow(/Retry-After -1/);
+    await expect(setOverrides(run, ['web.localhost'], { holdWrites: { retryAfterS: 2, waitAt: 'https://10.200.0.3:443' } })).rejects.toThrow(
+      /held writes cannot wait at "https:\/\/10.200.0.3:443"/,
+    );
     expect(fake.ops('putArchive', 'exec')).toEqual([]);
     // Removing needs no route.
     expect(await setOverrides(run, ['nope.localhost'], { forward: null })).toEqual({ reloaded: false });

@@ -1,5 +1,6 @@
 // A move's changes to a server's proxy, host by host: hold writes (methods other than GET, HEAD,
-// OPTIONS answered 503 with Retry-After, reads still served) and forward (every request proxied to
+// OPTIONS answered 503 with Retry-After, or sent to wait at the other server's proxy; reads still
+// served) and forward (every request proxied to
 // another server's proxy, `ADDR:PORT` or `https://ADDR:PORT`). Like the maintenance flag, they are
 // kept in the server's state (proxy/overrides.json), so the next `up` or proxy recreate keeps
 // them; a change reloads the proxy at once (gracefully) and is audited. The renderers say how each
@@ -18,8 +19,11 @@ export { readOverrides } from './proxy.ts';
 export const DEFAULT_RETRY_AFTER_S = 2;
 
 export interface OverrideChange {
-  /** Hold writes with this Retry-After; null stops holding; absent leaves it as it is. */
-  holdWrites?: { retryAfterS: number } | null;
+  /**
+   * Hold writes with this Retry-After, or (`waitAt`, another server's proxy as ADDR:PORT) send them
+   * there to wait; null stops holding; absent leaves it as it is.
+   */
+  holdWrites?: { retryAfterS: number; waitAt?: string } | null;
   /** Forward to another server's proxy; null stops forwarding; absent leaves it as it is. */
   forward?: { to: string } | null;
 }
@@ -35,6 +39,9 @@ export async function setOverrides(run: ServerRun, hosts: string[], change: Over
     const s = holdWrites.retryAfterS;
     if (!Number.isInteger(s) || s < 0 || s > 86_400)
       throw new UserError(`Retry-After ${s} is not a whole number of seconds up to a day`, 'give the seconds clients should wait, e.g. 2');
+    const w = holdWrites.waitAt;
+    if (w !== undefined && (!/^[^/]+:\d+$/.test(w) || !canForward(w)))
+      throw new UserError(`held writes cannot wait at ${JSON.stringify(w)}`, "give the other server's proxy as ADDR:PORT (plain HTTP)");
   }
   if (forward) {
     try {
@@ -55,20 +62,36 @@ export async function setOverrides(run: ServerRun, hosts: string[], change: Over
   const o = await readOverrides(run);
   for (const host of hosts) {
     if (holdWrites === null) delete o.holdWrites[host];
-    else if (holdWrites) o.holdWrites[host] = { retryAfterS: holdWrites.retryAfterS };
+    else if (holdWrites)
+      o.holdWrites[host] = { retryAfterS: holdWrites.retryAfterS, ...(holdWrites.waitAt !== undefined ? { waitAt: holdWrites.waitAt } : {}) };
     if (forward === null) delete o.forward[host];
     else if (forward) o.forward[host] = { to: forward.to };
   }
   await writeOverrides(run, sorted(o));
   const reloaded = await reloadProxy(run, await proxyInputs(run));
   const detail = [
-    holdWrites === undefined ? '' : holdWrites ? `hold writes (Retry-After ${holdWrites.retryAfterS})` : 'writes served',
+    holdWrites === undefined
+      ? ''
+      : holdWrites
+        ? holdWrites.waitAt !== undefined
+          ? `hold writes (waiting at ${holdWrites.waitAt})`
+          : `hold writes (Retry-After ${holdWrites.retryAfterS})`
+        : 'writes served',
     forward === undefined ? '' : forward ? `forward to ${forward.to}` : 'forward off',
   ]
     .filter(Boolean)
     .join(', ');
   await audit(run.store, { action: 'proxy overrides', outcome: 'ok', detail: `${hosts.join(' ')}: ${detail || 'unchanged'}` }, run.now);
   return { reloaded };
+}
+
+function canForward(to: string): boolean {
+  try {
+    forwardTarget(to);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function sorted(o: ProxyOverrides): ProxyOverrides {

@@ -6,6 +6,8 @@ export interface StepRecord {
   label: string;
   ms: number;
   ok: boolean;
+  /** When it began (the reporter's clock, ms since the epoch): steps that overlap can be told apart. */
+  at: number;
   server?: string;
 }
 
@@ -34,12 +36,12 @@ export function createReporter(out: Output | null, now: () => number, prefix = '
       try {
         const r = await fn();
         const ms = now() - t0;
-        steps.push({ label, ms, ok: true });
+        steps.push({ label, ms, ok: true, at: t0 });
         out?.write(`${prefix}  ✓ ${label} (${fmtMs(ms)})\n`);
         return r;
       } catch (e) {
         const ms = now() - t0;
-        steps.push({ label, ms, ok: false });
+        steps.push({ label, ms, ok: false, at: t0 });
         out?.write(`${prefix}  ✗ ${label} failed after ${fmtMs(ms)}\n`);
         throw e;
       }

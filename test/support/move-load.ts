@@ -22,6 +22,8 @@ export interface MoveLoadReport {
   writeErrors: Record<string, number>;
   /** Longest time from a held write's first 503 to its 201, ms. */
   longestPauseMs: number;
+  /** Longest single write request, sent to answered, ms (a write that waited in the proxy: `move.held_writes: wait`). */
+  longestWriteMs: number;
 }
 
 export interface MoveLoad {
@@ -110,6 +112,7 @@ export function startMoveLoad(opts: {
     writeNon2xx: {},
     writeErrors: {},
     longestPauseMs: 0,
+    longestWriteMs: 0,
   };
   let stopping = false;
   const reader = async () => {
@@ -136,7 +139,9 @@ export function startMoveLoad(opts: {
       let firstHeld: number | undefined;
       for (;;) {
         r.writes++;
+        const sent = Date.now();
         const a = await send({ ip: opts.ip, port, host: opts.host, method: 'POST', path, agent: false });
+        r.longestWriteMs = Math.max(r.longestWriteMs, Date.now() - sent);
         if ('error' in a) {
           bump(r.writeErrors, a.error);
           break;
@@ -174,5 +179,5 @@ export function failuresOf(r: MoveLoadReport): number {
 }
 
 export function loadSummary(r: MoveLoadReport): string {
-  return `reads ${r.reads} (ok ${r.readOk}, non-2xx ${JSON.stringify(r.readNon2xx)}, errors ${JSON.stringify(r.readErrors)}, idle-close retries ${r.idleCloseRetries}); writes acked ${r.acked.length}, held (503 Retry-After) ${r.held}, non-2xx ${JSON.stringify(r.writeNon2xx)}, errors ${JSON.stringify(r.writeErrors)}; longest write pause ${r.longestPauseMs} ms`;
+  return `reads ${r.reads} (ok ${r.readOk}, non-2xx ${JSON.stringify(r.readNon2xx)}, errors ${JSON.stringify(r.readErrors)}, idle-close retries ${r.idleCloseRetries}); writes acked ${r.acked.length}, held (503 Retry-After) ${r.held}, non-2xx ${JSON.stringify(r.writeNon2xx)}, errors ${JSON.stringify(r.writeErrors)}; longest write pause ${r.longestPauseMs} ms; longest write ${r.longestWriteMs} ms`;
 }

@@ -30,6 +30,8 @@ export interface MoveFleetOptions {
   stable?: string;
   /** The proxies' HTTP port; HTTP_PORT unless given (a bench beside the suites uses its own). */
   httpPort?: number;
+  /** `move.held_writes` (absent: the default, 503 with Retry-After). */
+  heldWrites?: 'wait';
 }
 
 export function moveFleetYaml(o: MoveFleetOptions): string {
@@ -43,7 +45,12 @@ export function moveFleetYaml(o: MoveFleetOptions): string {
     environments: Object.fromEntries(
       Object.entries(o.envs).map(([name, e]) => [
         name,
-        { server: e.server, domain: e.domain, tls: 'off', move: { checks: ['/items/1'], stable: o.stable ?? '1h', retry_after: 1 } },
+        {
+          server: e.server,
+          domain: e.domain,
+          tls: 'off',
+          move: { checks: ['/items/1'], stable: o.stable ?? '1h', retry_after: 1, ...(o.heldWrites ? { held_writes: o.heldWrites } : {}) },
+        },
       ]),
     ),
     services: { postgres: { image: o.postgres, scope: 'server', memory: '1GiB' }, redis: { image: 'redis:7', memory: '128MiB' } },

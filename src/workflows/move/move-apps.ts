@@ -42,7 +42,7 @@ export async function deployOnTarget(src: ServerRun, dst: ServerRun, a: App, env
   if (processes.length === 0) return undefined;
   const rel = await liveRelease(src, a.name, env);
   const e = dst.fleet.environments.find((x) => x.name === env)!;
-  const r = await deploy(dst, a, e, { image: rel.image, buildOn: src, drainMs: 2000, keep: 3, lockWaitS, processes });
+  const r = await deploy(dst, a, e, { image: rel.image, buildOn: src, drainMs: 2000, keep: 3, lockWaitS, processes, duringMove: true });
   return r.release;
 }
 
@@ -58,6 +58,40 @@ export async function stopWorkers(run: ServerRun, apps: EnvApp[], env: string): 
   await Promise.all(running.map((c) => run.conn.engine.stopContainer(c.name, 30)));
   return running.map((c) => c.name);
 }
+
+/**
+ * Pauses the running web containers of the environment on this side (`move.held_writes: wait`):
+ * writes sent to them wait, accepted but unanswered, until they are thawed. Returns their names.
+ */
+export async function pauseWeb(run: ServerRun, apps: EnvApp[], env: string): Promise<string[]> {
+  const all = (await Promise.all(apps.map((a) => containersOf(run, a.app.name, env, a.web, true)))).flat();
+  // Those a killed run already paused are named again (so they are thawed at the switch).
+  const up = all.filter((c) => c.state === 'running' || c.state === 'paused');
+  await Promise.all(up.filter((c) => c.state === 'running').map((c) => run.conn.engine.pauseContainer(c.name)));
+  return up.map((c) => c.name);
+}
+
+/** Thaws these paused containers: the writes waiting in them are served now. */
+export async function unpauseWeb(run: ServerRun, names: readonly string[]): Promise<void> {
+  await Promise.all(names.map((n) => run.conn.engine.unpauseContainer(n).catch((e) => (isGone(e) ? undefined : Promise.reject(e)))));
+}
+
+/**
+ * The writes waiting in these paused containers must never be served (the move stopped before its
+ * switch, so this side's copy is not the one to write to): each container is killed while still
+ * frozen, which resets the waiting connections (their clients get an error, no row is written
+ * here), and started again.
+ */
+export async function refuseWaiting(run: ServerRun, names: readonly string[]): Promise<void> {
+  await Promise.all(
+    names.map(async (n) => {
+      await run.conn.engine.stopContainer(n, 0).catch((e) => (isGone(e) ? undefined : Promise.reject(e)));
+      await run.conn.engine.startContainer(n).catch((e) => (isGone(e) || (e as { statusCode?: number }).statusCode === 304 ? undefined : Promise.reject(e)));
+    }),
+  );
+}
+
+const isGone = (e: unknown): boolean => (e as { statusCode?: number }).statusCode === 404;
 
 /** Removes every worker container (running or stopped, any release) of the environment on this side; returns their names. */
 export async function removeWorkers(run: ServerRun, apps: EnvApp[], env: string): Promise<string[]> {

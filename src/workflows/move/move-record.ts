@@ -63,6 +63,8 @@ export interface MoveRecord {
     stoppedWorkers: string[];
     /** Worker containers stopped on the target by a rollback (started again if it stops before the switch). */
     stoppedOnTarget?: string[];
+    /** `held_writes: wait`: the web containers paused on the side taking over, where held writes wait (thawed at the switch). */
+    pausedWeb?: string[];
     compare?: TableCompare[];
   };
   rollbackUntil?: string;

@@ -6,7 +6,7 @@ import { UserError } from '../../diag/errors.ts';
 import { backupUnderLock } from '../backup/run-backup.ts';
 import { after, applyDown, planDown } from '../down.ts';
 import { setOverrides } from '../proxy-overrides.ts';
-import { envApps, runningWorkers } from './move-apps.ts';
+import { envApps, refuseWaiting, runningWorkers } from './move-apps.ts';
 import { endpointOf, envDatabases, replicationName } from './move-pg.ts';
 import { newRecord, nextStage, STAGES, writeRecord, type MoveRecord, type StageName } from './move-record.ts';
 import { withMoveLocks, type MoveSides } from './move-session.ts';
@@ -131,6 +131,12 @@ export async function rollbackMove(sides: MoveSides, opts: MoveOptions): Promise
 async function abandon(sides: MoveSides, rec: MoveRecord): Promise<MoveResult> {
   const { src, dst, env } = sides;
   const t0 = src.now();
+  // A cutover killed within a `held_writes: wait` pause left the target's web processes paused with writes waiting in them: refused, never served there.
+  const paused = rec.switch?.pausedWeb ?? [];
+  if (paused.length) {
+    await dst.report.step(`refuse the writes waiting on ${dst.conn.server.name} (restart its web processes)`, () => refuseWaiting(dst, paused));
+    delete rec.switch!.pausedWeb;
+  }
   await stopAllReplication(sides, rec);
   await removeRelay(src.conn.engine, src.fleet.project, env.name);
   await removeRelay(dst.conn.engine, dst.fleet.project, env.name);
@@ -180,7 +186,7 @@ export async function finishMove(sides: MoveSides, opts: MoveOptions & { force: 
     await removeRelay(dst.conn.engine, dst.fleet.project, env.name);
     const hosts = envHosts(src, env.name, env.move?.testPrefix ?? 'test-');
     const down = await planDown(sides.srcSession, { envs: [env.name], all: false, destroyData: true });
-    const applied = await applyDown(sides.srcSession, down, { lockWaitS: opts.lockWaitS });
+    const applied = await applyDown(sides.srcSession, down, { lockWaitS: opts.lockWaitS, duringMove: true });
     if (applied.failures.length)
       throw new UserError(`removing ${env.name} from ${rec.from} failed: ${applied.failures.map((f) => f.error).join('; ')}`, 'run --finish again');
     // The routes are gone from the source; their overrides go too. The proxy is rendered from the

@@ -3,7 +3,11 @@
 // is recorded in the move record as it completes, so a run killed in the middle resumes after the
 // last one done and never repeats a step that cannot be repeated (a replication already turned
 // around).
-//   1. hold writes on the serving side's proxy (503 + Retry-After; reads go on)
+//   1. hold writes on the serving side's proxy (503 + Retry-After; reads go on). With
+//      `move.held_writes: wait` the other side's web processes are paused first, and held writes
+//      are sent there to wait (accepted, unanswered) until they are thawed at the switch (5); if
+//      the switch does not happen, those processes are restarted frozen, so no waiting write is
+//      ever served by a copy that is not the one taking writes
 //   2. stop its workers and singletons (a beat never runs on both sides)
 //   3. side by side: each database catches up (or is dumped and restored), gets its sequences,
 //      large objects and tables without a replica identity, and is compared table by table (count
@@ -11,8 +15,9 @@
 //      are released on the side that had them, its workers start again, and nothing has moved
 //   4. (cutover) the forward subscription stops applying and the reverse slot is made on the
 //      target, so every write it takes from now on can flow back
-//   5. the other side serves: the first side's proxy forwards to it (clients on stale DNS still
-//      succeed) and writes are released: the pause ends
+//   5. the other side serves: (wait) its web processes are thawed and the waiting writes are
+//      answered; the first side's proxy forwards to it (clients on stale DNS still succeed) and
+//      writes are released: the pause ends
 //   6. (cutover) the reverse subscription starts from that slot and the forward replication is
 //      dropped; (rollback) the reverse replication is dropped
 //   7. DNS points at the other side; its workers start
@@ -22,7 +27,7 @@ import { fleetSecrets } from '../fleet-secrets.ts';
 import { readOverrides, setOverrides } from '../proxy-overrides.ts';
 import type { ServerRun } from '../server-run.ts';
 import { syncVolume } from './volume-sync.ts';
-import { deployOnTarget, envApps, startContainers, stopWorkers } from './move-apps.ts';
+import { deployOnTarget, envApps, pauseWeb, refuseWaiting, startContainers, stopWorkers, unpauseWeb } from './move-apps.ts';
 import { reachableAddress } from './move-fleet.ts';
 import { endpointOf, envDatabases, replicationName, replicationPassword, withRelay } from './move-pg.ts';
 import { writeRecord, type TableCompare } from './move-record.ts';
@@ -40,6 +45,7 @@ import {
   createSlot,
   disableSubscription,
   dumpRestore,
+  enableSubscription,
   startReplication,
   stopReplication,
   syncSequences,
@@ -108,9 +114,11 @@ export async function switchSides(c: StageContext, dir: Direction): Promise<void
   };
   const pairs = await dbPairs(c, from, to);
   const retryAfterS = env.move?.retryAfterS ?? 2;
-
+  const wait = env.move?.heldWrites === 'wait';
+  const target = `${reachableAddress(to.conn.server)}:${to.conn.server.httpPort}`;
   let heldMark: Promise<void> = Promise.resolve();
-  if (!done('held')) {
+  const resumedInPause = done('held');
+  if (!resumedInPause) {
     // The pause starts only once every replica is close behind (a replica that has stopped applying,
     // e.g. on a conflict, never is: the copy starts over instead of holding writes for nothing).
     await from.report
@@ -133,11 +141,26 @@ export async function switchSides(c: StageContext, dir: Direction): Promise<void
       .catch((e) => {
         throw new SyncError(e);
       });
+    let waitAt: string | undefined;
+    if (wait) {
+      // Before the pause: the other side's web processes are paused (held writes will wait in their
+      // sockets) and its proxy serves the hosts itself (a rollback had it forwarding here).
+      waitAt = target;
+      const paused = await to.report.step('pause web processes (held writes wait there)', () => pauseWeb(to, envApps(to, env.name), env.name));
+      sw.pausedWeb = [...new Set([...(sw.pausedWeb ?? []), ...paused])];
+      await writeRecord([c.sides.src, c.sides.dst], c.rec, from.now());
+      const there = await readOverrides(to);
+      if (hosts.some((h) => there.forward[h] || there.holdWrites[h]))
+        await to.report.step(`${to.conn.server.name} serves ${hosts.length} host(s)`, () => setOverrides(to, hosts, { forward: null, holdWrites: null }));
+    }
     sw.heldAt = from.now();
     // Side by side: the proxy holds writes, and the workers stop (neither waits for the other).
     const [, stopped] = await Promise.all([
-      from.report.step(`hold writes to ${hosts.length} host(s) (503, Retry-After: ${retryAfterS})`, () =>
-        setOverrides(from, hosts, { holdWrites: { retryAfterS } }),
+      from.report.step(
+        waitAt
+          ? `hold writes to ${hosts.length} host(s) (they wait at ${to.conn.server.name})`
+          : `hold writes to ${hosts.length} host(s) (503, Retry-After: ${retryAfterS})`,
+        () => setOverrides(from, hosts, { holdWrites: waitAt ? { retryAfterS, waitAt } : { retryAfterS } }),
       ),
       from.report.step('stop workers and singletons', () => stopWorkers(from, envApps(from, env.name), env.name)),
     ]);
@@ -149,6 +172,9 @@ export async function switchSides(c: StageContext, dir: Direction): Promise<void
   }
   try {
     if (!done('synced')) {
+      // A cutover resumed within its pause may have stopped the forward replication already: it applies again first.
+      if (dir === 'cutover' && resumedInPause && !done('replication'))
+        await Promise.all(pairs.filter((p) => p.method === 'logical').map((p) => enableSubscription(p.to, p.name)));
       // The databases (each caught up, then compared), the volumes' last delta and the Redis DBs, side by side.
       const [compared] = await Promise.all([
         Promise.all(pairs.map((p) => syncDatabase(p, dir, to))),
@@ -173,6 +199,13 @@ export async function switchSides(c: StageContext, dir: Direction): Promise<void
     await heldMark.catch(() => undefined);
     // Nothing has moved: the serving side takes writes again and its workers restart.
     await from.report.step('release writes (nothing moved)', () => setOverrides(from, hosts, { holdWrites: null }));
+    if (sw.pausedWeb?.length) {
+      // The writes waiting there must not reach that side's copy: their connections are reset.
+      const paused = sw.pausedWeb;
+      await to.report.step(`refuse the writes waiting on ${to.conn.server.name} (restart its web processes)`, () => refuseWaiting(to, paused));
+      to.report.warn(`the writes that were waiting on ${to.conn.server.name} got an error (connection reset): none was written there`);
+      delete sw.pausedWeb;
+    }
     await startContainers(from, dir === 'cutover' ? sw.stoppedWorkers : (sw.stoppedOnTarget ?? []));
     sw.steps = [];
     await writeRecord([c.sides.src, c.sides.dst], c.rec, from.now(), `${dir} stopped before the switch: ${(e as Error).message.split('\n')[0]}`);
@@ -195,12 +228,22 @@ export async function switchSides(c: StageContext, dir: Direction): Promise<void
     await mark('replication');
   }
   if (!done('switched')) {
-    const target = `${reachableAddress(to.conn.server)}:${to.conn.server.httpPort}`;
-    const there = await readOverrides(to);
-    if (hosts.some((h) => there.forward[h] || there.holdWrites[h]))
-      await to.report.step(`${to.conn.server.name} serves ${hosts.length} host(s)`, () => setOverrides(to, hosts, { forward: null, holdWrites: null }));
-    await from.report.step(`forward to ${target}; writes released`, () => setOverrides(from, hosts, { forward: { to: target }, holdWrites: null }));
-    sw.pauseMs = from.now() - (sw.heldAt ?? from.now());
+    let releasedAt: number | undefined;
+    if (sw.pausedWeb?.length) {
+      // The pause ends here: the writes waiting on the other side are served, by the copy that now takes writes.
+      const paused = sw.pausedWeb;
+      await to.report.step(`writes released: ${to.conn.server.name}'s web processes thawed`, () => unpauseWeb(to, paused));
+      releasedAt = from.now();
+    } else {
+      const there = await readOverrides(to);
+      if (hosts.some((h) => there.forward[h] || there.holdWrites[h]))
+        await to.report.step(`${to.conn.server.name} serves ${hosts.length} host(s)`, () => setOverrides(to, hosts, { forward: null, holdWrites: null }));
+    }
+    await from.report.step(`forward to ${target}${releasedAt ? '' : '; writes released'}`, () =>
+      setOverrides(from, hosts, { forward: { to: target }, holdWrites: null }),
+    );
+    sw.pauseMs = (releasedAt ?? from.now()) - (sw.heldAt ?? from.now());
+    delete sw.pausedWeb;
     await mark('switched', `${dir}: ${to.conn.server.name} serves ${env.name}; writes were held ${sw.pauseMs} ms`);
   }
   if (!done('reverse')) {
@@ -249,14 +292,23 @@ async function syncDatabase(p: DbPair, dir: Direction, to: ServerRun): Promise<T
   } else if (p.method === 'logical') {
     const name = dir === 'cutover' ? p.name : replicationName(p.database, true);
     const r = await to.report.step(`${p.database}: last changes`, () => catchUp(p.from, p.to, name, 30_000));
-    const [s, lo, t] = await Promise.all([
-      syncSequences(p.from, p.to),
-      copyLargeObjects(p.from, p.to),
-      p.copyAtCutover.length ? copyTables(p.from, p.to, p.copyAtCutover) : Promise.resolve([]),
+    // Side by side: the replicated tables are compared while what replication does not carry is
+    // copied; then the copied part is compared.
+    const [replicated, [s, lo, t]] = await Promise.all([
+      to.report.step(`${p.database}: compare replicated tables`, () => compareTables(p.from, p.to, { except: p.copyAtCutover, largeObjects: false })),
+      Promise.all([
+        syncSequences(p.from, p.to),
+        copyLargeObjects(p.from, p.to),
+        p.copyAtCutover.length ? copyTables(p.from, p.to, p.copyAtCutover) : Promise.resolve([]),
+      ]),
     ]);
     to.report.info(
       `    ${p.database}: caught up in ${r.waitedMs} ms; ${s.sequences} sequence(s), ${lo.copied} large object(s), ${t.length} table(s) without replica identity copied`,
     );
+    const copied = await to.report.step(`${p.database}: compare copied tables and large objects`, () =>
+      compareTables(p.from, p.to, { only: p.copyAtCutover, largeObjects: true }),
+    );
+    return [...replicated, ...copied].map((x) => ({ database: p.database, table: x.table, srcRows: x.srcRows, dstRows: x.dstRows, equal: x.equal }));
   } else {
     const r = await to.report.step(`${p.database}: dump and restore`, () => dumpRestore(p.from, p.to, { jobs: 2 }));
     to.report.info(`    ${p.database}: ${r.bytes} bytes in ${r.ms} ms`);

@@ -2,7 +2,7 @@
 // order-independent checksum of every row's text (backup/pg-checksums.ts, the statement backups
 // and verify use: sums of two 64-bit hashtextextended, stable across major versions), computed
 // with the same text settings on both sides; and the large objects, by count and content.
-import { parseTableChecksums, TABLE_CHECKSUMS_SQL } from '../../backup/pg-checksums.ts';
+import { parseTableChecksums, someTableChecksumsSql, TABLE_CHECKSUMS_SQL } from '../../backup/pg-checksums.ts';
 import type { TableSummary } from '../../backup/manifest.ts';
 import { type PgEndpoint, psql, STABLE_TEXT } from './pg-endpoint.ts';
 
@@ -18,17 +18,25 @@ export interface TableComparison {
 
 export const LARGE_OBJECTS = 'large objects';
 
-async function checksums(ep: PgEndpoint): Promise<Map<string, TableSummary>> {
-  const out = await psql(ep, `${STABLE_TEXT}\n${TABLE_CHECKSUMS_SQL}`, 'counting and checksumming the tables');
+/** Which tables to compare (`schema.name`), and whether the large objects too; absent: everything. */
+export interface CompareScope {
+  only?: readonly string[];
+  except?: readonly string[];
+  largeObjects: boolean;
+}
+
+async function checksums(ep: PgEndpoint, scope?: CompareScope): Promise<Map<string, TableSummary>> {
+  const sql = scope ? someTableChecksumsSql(scope, scope.largeObjects) : TABLE_CHECKSUMS_SQL;
+  const out = await psql(ep, `${STABLE_TEXT}\n${sql}`, 'counting and checksumming the tables');
   const rows = parseTableChecksums(out).filter((t) => t.kind === 'table' || t.kind === 'large-objects');
   return new Map(rows.map((t) => [t.kind === 'table' ? `${t.schema}.${t.name}` : LARGE_OBJECTS, t]));
 }
 
 /** Every table of either side (then the large objects), with both sides' figures; `equal` when count and checksum match. */
-export async function compareTables(src: PgEndpoint, dst: PgEndpoint): Promise<TableComparison[]> {
-  const [a, b] = await Promise.all([checksums(src), checksums(dst)]);
+export async function compareTables(src: PgEndpoint, dst: PgEndpoint, scope?: CompareScope): Promise<TableComparison[]> {
+  const [a, b] = await Promise.all([checksums(src, scope), checksums(dst, scope)]);
   const names = [...new Set([...a.keys(), ...b.keys()])].filter((n) => n !== LARGE_OBJECTS).sort();
-  return [...names, LARGE_OBJECTS].map((table) => {
+  return [...names, ...(!scope || scope.largeObjects ? [LARGE_OBJECTS] : [])].map((table) => {
     const s = a.get(table);
     const d = b.get(table);
     const srcSum = s?.checksum ?? '';

@@ -232,17 +232,49 @@ export async function replicationLag(src: PgEndpoint, dst: PgEndpoint, name: str
  */
 export async function catchUp(src: PgEndpoint, dst: PgEndpoint, name: string, timeoutMs: number): Promise<{ waitedMs: number }> {
   const started = Date.now();
-  const target = await psql(src, 'SELECT pg_current_wal_lsn();', 'reading the WAL position');
-  for (;;) {
-    const [lag, ready] = await Promise.all([slotLag(src, name, target), tablesReady(dst, name)]);
-    if (!lag.behindTarget && ready.total > 0 && ready.notReady === 0) return { waitedMs: Date.now() - started };
-    if (Date.now() - started > timeoutMs)
+  const ready = tablesReady(dst, name);
+  ready.catch(() => undefined);
+  // The wait runs inside the source's Postgres (one call, polling its own slot every 10 ms): no
+  // round trip per poll within the write pause.
+  const lit = quoteLiteral(name);
+  const wait = `DO $slipway$
+DECLARE
+  goal pg_lsn := pg_current_wal_lsn();
+  deadline timestamptz := clock_timestamp() + ${Math.max(1, Math.round(timeoutMs))} * interval '1 ms';
+  flushed pg_lsn;
+BEGIN
+  LOOP
+    SELECT confirmed_flush_lsn INTO flushed FROM pg_replication_slots WHERE slot_name = ${lit};
+    IF NOT FOUND THEN RAISE EXCEPTION 'slipway-no-slot'; END IF;
+    EXIT WHEN flushed IS NOT NULL AND flushed >= goal;
+    IF clock_timestamp() > deadline THEN
+      RAISE EXCEPTION 'slipway-behind %', coalesce(pg_wal_lsn_diff(goal, flushed)::bigint, -1);
+    END IF;
+    PERFORM pg_sleep(0.01);
+  END LOOP;
+END
+$slipway$;`;
+  try {
+    await psql(src, wait, 'waiting for the replica');
+  } catch (e) {
+    const m = (e as Error).message;
+    if (m.includes('slipway-no-slot'))
+      throw new UserError(`${where(src)}: no replication slot ${name}: replication is not running`, 'start it again (the move resumes it)');
+    const behind = /slipway-behind (-?\d+)/.exec(m);
+    if (behind)
       throw new UserError(
-        `${where(dst)}: replication ${name} did not catch up within ${Math.round(timeoutMs / 1000)} s (${lag.bytes} bytes behind, ${ready.notReady} of ${ready.total} table(s) still copying)`,
+        `${where(dst)}: replication ${name} did not catch up within ${Math.round(timeoutMs / 1000)} s (${behind[1]} bytes behind)`,
         `look at the target's log: docker logs ${dst.container} (on ${dst.server})`,
       );
-    await sleep(50);
+    throw e;
   }
+  const r = await ready;
+  if (!(r.total > 0 && r.notReady === 0))
+    throw new UserError(
+      `${where(dst)}: replication ${name}: ${r.notReady} of ${r.total} table(s) still in their initial copy`,
+      'resume the move: its pre-copy waits for the initial copy to finish',
+    );
+  return { waitedMs: Date.now() - started };
 }
 
 /** Drops the subscription (target), then the slot, the publication and the replication role (source); each only if it exists. */
@@ -449,6 +481,15 @@ export async function createSlot(ep: PgEndpoint, name: string): Promise<void> {
     ep,
     `SELECT pg_create_logical_replication_slot(${lit}, 'pgoutput') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = ${lit});`,
     'creating the replication slot',
+  );
+}
+
+/** Lets a disabled subscription apply again (a cutover that stopped after turning the replication around). */
+export async function enableSubscription(dst: PgEndpoint, name: string): Promise<void> {
+  await psql(
+    dst,
+    `SELECT EXISTS (${currentDbSub(name)} AND NOT subenabled) AS off \\gset\n\\if :off\nALTER SUBSCRIPTION ${quoteIdent(name)} ENABLE;\n\\endif\n`,
+    'enabling the subscription',
   );
 }
 
