@@ -22,8 +22,16 @@ describe('move settings', () => {
   });
 
   it('reads each setting', () => {
-    const r = loadFleet('/x/slipway.yaml', { text: fleet(', move: { test_prefix: "test.", checks: ["/api/health/", "/"], stable: 7d, retry_after: 5, held_writes: wait }') });
-    expect(r.fleet?.environments[0]?.move).toEqual({ testPrefix: 'test.', checks: ['/api/health/', '/'], stableMs: 7 * 86_400_000, retryAfterS: 5, heldWrites: 'wait' });
+    const r = loadFleet('/x/slipway.yaml', {
+      text: fleet(', move: { test_prefix: "test.", checks: ["/api/health/", "/"], stable: 7d, retry_after: 5, held_writes: wait }'),
+    });
+    expect(r.fleet?.environments[0]?.move).toEqual({
+      testPrefix: 'test.',
+      checks: ['/api/health/', '/'],
+      stableMs: 7 * 86_400_000,
+      retryAfterS: 5,
+      heldWrites: 'wait',
+    });
     const q = loadFleet('/x/slipway.yaml', { text: fleet(', move: { held_writes: 503 }') });
     expect(q.fleet?.environments[0]?.move?.heldWrites).toBe('503');
     const bad = loadFleet('/x/slipway.yaml', { text: fleet(', move: { held_writes: queue }') });
