@@ -4,10 +4,12 @@
 // there, by the copy that then takes writes. Under keep-alive reads and a back-to-back writer from
 // the host: no request fails, no write ever sees a 503, every acknowledged row is on the side that
 // serves afterwards, and no web process stays paused. Prints the writer's longest write (the pause
-// as a waiting client sees it) beside the record's pauseMs. Fails (never skips) without the hosts.
+// as a waiting client sees it) beside the record's pauseMs. Then the CLI is SIGKILLed inside a wait
+// pause (hostB's web frozen, a write waiting in it): `--resume` answers that write, on hostB.
+// Fails (never skips) without the hosts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { slipwayOk, type CliResult } from './support/cli.ts';
-import { failuresOf, loadSummary, startMoveLoad, type MoveLoadReport } from './support/move-load.ts';
+import { slipway, slipwayOk, type CliResult } from './support/cli.ts';
+import { failuresOf, httpVia, loadSummary, startMoveLoad, type MoveLoadReport } from './support/move-load.ts';
 import { HTTP_PORT, IP, moveFleetYaml, moveWorld, SEED_SQL, type MoveWorld } from './support/move-world.ts';
 
 const ROWS = 20_000;
@@ -90,6 +92,27 @@ describe('move.held_writes: wait — writes wait in the proxy during the pause',
     await new Promise((r) => setTimeout(r, 1000));
     const onA = idsOn('hostA');
     expect(load.acked.filter((id) => !onA.has(id))).toEqual([]);
+    expect(await pausedWeb('hostA')).toEqual([]);
+    expect(await pausedWeb('hostB')).toEqual([]);
+  }, 900_000);
+
+  it('SIGKILL inside the pause: the target stays frozen with a write waiting; --resume answers it there', async () => {
+    const killed = await slipway(['move', 'prod', '--to', 'new'], { cwd: w.p.dir, env: { ...w.env, SLIPWAY_TEST_KILL_AT: 'cutover:held' } });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    expect(await pausedWeb('hostB')).toHaveLength(1);
+    // A write sent now waits (hostA's proxy holds it at hostB's frozen web process).
+    const t0 = Date.now();
+    const waiting = httpVia(IP.hostA, HTTP_PORT, HOST, 'POST', '/rows?p=waited-through-a-kill', undefined, 120_000);
+    const early = await Promise.race([waiting.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 1500))]);
+    expect(early).toBe('waiting');
+    const resumed = json(await cliOk(['move', 'prod', '--resume', '--json']));
+    const answer = await waiting;
+    figures.waitedThroughKillMs = Date.now() - t0;
+    expect(resumed.record.phase).toBe('cut-over');
+    expect(answer.status, answer.body).toBe(201);
+    const id = (JSON.parse(answer.body) as { id: number }).id;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(idsOn('hostB').has(id)).toBe(true);
     expect(await pausedWeb('hostA')).toEqual([]);
     expect(await pausedWeb('hostB')).toEqual([]);
   }, 900_000);

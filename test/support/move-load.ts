@@ -69,10 +69,18 @@ function send(opts: { ip: string; port: number; host: string; method: string; pa
 }
 
 /** One request to ip:port with a Host header (fetch cannot set Host): status and body. */
-export async function httpVia(ip: string, port: number, host: string, method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
+export async function httpVia(
+  ip: string,
+  port: number,
+  host: string,
+  method: string,
+  path: string,
+  body?: string,
+  timeoutMs = 15_000,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: ip, port, method, path, headers: { Host: host, 'content-length': Buffer.byteLength(body ?? '') }, agent: false, timeout: 15_000 },
+      { host: ip, port, method, path, headers: { Host: host, 'content-length': Buffer.byteLength(body ?? '') }, agent: false, timeout: timeoutMs },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
