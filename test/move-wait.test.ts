@@ -26,7 +26,8 @@ const json = (r: CliResult) => JSON.parse(r.stdout) as MoveJson;
 const idsOn = (host: 'hostA' | 'hostB') => new Set(w.psql(host, 'shop_prod', 'SELECT id FROM writes;').split('\n').filter(Boolean).map(Number));
 
 async function underLoad<T>(step: () => Promise<T>): Promise<{ result: T; load: MoveLoadReport }> {
-  const load = startMoveLoad({ ip: IP.hostA, port: HTTP_PORT, host: HOST, connections: 3, maxItem: ROWS });
+  // Clients that wait: their timeout is above the proxies' 60 s for a held write (a browser's is minutes).
+  const load = startMoveLoad({ ip: IP.hostA, port: HTTP_PORT, host: HOST, connections: 3, maxItem: ROWS, timeoutMs: 65_000 });
   await new Promise((r) => setTimeout(r, 2000));
   try {
     const result = await step();
@@ -83,6 +84,8 @@ describe('move.held_writes: wait — writes wait in the proxy during the pause',
     expect(await pausedWeb('hostB')).toEqual([]);
   }, 900_000);
 
+  // Clients still reaching hostA (stale DNS) wait through the pause, reads included: hostA stops
+  // forwarding to hostB just before it, and its own web processes are the frozen ones.
   it('rollback: the same the other way (hostA paused, hostB forwards its held writes there)', async () => {
     const { result, load } = await underLoad(async () => json(await cliOk(['move', 'prod', '--rollback', '--json'])));
     figures.rollback = { pauseMs: result.record.switch?.pauseMs, longestWriteMs: load.longestWriteMs, load: loadSummary(load) };

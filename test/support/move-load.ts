@@ -37,7 +37,7 @@ const bump = (m: Record<string | number, number>, k: string | number) => {
 
 type Answer = { status: number; retryAfter?: string; body: string } | { error: string; reused: boolean };
 
-function send(opts: { ip: string; port: number; host: string; method: string; path: string; agent: Agent | false }): Promise<Answer> {
+function send(opts: { ip: string; port: number; host: string; method: string; path: string; agent: Agent | false; timeoutMs: number }): Promise<Answer> {
   return new Promise((resolve) => {
     const req = request(
       {
@@ -47,7 +47,7 @@ function send(opts: { ip: string; port: number; host: string; method: string; pa
         path: opts.path,
         headers: { Host: opts.host, 'content-length': 0 },
         agent: opts.agent,
-        timeout: 15_000,
+        timeout: opts.timeoutMs,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -106,8 +106,11 @@ export function startMoveLoad(opts: {
   writes?: boolean;
   /** Each reader waits this long between requests (a rate-limited route). */
   readEveryMs?: number;
+  /** A request with no answer after this long is a failure (default 15 s; held writes that wait need more). */
+  timeoutMs?: number;
 }): MoveLoad {
   const port = opts.port ?? 80;
+  const timeoutMs = opts.timeoutMs ?? 15_000;
   const r: MoveLoadReport = {
     reads: 0,
     readOk: 0,
@@ -128,10 +131,10 @@ export function startMoveLoad(opts: {
     while (!stopping) {
       const path = opts.readPath ?? `/items/${1 + Math.floor(Math.random() * opts.maxItem)}`;
       r.reads++;
-      let a = await send({ ip: opts.ip, port, host: opts.host, method: 'GET', path, agent });
+      let a = await send({ ip: opts.ip, port, host: opts.host, method: 'GET', path, agent, timeoutMs });
       if ('error' in a && a.reused && (a.error === 'ECONNRESET' || a.error === 'socket hang up' || a.error === 'EPIPE')) {
         r.idleCloseRetries++;
-        a = await send({ ip: opts.ip, port, host: opts.host, method: 'GET', path, agent });
+        a = await send({ ip: opts.ip, port, host: opts.host, method: 'GET', path, agent, timeoutMs });
       }
       if ('error' in a) bump(r.readErrors, a.error);
       else if (a.status >= 200 && a.status < 300) r.readOk++;
@@ -148,7 +151,7 @@ export function startMoveLoad(opts: {
       for (;;) {
         r.writes++;
         const sent = Date.now();
-        const a = await send({ ip: opts.ip, port, host: opts.host, method: 'POST', path, agent: false });
+        const a = await send({ ip: opts.ip, port, host: opts.host, method: 'POST', path, agent: false, timeoutMs });
         r.longestWriteMs = Math.max(r.longestWriteMs, Date.now() - sent);
         if ('error' in a) {
           bump(r.writeErrors, a.error);

@@ -34,7 +34,7 @@ import { writeRecord, type TableCompare } from './move-record.ts';
 import { copyRedis } from './move-redis.ts';
 import { volumeSides, type StageContext } from './move-stages.ts';
 import type { PgEndpoint } from './pg-endpoint.ts';
-import { compareTables } from './pg-compare.ts';
+import { compareTables, hashableOnBoth } from './pg-compare.ts';
 import { tableName } from './pg-endpoint.ts';
 import { inspectDatabase } from './pg-inspect.ts';
 import {
@@ -291,11 +291,15 @@ async function syncDatabase(p: DbPair, dir: Direction, to: ServerRun): Promise<T
     to.report.info(`    ${p.database}: ${t.length} table(s), ${s.sequences} sequence(s), ${lo.copied} large object(s) copied`);
   } else if (p.method === 'logical') {
     const name = dir === 'cutover' ? p.name : replicationName(p.database, true);
+    // Which tables can be compared by value is asked beside the catch-up (no time of its own).
+    const hashable = hashableOnBoth(p.from, p.to);
+    hashable.catch(() => undefined);
     const r = await to.report.step(`${p.database}: last changes`, () => catchUp(p.from, p.to, name, 30_000));
+    const hashed = await hashable;
     // Side by side: the replicated tables are compared while what replication does not carry is
     // copied; then the copied part is compared.
     const [replicated, [s, lo, t]] = await Promise.all([
-      to.report.step(`${p.database}: compare replicated tables`, () => compareTables(p.from, p.to, { except: p.copyAtCutover, largeObjects: false })),
+      to.report.step(`${p.database}: compare replicated tables`, () => compareTables(p.from, p.to, { except: p.copyAtCutover, largeObjects: false, hashed })),
       Promise.all([
         syncSequences(p.from, p.to),
         copyLargeObjects(p.from, p.to),
@@ -306,7 +310,7 @@ async function syncDatabase(p: DbPair, dir: Direction, to: ServerRun): Promise<T
       `    ${p.database}: caught up in ${r.waitedMs} ms; ${s.sequences} sequence(s), ${lo.copied} large object(s), ${t.length} table(s) without replica identity copied`,
     );
     const copied = await to.report.step(`${p.database}: compare copied tables and large objects`, () =>
-      compareTables(p.from, p.to, { only: p.copyAtCutover, largeObjects: true }),
+      compareTables(p.from, p.to, { only: p.copyAtCutover, largeObjects: true, hashed }),
     );
     return [...replicated, ...copied].map((x) => ({ database: p.database, table: x.table, srcRows: x.srcRows, dstRows: x.dstRows, equal: x.equal }));
   } else {
