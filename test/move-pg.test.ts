@@ -157,6 +157,12 @@ describe('moving a Postgres database', () => {
     const relayId = docker(['inspect', '--format', '{{.Id}}', `${project}-prod-move-relay`]);
     expect(await ensureRelay(engine, relayOpts)).toEqual({ host: gateway, port });
     expect(docker(['inspect', '--format', '{{.Id}}', `${project}-prod-move-relay`])).toBe(relayId);
+    // A second move from this server at once (another environment) gets the next free port, and keeps it.
+    const other = await ensureRelay(engine, { ...relayOpts, env: 'staging', pgContainer: srcName, portsToTry: 4 });
+    expect(other.port).toBeGreaterThan(port);
+    expect(other.port).toBeLessThanOrEqual(port + 3);
+    expect(await ensureRelay(engine, { ...relayOpts, env: 'staging', pgContainer: srcName, portsToTry: 4 })).toEqual(other);
+    await removeRelay(engine, project, 'staging');
     const through = await engine.exec(
       dstName,
       ['psql', '-X', '-A', '-t', '-h', gateway, '-p', String(port), '-U', 'postgres', '-d', 'app', '-c', 'SELECT version()'],

@@ -66,6 +66,8 @@ export async function withRelay(run: ServerRun, env: string, ep: PgEndpoint): Pr
     network: ep.admin.network,
     bindAddress: reachableAddress(run.conn.server),
     port: RELAY_PORT,
+    // Another move from this server (of another environment or project) may hold the first ports.
+    portsToTry: 32,
     image: info.image,
   });
   return { ...ep, reach };

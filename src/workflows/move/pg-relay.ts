@@ -47,7 +47,9 @@ export interface RelayOptions {
   network: string;
   /** The address of this server the relay is published on (one the other server reaches). */
   bindAddress: string;
+  /** The port to publish on; when taken (another environment's or project's move), the next ones, up to `portsToTry` in all. */
   port: number;
+  portsToTry?: number;
   /** An image with perl on the server (the instance's own postgres image). */
   image: string;
 }
@@ -56,7 +58,16 @@ export const relayName = (project: string, env: string): string => `${project}-$
 
 const relayLabels = (project: string, env: string) => ({ [LABELS.project]: project, [LABELS.env]: env, [LABELS.role]: RELAY_ROLE });
 
-/** Creates the relay, or keeps the one there when its settings are the same; returns where it listens. */
+/** The label that says which port a relay was published on. */
+const PORT_LABEL = 'slipway.relay-port';
+
+const isPortTaken = (e: unknown): boolean => /port is already allocated|address already in use/i.test(String((e as Error)?.message ?? e));
+
+/**
+ * Creates the relay, or keeps the one there when its settings are the same; returns where it
+ * listens. The port is the first of `port`, `port + 1`, … that is free on the address (several
+ * moves from one server at once each get their own); a kept relay keeps its port.
+ */
 export async function ensureRelay(engine: DockerEngine, opts: RelayOptions): Promise<{ host: string; port: number }> {
   const hash = createHash('sha256')
     .update(JSON.stringify([RELAY_SCRIPT, opts.pgContainer, opts.network, opts.bindAddress, opts.port, opts.image]))
@@ -65,31 +76,50 @@ export async function ensureRelay(engine: DockerEngine, opts: RelayOptions): Pro
   const name = relayName(opts.project, opts.env);
   const existing = await engine.listContainers(relayLabels(opts.project, opts.env), { all: true });
   for (const c of existing) {
-    if (c.name === name && c.labels[LABELS.specHash] === hash) {
+    const kept = Number(c.labels[PORT_LABEL] ?? opts.port);
+    if (c.name === name && c.labels[LABELS.specHash] === hash && Number.isInteger(kept)) {
       if (c.state !== 'running') await engine.startContainer(name);
       await waitListening(engine, name);
-      return { host: opts.bindAddress, port: opts.port };
+      return { host: opts.bindAddress, port: kept };
     }
     await engine.removeContainer(c.id, { force: true });
   }
+  const tries = Math.max(1, opts.portsToTry ?? 1);
+  for (let i = 0; ; i++) {
+    const port = opts.port + i;
+    try {
+      await createRelay(engine, opts, name, hash, port);
+      return { host: opts.bindAddress, port };
+    } catch (e) {
+      await engine.removeContainer(name, { force: true }).catch(() => undefined);
+      if (!isPortTaken(e)) throw e;
+      if (i + 1 >= tries)
+        throw new UserError(
+          `${engine.serverName}: no free port for the Postgres relay on ${opts.bindAddress} (${opts.port}–${port} are taken)`,
+          'finish or roll back the other moves from this server (slipway move ENV --status), or free one of those ports',
+        );
+    }
+  }
+}
+
+async function createRelay(engine: DockerEngine, opts: RelayOptions, name: string, hash: string, port: number): Promise<void> {
   await engine.createContainer({
     name,
     image: opts.image,
     entrypoint: ['perl'],
     cmd: ['-e', RELAY_SCRIPT],
     env: { RELAY_HOST: opts.pgContainer, RELAY_PORT: '5432' },
-    labels: { ...relayLabels(opts.project, opts.env), [LABELS.specHash]: hash },
+    labels: { ...relayLabels(opts.project, opts.env), [LABELS.specHash]: hash, [PORT_LABEL]: String(port) },
     networks: [{ name: opts.network, aliases: [] }],
     mounts: [],
     restart: 'unless-stopped',
     stopTimeoutS: 2,
     user: 'nobody',
-    publish: [{ hostIp: opts.bindAddress, hostPort: opts.port, containerPort: 5432 }],
+    publish: [{ hostIp: opts.bindAddress, hostPort: port, containerPort: 5432 }],
     memory: 64 * 1024 * 1024,
   });
   await engine.startContainer(name);
   await waitListening(engine, name);
-  return { host: opts.bindAddress, port: opts.port };
 }
 
 async function waitListening(engine: DockerEngine, name: string): Promise<void> {
