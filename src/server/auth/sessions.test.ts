@@ -11,7 +11,7 @@ let sessions: Sessions;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'slipway-sessions-'));
   now = 1_000_000;
-  sessions = new Sessions(new FileStore(dir), { now: () => now, ttlMs: 60_000 });
+  sessions = new Sessions(new FileStore(dir, { fsync: false }), { now: () => now, ttlMs: 60_000 });
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });

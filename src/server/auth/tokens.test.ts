@@ -9,7 +9,7 @@ let dir: string;
 let tokens: Tokens;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'slipway-tokens-'));
-  tokens = new Tokens(new FileStore(dir), { now: () => Date.UTC(2025, 0, 1) });
+  tokens = new Tokens(new FileStore(dir, { fsync: false }), { now: () => Date.UTC(2025, 0, 1) });
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ let dir: string;
 let users: Users;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'slipway-users-'));
-  users = new Users(new FileStore(dir), { cost: 4, now: () => Date.UTC(2025, 0, 1) });
+  users = new Users(new FileStore(dir, { fsync: false }), { cost: 4, now: () => Date.UTC(2025, 0, 1) });
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
