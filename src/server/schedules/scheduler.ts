@@ -69,6 +69,7 @@ export class Scheduler {
   readonly #records = new Map<string, JobRecord>();
   readonly #running = new Map<string, Promise<LastRun>>();
   readonly #crons: Cron[] = [];
+  #started = false;
 
   constructor(opts: SchedulerOptions) {
     this.#opts = opts;
@@ -76,6 +77,8 @@ export class Scheduler {
 
   /** Loads the records, starts the catch-up runs (not awaited: see `idle`) and the timers; returns the ids caught up. */
   async start(): Promise<{ caughtUp: string[] }> {
+    if (this.#started) throw new Error('the scheduler is already started');
+    this.#started = true;
     const { jobs, store, now } = this.#opts;
     const loaded = await store.load();
     const caughtUp: string[] = [];
