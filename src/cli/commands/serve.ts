@@ -1,0 +1,103 @@
+// `slipway serve [--dev] [--host H] [--port N] [--data DIR] [--admin NAME] [--json]`: runs the
+// control plane's HTTP API until SIGINT/SIGTERM. Its own data (users, sessions, tokens) is kept
+// in DIR. `--dev` is for a laptop: loopback only, and the session cookie without Secure (plain
+// HTTP). `--admin NAME` creates the first admin when there are no users yet, with the password
+// from $SLIPWAY_ADMIN_PASSWORD or standard input (never echoed or logged).
+// The fleet operations behind the API are injected by whoever registers the command.
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { UsageError, UserError } from '../../diag/errors.ts';
+import { createApp } from '../../server/app.ts';
+import { Users } from '../../server/auth/users.ts';
+import { listen } from '../../server/listen.ts';
+import type { ControlPlaneOps } from '../../server/ops.ts';
+import { FileStore } from '../../server/store/file-store.ts';
+import type { CliContext } from '../context.ts';
+import { nonNegativeInteger } from '../option-values.ts';
+import { printJson } from '../print.ts';
+
+export const DEFAULT_SERVE_PORT = 7780;
+
+export interface ServeDeps {
+  /** The fleet operations the API calls (the real one runs the workflows). */
+  ops: (opts: { data: string }) => ControlPlaneOps | Promise<ControlPlaneOps>;
+  /** Stops the server when aborted; default: SIGINT or SIGTERM. */
+  signal?: AbortSignal;
+  /** bcrypt cost of new passwords; production's 12 unless a test lowers it. */
+  bcryptCost?: number;
+}
+
+interface ServeOptions {
+  dev?: boolean;
+  host: string;
+  port: string;
+  data?: string;
+  admin?: string;
+  json?: boolean;
+}
+
+export function registerServe(program: Command, ctx: CliContext, deps: ServeDeps): void {
+  program
+    .command('serve')
+    .description("Run the control plane's HTTP API (until SIGINT/SIGTERM)")
+    .option('--dev', 'local development: loopback only, session cookie without Secure (plain HTTP)')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', `port to listen on (0: any free one)`, nonNegativeInteger, String(DEFAULT_SERVE_PORT))
+    .option('--data <dir>', "the control plane's data directory (default: .slipway/serve)")
+    .option('--admin <name>', 'create this first admin if there are no users (password from $SLIPWAY_ADMIN_PASSWORD or standard input)')
+    .option('--json', 'print where it listens as JSON')
+    .action(async (opts: ServeOptions) => {
+      const port = Number(opts.port);
+      if (port > 65535) throw new UsageError(`--port ${opts.port} is not a port`, 'give 0..65535');
+      if (opts.dev && !isLoopback(opts.host))
+        throw new UsageError(`--dev listens on loopback only, not ${opts.host}`, 'drop --host, or run without --dev behind TLS');
+      const data = resolve(ctx.cwd, opts.data ?? '.slipway/serve');
+      const store = new FileStore(data);
+      if (opts.admin !== undefined) await bootstrap(ctx, store, opts.admin, deps.bcryptCost);
+      const ops = await deps.ops({ data });
+      const app = createApp({
+        store,
+        now: ctx.now,
+        ops,
+        options: { secureCookies: !opts.dev, ...(deps.bcryptCost !== undefined ? { bcryptCost: deps.bcryptCost } : {}) },
+        log: (line) => ctx.stderr.write(`${line}\n`),
+      });
+      const server = await listen(app, { host: opts.host, port });
+      if (opts.json) printJson(ctx, { url: server.url, host: server.host, port: server.port, data, dev: Boolean(opts.dev) });
+      else
+        ctx.stdout.write(
+          `slipway serve: listening on ${server.url} (data ${data})${opts.dev ? '\ndev mode: loopback only, session cookie without Secure' : ''}\n`,
+        );
+      await stopped(deps.signal);
+      await server.close();
+    });
+}
+
+async function bootstrap(ctx: CliContext, store: FileStore, name: string, cost: number | undefined): Promise<void> {
+  const users = new Users(store, { now: ctx.now, ...(cost !== undefined ? { cost } : {}) });
+  if ((await users.list()).length > 0) {
+    ctx.stderr.write(`--admin ${name}: there are users already; none created\n`);
+    return;
+  }
+  const password = (ctx.env.SLIPWAY_ADMIN_PASSWORD ?? (await ctx.stdin?.()) ?? '').replace(/\r?\n$/, '');
+  if (!password) throw new UserError(`--admin ${name} needs a password`, 'set $SLIPWAY_ADMIN_PASSWORD or pipe it on standard input');
+  await users.bootstrapAdmin(name, password);
+  ctx.stderr.write(`created admin ${name}\n`);
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function stopped(signal: AbortSignal | undefined): Promise<void> {
+  if (signal) return signal.aborted ? Promise.resolve() : new Promise((done) => signal.addEventListener('abort', () => done(), { once: true }));
+  return new Promise((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
