@@ -4,9 +4,15 @@
 // validates them.
 import { Cron } from 'croner';
 
+/**
+ * How croner reads the fleet's schedules: UTC, 5 or 6 fields, and `5/15` (a numeric start before
+ * the step) accepted, as the fleet file's validation (cron-parser) accepts it.
+ */
+export const CRON_OPTIONS = { timezone: 'UTC', mode: '5-or-6-parts', sloppyRanges: true } as const;
+
 /** A croner pattern that never starts a timer (no function is given): for computing times only. */
 export function cronOf(pattern: string): Cron {
-  return new Cron(pattern, { timezone: 'UTC', mode: '5-or-6-parts', paused: true });
+  return new Cron(pattern, { ...CRON_OPTIONS, paused: true });
 }
 
 /** The next `count` run times strictly after `from` (ms since the epoch). */

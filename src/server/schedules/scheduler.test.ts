@@ -156,6 +156,24 @@ describe('Scheduler runs', () => {
     await expect(s.runNow('backup:dev')).rejects.toThrow('no scheduled job "backup:dev"');
   });
 
+  it('a schedule croner cannot read is reported and listed with its problem; the other jobs run', async () => {
+    const events: ScheduleEvent[] = [];
+    const store = memoryStore({ 'backup:prod': { since: at('2024-04-01T00:00:00Z') } });
+    const s = new Scheduler({
+      jobs: [{ id: 'backup:qual', cron: '0 3 * * mon#9', work: { kind: 'backup', env: 'qual' } }, ...JOBS],
+      store,
+      now: () => at('2024-05-02T04:00:00Z'),
+      timers: false,
+      onEvent: (e) => events.push(e),
+      run: async () => undefined,
+    });
+    expect((await s.start()).caughtUp).toEqual(['backup:prod']);
+    await s.idle();
+    expect(events[0]).toMatchObject({ kind: 'invalid-schedule', id: 'backup:qual', cron: '0 3 * * mon#9' });
+    expect(s.list()[0]).toMatchObject({ id: 'backup:qual', next: [], problem: expect.stringMatching(/nth weekday/) });
+    expect(store.data['backup:qual']).toBeUndefined();
+  });
+
   it('real croner, every second: a tick while the run still goes is skipped, never overlapping', async () => {
     const hold = gate();
     const firstStarted = gate();

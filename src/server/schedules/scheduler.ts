@@ -6,7 +6,7 @@
 // The clock is injected for everything croner lets us: catch-up, records and listed times
 // (croner's own timers read the system clock).
 import { Cron } from 'croner';
-import { missedRun, nextRuns } from './cron-times.ts';
+import { CRON_OPTIONS, cronOf, missedRun, nextRuns } from './cron-times.ts';
 import type { ScheduledJob } from './jobs.ts';
 
 export interface LastRun {
@@ -38,7 +38,8 @@ export type ScheduleEvent =
   | { kind: 'finished'; id: string; trigger: RunTrigger; run: LastRun }
   | { kind: 'skipped'; id: string; trigger: RunTrigger; reason: string }
   | { kind: 'catch-up'; id: string; missedSlot: number; missedSlots: number }
-  | { kind: 'store-failed'; id: string; error: string };
+  | { kind: 'store-failed'; id: string; error: string }
+  | { kind: 'invalid-schedule'; id: string; cron: string; error: string };
 
 export interface SchedulerOptions {
   jobs: readonly ScheduledJob[];
@@ -60,6 +61,8 @@ export interface ScheduleRow {
   next: string[];
   lastRun?: LastRun;
   running: boolean;
+  /** Why the job never runs on its own (its cron could not be read); it can still be run now. */
+  problem?: string;
 }
 
 const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
@@ -69,6 +72,7 @@ export class Scheduler {
   readonly #records = new Map<string, JobRecord>();
   readonly #running = new Map<string, Promise<LastRun>>();
   readonly #crons: Cron[] = [];
+  readonly #problems = new Map<string, string>();
   #started = false;
 
   constructor(opts: SchedulerOptions) {
@@ -84,6 +88,15 @@ export class Scheduler {
     const caughtUp: string[] = [];
     const t = now();
     for (const job of jobs) {
+      try {
+        cronOf(job.cron);
+      } catch (e) {
+        this.#problems.set(job.id, firstLine(e));
+        this.#emit({ kind: 'invalid-schedule', id: job.id, cron: job.cron, error: firstLine(e) });
+      }
+    }
+    const valid = jobs.filter((j) => !this.#problems.has(j.id));
+    for (const job of valid) {
       const rec = loaded[job.id];
       if (!rec) {
         this.#records.set(job.id, { since: t });
@@ -98,11 +111,11 @@ export class Scheduler {
       void this.#fire(job, 'catch-up');
     }
     if (this.#opts.timers !== false) {
-      for (const job of jobs) {
+      for (const job of valid) {
         const protect = () => this.#emit({ kind: 'skipped', id: job.id, trigger: 'schedule', reason: 'the previous run is still going' });
         // No `name`: croner keeps named jobs in a module-wide list.
         this.#crons.push(
-          new Cron(job.cron, { timezone: 'UTC', mode: '5-or-6-parts', protect, catch: true, unref: true }, async () => {
+          new Cron(job.cron, { ...CRON_OPTIONS, protect, catch: true, unref: true }, async () => {
             await this.#fire(job, 'schedule');
           }),
         );
@@ -128,13 +141,15 @@ export class Scheduler {
     const t = this.#opts.now();
     return this.#opts.jobs.map((job) => {
       const lastRun = this.#records.get(job.id)?.lastRun;
+      const problem = this.#problems.get(job.id);
       return {
         id: job.id,
         cron: job.cron,
         work: job.work,
-        next: nextRuns(job.cron, t, count).map((ms) => new Date(ms).toISOString()),
+        next: problem ? [] : nextRuns(job.cron, t, count).map((ms) => new Date(ms).toISOString()),
         ...(lastRun ? { lastRun } : {}),
         running: this.#running.has(job.id),
+        ...(problem ? { problem } : {}),
       };
     });
   }
