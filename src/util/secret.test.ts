@@ -75,7 +75,7 @@ describe('requireRedactable', () => {
 });
 
 describe('where secrets are unwrapped', () => {
-  it('only at the hand-over: engine env and stdin, the store on the server, the basic-auth hash, the S3 client, the encrypted secrets file, the DNS credentials', () => {
+  it('only at the hand-over: engine env and stdin, the store on the server, the basic-auth hash, the S3 client, the encrypted secrets file, the DNS credentials, the control plane's token and signature checks and its notifiers', () => {
     const src = join(import.meta.dirname, '..');
     const sites = readdirSync(src, { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
@@ -85,6 +85,12 @@ describe('where secrets are unwrapped', () => {
       'dns/credential-handover.ts',
       'engine/secret-handover.ts',
       'secrets/secrets-doc.ts',
+      // The control plane: the SMTP password into a one-send transport, the webhook URL into fetch,
+      // the /metrics token and the git webhook secrets into constant-time comparisons and HMACs.
+      'server/alerts/email-notifier.ts',
+      'server/alerts/webhook-notifier.ts',
+      'server/metrics/metrics-handler.ts',
+      'server/webhooks/signature.ts',
       'util/secret.ts',
       'workflows/backup/destinations/s3.ts',
       'workflows/basic-auth-hash.ts',
