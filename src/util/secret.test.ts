@@ -75,7 +75,7 @@ describe('requireRedactable', () => {
 });
 
 describe('where secrets are unwrapped', () => {
-  it('only at the hand-over: engine env and stdin, the store on the server, the basic-auth hash, the S3 client, the encrypted secrets file, the DNS credentials, the control plane's token and signature checks and its notifiers', () => {
+  it('only at the hand-over: engine env and stdin, the store on the server, the basic-auth hash, the S3 client, the encrypted secrets file, the DNS credentials, the control plane token and signature checks and its notifiers', () => {
     const src = join(import.meta.dirname, '..');
     const sites = readdirSync(src, { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
