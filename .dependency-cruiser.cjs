@@ -18,6 +18,13 @@ module.exports = {
       to: { path: '^src/(cli|server|web)/' },
     },
     {
+      name: 'server-needs-no-cli',
+      comment: 'The HTTP server is the second front door beside the CLI: both call workflows, neither imports the other.',
+      severity: 'error',
+      from: { path: '^src/server/' },
+      to: { path: '^src/cli/' },
+    },
+    {
       name: 'engine-is-a-port',
       comment: 'Engine adapters know nothing of plans, workflows or the CLI.',
       severity: 'error',
