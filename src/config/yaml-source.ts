@@ -3,6 +3,15 @@
 import { isCollection, isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node, type YAMLError } from 'yaml';
 import type { Diagnostic, SourcePos } from '../diag/diagnostic.ts';
 
+/**
+ * The YAML library ran out of stack (it recurses once per level of nesting). V8 usually says so
+ * with a RangeError; when the stack runs out while it compiles a regular expression, with a
+ * SyntaxError that says "Maximum call stack size exceeded" (found by `npm run fuzz`).
+ */
+export function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError || (e instanceof SyntaxError && e.message.includes('Maximum call stack size exceeded'));
+}
+
 export type PathPart = string | number;
 
 /** Syntax diagnostics shown for one file before the rest are summed up in one. */
@@ -22,7 +31,7 @@ export class YamlSource {
     try {
       this.doc = parseDocument(text, { lineCounter: this.#lines, prettyErrors: false, uniqueKeys: true });
     } catch (e) {
-      if (!(e instanceof RangeError)) throw e;
+      if (!isStackOverflow(e)) throw e;
       this.doc = parseDocument('');
       this.#fatal = {
         severity: 'error',
@@ -99,7 +108,7 @@ export class YamlSource {
     try {
       return { data: this.toJS() };
     } catch (e) {
-      if (!(e instanceof ReferenceError) && !(e instanceof RangeError)) throw e;
+      if (!(e instanceof ReferenceError) && !isStackOverflow(e)) throw e;
       let first: number | undefined;
       visit(this.doc, { Alias: (_k, n) => void (first ??= n.range?.[0]) });
       return {

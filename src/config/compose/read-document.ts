@@ -16,7 +16,7 @@ import {
 import type { Diagnostic, SourcePos } from '../../diag/diagnostic.ts';
 import type { CEntry, CMap, CNode } from './compose-tree.ts';
 import { entry, isMap, scalar } from './compose-tree.ts';
-import { MAX_SYNTAX_DIAGNOSTICS } from '../yaml-source.ts';
+import { isStackOverflow, MAX_SYNTAX_DIAGNOSTICS } from '../yaml-source.ts';
 import { interpolate } from './interpolate.ts';
 
 const MERGE_TAGS = new Set(['!reset', '!override']);
@@ -31,7 +31,7 @@ export function loadDocument(file: string, text: string, vars: Readonly<Record<s
     doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   } catch (e) {
     // The YAML library recurses once per level: hundreds of nested [ or { overflow its stack.
-    if (!(e instanceof RangeError)) throw e;
+    if (!isStackOverflow(e)) throw e;
     diags.push({
       severity: 'error',
       code: 'yaml-too-deep',
