@@ -41,6 +41,8 @@ export interface WorkflowOpsDeps {
   /** Where the age identity of the secrets files may come from, and relative paths' base (as the CLI's). */
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** An age identity file for the encrypted secrets files (the CLI's `--identity`). */
+  identity?: string;
   /** Replaces each server run's sleep (tests advance a fake clock instead of waiting). */
   sleep?: (ms: number) => Promise<void>;
   switching?: Partial<SwitchDefaults>;
@@ -59,7 +61,7 @@ export function createWorkflowOps(deps: WorkflowOpsDeps): ControlPlaneOps {
     ...(deps.cwd ? { cwd: deps.cwd } : {}),
   };
   const session = <T>(fleet: Fleet, servers: readonly string[], fn: (s: FleetSession) => Promise<T>): Promise<T> =>
-    withSession(io, fleet, servers, { json: deps.reportTo === null }, async (s) => {
+    withSession(io, fleet, servers, { json: deps.reportTo === null, ...(deps.identity ? { identity: deps.identity } : {}) }, async (s) => {
       if (deps.sleep) for (const run of s.runs.values()) run.sleep = deps.sleep;
       return fn(s);
     });

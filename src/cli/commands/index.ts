@@ -18,6 +18,7 @@ import { registerRestore } from './restore.ts';
 import { registerCerts } from './certs.ts';
 import { registerDns } from './dns.ts';
 import { registerMove } from './move.ts';
+import { registerServe, workflowServeOps } from './serve.ts';
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   registerValidate(program, ctx);
@@ -37,4 +38,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerCerts(program, ctx);
   registerDns(program, ctx);
   registerMove(program, ctx);
+  registerServe(program, ctx, { ops: workflowServeOps(ctx) });
 }

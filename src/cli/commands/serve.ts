@@ -1,9 +1,11 @@
-// `slipway serve [--dev] [--host H] [--port N] [--data DIR] [--admin NAME] [--json]`: runs the
-// control plane's HTTP API until SIGINT/SIGTERM. Its own data (users, sessions, tokens) is kept
-// in DIR. `--dev` is for a laptop: loopback only, and the session cookie without Secure (plain
+// `slipway serve [--dev] [--host H] [--port N] [--data DIR] [--admin NAME] [-f FILE] [--json]`:
+// runs the control plane's HTTP API until SIGINT/SIGTERM. Its own data (users, sessions, tokens,
+// the API audit log) is kept in DIR. `--dev` is for a laptop: loopback only, and the session cookie without Secure (plain
 // HTTP). `--admin NAME` creates the first admin when there are no users yet, with the password
 // from $SLIPWAY_ADMIN_PASSWORD or standard input (never echoed or logged).
-// The fleet operations behind the API are injected by whoever registers the command.
+// The fleet operations behind the API are injected by whoever registers the command: the CLI
+// registers `workflowServeOps` (server/workflow-ops.ts: the same workflows as deploy, rollback,
+// maintenance and status, the fleet file re-read on every request).
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError, UserError } from '../../diag/errors.ts';
@@ -11,16 +13,28 @@ import { createApp } from '../../server/app.ts';
 import { Users } from '../../server/auth/users.ts';
 import { listen } from '../../server/listen.ts';
 import type { ControlPlaneOps } from '../../server/ops.ts';
+import { fleetFileLoader } from '../../server/ops-fleet-file.ts';
 import { FileStore } from '../../server/store/file-store.ts';
+import { createWorkflowOps } from '../../server/workflow-ops.ts';
 import type { CliContext } from '../context.ts';
-import { nonNegativeInteger } from '../option-values.ts';
+import { fleetPath, requireFleet } from '../fleet-input.ts';
+import { IDENTITY_HELP } from '../identity-option.ts';
+import { FILE_HELP, nonNegativeInteger } from '../option-values.ts';
 import { printJson } from '../print.ts';
 
 export const DEFAULT_SERVE_PORT = 7780;
 
+/** What the ops factory is told: the data directory, the fleet file and the --identity given. */
+export interface ServeOpsInput {
+  data: string;
+  /** The fleet file (--file, else $SLIPWAY_FILE, else ./slipway.yaml), resolved. */
+  file: string;
+  identity?: string;
+}
+
 export interface ServeDeps {
   /** The fleet operations the API calls (the real one runs the workflows). */
-  ops: (opts: { data: string }) => ControlPlaneOps | Promise<ControlPlaneOps>;
+  ops: (opts: ServeOpsInput) => ControlPlaneOps | Promise<ControlPlaneOps>;
   /** Stops the server when aborted; default: SIGINT or SIGTERM. */
   signal?: AbortSignal;
   /** bcrypt cost of new passwords; production's 12 unless a test lowers it. */
@@ -33,19 +47,62 @@ interface ServeOptions {
   port: string;
   data?: string;
   admin?: string;
+  file?: string;
+  identity?: string;
   json?: boolean;
+}
+
+/**
+ * The real ops for `slipway serve`: the fleet file must load when serve starts (its problems are
+ * printed as the other commands print them); afterwards it is re-read on every request, and
+ * workflow progress goes to standard error (the control plane's log).
+ */
+export function workflowServeOps(ctx: CliContext): ServeDeps['ops'] {
+  return ({ data, file, identity }) => {
+    requireFleet(ctx, { file });
+    return createWorkflowOps({
+      loadFleet: fleetFileLoader(file),
+      dataDir: data,
+      now: ctx.now,
+      reportTo: ctx.stderr,
+      env: ctx.env,
+      cwd: ctx.cwd,
+      ...(ctx.connector ? { connector: ctx.connector } : {}),
+      ...(identity ? { identity } : {}),
+    });
+  };
 }
 
 export function registerServe(program: Command, ctx: CliContext, deps: ServeDeps): void {
   program
     .command('serve')
-    .description("Run the control plane's HTTP API (until SIGINT/SIGTERM)")
+    .description(
+      "Run the control plane's HTTP API until SIGINT/SIGTERM: the fleet view, deploy, rollback and maintenance through the same workflows as the CLI, with users, API tokens and an audit log",
+    )
     .option('--dev', 'local development: loopback only, session cookie without Secure (plain HTTP)')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', `port to listen on (0: any free one)`, nonNegativeInteger, String(DEFAULT_SERVE_PORT))
     .option('--data <dir>', "the control plane's data directory (default: .slipway/serve)")
     .option('--admin <name>', 'create this first admin if there are no users (password from $SLIPWAY_ADMIN_PASSWORD or standard input)')
-    .option('--json', 'print where it listens as JSON')
+    .option('-f, --file <path>', `${FILE_HELP}; re-read on every request`)
+    .option('--identity <file>', IDENTITY_HELP)
+    .option('--json', 'print where it listens as JSON ({ url, host, port, data, dev }) once listening')
+    .addHelpText(
+      'after',
+      `
+The fleet file must be valid when serve starts; each request reads it again, so edits are seen.
+Data (users, sessions, tokens, audit.jsonl) lives in --data, created 0700.
+Without --dev the session cookie is Secure: serve it behind TLS (the proxy), not over plain HTTP.
+
+API: POST /api/login, POST /api/logout, GET /api/me, GET /api/fleet,
+     POST /api/envs/ENV/apps/APP/deploy {"ref"|"image"}, POST /api/envs/ENV/apps/APP/rollback {"release"},
+     POST /api/envs/ENV/maintenance {"on"}, GET|POST /api/tokens, DELETE /api/tokens/ID, GET /api/audit.
+
+Examples:
+  SLIPWAY_ADMIN_PASSWORD=… slipway serve --dev --admin root     # http://127.0.0.1:${DEFAULT_SERVE_PORT}
+  slipway serve --dev --port 0 --json                           # any free port; prints {"url": …}
+`,
+    )
     .action(async (opts: ServeOptions) => {
       const port = Number(opts.port);
       if (port > 65535) throw new UsageError(`--port ${opts.port} is not a port`, 'give 0..65535');
@@ -53,8 +110,8 @@ export function registerServe(program: Command, ctx: CliContext, deps: ServeDeps
         throw new UsageError(`--dev listens on loopback only, not ${opts.host}`, 'drop --host, or run without --dev behind TLS');
       const data = resolve(ctx.cwd, opts.data ?? '.slipway/serve');
       const store = new FileStore(data);
+      const ops = await deps.ops({ data, file: fleetPath(ctx, opts), ...(opts.identity ? { identity: resolve(ctx.cwd, opts.identity) } : {}) });
       if (opts.admin !== undefined) await bootstrap(ctx, store, opts.admin, deps.bcryptCost);
-      const ops = await deps.ops({ data });
       const app = createApp({
         store,
         now: ctx.now,
