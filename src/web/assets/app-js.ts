@@ -11,7 +11,7 @@ export const APP_JS = String.raw`(function () {
   function token() {
     if (csrf) return Promise.resolve(csrf);
     return fetch('/api/me', { credentials: 'same-origin', headers: { accept: 'application/json' } }).then(function (r) {
-      if (!r.ok) throw new Error('not logged in');
+      if (!r.ok) { var e = new Error('not logged in'); e.status = r.status; throw e; }
       return r.json();
     }).then(function (me) { csrf = me.csrfToken || ''; return csrf; });
   }
@@ -68,6 +68,7 @@ export const APP_JS = String.raw`(function () {
       if (a.r.status === 403) csrf = '';
       say(out, (a.json.error || 'HTTP ' + a.r.status) + (a.json.hint ? ': ' + a.json.hint : ''), true);
     }).catch(function (err) {
+      if (err && err.status === 401) { window.location.assign('/login?next=' + encodeURIComponent(window.location.pathname)); return; }
       say(out, 'Could not reach the control plane (' + (err && err.message ? err.message : 'network error') + ').', true);
     }).then(function () { busy(form, false); });
   });
