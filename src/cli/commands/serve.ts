@@ -9,13 +9,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError, UserError } from '../../diag/errors.ts';
-import { createApp } from '../../server/app.ts';
-import { Users } from '../../server/auth/users.ts';
-import { listen } from '../../server/listen.ts';
 import type { ControlPlaneOps } from '../../server/ops.ts';
-import { fleetFileLoader } from '../../server/ops-fleet-file.ts';
-import { FileStore } from '../../server/store/file-store.ts';
-import { createWorkflowOps } from '../../server/workflow-ops.ts';
+import type { FileStore } from '../../server/store/file-store.ts';
 import type { CliContext } from '../context.ts';
 import { fleetPath, requireFleet } from '../fleet-input.ts';
 import { IDENTITY_HELP } from '../identity-option.ts';
@@ -58,8 +53,10 @@ interface ServeOptions {
  * workflow progress goes to standard error (the control plane's log).
  */
 export function workflowServeOps(ctx: CliContext): ServeDeps['ops'] {
-  return ({ data, file, identity }) => {
+  return async ({ data, file, identity }) => {
     requireFleet(ctx, { file });
+    const { createWorkflowOps } = await import('../../server/workflow-ops.ts');
+    const { fleetFileLoader } = await import('../../server/ops-fleet-file.ts');
     return createWorkflowOps({
       loadFleet: fleetFileLoader(file),
       dataDir: data,
@@ -109,6 +106,10 @@ Examples:
       if (opts.dev && !isLoopback(opts.host))
         throw new UsageError(`--dev listens on loopback only, not ${opts.host}`, 'drop --host, or run without --dev behind TLS');
       const data = resolve(ctx.cwd, opts.data ?? '.slipway/serve');
+      // The server's modules (Hono, bcrypt…) load only when serve runs, not on every CLI start.
+      const { createApp } = await import('../../server/app.ts');
+      const { listen } = await import('../../server/listen.ts');
+      const { FileStore } = await import('../../server/store/file-store.ts');
       const store = new FileStore(data);
       const ops = await deps.ops({ data, file: fleetPath(ctx, opts), ...(opts.identity ? { identity: resolve(ctx.cwd, opts.identity) } : {}) });
       if (opts.admin !== undefined) await bootstrap(ctx, store, opts.admin, deps.bcryptCost);
@@ -131,6 +132,7 @@ Examples:
 }
 
 async function bootstrap(ctx: CliContext, store: FileStore, name: string, cost: number | undefined): Promise<void> {
+  const { Users } = await import('../../server/auth/users.ts');
   const users = new Users(store, { now: ctx.now, ...(cost !== undefined ? { cost } : {}) });
   if ((await users.list()).length > 0) {
     ctx.stderr.write(`--admin ${name}: there are users already; none created\n`);
