@@ -86,11 +86,22 @@ async function page(path: string, user?: string): Promise<{ res: Response; text:
 
 describe('dashboard pages', () => {
   it('redirects to /login without a session, keeping where the visitor was going', async () => {
-    for (const path of ['/', '/envs/prod', '/backups', '/audit']) {
+    const audited = ops.entries.length;
+    for (const path of ['/', '/envs/prod', '/backups', '/audit', '/login']) {
+      if (path === '/login') {
+        expect((await page(path)).res.status).toBe(200);
+        continue;
+      }
       const { res } = await page(path);
       expect(res.status).toBe(303);
       expect(res.headers.get('location')).toBe(`/login?next=${encodeURIComponent(path)}`);
     }
+    // Anonymous visits are not refused API actions: nothing is audited for them.
+    expect(ops.entries.length).toBe(audited);
+    // An ended session is sent to /login too (that refusal is audited, as any refused API call).
+    const res = await app.request('/', { headers: { cookie: 'slipway_session=ended' } }, env);
+    expect(res.status).toBe(303);
+    expect(ops.entries.at(-1)).toMatchObject({ action: 'me', outcome: 'refused', status: 401 });
   });
 
   it('renders the login page with a posting form and labelled fields, and skips it when logged in', async () => {

@@ -4,8 +4,10 @@
 // session sends the visitor to /login. Assets are served under content-hashed names with a long
 // cache; every page carries a strict CSP.
 import type { Context, Hono } from 'hono';
+import { getCookie } from 'hono/cookie';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ApiEnv } from '../server/api-context.ts';
+import { SESSION_COOKIE } from '../server/auth/sessions.ts';
 import { isName } from '../server/names.ts';
 import { type WebAssets, webAssets } from './assets/assets.ts';
 import { pageHeaders } from './csp.ts';
@@ -38,9 +40,15 @@ export function mountWeb(app: Hono<ApiEnv>, _deps: WebDeps = {}): WebAssets {
     return { ok: false, status: res.status, error: String(body.error ?? `HTTP ${res.status}`), hint: String(body.hint ?? '') };
   }
 
+  /** GET /api/me, skipped without a session cookie (an anonymous visit is not a refused API action to audit). */
+  async function whoAmI(c: WebContext): Promise<Answer<MeView>> {
+    if (getCookie(c, SESSION_COOKIE) === undefined) return { ok: false, status: 401, error: 'not logged in', hint: 'log in' };
+    return api<MeView>(c, '/api/me');
+  }
+
   /** The visitor, or a redirect to the login page (an error page for other failures). */
   async function visitor(c: WebContext): Promise<MeView | Response> {
-    const me = await api<MeView>(c, '/api/me');
+    const me = await whoAmI(c);
     if (me.ok) return me.data;
     if (me.status === 401) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
     return failed(c, me);
@@ -61,7 +69,7 @@ export function mountWeb(app: Hono<ApiEnv>, _deps: WebDeps = {}): WebAssets {
   });
 
   app.get('/login', headers, async (c) => {
-    const me = await api<MeView>(c, '/api/me');
+    const me = await whoAmI(c);
     const next = localPath(c.req.query('next'));
     if (me.ok) return c.redirect(next, 303);
     return c.html(render(loginPage(assets, next)));
