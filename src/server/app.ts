@@ -17,6 +17,7 @@ import type { ControlPlaneOps } from './ops.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { fleetRoutes } from './routes/fleet-routes.ts';
+import type { ServePart } from './serve-part.ts';
 import type { FileStore } from './store/file-store.ts';
 
 export interface AppOptions {
@@ -39,6 +40,8 @@ export interface AppContext {
   clientIp?: (c: ApiContext) => string;
   /** Where unexpected errors and audit failures are reported (default: nowhere). */
   log?: (line: string) => void;
+  /** The control plane's other parts (dashboard, webhooks, metrics…): their routes come after the API's. */
+  parts?: readonly ServePart[];
 }
 
 export type ControlPlaneApp = Hono<ApiEnv>;
@@ -72,6 +75,7 @@ export function createApp(ctx: AppContext): ControlPlaneApp {
   authRoutes(app, s);
   fleetRoutes(app, s);
   adminRoutes(app, s);
+  for (const part of ctx.parts ?? []) part.routes?.(app, s);
   return app;
 }
 

@@ -19,6 +19,7 @@ import { registerCerts } from './certs.ts';
 import { registerDns } from './dns.ts';
 import { registerMove } from './move.ts';
 import { registerServe, workflowServeOps } from './serve.ts';
+import { servePartFactories } from './serve-parts.ts';
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   registerValidate(program, ctx);
@@ -38,5 +39,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerCerts(program, ctx);
   registerDns(program, ctx);
   registerMove(program, ctx);
-  registerServe(program, ctx, { ops: workflowServeOps(ctx) });
+  registerServe(program, ctx, { ops: workflowServeOps(ctx), parts: servePartFactories() });
 }

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError, UserError } from '../../diag/errors.ts';
 import type { ControlPlaneOps } from '../../server/ops.ts';
+import type { ServePart, ServePartFactory } from '../../server/serve-part.ts';
 import type { FileStore } from '../../server/store/file-store.ts';
 import type { CliContext } from '../context.ts';
 import { fleetPath, requireFleet } from '../fleet-input.ts';
@@ -34,6 +35,8 @@ export interface ServeDeps {
   signal?: AbortSignal;
   /** bcrypt cost of new passwords; production's 12 unless a test lowers it. */
   bcryptCost?: number;
+  /** The control plane's other parts (dashboard, webhooks, schedules, metrics); the CLI passes servePartFactories. */
+  parts?: readonly ServePartFactory[];
 }
 
 interface ServeOptions {
@@ -111,24 +114,75 @@ Examples:
       const { listen } = await import('../../server/listen.ts');
       const { FileStore } = await import('../../server/store/file-store.ts');
       const store = new FileStore(data);
-      const ops = await deps.ops({ data, file: fleetPath(ctx, opts), ...(opts.identity ? { identity: resolve(ctx.cwd, opts.identity) } : {}) });
+      const file = fleetPath(ctx, opts);
+      const identity = opts.identity ? resolve(ctx.cwd, opts.identity) : undefined;
+      const ops = await deps.ops({ data, file, ...(identity ? { identity } : {}) });
       if (opts.admin !== undefined) await bootstrap(ctx, store, opts.admin, deps.bcryptCost);
+      let url: string | undefined;
+      const parts = await buildParts(ctx, deps.parts ?? [], { data, file, identity, ops, store, dev: Boolean(opts.dev), url: () => url });
       const app = createApp({
         store,
         now: ctx.now,
         ops,
+        parts,
         options: { secureCookies: !opts.dev, ...(deps.bcryptCost !== undefined ? { bcryptCost: deps.bcryptCost } : {}) },
         log: (line) => ctx.stderr.write(`${line}\n`),
       });
       const server = await listen(app, { host: opts.host, port });
+      url = server.url;
+      const stops: (() => Promise<void>)[] = [];
+      try {
+        for (const part of parts) if (part.start) stops.push(await part.start());
+      } catch (e) {
+        await stopAll(stops);
+        await server.close();
+        throw e;
+      }
       if (opts.json) printJson(ctx, { url: server.url, host: server.host, port: server.port, data, dev: Boolean(opts.dev) });
       else
         ctx.stdout.write(
           `slipway serve: listening on ${server.url} (data ${data})${opts.dev ? '\ndev mode: loopback only, session cookie without Secure' : ''}\n`,
         );
       await stopped(deps.signal);
+      await stopAll(stops);
       await server.close();
     });
+}
+
+async function buildParts(
+  ctx: CliContext,
+  factories: readonly ServePartFactory[],
+  p: { data: string; file: string; identity: string | undefined; ops: ControlPlaneOps; store: FileStore; dev: boolean; url: () => string | undefined },
+): Promise<ServePart[]> {
+  if (factories.length === 0) return [];
+  const { fleetFileLoader } = await import('../../server/ops-fleet-file.ts');
+  const { fleetSecretLookup } = await import('../../server/fleet-secret-lookup.ts');
+  const loadFleet = fleetFileLoader(p.file);
+  const io = { stderr: ctx.stderr, now: ctx.now, env: ctx.env, cwd: ctx.cwd, ...(ctx.connector ? { connector: ctx.connector } : {}) };
+  const input = {
+    data: p.data,
+    file: p.file,
+    loadFleet: async () => loadFleet(),
+    ops: p.ops,
+    store: p.store,
+    now: ctx.now,
+    env: ctx.env,
+    cwd: ctx.cwd,
+    ...(p.identity ? { identity: p.identity } : {}),
+    ...(ctx.connector ? { connector: ctx.connector } : {}),
+    log: ctx.stderr,
+    url: p.url,
+    dev: p.dev,
+    secret: fleetSecretLookup(io, async () => loadFleet(), p.identity),
+  };
+  const parts: ServePart[] = [];
+  for (const make of factories) parts.push(await make(input));
+  return parts;
+}
+
+/** Stops the parts in reverse order; one that fails to stop does not keep the others running. */
+async function stopAll(stops: (() => Promise<void>)[]): Promise<void> {
+  for (const stop of stops.reverse()) await stop().catch(() => undefined);
 }
 
 async function bootstrap(ctx: CliContext, store: FileStore, name: string, cost: number | undefined): Promise<void> {
