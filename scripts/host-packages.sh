@@ -37,7 +37,8 @@ wrk	bench/proxy-auth.ts: HTTP load on nginx and Caddy, with and without basic au
 docker-compose	test/compose-corpus.test.ts: docker-compose config (Debian's 1.29) of every corpus export
 bind9	test/support/bind.ts: an authoritative DNS server taking TSIG-signed RFC 2136 updates
 bind9-dnsutils	tests of DNS records: dig against the test's BIND
-pebble	test/support/pebble.ts: Let's Encrypt's test ACME server (pebble, pebble-challtestsrv)"
+pebble	test/support/pebble.ts: Let's Encrypt's test ACME server (pebble, pebble-challtestsrv)
+chromium	test/serve-browser.test.ts: the dashboard in a real browser (driven by playwright-core)"
 
 MODE=install
 case "${1:-}" in

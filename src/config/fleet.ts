@@ -3,6 +3,7 @@
 // stages (desire, check, render) never look at raw YAML.
 import type { SourcePos } from '../diag/diagnostic.ts';
 import type { BackupPolicy } from './backup-policy.ts';
+import type { ControlPlaneConfig } from './control-plane.ts';
 import type { SecretsConfig } from './secrets-config.ts';
 
 export type ProxyKind = 'caddy' | 'nginx';
@@ -404,4 +405,6 @@ export interface Fleet {
   secrets?: SecretsConfig;
   /** Zones whose A/AAAA records Slipway manages (`dns:`); empty when none. */
   dns: DnsZone[];
+  /** `control_plane:` (slipway serve): its settings, defaults filled in. */
+  controlPlane: ControlPlaneConfig;
 }

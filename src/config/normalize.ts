@@ -22,6 +22,7 @@ import type {
   SharedService,
 } from './fleet.ts';
 import { checkBackupsSection, normalizeBackup } from './normalize-backup.ts';
+import { checkControlPlaneNames, normalizeControlPlane } from './normalize-control-plane.ts';
 import { normalizeMove } from './normalize-move.ts';
 import { normalizeContainerKeys, normalizeLogging } from './normalize-container.ts';
 import { dnsZones, envTls, fleetTlsDefaults, serverAddresses } from './normalize-tls.ts';
@@ -102,6 +103,13 @@ export function normalize(raw: RawFleet, ctx: NormalizeContext): Fleet {
     };
   });
   const apps = Object.entries(raw.apps ?? {}).map(([name, a]) => normalizeApp(raw.project, name, a, environments, envNames, ctx));
+  const controlPlane = normalizeControlPlane(raw.control_plane, ctx);
+  checkControlPlaneNames(
+    controlPlane,
+    apps.map((a) => a.name),
+    envNames,
+    ctx,
+  );
   return {
     project: raw.project,
     file: ctx.src.file,
@@ -111,6 +119,7 @@ export function normalize(raw: RawFleet, ctx: NormalizeContext): Fleet {
     apps,
     secrets: normalizeSecrets(raw.secrets),
     dns: dnsZones(raw.dns, ctx),
+    controlPlane,
   };
 }
 

@@ -6,6 +6,7 @@ import { parseDuration } from '../util/duration.ts';
 import { parseSize } from '../util/size.ts';
 import { recipientsSection, secretsSection } from './secrets-config.ts';
 import { backupsSchema, envBackupSchema } from './backup-schema.ts';
+import { controlPlaneSchema } from './control-plane-schema.ts';
 import { envMoveSchema } from './move-schema.ts';
 import { dnsSchema, envTlsSchema, fleetTlsSchema } from './tls-schema.ts';
 
@@ -285,6 +286,7 @@ export const fleetSchema = z
     secrets: secretsSection.optional(),
     tls: fleetTlsSchema.optional(),
     dns: dnsSchema.optional(),
+    control_plane: controlPlaneSchema.optional(),
   })
   .strict();
 
