@@ -78,6 +78,18 @@ export function alertConditions(obs: Observation, rules: AlertRules, now: number
     const labels = { server: c.server, project: c.project, env: c.env, app: c.app, process: c.process, container: c.container };
     const where = `${c.app} ${c.process} in ${c.env} on ${c.server} (${c.container})`;
     const restartedAt = lastRestartAt(containerKey(c));
+    const cm = rules.containerMemory;
+    const used = c.memoryLimitBytes ? percent(c.memoryBytes, c.memoryLimitBytes) : undefined;
+    if (cm.enabled && used !== undefined && used > cm.abovePercent) {
+      out.push(
+        condition('container-memory', containerKey(c), 'containers', {
+          labels,
+          title: `memory of ${where} above ${cm.abovePercent} % of its limit`,
+          detail: `${round1(used)} % of its limit used (${formatSize(c.memoryBytes)} of ${formatSize(c.memoryLimitBytes ?? 0)})`,
+          forMs: cm.forMs,
+        }),
+      );
+    }
     const rr = rules.containerRestarting;
     if (rr.enabled && restartedAt !== undefined && now - restartedAt < rr.windowMs) {
       out.push(

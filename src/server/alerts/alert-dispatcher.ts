@@ -2,7 +2,9 @@
 // stays in that notifier's outbox with its error and is tried again on the next dispatch, before
 // anything newer (so a notifier sees firing before resolved); a transition already queued or
 // sent is never queued again. Dispatches run one at a time. The outbox is bounded: past
-// `maxPending` per notifier the oldest entries are dropped and counted.
+// `maxPending` per notifier the oldest entries are dropped and counted. Its state (what each
+// notifier was sent and still owes) is plain JSON: the control plane saves it after each dispatch
+// and restores it on start, so that a restart neither sends a transition again nor forgets one.
 import type { AlertTransition } from './alert-evaluator.ts';
 import type { Notifier } from './notifier.ts';
 
@@ -33,6 +35,14 @@ export interface AlertDispatcher {
   pending(): DispatchRecord[];
   /** Entries dropped because an outbox was full, per notifier. */
   dropped(): Record<string, number>;
+  snapshot(): DispatcherSnapshot;
+  /** Takes over what a snapshot holds for the notifiers of the same name (others are left out). */
+  restore(snapshot: DispatcherSnapshot): void;
+}
+
+export interface DispatcherSnapshot {
+  version: 1;
+  lanes: { notifier: string; seen: string[]; outbox: { id: string; t: AlertTransition; attempts: number; error?: string; at: number }[]; dropped: number }[];
 }
 
 interface Entry {
@@ -109,6 +119,22 @@ export function createAlertDispatcher(opts: AlertDispatcherOptions): AlertDispat
     },
     dropped() {
       return Object.fromEntries(lanes.map((lane) => [lane.notifier.name, lane.dropped]));
+    },
+    snapshot() {
+      return {
+        version: 1,
+        lanes: lanes.map((lane) => ({ notifier: lane.notifier.name, seen: [...lane.seen], outbox: lane.outbox.map((e) => ({ ...e })), dropped: lane.dropped })),
+      };
+    },
+    restore(snap) {
+      if (snap?.version !== 1 || !Array.isArray(snap.lanes)) return;
+      for (const saved of snap.lanes) {
+        const lane = lanes.find((l) => l.notifier.name === saved.notifier);
+        if (!lane || !Array.isArray(saved.seen) || !Array.isArray(saved.outbox)) continue;
+        lane.seen = new Set(saved.seen.slice(-SEEN_LIMIT));
+        lane.outbox = saved.outbox.filter((e) => typeof e?.id === 'string' && e.t).map((e) => ({ ...e }));
+        lane.dropped = Number(saved.dropped) || 0;
+      }
     },
   };
 }

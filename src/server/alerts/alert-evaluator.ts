@@ -2,8 +2,11 @@
 // resolved) of each alert key. A condition fires once it has held in every observation for its
 // rule's `forMs` (a pending condition that misses one observation starts over); a firing alert
 // does not fire again while it keeps firing; it resolves once, in the first observation where it
-// no longer holds. A part missing from an observation (undefined) leaves its alerts as they were.
-// State lives in the evaluator (no module state); time comes from the injected clock.
+// no longer holds. A part missing from an observation (undefined) leaves its alerts as they were,
+// and so does an unreachable server (or an environment on one) for the alerts labelled with it.
+// State lives in the evaluator (no module state); time comes from the injected clock. Its state
+// can be saved and restored (the control plane keeps it across restarts, so that an alert still
+// firing is not sent again and one that cleared meanwhile is resolved).
 import { type AlertCondition, alertConditions, containerKey } from './alert-conditions.ts';
 import type { AlertRuleName, AlertRules, AlertSeverity } from './alert-rules.ts';
 import type { Observation } from './observation.ts';
@@ -28,10 +31,34 @@ export interface AlertEvaluatorOptions {
   now: () => number;
 }
 
+/** An alert whose condition holds now: `pending` until it has held for its rule's `forMs`. */
+export interface ActiveAlert {
+  status: 'pending' | 'firing';
+  key: string;
+  rule: AlertRuleName;
+  severity: AlertSeverity;
+  labels: Record<string, string>;
+  title: string;
+  detail: string;
+  since: number;
+}
+
+/** The evaluator's state as plain JSON (see snapshot/restore). */
+export interface EvaluatorSnapshot {
+  version: 1;
+  states: { condition: AlertCondition; since: number; firing: boolean; firedAt?: number }[];
+  restarts: { key: string; restarts: number; lastIncreaseAt?: number }[];
+}
+
 export interface AlertEvaluator {
   evaluate(obs: Observation): AlertTransition[];
   /** The alerts firing now. */
   firing(): AlertTransition[];
+  /** Every alert whose condition holds now, firing or still pending. */
+  active(): ActiveAlert[];
+  snapshot(): EvaluatorSnapshot;
+  /** Replaces the state with a snapshot (a malformed one is ignored). */
+  restore(snapshot: EvaluatorSnapshot): void;
   /** Replaces the rules (the fleet file changed); conditions they no longer raise resolve on the next evaluation. */
   setRules(rules: AlertRules): void;
 }
@@ -89,8 +116,14 @@ export function createAlertEvaluator(opts: AlertEvaluatorOptions): AlertEvaluato
           out.push(transition('firing', s, now));
         }
       }
+      const downServers = new Set(obs.unreachable?.servers ?? []);
+      const downEnvs = new Set(obs.unreachable?.envs ?? []);
+      const unseen = (c: AlertCondition) =>
+        obs[c.part] === undefined ||
+        (c.labels.server !== undefined && downServers.has(c.labels.server)) ||
+        (c.labels.env !== undefined && downEnvs.has(c.labels.env));
       for (const [key, s] of states) {
-        if (held.has(key) || obs[s.condition.part] === undefined) continue;
+        if (held.has(key) || unseen(s.condition)) continue;
         states.delete(key);
         if (s.firing) out.push(transition('resolved', s, now));
       }
@@ -98,6 +131,44 @@ export function createAlertEvaluator(opts: AlertEvaluatorOptions): AlertEvaluato
     },
     firing() {
       return [...states.values()].filter((s) => s.firing).map((s) => transition('firing', s, s.firedAt ?? s.since));
+    },
+    active() {
+      return [...states.values()].map((s) => {
+        const c = s.condition;
+        return {
+          status: s.firing ? 'firing' : 'pending',
+          key: c.key,
+          rule: c.rule,
+          severity: c.severity,
+          labels: c.labels,
+          title: c.title,
+          detail: c.detail,
+          since: s.since,
+        };
+      });
+    },
+    snapshot() {
+      return {
+        version: 1,
+        states: [...states.values()].map((s) => ({
+          condition: s.condition,
+          since: s.since,
+          firing: s.firing,
+          ...(s.firedAt !== undefined ? { firedAt: s.firedAt } : {}),
+        })),
+        restarts: [...restarts].map(([key, r]) => ({
+          key,
+          restarts: r.restarts,
+          ...(r.lastIncreaseAt !== undefined ? { lastIncreaseAt: r.lastIncreaseAt } : {}),
+        })),
+      };
+    },
+    restore(snap) {
+      if (snap?.version !== 1 || !Array.isArray(snap.states) || !Array.isArray(snap.restarts)) return;
+      states.clear();
+      restarts.clear();
+      for (const s of snap.states) if (s?.condition?.key) states.set(s.condition.key, { ...s, condition: s.condition });
+      for (const r of snap.restarts) if (r?.key) restarts.set(r.key, { restarts: r.restarts, lastIncreaseAt: r.lastIncreaseAt });
     },
     setRules(next) {
       rules = next;

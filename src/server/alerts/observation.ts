@@ -15,6 +15,11 @@ export interface Observation {
   containers?: ContainerSample[];
   backups?: BackupSample[];
   certificates?: CertificateSample[];
+  /**
+   * Servers that could not be read this time, and the environments placed on them: alerts
+   * labelled with one keep their state (an unreachable server is not a resolved alert).
+   */
+  unreachable?: { servers: string[]; envs: string[] };
 }
 
-export type ObservationPart = keyof Observation;
+export type ObservationPart = 'servers' | 'containers' | 'backups' | 'certificates';

@@ -40,9 +40,11 @@ const SERVERS: ServerSample[] = [
 ];
 const BACKUPS: BackupSample[] = [{ env: 'prod', lastGoodAt: NOW - 3_600_000, lastVerifyAt: NOW - 86_400_000, lastVerifyOk: false }, { env: 'staging' }];
 
-function fakeSource(fail: Partial<Record<keyof MetricsSource, boolean>> = {}) {
+type Part = 'containers' | 'servers' | 'backups';
+
+function fakeSource(fail: Partial<Record<Part, boolean>> = {}) {
   const calls = { containers: 0, servers: 0, backups: 0 };
-  const answer = <T>(part: keyof MetricsSource, data: T) => {
+  const answer = <T>(part: Part, data: T) => {
     calls[part]++;
     return fail[part] ? Promise.reject(new Error(`${part} unreachable`)) : Promise.resolve(structuredClone(data));
   };

@@ -2,7 +2,9 @@
 // whose container, server and backup series are sampled from a MetricsSource at scrape time,
 // plus deploy counts and durations recorded as deploys finish. One scrape samples the source
 // once; a part of the source that fails leaves its series out and sets
-// slipway_metrics_source_up{part} to 0, so the rest of the scrape still answers.
+// slipway_metrics_source_up{part} to 0, so the rest of the scrape still answers. Deploys the
+// source reports (from the servers' audit logs, each with an id) are counted once per id, before
+// the deploy series are written; slipway_server_up says which servers could be reached.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BackupSample, ContainerSample, DeployEvent, MetricsSource, ServerSample } from './metrics-source.ts';
 
@@ -26,6 +28,8 @@ interface Sample {
   containers?: ContainerSample[];
   servers?: ServerSample[];
   backups?: BackupSample[];
+  deploys?: (DeployEvent & { id: string })[];
+  up?: { server: string; up: boolean }[];
 }
 
 /** One sample of the source per scrape: every collect of one scrape shares the in-flight promise. */
@@ -37,8 +41,15 @@ function sharedSampler(source: MetricsSource): () => Promise<Sample> {
       () => undefined,
     );
   return () => {
-    inflight ??= Promise.all([settle(source.containers()), settle(source.servers()), settle(source.backups())])
-      .then(([containers, servers, backups]) => ({ containers, servers, backups }))
+    const optional = <T>(fn: (() => Promise<T>) | undefined) => (fn ? settle(fn.call(source)) : Promise.resolve(undefined));
+    inflight ??= Promise.all([
+      settle(source.containers()),
+      settle(source.servers()),
+      settle(source.backups()),
+      optional(source.deploys),
+      optional(source.serversUp),
+    ])
+      .then(([containers, servers, backups, deploys, up]) => ({ containers, servers, backups, deploys, up }))
       .finally(() => {
         inflight = undefined;
       });
@@ -115,6 +126,11 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   perServer('slipway_server_disk_used_bytes', 'Used bytes of the file system that holds the Docker root.', (s) => s.diskUsedBytes);
   perServer('slipway_server_disk_total_bytes', 'Size of the file system that holds the Docker root, in bytes.', (s) => s.diskTotalBytes);
   perServer('slipway_server_load1', 'One-minute load average of the server.', (s) => s.load1);
+  perServer('slipway_server_cpus', 'CPUs of the server, as its engine reports them.', (s) => s.cpus ?? Number.NaN);
+  if (opts.source.serversUp)
+    sampled('gauge', 'slipway_server_up', 'Whether the server could be reached at the last scrape (1) or not (0).', ['server'], (s, set) => {
+      for (const u of s.up ?? []) set({ server: u.server }, u.up ? 1 : 0);
+    });
 
   const age = (at: number | undefined) => (at === undefined ? undefined : Math.max(0, (opts.now() - at) / 1000));
   const perEnv = (name: string, help: string, value: (b: BackupSample) => number | undefined) =>
@@ -135,21 +151,37 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   );
 
   const deployLabels = ['env', 'app', 'outcome'] as const;
-  const deploys = new Counter({ name: 'slipway_deploys_total', help: 'Deploys that finished, by outcome.', labelNames: deployLabels, registers });
+  const counted = new Set<string>();
+  // The source's deploys are counted before the deploy series are written (once per id).
+  const ingest = opts.source.deploys
+    ? async () => {
+        for (const d of (await sample()).deploys ?? []) {
+          if (counted.has(d.id)) continue;
+          counted.add(d.id);
+          recordDeploy(d);
+        }
+      }
+    : undefined;
+  const deploys = new Counter({
+    name: 'slipway_deploys_total',
+    help: 'Deploys that finished, by outcome.',
+    labelNames: deployLabels,
+    registers,
+    ...(ingest ? { collect: ingest } : {}),
+  });
   const durations = new Histogram({
     name: 'slipway_deploy_duration_seconds',
     help: 'How long deploys took, in seconds, by outcome.',
     labelNames: deployLabels,
     buckets: opts.deployBuckets ?? DEFAULT_DEPLOY_BUCKETS,
     registers,
+    ...(ingest ? { collect: ingest } : {}),
   });
-
-  return {
-    registry,
-    recordDeploy(e) {
-      const labels = { env: e.env, app: e.app, outcome: e.outcome };
-      deploys.inc(labels);
-      if (Number.isFinite(e.durationSeconds) && e.durationSeconds >= 0) durations.observe(labels, e.durationSeconds);
-    },
+  const recordDeploy = (e: DeployEvent) => {
+    const labels = { env: e.env, app: e.app, outcome: e.outcome };
+    deploys.inc(labels);
+    if (Number.isFinite(e.durationSeconds) && e.durationSeconds >= 0) durations.observe(labels, e.durationSeconds);
   };
+
+  return { registry, recordDeploy };
 }

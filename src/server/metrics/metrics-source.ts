@@ -31,6 +31,8 @@ export interface ServerSample {
   diskUsedBytes: number;
   diskTotalBytes: number;
   load1: number;
+  /** CPUs the engine reports, when known. */
+  cpus?: number;
 }
 
 export interface BackupSample {
@@ -47,6 +49,10 @@ export interface MetricsSource {
   containers(): Promise<ContainerSample[]>;
   servers(): Promise<ServerSample[]>;
   backups(): Promise<BackupSample[]>;
+  /** Finished deploys the fleet recorded (its servers' audit logs), each with a stable id: counted once per id. */
+  deploys?(): Promise<(DeployEvent & { id: string })[]>;
+  /** Every server of the fleet, and whether it could be reached. */
+  serversUp?(): Promise<{ server: string; up: boolean }[]>;
 }
 
 /** One finished deploy (or rollback), recorded by the workflow's caller. */
