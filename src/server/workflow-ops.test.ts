@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { caddyRoutes, type FakeWorld, fakeWorld, TWO_SERVERS, upAll } from '../../test/support/fake-session.ts';
 import { UserError } from '../diag/errors.ts';
+import { readAudit } from '../workflows/audit.ts';
 import { readHistory } from '../workflows/releases.ts';
+import { StateStore } from '../workflows/state-store.ts';
 import { createApp } from './app.ts';
 import { Users } from './auth/users.ts';
 import { fleetFileLoader } from './ops-fleet-file.ts';
@@ -83,6 +85,17 @@ describe('createWorkflowOps', () => {
     // Rows from both servers; qual (s2) was never deployed.
     expect(view.processes.some((p) => p.server === 's2' && p.env === 'qual' && p.release === null)).toBe(true);
     expect(view.backups.map((b) => b.env).sort()).toEqual(['prod', 'qual', 'staging']);
+  });
+
+  it("the workflows' own audit and release records name the API's user, not serve's OS user", async () => {
+    const r = await ops.deploy('web', 'staging', { by: 'alice' });
+    await ops.setMaintenance('staging', true, { by: 'token ci' });
+    const store = new StateStore(w.engine('s1'), 'acme');
+    const entries = await readAudit(store);
+    expect(entries.filter((e) => e.action === 'deploy' && e.outcome === 'ok').map((e) => e.by)).toEqual(['alice via slipway serve']);
+    expect(entries.filter((e) => e.action === 'maintenance on').map((e) => e.by)).toEqual(['token ci via slipway serve']);
+    const history = await readHistory(store, 'web', 'staging');
+    expect(history.releases.find((x) => x.release === r.release)?.deployedBy).toBe('alice via slipway serve');
   });
 
   it('rollback: back to the previous release (or a named one); an unknown release is a UserError', async () => {

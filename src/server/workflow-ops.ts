@@ -16,7 +16,7 @@ import type { ServerRun } from '../workflows/server-run.ts';
 import { serverStatus } from '../workflows/status.ts';
 import { envBackupStatus } from '../workflows/status-backups.ts';
 import { AuditFile } from './ops-audit-file.ts';
-import type { ApiAuditEntry, ControlPlaneOps, DeployRequest, EnvInfo, FleetView, RollbackRequest } from './ops.ts';
+import type { Actor, ApiAuditEntry, ControlPlaneOps, DeployRequest, EnvInfo, FleetView, RollbackRequest } from './ops.ts';
 
 /** How a deploy or rollback switches: `slipway deploy`'s defaults unless given. */
 export interface SwitchDefaults {
@@ -60,9 +60,13 @@ export function createWorkflowOps(deps: WorkflowOpsDeps): ControlPlaneOps {
     ...(deps.env ? { env: deps.env } : {}),
     ...(deps.cwd ? { cwd: deps.cwd } : {}),
   };
-  const session = <T>(fleet: Fleet, servers: readonly string[], fn: (s: FleetSession) => Promise<T>): Promise<T> =>
+  const session = <T>(fleet: Fleet, servers: readonly string[], fn: (s: FleetSession) => Promise<T>, actor?: Actor): Promise<T> =>
     withSession(io, fleet, servers, { json: deps.reportTo === null, ...(deps.identity ? { identity: deps.identity } : {}) }, async (s) => {
-      if (deps.sleep) for (const run of s.runs.values()) run.sleep = deps.sleep;
+      for (const run of s.runs.values()) {
+        if (deps.sleep) run.sleep = deps.sleep;
+        // The workflows' own audit entries and release records name the API's user, not serve's OS user.
+        if (actor) run.store.actor = actorName(actor);
+      }
       return fn(s);
     });
 
@@ -92,34 +96,47 @@ export function createWorkflowOps(deps: WorkflowOpsDeps): ControlPlaneOps {
     async deploy(appName: string, envName: string, req: DeployRequest): Promise<DeployResult> {
       const fleet = await deps.loadFleet();
       const { app, env, server } = appEnv(fleet, appName, envName);
-      return session(fleet, [server], (s) =>
-        deploy(runFor(s, server), app, env, { ...(req.ref ? { ref: req.ref } : {}), ...(req.image ? { image: req.image } : {}), ...switching }),
+      return session(
+        fleet,
+        [server],
+        (s) => deploy(runFor(s, server), app, env, { ...(req.ref ? { ref: req.ref } : {}), ...(req.image ? { image: req.image } : {}), ...switching }),
+        req,
       );
     },
 
     async rollback(appName: string, envName: string, req: RollbackRequest): Promise<DeployResult> {
       const fleet = await deps.loadFleet();
       const { app, env, server } = appEnv(fleet, appName, envName);
-      return session(fleet, [server], (s) => rollback(runFor(s, server), app, env, { ...(req.release ? { release: req.release } : {}), ...switching }));
+      return session(fleet, [server], (s) => rollback(runFor(s, server), app, env, { ...(req.release ? { release: req.release } : {}), ...switching }), req);
     },
 
-    async setMaintenance(envName: string, on: boolean): Promise<MaintenanceResult[]> {
+    async setMaintenance(envName: string, on: boolean, actor: Actor): Promise<MaintenanceResult[]> {
       const fleet = await deps.loadFleet();
       const env = envOf(fleet, envName);
-      return session(fleet, serversOfEnv(fleet, env.name), async (s) => {
-        const targets = [...s.runs.values()].flatMap((run) => routedApps(run, env.name).map((app) => ({ run, app })));
-        if (targets.length === 0)
-          throw new UserError(`no app has a route in ${env.name}`, 'maintenance pages replace a route; give an app a web process and a domain');
-        const results: MaintenanceResult[] = [];
-        // One at a time: each rewrites its server's maintenance set and reloads its proxy.
-        for (const t of targets) results.push(await setMaintenance(t.run, { app: t.app, env: env.name, on }));
-        return results;
-      });
+      return session(
+        fleet,
+        serversOfEnv(fleet, env.name),
+        async (s) => {
+          const targets = [...s.runs.values()].flatMap((run) => routedApps(run, env.name).map((app) => ({ run, app })));
+          if (targets.length === 0)
+            throw new UserError(`no app has a route in ${env.name}`, 'maintenance pages replace a route; give an app a web process and a domain');
+          const results: MaintenanceResult[] = [];
+          // One at a time: each rewrites its server's maintenance set and reloads its proxy.
+          for (const t of targets) results.push(await setMaintenance(t.run, { app: t.app, env: env.name, on }));
+          return results;
+        },
+        actor,
+      );
     },
 
     audit: (entry: ApiAuditEntry) => auditFile.append(entry),
     auditLog: () => auditFile.read(),
   };
+}
+
+/** How the workflows' audit names an API caller: `alice via slipway serve`, `token ci via slipway serve`. */
+export function actorName(actor: Actor): string {
+  return `${actor.by} via slipway serve`;
 }
 
 function envInfo(fleet: Fleet, env: Environment): EnvInfo {

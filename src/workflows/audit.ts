@@ -23,7 +23,10 @@ export function operator(): string {
 /** One file per entry (`audit/<time>-<random>.json`): an append is a single upload, no read. */
 export async function audit(store: StateStore, e: Omit<AuditEntry, 'at' | 'by'>, now = Date.now): Promise<void> {
   const at = new Date(now()).toISOString();
-  await store.write(`audit/${at.replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}.json`, `${JSON.stringify({ at, by: operator(), ...e })}\n`);
+  await store.write(
+    `audit/${at.replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}.json`,
+    `${JSON.stringify({ at, by: store.actor ?? operator(), ...e })}\n`,
+  );
 }
 
 export async function readAudit(store: StateStore): Promise<AuditEntry[]> {

@@ -114,7 +114,7 @@ export async function deploy(run: ServerRun, app: App, env: Environment, opts: D
       gitSha: built.gitSha,
       ref: built.ref ?? source.image,
       deployedAt: new Date(run.now()).toISOString(),
-      deployedBy: operator(),
+      deployedBy: run.store.actor ?? operator(),
       status: 'live',
     });
     const rolloutOpts = { drainMs: opts.drainMs, keep: opts.keep, checkpoint, ...(opts.processes?.length ? { processes: opts.processes } : {}) };

@@ -55,7 +55,7 @@ export async function rollback(run: ServerRun, app: App, env: Environment, opts:
       ...target,
       status: 'live' as const,
       deployedAt: new Date(run.now()).toISOString(),
-      deployedBy: operator(),
+      deployedBy: run.store.actor ?? operator(),
       note: `rollback from ${history.current ?? 'nothing'}`,
     };
     // The release's own files (from its commit), so its kept containers match and new ones bind them.

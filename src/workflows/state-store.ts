@@ -33,6 +33,11 @@ function privateDirs(paths: readonly string[]): TarEntry[] {
 export class StateStore {
   readonly volume: string;
   readonly holder: string;
+  /**
+   * Who acts, for the audit entries and release records this command writes: a control-plane
+   * user (`alice via slipway serve`); unset, the OS user at this host (audit.ts operator()).
+   */
+  actor?: string;
   #ready: Promise<void> | undefined;
   /** The holder is known to exist (ensured, or an archive call on it succeeded): a 404 now means a missing file. */
   #holderSeen = false;

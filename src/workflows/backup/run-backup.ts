@@ -184,7 +184,7 @@ async function backupInto(
     server: run.conn.server.name,
     status: 'running',
     startedAt: startedAt.toISOString(),
-    by: operator(),
+    by: run.store.actor ?? operator(),
     what,
     destinations: [...outcomes.values()],
     bytes: 0,

@@ -310,7 +310,7 @@ async function recordVerification(run: ServerRun, env: string, id: string, r: Ve
     result: r.result,
     destination: r.destination,
     ...(r.mismatches.length ? { detail: r.mismatches.slice(0, 20).join('; ').slice(0, 2000) } : {}),
-    by: operator(),
+    by: run.store.actor ?? operator(),
   };
   await writeRecord(run, { ...current, verification, ...(r.result === 'ok' ? { verifiedAt: r.at } : {}) });
   return true;
