@@ -233,6 +233,8 @@ describe('serve: the live part on hostA', () => {
     expect(latest!.changes.image?.to).toContain(releases.get('second'));
     expect(latest!.changes.git?.commits).toEqual([{ sha, subject: 'talk: second version' }]);
     expect(first!.changes).toEqual({});
+    // Recorded on the server with the API's user.
+    expect(body.releases.map((r) => r.by)).toEqual(['root via slipway serve', 'root via slipway serve']);
   }, 300_000);
 
   it('a rollback job puts the first release back', async () => {

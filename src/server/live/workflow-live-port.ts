@@ -14,7 +14,8 @@ import { followLogs, runningContainers } from '../../workflows/logs.ts';
 import { repoDir } from '../../workflows/release-image.ts';
 import { listReleases } from '../../workflows/releases-list.ts';
 import { rollback } from '../../workflows/rollback.ts';
-import { CLI_SWITCH_DEFAULTS, type SwitchDefaults } from '../workflow-ops.ts';
+import { actorName, CLI_SWITCH_DEFAULTS, type SwitchDefaults } from '../workflow-ops.ts';
+import type { FleetSession } from '../../workflows/fleet-session.ts';
 import { type GitLog, gitLog } from './git-range.ts';
 import type { LivePort } from './live-port.ts';
 import { releaseViews } from './release-changes.ts';
@@ -55,13 +56,18 @@ export function createWorkflowLivePort(deps: WorkflowLivePortDeps): LivePort & {
     ...(deps.connector ? { connector: deps.connector } : {}),
   });
   const opts = (json: boolean) => ({ json, ...(deps.identity ? { identity: deps.identity } : {}) });
+  /** The workflows' own audit entries and release records name the API's user, as the synchronous routes' (workflow-ops.ts). */
+  const as = (s: FleetSession, by: string): FleetSession => {
+    for (const run of s.runs.values()) run.store.actor = actorName({ by });
+    return s;
+  };
 
   return {
     async deploy(req, out) {
       const fleet = await deps.loadFleet();
       const { app, env, server } = appEnv(fleet, req.app, req.env);
       return withSession(io(out), fleet, [server], opts(false), (s) =>
-        deploy(runFor(s, server), app, env, { ...(req.ref ? { ref: req.ref } : {}), ...(req.image ? { image: req.image } : {}), ...switching }),
+        deploy(runFor(as(s, req.by), server), app, env, { ...(req.ref ? { ref: req.ref } : {}), ...(req.image ? { image: req.image } : {}), ...switching }),
       );
     },
 
@@ -69,7 +75,7 @@ export function createWorkflowLivePort(deps: WorkflowLivePortDeps): LivePort & {
       const fleet = await deps.loadFleet();
       const { app, env, server } = appEnv(fleet, req.app, req.env);
       return withSession(io(out), fleet, [server], opts(false), (s) =>
-        rollback(runFor(s, server), app, env, { ...(req.release ? { release: req.release } : {}), ...switching }),
+        rollback(runFor(as(s, req.by), server), app, env, { ...(req.release ? { release: req.release } : {}), ...switching }),
       );
     },
 
@@ -79,7 +85,7 @@ export function createWorkflowLivePort(deps: WorkflowLivePortDeps): LivePort & {
       // Loaded when first used, as the CLI does: the backup modules are large.
       const { verifyBackup } = await import('../../workflows/backup/verify.ts');
       return withSession(io(out), fleet, [env.server], opts(false), (s) =>
-        verifyBackup(s, {
+        verifyBackup(as(s, req.by), {
           env: env.name,
           ...(req.backup ? { id: req.backup } : {}),
           identity: { env: deps.env, cwd: deps.cwd, ...(deps.identity ? { identityFile: deps.identity } : {}) },
