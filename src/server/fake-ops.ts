@@ -14,6 +14,8 @@ export class FakeOps implements ControlPlaneOps {
   readonly calls: FakeOpsCall[] = [];
   readonly entries: ApiAuditEntry[] = [];
   #release = 0;
+  /** Servers the fleet view reports as unreachable. */
+  unreachable: FleetView['unreachable'] = [];
   /** Set to make the next deploy throw this. */
   failNext: unknown;
 
@@ -40,6 +42,7 @@ export class FakeOps implements ControlPlaneOps {
         })),
       ),
       backups: [],
+      unreachable: this.unreachable,
     };
   }
 

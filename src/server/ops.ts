@@ -18,6 +18,8 @@ export interface FleetView {
   environments: EnvInfo[];
   processes: StatusRow[];
   backups: EnvBackupStatus[];
+  /** Servers that could not be reached or read: the rest of the view is still shown. */
+  unreachable: { server: string; error: string; hint?: string }[];
 }
 
 /** Who asked, for the workflow's own audit entries and locks: a user name or `token NAME`. */

@@ -87,6 +87,23 @@ describe('createWorkflowOps', () => {
     expect(view.backups.map((b) => b.env).sort()).toEqual(['prod', 'qual', 'staging']);
   });
 
+  it('one unreachable server is listed as such; the fleet view still shows the others', async () => {
+    const partial = createWorkflowOps({
+      loadFleet: fleetFileLoader(fleetFile),
+      dataDir: join(dir, 'serve'),
+      now: () => w.clock.t,
+      reportTo: null,
+      connector: async (server) => {
+        if (server.name === 's2') throw Object.assign(new Error('ssh: connect to host s2 port 22: Connection refused'), { hint: 'is it up?' });
+        return { ...w.session.connections.find((c) => c.server.name === server.name)!, close: async () => {} };
+      },
+    });
+    const view = await partial.fleet();
+    expect(view.unreachable).toEqual([{ server: 's2', error: 'ssh: connect to host s2 port 22: Connection refused', hint: 'is it up?' }]);
+    expect(new Set(view.processes.map((p) => p.server))).toEqual(new Set(['s1']));
+    expect(view.environments.map((e) => e.name)).toEqual(['staging', 'prod', 'qual']);
+  });
+
   it("the workflows' own audit and release records name the API's user, not serve's OS user", async () => {
     const r = await ops.deploy('web', 'staging', { by: 'alice' });
     await ops.setMaintenance('staging', true, { by: 'token ci' });

@@ -13,8 +13,8 @@ import { type FleetSession, runFor, type SessionIO, withSession } from '../workf
 import { type MaintenanceResult, setMaintenance } from '../workflows/maintenance.ts';
 import { rollback } from '../workflows/rollback.ts';
 import type { ServerRun } from '../workflows/server-run.ts';
-import { serverStatus } from '../workflows/status.ts';
-import { envBackupStatus } from '../workflows/status-backups.ts';
+import { type StatusRow, serverStatus } from '../workflows/status.ts';
+import { type EnvBackupStatus, envBackupStatus } from '../workflows/status-backups.ts';
 import { AuditFile } from './ops-audit-file.ts';
 import type { Actor, ApiAuditEntry, ControlPlaneOps, DeployRequest, EnvInfo, FleetView, RollbackRequest } from './ops.ts';
 
@@ -73,16 +73,30 @@ export function createWorkflowOps(deps: WorkflowOpsDeps): ControlPlaneOps {
   return {
     async fleet(): Promise<FleetView> {
       const fleet = await deps.loadFleet();
-      return session(
+      // partial: one unreachable server is listed as such; the others are still shown.
+      return withSession(
+        io,
         fleet,
         fleet.servers.map((s) => s.name),
+        { json: true, partial: true, ...(deps.identity ? { identity: deps.identity } : {}) },
         async (s) => {
-          const runs = [...s.runs.values()];
-          const [processes, backups] = await Promise.all([
-            Promise.all(runs.map((run) => serverStatus(run))).then((r) => r.flat()),
-            Promise.all(runs.map((run) => envBackupStatus(run))).then((r) => r.flat()),
-          ]);
-          return { environments: fleet.environments.map((e) => envInfo(fleet, e)), processes, backups };
+          const unreachable: FleetView['unreachable'] = s.failures.map((f) => ({ server: f.server, error: f.error, ...(f.hint ? { hint: f.hint } : {}) }));
+          const perServer = await Promise.allSettled(
+            [...s.runs.values()].map(async (run) => {
+              const [processes, backups] = await Promise.all([serverStatus(run), envBackupStatus(run)]);
+              return { processes, backups };
+            }),
+          );
+          const processes: StatusRow[] = [];
+          const backups: EnvBackupStatus[] = [];
+          [...s.runs.keys()].forEach((server, i) => {
+            const r = perServer[i]!;
+            if (r.status === 'fulfilled') {
+              processes.push(...r.value.processes);
+              backups.push(...r.value.backups);
+            } else unreachable.push({ server, error: firstLine(r.reason) });
+          });
+          return { environments: fleet.environments.map((e) => envInfo(fleet, e)), processes, backups, unreachable };
         },
       );
     },
@@ -137,6 +151,10 @@ export function createWorkflowOps(deps: WorkflowOpsDeps): ControlPlaneOps {
 /** How the workflows' audit names an API caller: `alice via slipway serve`, `token ci via slipway serve`. */
 export function actorName(actor: Actor): string {
   return `${actor.by} via slipway serve`;
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
 }
 
 function envInfo(fleet: Fleet, env: Environment): EnvInfo {

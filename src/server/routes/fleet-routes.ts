@@ -96,5 +96,6 @@ function onlyEnvs(fleet: FleetView, envs: readonly string[]): FleetView {
     environments: fleet.environments.filter((e) => keep.has(e.name)),
     processes: fleet.processes.filter((p) => keep.has(p.env)),
     backups: fleet.backups.filter((b) => keep.has(b.env)),
+    unreachable: fleet.unreachable,
   };
 }
