@@ -14,7 +14,7 @@ import { type PushEvent, parseDelivery } from './payloads.ts';
 import { verifySignature } from './signature.ts';
 import { targetsFor, type WebhookTrigger } from './targets.ts';
 
-export type Verdict = 'refused' | 'ignored' | 'queued' | 'deployed' | 'failed' | 'superseded';
+export type Verdict = 'refused' | 'ignored' | 'queued' | 'running' | 'deployed' | 'failed' | 'superseded';
 
 /** Why a delivery was refused: its sender is unknown, its signature does not hold, or its body is not what it says. */
 export type Refusal = 'unknown-provider' | 'signature' | 'payload';
@@ -22,7 +22,9 @@ export type Refusal = 'unknown-provider' | 'signature' | 'payload';
 /** What became of one environment's deploy. */
 export interface DeliveryTarget {
   env: string;
-  status: 'queued' | 'deployed' | 'failed' | 'superseded';
+  status: 'queued' | 'running' | 'deployed' | 'failed' | 'superseded';
+  /** When its deploy started (after waiting for the environment's previous one). */
+  startedAt?: number;
   /** The release the deploy made (from the runner's result). */
   release?: string;
   detail?: string;
@@ -73,12 +75,22 @@ export interface IncomingWebhook {
   body: Uint8Array | string;
 }
 
+/** What decides where a push goes, read afresh for each delivery. */
+export interface Routing {
+  environments: readonly Environment[];
+  triggers?: readonly WebhookTrigger[];
+  /** The apps of `env` that this push's repository deploys; an environment with none is left out. Absent: every environment matched is deployed. */
+  appsFor?: (env: string, push: PushEvent) => readonly string[];
+}
+
 export interface WebhookContext {
   /** The webhook secret (GitLab: the token) of a provider; none refuses every delivery from it. */
-  secret: (provider: Provider) => Secret | undefined;
-  /** The fleet's environments as they are now. */
-  environments: () => readonly Environment[];
+  secret: (provider: Provider) => Secret | undefined | Promise<Secret | undefined>;
+  /** The fleet's environments as they are now (when `routing` is not given). */
+  environments?: () => readonly Environment[];
   triggers?: readonly WebhookTrigger[];
+  /** The fleet's environments, triggers and apps as they are now; replaces `environments` and `triggers`. */
+  routing?: () => Promise<Routing>;
   queue: EnvQueue<WebhookJob, WebhookJobResult>;
   save: (delivery: Delivery) => Promise<void>;
   now: () => number;
@@ -93,6 +105,8 @@ export class WebhookReceiver {
   readonly #ctx: WebhookContext;
   readonly #saves = new Map<string, Promise<void>>();
   readonly #pending = new Set<Promise<void>>();
+  /** Deliveries with deploys not ended yet, by id (to record when each starts). */
+  readonly #live = new Map<string, Delivery>();
 
   constructor(ctx: WebhookContext) {
     this.#ctx = ctx;
@@ -107,7 +121,7 @@ export class WebhookReceiver {
     const event = eventOf(provider, req.headers);
     const providerDeliveryId = deliveryIdOf(provider, req.headers);
     const head = { ...base, provider, ...(providerDeliveryId ? { providerDeliveryId } : {}), ...(event !== undefined ? { event } : {}) };
-    const check = verifySignature(provider, req.headers, req.body, this.#ctx.secret(provider));
+    const check = verifySignature(provider, req.headers, req.body, await this.#ctx.secret(provider));
     if (!check.ok) return this.#record({ ...head, verdict: 'refused', refusal: 'signature', reason: check.reason });
     const body = typeof req.body === 'string' ? req.body : Buffer.from(req.body).toString('utf8');
     const parsed = parseDelivery(provider, event, body);
@@ -138,6 +152,23 @@ export class WebhookReceiver {
     return this.#dispatch(d);
   }
 
+  /** Records that the deploy of `job` in `env` has started (the runner calls it when the queue hands the job over). */
+  started(env: string, job: WebhookJob): void {
+    const d = this.#live.get(job.deliveryId);
+    const target = d?.targets.find((t) => t.env === env && t.status === 'queued');
+    if (!d || !target) return;
+    target.status = 'running';
+    target.startedAt = this.#ctx.now();
+    d.verdict = overall(d.targets);
+    void this.#save(d);
+  }
+
+  /** Records when the deploy of `job` in `env` ended (before the queue starts the next one); its outcome follows. */
+  ended(env: string, job: WebhookJob): void {
+    const target = this.#live.get(job.deliveryId)?.targets.find((t) => t.env === env && t.status === 'running');
+    if (target) target.finishedAt = this.#ctx.now();
+  }
+
   /** Resolves when every queued deploy of the deliveries seen so far has ended and been saved. */
   async settled(): Promise<void> {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
@@ -146,18 +177,27 @@ export class WebhookReceiver {
   async #dispatch(d: Delivery): Promise<Delivery> {
     const push = d.push!;
     if (push.deleted) return this.#record({ ...d, verdict: 'ignored', reason: `${push.kind} ${push.name} was deleted` });
-    const t = targetsFor(push, this.#ctx.environments(), this.#ctx.triggers);
+    const routing: Routing = this.#ctx.routing
+      ? await this.#ctx.routing()
+      : { environments: this.#ctx.environments?.() ?? [], ...(this.#ctx.triggers ? { triggers: this.#ctx.triggers } : {}) };
+    const t = targetsFor(push, routing.environments, routing.triggers);
     d.skipped = t.refused;
-    if (t.envs.length === 0) {
-      const why = t.refused.length ? t.refused.map((r) => r.reason).join('; ') : `no environment deploys ${push.kind} ${push.name}`;
+    const envs = routing.appsFor ? t.envs.filter((env) => routing.appsFor!(env, push).length > 0) : t.envs;
+    if (envs.length === 0) {
+      const why = t.refused.length
+        ? t.refused.map((r) => r.reason).join('; ')
+        : t.envs.length
+          ? `no app of ${t.envs.join(', ')} is fetched from ${push.repo.fullName} (control_plane.webhooks.repositories)`
+          : `no environment deploys ${push.kind} ${push.name}`;
       return this.#record({ ...d, verdict: 'ignored', reason: why });
     }
-    d.targets = t.envs.map((env) => ({ env, status: 'queued' }));
+    d.targets = envs.map((env) => ({ env, status: 'queued' }));
+    this.#live.set(d.id, d);
     const recorded = await this.#record(d);
     const job: WebhookJob = { deliveryId: d.id, push };
     for (const target of d.targets) {
       const p = this.#ctx.queue.enqueue(target.env, job).then((o) => {
-        target.finishedAt = this.#ctx.now();
+        target.finishedAt ??= this.#ctx.now();
         if (o.status === 'deployed') {
           target.status = 'deployed';
           if (o.result.release !== undefined) target.release = o.result.release;
@@ -170,6 +210,7 @@ export class WebhookReceiver {
           target.supersededBy = o.by.deliveryId;
         }
         d.verdict = overall(d.targets);
+        if (!d.targets.some((x) => x.status === 'queued' || x.status === 'running')) this.#live.delete(d.id);
         return this.#save(d);
       });
       this.#pending.add(p);
@@ -203,9 +244,10 @@ export class WebhookReceiver {
   }
 }
 
-/** A delivery's verdict from its deploys: failed if one failed, queued while one waits or runs, deployed if one deployed, else superseded. */
+/** A delivery's verdict from its deploys: failed if one failed, running while one runs, queued while one waits, deployed if one deployed, else superseded. */
 export function overall(targets: readonly DeliveryTarget[]): Verdict {
   if (targets.some((t) => t.status === 'failed')) return 'failed';
+  if (targets.some((t) => t.status === 'running')) return 'running';
   if (targets.some((t) => t.status === 'queued')) return 'queued';
   if (targets.some((t) => t.status === 'deployed')) return 'deployed';
   return 'superseded';
