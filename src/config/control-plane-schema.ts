@@ -48,6 +48,9 @@ const triggerSchema = z
 export const controlPlaneSchema = z
   .object({
     domain: z.string().min(1).optional(),
+    // slipway serve install: the server it runs on and the environment whose network, proxy and TLS it uses
+    server: z.string().min(1).optional(),
+    env: z.string().min(1).optional(),
     metrics_token: secretRef.optional(),
     schedules: z
       .object({ verify: z.string().min(1).optional(), cert_renewal: z.string().min(1).optional() })

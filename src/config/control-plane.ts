@@ -8,6 +8,8 @@
 export interface ControlPlaneConfig {
   /** The domain `slipway serve install` puts the dashboard on (TLS as the proxy's certificates). */
   domain?: string;
+  /** Where `slipway serve install` runs it: a server of the fleet, in one of its environments (network, proxy, TLS). */
+  install?: { server: string; env: string };
   /** Secret holding the bearer token /metrics requires (besides an API token with the viewer role). */
   metricsTokenSecret?: string;
   schedules: ControlPlaneSchedules;

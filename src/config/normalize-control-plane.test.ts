@@ -30,6 +30,8 @@ describe('control_plane settings', () => {
     const r = loadFleet('/x/slipway.yaml', {
       text: fleet(`control_plane:
   domain: Deploy.Example.com
+  server: s1
+  env: prod
   metrics_token: { secret: METRICS_TOKEN }
   schedules: { verify: "0 6 * * 1", cert_renewal: "30 3 * * *" }
   webhooks:
@@ -55,6 +57,7 @@ describe('control_plane settings', () => {
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(r.fleet?.controlPlane).toEqual({
       domain: 'deploy.example.com',
+      install: { server: 's1', env: 'prod' },
       metricsTokenSecret: 'METRICS_TOKEN',
       schedules: { verify: '0 6 * * 1', certRenewal: '30 3 * * *' },
       webhooks: {
@@ -88,6 +91,8 @@ describe('control_plane settings', () => {
       ['control_plane: { webhooks: { triggers: { qa: { branches: main } } } }', 'control_plane/webhooks/triggers/qa', /unknown environment "qa"/],
       ['control_plane: { webhooks: { repositories: { api: { url: /srv/api.git } } } }', 'control_plane/webhooks/repositories/api', /unknown app "api"/],
       ['control_plane: { domain: "not a domain" }', 'control_plane/domain', /not a domain name/],
+      ['control_plane: { server: s1, env: prod }', 'control_plane', /server, env and domain go together/],
+      ['control_plane: { server: s9, env: prod, domain: deploy.example.com }', 'control_plane/server', /unknown server "s9"/],
       ['control_plane: { webhooks: { secret: hunter2 } }', 'control_plane/webhooks/secret', /./],
       ['control_plane: { alerts: { cpu: { above_percent: 90 } } }', 'control_plane/alerts/cpu', /cpu/],
     ];

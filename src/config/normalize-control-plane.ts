@@ -29,6 +29,17 @@ export function normalizeControlPlane(raw: RawControlPlane | undefined, ctx: Ctx
         'write the host name the dashboard answers on, e.g. deploy.example.com',
       );
   }
+  if (raw.server !== undefined || raw.env !== undefined) {
+    if (raw.server === undefined || raw.env === undefined || raw.domain === undefined)
+      err(
+        ctx,
+        'control-plane-install',
+        [ROOT],
+        'server, env and domain go together',
+        'to run the dashboard on a server, give all three: server (where), env (whose proxy and TLS), domain',
+      );
+    else cp.install = { server: raw.server, env: raw.env };
+  }
   if (raw.metrics_token) cp.metricsTokenSecret = raw.metrics_token.secret;
   for (const [key, field] of [
     ['verify', 'verify'],
@@ -74,7 +85,17 @@ export function normalizeControlPlane(raw: RawControlPlane | undefined, ctx: Ctx
 }
 
 /** Names in `control_plane:` that must exist in the fleet (apps of webhook repositories, environments of triggers). */
-export function checkControlPlaneNames(cp: ControlPlaneConfig, apps: readonly string[], envs: readonly string[], ctx: Ctx): void {
+export function checkControlPlaneNames(
+  cp: ControlPlaneConfig,
+  apps: readonly string[],
+  envs: readonly string[],
+  ctx: Ctx,
+  servers: readonly string[] = [],
+): void {
+  if (cp.install && !servers.includes(cp.install.server))
+    err(ctx, 'control-plane-unknown-server', [ROOT, 'server'], `unknown server "${cp.install.server}"`, `servers in the fleet: ${servers.join(', ')}`);
+  if (cp.install && !envs.includes(cp.install.env))
+    err(ctx, 'control-plane-unknown-env', [ROOT, 'env'], `unknown environment "${cp.install.env}"`, `environments in the fleet: ${envs.join(', ')}`);
   for (const app of Object.keys(cp.webhooks.repositories))
     if (!apps.includes(app))
       err(

@@ -109,6 +109,7 @@ export function normalize(raw: RawFleet, ctx: NormalizeContext): Fleet {
     apps.map((a) => a.name),
     envNames,
     ctx,
+    servers.map((s) => s.name),
   );
   return {
     project: raw.project,
