@@ -93,6 +93,14 @@ describe('login and sessions', () => {
     }
   });
 
+  it('answers /api/health without a login, with nothing about the fleet, and does not audit it', async () => {
+    const before = ops.entries.length;
+    const res = await app.request('/api/health', {}, env());
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+    expect(ops.entries.length).toBe(before);
+  });
+
   it('answers /api/me with the user and the CSRF token, and forgets the session at logout', async () => {
     const { cookie, csrf, headers } = await login('alice');
     const me = await app.request('/api/me', { headers: { cookie } }, env());

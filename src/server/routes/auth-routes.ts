@@ -42,6 +42,9 @@ export function authRoutes(app: Hono<ApiEnv>, s: ApiServices): void {
     return c.json({ ok: true });
   });
 
+  // For health checks (the proxy's, serve install's): no authentication, nothing about the fleet.
+  app.get('/api/health', (c) => c.json({ ok: true }));
+
   app.get('/api/me', noteAction('me'), auth, (c) => {
     const p = principalOf(c);
     const csrfToken = c.get('csrfToken');
