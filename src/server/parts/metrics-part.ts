@@ -29,6 +29,13 @@ export interface MetricsPartOptions {
   secretTtlMs?: number;
   /** SMTP without STARTTLS (a local test sink only). */
   smtpIgnoreTls?: boolean;
+  /** Replaces the sampling of the fleet over its engines (tests give a fake fleet). */
+  sample?: () => Promise<FleetSample>;
+}
+
+/** The part, and one round of the alert loop on demand (tests drive rounds with a fake clock). */
+export interface MetricsPart extends ServePart {
+  round(): Promise<void>;
 }
 
 const STATE_DOC = 'alerts';
@@ -91,7 +98,7 @@ export function metricsPart(options: MetricsPartOptions = {}): ServePartFactory 
   return (input) => createMetricsPart(input, options);
 }
 
-export function createMetricsPart(input: ServePartInput, options: MetricsPartOptions = {}): ServePart {
+export function createMetricsPart(input: ServePartInput, options: MetricsPartOptions = {}): MetricsPart {
   const intervalMs = options.intervalMs ?? 30_000;
   const now = input.now;
   const secret = secretCache(input.secret, now, options.secretTtlMs ?? 60_000);
@@ -107,6 +114,7 @@ export function createMetricsPart(input: ServePartInput, options: MetricsPartOpt
     ...(input.identity ? { identity: input.identity } : {}),
     maxAgeMs: Math.min(2000, Math.max(0, intervalMs / 2)),
   });
+  const sampleFleet = options.sample ?? sampler.sample;
   const metrics = createMetrics({ source: sampler, now });
   const evaluator = createAlertEvaluator({ rules: alertRules(), now });
   let dispatcher: AlertDispatcher = createAlertDispatcher({ notifiers: [], now });
@@ -136,7 +144,7 @@ export function createMetricsPart(input: ServePartInput, options: MetricsPartOpt
     let sample: FleetSample;
     try {
       fleet = await input.loadFleet();
-      sample = await sampler.sample();
+      sample = await sampleFleet();
     } catch (e) {
       log(`could not sample the fleet: ${(e as Error).message.split('\n')[0]}`);
       return;
@@ -160,10 +168,11 @@ export function createMetricsPart(input: ServePartInput, options: MetricsPartOpt
 
   return {
     name: 'metrics',
+    round,
     routes(app, s) {
       metricsRoutes(app, s, {
         registry: metrics.registry,
-        servers: async () => (await sampler.sample()).servers,
+        servers: async () => (await sampleFleet()).servers,
         alerts: () => evaluator.active(),
         metricsToken: async () => {
           const name = (await input.loadFleet()).controlPlane.metricsTokenSecret;
