@@ -276,13 +276,11 @@ describe('connecting', () => {
   });
 
   it('gives up on an address with no sshd within the connect timeout', async () => {
-    const t0 = Date.now();
     const e = await expectSshError(connectSsh(serverA({ host: '10.200.0.250' }, 'hostX'), { knownHostsPath: hosts.knownHostsPath, connectTimeoutMs: 1_500 }));
-    const ms = Date.now() - t0;
     // Usually the timer fires first; if the kernel already marked the address unreachable (ARP
     // failed on a recent attempt), the connect fails at once with EHOSTUNREACH instead.
+    // The message names the timeout that gave up (no wall-clock threshold: that is a benchmark's job).
     expect(e.message).toMatch(/^cannot reach hostX \(10\.200\.0\.250:22\)(?: within 1\.5 s$|: no route to host)/);
-    expect(ms).toBeLessThan(2_500);
   });
 
   it('says the port is refused when nothing listens there', async () => {
@@ -329,11 +327,10 @@ describe('a dropped connection', () => {
     expect((await logsClosed)?.message).toMatch(/aborted|connection to hostA lost/);
     expect(c.ssh.failed?.message).toBe('connection to hostA lost: the connection closed unexpectedly');
 
-    const t0 = Date.now();
+    // Each fails with the session's failure (a call that waited on the dead socket would hang until the test's timeout).
     await expect(c.engine.ping()).rejects.toThrow(/hostA: ping failed: connection to hostA lost/);
     await expect(c.dialer.dial('127.0.0.1', 22, 5_000)).rejects.toThrow(/^connection to hostA lost/);
     await expect(sshExec(c, ['true'])).rejects.toThrow(/^connection to hostA lost/);
-    expect(Date.now() - t0).toBeLessThan(200);
     await c.close(); // closing a lost connection is fine
   });
 
@@ -355,7 +352,6 @@ describe('a dropped connection', () => {
       const kh = knownHostsFile('relay', `[127.0.0.1]:${port} ${hostFingerprint('hostA').line}\n`);
       const c = await connectSsh(serverA({ host: '127.0.0.1', port }), { knownHostsPath: kh, keepaliveIntervalMs: 300 });
       expect((await c.engine.info()).name).toBe('hostA');
-      const t0 = Date.now();
       for (const [down, up] of pairs) {
         down!.unpipe();
         up!.unpipe();
@@ -367,7 +363,6 @@ describe('a dropped connection', () => {
         (e: Error) => e,
       );
       expect(err?.message).toMatch(/^hostA: waitContainer .* failed: connection to hostA lost: no answer to SSH keepalives for 900 ms/);
-      expect(Date.now() - t0).toBeLessThan(3_000);
       await expect(c.engine.ping()).rejects.toThrow(/connection to hostA lost/);
       await c.close();
     } finally {
