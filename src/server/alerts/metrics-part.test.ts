@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type ControlPlaneConfig, DEFAULT_CONTROL_PLANE } from '../../config/control-plane.ts';
+import { type ControlPlaneConfig, defaultControlPlane } from '../../config/control-plane.ts';
 import type { Fleet } from '../../config/fleet.ts';
 import { Secret } from '../../util/secret.ts';
 import type { FleetSample } from '../metrics/fleet-sampler.ts';
@@ -54,7 +54,7 @@ beforeEach(async () => {
   memPercent = 50;
   reachable = true;
   logged.length = 0;
-  controlPlane = { ...structuredClone(DEFAULT_CONTROL_PLANE), notify: { webhooks: [{ name: 'ops', urlSecret: 'hook-url' }] } };
+  controlPlane = { ...defaultControlPlane(), notify: { webhooks: [{ name: 'ops', urlSecret: 'hook-url' }] } };
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
