@@ -220,6 +220,7 @@ describe('serve: the live part on hostA', () => {
       releases: {
         id: string;
         current: boolean;
+        by: string;
         sha?: string;
         changes: { image?: { from: string; to: string }; git?: { commits: { sha: string; subject: string }[] } };
       }[];
