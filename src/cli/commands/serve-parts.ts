@@ -1,7 +1,12 @@
-// The parts `slipway serve` runs beside its core API, in order. Each factory is imported only
-// when serve starts (the CLI's other commands never load the server's modules).
+// The parts `slipway serve` runs beside its core API, in order. Each part's module is imported
+// only when serve starts (the CLI's other commands never load the server's modules).
 import type { ServePartFactory } from '../../server/serve-part.ts';
 
 export function servePartFactories(): ServePartFactory[] {
-  return [];
+  return [
+    // Jobs (deploy, rollback, backup verify) with their steps over SSE, live logs, release history.
+    async (input) => (await import('../../server/parts/live-part.ts')).liveServePart(input),
+    // /metrics, /api/servers, /api/alerts, and the alert loop (notifications by webhook and mail).
+    async (input) => (await import('../../server/parts/metrics-part.ts')).metricsPart()(input),
+  ];
 }
