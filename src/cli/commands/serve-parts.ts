@@ -6,6 +6,8 @@ export function servePartFactories(): ServePartFactory[] {
   return [
     // Jobs (deploy, rollback, backup verify) with their steps over SSE, live logs, release history.
     async (input) => (await import('../../server/parts/live-part.ts')).liveServePart(input),
+    // Scheduled backups, restore drills and certificate renewals; schedules, backups, certificates and locks to read.
+    async (input) => (await import('../../server/parts/schedule-part.ts')).schedulePart(input),
     // /metrics, /api/servers, /api/alerts, and the alert loop (notifications by webhook and mail).
     async (input) => (await import('../../server/parts/metrics-part.ts')).metricsPart()(input),
   ];
