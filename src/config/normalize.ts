@@ -23,6 +23,7 @@ import type {
 } from './fleet.ts';
 import { checkBackupsSection, normalizeBackup } from './normalize-backup.ts';
 import { checkControlPlaneNames, normalizeControlPlane } from './normalize-control-plane.ts';
+import { controlPlaneApps } from './control-plane-app.ts';
 import { normalizeMove } from './normalize-move.ts';
 import { normalizeContainerKeys, normalizeLogging } from './normalize-container.ts';
 import { dnsZones, envTls, fleetTlsDefaults, serverAddresses } from './normalize-tls.ts';
@@ -111,6 +112,7 @@ export function normalize(raw: RawFleet, ctx: NormalizeContext): Fleet {
     ctx,
     servers.map((s) => s.name),
   );
+  apps.push(...controlPlaneApps(controlPlane, { servers, environments, apps }, ctx));
   return {
     project: raw.project,
     file: ctx.src.file,
