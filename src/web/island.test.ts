@@ -69,7 +69,7 @@ beforeAll(async () => {
     { name: 'prod', protected: true, apps: ['web'] },
   ]);
   app = createApp({ store, now: () => Date.UTC(2025, 0, 1), ops, options: { secureCookies: true, bcryptCost: 4 } });
-  mountWeb(app);
+  mountWeb(app, { now: () => Date.UTC(2025, 0, 1) });
 });
 
 afterAll(async () => {
@@ -91,9 +91,10 @@ function tab() {
     return res;
   };
   runInNewContext(APP_JS, {
-    document: { addEventListener: (type: string, f: (e: unknown) => void) => type === 'submit' && (onSubmit = f) },
+    document: { addEventListener: (type: string, f: (e: unknown) => void) => type === 'submit' && (onSubmit = f), querySelectorAll: () => [] },
     window: { location, confirm: () => true },
     HTMLFormElement: FakeForm,
+    HTMLButtonElement: class {},
     FormData: FakeFormData,
     fetch,
     encodeURIComponent,

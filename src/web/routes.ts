@@ -1,13 +1,16 @@
 // mountWeb: the dashboard's GET routes on the control plane's app. Each page asks the HTTP API for
 // its data in process (`app.request('/api/…')` with the visitor's cookie), so the dashboard sees
-// exactly what the typed API gives a browser, with the same authentication, roles and audit. No
-// session sends the visitor to /login. Assets are served under content-hashed names with a long
-// cache; every page carries a strict CSP.
+// exactly what the typed API gives a browser, with the same authentication, roles and audit; a
+// route another part serves (jobs, releases, servers, schedules…) that is not running answers 404
+// and its section says "not available" instead of breaking the page. No session sends the visitor
+// to /login. Assets are served under content-hashed names with a long cache; every page carries a
+// strict CSP. Live things (a job's steps, logs) stream to the browser from the API directly.
 import type { Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ApiEnv } from '../server/api-context.ts';
 import { SESSION_COOKIE } from '../server/auth/sessions.ts';
+import { JOB_ID } from '../server/jobs/jobs.ts';
 import { isName } from '../server/names.ts';
 import { type WebAssets, webAssets } from './assets/assets.ts';
 import { pageHeaders } from './csp.ts';
@@ -15,19 +18,40 @@ import { auditPage } from './pages/audit-page.ts';
 import { backupsPage } from './pages/backups-page.ts';
 import { environmentPage } from './pages/environment-page.ts';
 import { fleetPage } from './pages/fleet-page.ts';
+import { jobPage, jobsPage } from './pages/jobs-page.ts';
 import { type Html, messagePage } from './pages/layout.ts';
 import { loginPage } from './pages/login-page.ts';
-import type { AuditView, FleetPageData, MeView } from './view-types.ts';
+import { alertsPage, certsPage, locksPage, schedulesPage } from './pages/ops-pages.ts';
+import { webhooksPage } from './pages/webhooks-page.ts';
+import type {
+  AlertView,
+  Answer,
+  AuditView,
+  CertView,
+  Delivery,
+  EnvBackupsView,
+  FleetPageData,
+  JobSummary,
+  JobView,
+  Listed,
+  LockView,
+  MeView,
+  Refusal,
+  ReleaseView,
+  ScheduleView,
+  ServerView,
+} from './view-types.ts';
 
-/** What the dashboard needs besides the app: nothing yet (its data all comes from the API). */
-export type WebDeps = Record<string, never>;
+/** What the dashboard needs besides the app: the clock (ages on the pages). */
+export interface WebDeps {
+  now: () => number;
+}
 
 type WebContext = Context<ApiEnv>;
-type Answer<T> = { ok: true; data: T } | { ok: false; status: number; error: string; hint: string };
 
 const YEAR_S = 365 * 24 * 3600;
 
-export function mountWeb(app: Hono<ApiEnv>, _deps: WebDeps = {}): WebAssets {
+export function mountWeb(app: Hono<ApiEnv>, deps: WebDeps): WebAssets {
   const assets = webAssets();
   const headers = pageHeaders();
 
@@ -50,16 +74,26 @@ export function mountWeb(app: Hono<ApiEnv>, _deps: WebDeps = {}): WebAssets {
   async function visitor(c: WebContext): Promise<MeView | Response> {
     const me = await whoAmI(c);
     if (me.ok) return me.data;
-    if (me.status === 401) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
     return failed(c, me);
   }
 
-  function failed(c: WebContext, a: Extract<Answer<unknown>, { ok: false }>, me?: MeView): Response | Promise<Response> {
+  function failed(c: WebContext, a: Refusal, me?: MeView): Response | Promise<Response> {
     if (a.status === 401) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
     return c.html(
       render(messagePage({ title: a.status === 403 ? 'Not allowed' : 'Something went wrong', assets, ...(me ? { me } : {}) }, a.error, a.hint)),
       a.status as ContentfulStatusCode,
     );
+  }
+
+  /** A page for a logged-in visitor: `build` gets the visitor and returns the page, or a refusal to show. */
+  function page(path: string, build: (c: WebContext, me: MeView) => Promise<Html | Refusal>) {
+    app.get(path, headers, async (c) => {
+      const me = await visitor(c);
+      if (me instanceof Response) return me;
+      const out = await build(c, me);
+      if (isRefusal(out)) return failed(c, out, me);
+      return c.html(render(out));
+    });
   }
 
   app.get('/assets/:file', (c) => {
@@ -75,50 +109,76 @@ export function mountWeb(app: Hono<ApiEnv>, _deps: WebDeps = {}): WebAssets {
     return c.html(render(loginPage(assets, next)));
   });
 
-  app.get('/', headers, async (c) => {
-    const me = await visitor(c);
-    if (me instanceof Response) return me;
-    const fleet = await api<FleetPageData>(c, '/api/fleet');
-    if (!fleet.ok) return failed(c, fleet, me);
-    return c.html(render(fleetPage({ assets, me }, fleet.data)));
+  page('/', async (c, me) => {
+    const [fleet, servers, alerts] = await Promise.all([
+      api<FleetPageData>(c, '/api/fleet'),
+      api<{ servers?: ServerView[] }>(c, '/api/servers'),
+      api<{ alerts?: AlertView[] }>(c, '/api/alerts'),
+    ]);
+    if (!fleet.ok) return fleet;
+    return fleetPage({ assets, me }, fleet.data, { servers, alerts });
   });
 
-  app.get('/envs/:env', headers, async (c) => {
-    const me = await visitor(c);
-    if (me instanceof Response) return me;
-    const name = c.req.param('env');
+  page('/envs/:env', async (c, me) => {
+    const name = c.req.param('env') ?? '';
     const fleet = await api<FleetPageData>(c, '/api/fleet');
-    if (!fleet.ok) return failed(c, fleet, me);
+    if (!fleet.ok) return fleet;
     const env = isName(name) ? fleet.data.environments.find((e) => e.name === name) : undefined;
-    if (!env) return failed(c, { ok: false, status: 404, error: `no environment ${name}`, hint: 'the fleet page lists the environments you may see' }, me);
-    return c.html(
-      render(
-        environmentPage(
-          { assets, me },
-          env,
-          fleet.data.processes.filter((p) => p.env === env.name),
-        ),
-      ),
+    if (!env) return { ok: false, status: 404, error: `no environment ${name}`, hint: 'the fleet page lists the environments you may see' };
+    const [jobs, ...releases] = await Promise.all([
+      api<{ jobs?: JobSummary[] }>(c, '/api/jobs'),
+      ...env.apps.map((a) => api<{ releases?: ReleaseView[] }>(c, `/api/envs/${env.name}/releases?app=${encodeURIComponent(a)}`)),
+    ]);
+    return environmentPage(
+      { assets, me },
+      {
+        env,
+        processes: fleet.data.processes.filter((p) => p.env === env.name),
+        releases: Object.fromEntries(env.apps.map((a, i) => [a, releases[i]!])),
+        jobs: jobs!,
+        now: deps.now(),
+      },
     );
   });
 
-  app.get('/backups', headers, async (c) => {
-    const me = await visitor(c);
-    if (me instanceof Response) return me;
+  page('/backups', async (c, me) => {
     const fleet = await api<FleetPageData>(c, '/api/fleet');
-    if (!fleet.ok) return failed(c, fleet, me);
-    return c.html(render(backupsPage({ assets, me }, fleet.data.backups, fleet.data.environments)));
+    if (!fleet.ok) return fleet;
+    const envs = fleet.data.environments;
+    const lists = await Promise.all(envs.map((e) => api<EnvBackupsView>(c, `/api/envs/${e.name}/backups`)));
+    return backupsPage(
+      { assets, me },
+      { envs, summaries: fleet.data.backups, lists: Object.fromEntries(envs.map((e, i) => [e.name, lists[i]!])), now: deps.now() },
+    );
   });
 
-  app.get('/audit', headers, async (c) => {
-    const me = await visitor(c);
-    if (me instanceof Response) return me;
+  page('/jobs', async (c, me) => jobsPage({ assets, me }, await api<{ jobs?: JobSummary[] }>(c, '/api/jobs'), deps.now()));
+
+  page('/jobs/:id', async (c, me) => {
+    const id = c.req.param('id') ?? '';
+    if (!JOB_ID.test(id)) return { ok: false, status: 404, error: 'no such job', hint: 'the jobs page lists the newest jobs' };
+    const job = await api<JobView>(c, `/api/jobs/${id}`);
+    if (!job.ok) return job;
+    return jobPage({ assets, me }, { ...job.data, steps: job.data.steps ?? [] }, deps.now());
+  });
+
+  page('/schedules', async (c, me) => schedulesPage({ assets, me }, await api<{ jobs?: ScheduleView[] }>(c, '/api/schedules'), deps.now()));
+  page('/certs', async (c, me) => certsPage({ assets, me }, await api<{ certs?: Listed<CertView>[] }>(c, '/api/certs')));
+  page('/locks', async (c, me) => locksPage({ assets, me }, await api<{ locks?: Listed<LockView>[] }>(c, '/api/locks'), deps.now()));
+  page('/alerts', async (c, me) => alertsPage({ assets, me }, await api<{ alerts?: AlertView[] }>(c, '/api/alerts'), deps.now()));
+  page('/webhooks', async (c, me) => webhooksPage({ assets, me }, await api<{ deliveries?: Delivery[] }>(c, '/api/webhooks/deliveries'), deps.now()));
+
+  page('/audit', async (c, me) => {
     const audit = await api<AuditView>(c, '/api/audit');
-    if (!audit.ok) return failed(c, audit, me);
-    return c.html(render(auditPage({ assets, me }, audit.data.entries)));
+    if (!audit.ok) return audit;
+    return auditPage({ assets, me }, audit.data.entries);
   });
 
   return assets;
+}
+
+function isRefusal(x: Html | Refusal): x is Refusal {
+  return typeof x === 'object' && x !== null && 'ok' in x && (x as Refusal).ok === false;
 }
 
 /** hono/html values are String objects (or promises of them); c.html wants a string. */

@@ -7,7 +7,7 @@ import type { MeView } from '../view-types.ts';
 
 export type Html = ReturnType<typeof html>;
 
-export type Section = 'fleet' | 'backups' | 'audit';
+export type Section = 'fleet' | 'jobs' | 'backups' | 'schedules' | 'certs' | 'locks' | 'alerts' | 'webhooks' | 'audit';
 
 export interface LayoutProps {
   title: string;
@@ -19,7 +19,13 @@ export interface LayoutProps {
 
 const NAV: { section: Section; href: string; label: string; adminOnly?: boolean }[] = [
   { section: 'fleet', href: '/', label: 'Fleet' },
+  { section: 'jobs', href: '/jobs', label: 'Jobs' },
   { section: 'backups', href: '/backups', label: 'Backups' },
+  { section: 'schedules', href: '/schedules', label: 'Schedules' },
+  { section: 'certs', href: '/certs', label: 'Certificates' },
+  { section: 'locks', href: '/locks', label: 'Locks' },
+  { section: 'alerts', href: '/alerts', label: 'Alerts' },
+  { section: 'webhooks', href: '/webhooks', label: 'Webhooks' },
   { section: 'audit', href: '/audit', label: 'Audit log', adminOnly: true },
 ];
 
