@@ -7,7 +7,8 @@
 // signed v1.3.0 tag deploys prod; a bad signature is refused (401), listed as refused and in the
 // audit log; two quick pushes end with the newest commit live and never two deploys of staging at
 // once. Fails (never skips) without the hosts; removes only its own project's objects.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -17,8 +18,10 @@ import type { CliContext } from '../src/cli/context.ts';
 import { registerServe, workflowServeOps } from '../src/cli/commands/serve.ts';
 import { webhookPart } from '../src/server/parts/webhook-part.ts';
 import type { Delivery } from '../src/server/webhooks/deliveries.ts';
+import { fetchPush } from '../src/server/webhooks/git-fetch.ts';
+import { Secret } from '../src/util/secret.ts';
 import { ensureImages } from './harness/engine.ts';
-import { type HarnessHosts, hostsUp, loadImagesIntoHosts } from './harness/hosts.ts';
+import { type HarnessHosts, hostsUp, loadImagesIntoHosts, sshExec } from './harness/hosts.ts';
 import { slipwayOk } from './support/cli.ts';
 import { type AppRepo, type GitDaemon, githubHeaders, githubPush, makeAppRepo, startGitDaemon } from './support/git-server.ts';
 import { cleanupProjectOn, getVia, hostDocker } from './support/multi-hosts.ts';
@@ -151,6 +154,7 @@ afterAll(async () => {
   stop.abort();
   await running;
   await daemon?.stop();
+  if (hosts && project) await sshExec('hostA', ['rm', '-rf', `/tmp/${project}-git`], hosts).catch(() => undefined);
   if (docker && project) await cleanupProjectOn(docker, project);
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 300_000);
@@ -255,4 +259,51 @@ describe('git webhooks through slipway serve (git daemon, fleet on hostA)', () =
     expect(live).toMatchObject({ commit: 'quick two', release: t2.release });
     console.log(`two quick pushes: first ${d1.verdict}, second ${d2.verdict}; staging runs ${runs.map(([s, e]) => `${e - s} ms`).join(', ')}`);
   }, 900_000);
+
+  it('over SSH with a deploy key: a bare repository on hostA is fetched with the key from a Secret; the host key is pinned, the key file removed', async () => {
+    const remote = `/tmp/${project}-git/shop.git`;
+    await sshExec('hostA', ['git', 'init', '--quiet', '--bare', remote], hosts);
+    const sshUrl = `ssh://root@${hosts.hosts.hostA.ip}${remote}`;
+    const harnessSsh = `ssh -i ${hosts.sshKeyPath} -o UserKnownHostsFile=${hosts.knownHostsPath} -o BatchMode=yes`;
+    execFileSync('git', ['-C', app.work, 'push', '--quiet', sshUrl, 'develop'], { env: { ...process.env, GIT_SSH_COMMAND: harnessSsh } });
+    const sha = execFileSync('git', ['-C', app.work, 'rev-parse', 'develop'], { encoding: 'utf8' }).trim();
+    const keys = join(dir, 'ssh-fetch');
+    mkdirSync(keys, { mode: 0o700 });
+    const key = readFileSync(hosts.sshKeyPath, 'utf8');
+    const repo = join(dir, 'ssh-clone', 'shop');
+    const knownHosts = join(keys, 'known_hosts');
+    // The system ssh, not the harness's wrapper (which brings its own key and known_hosts).
+    const PATH = (process.env.PATH ?? '')
+      .split(':')
+      .filter((d) => d !== hosts.sshWrapperDir)
+      .join(':');
+    // SSH_AUTH_SOCK and ~/.ssh play no part: only the given key is offered.
+    const fetched = await fetchPush({
+      repo,
+      url: sshUrl,
+      push: { kind: 'branch', name: 'develop', sha },
+      deployKey: new Secret(key, 'deploy-key'),
+      knownHosts,
+      tmpDir: keys,
+      env: { PATH, HOME: keys },
+    });
+    expect(fetched).toEqual({ sha, cloned: true });
+    expect(execFileSync('git', ['-C', repo, 'rev-parse', 'refs/heads/develop'], { encoding: 'utf8' }).trim()).toBe(sha);
+    // hostA's key is pinned (the system ssh may hash the host names).
+    const hostKey = readFileSync(join(hosts.root, 'hosts', 'hostA', 'ssh', 'ssh_host_ed25519_key.pub'), 'utf8').split(/\s+/)[1]!;
+    expect(execFileSync('ssh-keygen', ['-F', hosts.hosts.hostA.ip, '-f', knownHosts], { encoding: 'utf8' })).toContain(hostKey);
+    expect(readdirSync(keys).sort()).toEqual(['known_hosts']);
+    // Without the key the host refuses; the message names the fetch, never the key.
+    const refused = await fetchPush({
+      repo,
+      url: sshUrl,
+      push: { kind: 'branch', name: 'develop', sha },
+      knownHosts,
+      tmpDir: keys,
+      env: { PATH, HOME: keys },
+    }).catch((e: Error) => e);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toMatch(/^fetching branch develop from ssh:\/\/root@10\.200\.0\.2\/.* failed \(git exit \d+\): .*Permission denied/);
+    expect((refused as Error).message).not.toContain(key.split('\n')[1]!);
+  }, 120_000);
 });

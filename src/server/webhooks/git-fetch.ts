@@ -170,7 +170,7 @@ function gitFailed(what: string, r: GitResult, url: string): UserError {
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean)
-    .slice(-3)
+    .slice(-5)
     .join(' / ')
     .replaceAll(url, redactUrl(url));
   return new UserError(
