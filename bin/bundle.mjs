@@ -47,12 +47,16 @@ export function loadBundle(file = BUNDLE) {
     cachedData = undefined;
   }
   const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
+  // Only whether there was a cache is kept: the cache's bytes (megabytes) are not held for as long
+  // as the command runs (`slipway serve` runs for months).
+  const hadCache = cachedData !== undefined;
+  cachedData = undefined;
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
   return {
     main: module.exports.main,
     saveCache() {
-      if (cachedData && !script.cachedDataRejected) return;
+      if (hadCache && !script.cachedDataRejected) return;
       try {
         const tmp = `${cacheFile}.${process.pid}.tmp`;
         writeFileSync(tmp, script.createCachedData());

@@ -5,7 +5,6 @@
 import type { DnsZone } from '../config/fleet.ts';
 import { UserError } from '../diag/errors.ts';
 import type { Secret } from '../util/secret.ts';
-import { CloudflareProvider } from './cloudflare.ts';
 import { tsigKeyBytes } from './credential-handover.ts';
 import type { DnsProvider } from './records.ts';
 import { Rfc2136Provider } from './rfc2136.ts';
@@ -37,5 +36,7 @@ export async function dnsProvider(zone: DnsZone, getSecret: (name: string) => Pr
     return new Rfc2136Provider({ zone: zone.zone, host: p.host, port: p.port, key: { name: p.keyName, algorithm: p.algorithm, secret } });
   }
   const token = await credential(zone, p.token, 'Cloudflare API token', getSecret);
+  // The Cloudflare client (a large package) loads only for a Cloudflare zone.
+  const { CloudflareProvider } = await import('./cloudflare.ts');
   return new CloudflareProvider({ zone: zone.zone, token, ...(p.api ? { api: p.api } : {}) });
 }

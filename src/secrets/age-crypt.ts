@@ -2,7 +2,8 @@
 // identities parsed from a key file's text (comments and blank lines skipped, never echoed),
 // encryption to recipients as ASCII armor, and decryption whose failures say which file, which
 // public keys were tried and what to do — never a key or a plaintext. Pure: no file access.
-import { armor, Decrypter, Encrypter, identityToRecipient } from 'age-encryption';
+// age-encryption is loaded on first use: most commands (and `serve` at idle) never encrypt.
+const ageLib = () => import('age-encryption');
 import { UserError } from '../diag/errors.ts';
 
 /** The operator's age identities and where they came from (`--identity ~/.age/key.txt`, `$SLIPWAY_AGE_KEY`…). */
@@ -32,6 +33,7 @@ export async function parseIdentities(text: string, from: string): Promise<AgeId
   if (bad.length) throw new UserError(`${from}: line ${bad.join(', ')} is not an age identity`, hint);
   if (keys.length === 0) throw new UserError(`${from}: no age identity in it`, hint);
   const publicKeys: string[] = [];
+  const { identityToRecipient } = await ageLib();
   for (const [i, k] of keys.entries()) {
     try {
       publicKeys.push(await identityToRecipient(k));
@@ -46,6 +48,7 @@ export async function parseIdentities(text: string, from: string): Promise<AgeId
 export async function encryptToRecipients(text: string, recipients: readonly string[], where: string): Promise<string> {
   if (recipients.length === 0)
     throw new UserError(`${where}: no recipients to encrypt to`, 'declare age public keys under secrets.recipients in the fleet file');
+  const { armor, Encrypter } = await ageLib();
   const e = new Encrypter();
   for (const r of recipients) {
     try {
@@ -58,7 +61,8 @@ export async function encryptToRecipients(text: string, recipients: readonly str
 }
 
 /** The age payload of `content` (armored or binary). */
-function ageBytes(content: string | Uint8Array, where: string): Uint8Array {
+async function ageBytes(content: string | Uint8Array, where: string): Promise<Uint8Array> {
+  const { armor } = await ageLib();
   const text = typeof content === 'string' ? content : new TextDecoder('utf-8', { fatal: false }).decode(content.subarray(0, 64));
   const isArmor = text.trimStart().startsWith('-----BEGIN AGE ENCRYPTED FILE-----');
   try {
@@ -75,10 +79,11 @@ function ageBytes(content: string | Uint8Array, where: string): Uint8Array {
  * recipients, or a damaged one, is a UserError naming `where` and the keys tried.
  */
 export async function decryptWith(content: string | Uint8Array, ids: AgeIdentities, where: string, hintIfNotRecipient: string): Promise<Uint8Array> {
+  const { Decrypter } = await ageLib();
   const d = new Decrypter();
   for (const k of ids.keys) d.addIdentity(k);
   try {
-    return await d.decrypt(ageBytes(content, where));
+    return await d.decrypt(await ageBytes(content, where));
   } catch (e) {
     if (e instanceof UserError) throw e;
     const msg = (e as Error).message;

@@ -9,7 +9,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { Decrypter } from 'age-encryption';
 import type { Destination } from '../../backup/destination.ts';
 import type { ManifestObject } from '../../backup/manifest.ts';
 import { UserError } from '../../diag/errors.ts';
@@ -112,6 +111,7 @@ export async function openObject(d: Destination, fullKey: string, o: ExpectedObj
     cipher.destroy(e);
   });
   raw.pipe(cipher);
+  const { Decrypter } = await import('age-encryption');
   const dec = new Decrypter();
   for (const k of ids.keys) dec.addIdentity(k);
   let web: ReadableStream<Uint8Array>;

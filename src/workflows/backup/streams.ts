@@ -5,7 +5,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { Encrypter } from 'age-encryption';
 
 /** Counts and hashes the bytes that pass through. */
 export class Measure extends Transform {
@@ -41,6 +40,7 @@ export async function hashStream(s: Readable): Promise<{ size: number; sha256: s
 
 /** `input` encrypted with age to every recipient (binary age format), as a stream. */
 export async function encryptStream(input: Readable, recipients: readonly string[]): Promise<Readable> {
+  const { Encrypter } = await import('age-encryption');
   const e = new Encrypter();
   for (const r of recipients) e.addRecipient(r);
   const web = Readable.toWeb(input) as unknown as ReadableStream<Uint8Array>;

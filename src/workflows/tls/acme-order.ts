@@ -5,7 +5,8 @@
 // only, and removed again afterwards (nothing global is changed for other directories).
 import { Agent, get } from 'node:https';
 import { rootCertificates } from 'node:tls';
-import * as acme from 'acme-client';
+// acme-client (with node-forge, axios…) loads only when a certificate is ordered.
+const acmeLib = () => import('acme-client');
 import { UserError } from '../../diag/errors.ts';
 import { Secret } from '../../util/secret.ts';
 
@@ -34,10 +35,11 @@ export interface OrderResult {
 
 /** A new account key (PEM), stored by the caller. */
 export async function newAccountKey(): Promise<Buffer> {
-  return acme.crypto.createPrivateEcdsaKey('P-256');
+  return (await acmeLib()).crypto.createPrivateEcdsaKey('P-256');
 }
 
 export async function orderCertificate(req: OrderRequest): Promise<OrderResult> {
+  const acme = await acmeLib();
   const origin = new URL(req.directory).origin;
   const agent = req.caRootPem ? new Agent({ ca: [...rootCertificates, req.caRootPem], keepAlive: false }) : undefined;
   const interceptor = agent
