@@ -90,6 +90,9 @@ describe('where secrets are unwrapped', () => {
       'server/alerts/email-notifier.ts',
       'server/alerts/webhook-notifier.ts',
       'server/metrics/metrics-handler.ts',
+      'server/routes/metrics-routes.ts',
+      // A repository's deploy key into a 0600 file that ssh reads, removed after the fetch.
+      'server/webhooks/deploy-key-handover.ts',
       'server/webhooks/signature.ts',
       'util/secret.ts',
       'workflows/backup/destinations/s3.ts',

@@ -19,6 +19,7 @@ import { registerCerts } from './certs.ts';
 import { registerDns } from './dns.ts';
 import { registerMove } from './move.ts';
 import { registerServe, workflowServeOps } from './serve.ts';
+import { registerServeInstall } from './serve-install.ts';
 import { servePartFactories } from './serve-parts.ts';
 
 export function registerCommands(program: Command, ctx: CliContext): void {
@@ -40,4 +41,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerDns(program, ctx);
   registerMove(program, ctx);
   registerServe(program, ctx, { ops: workflowServeOps(ctx), parts: servePartFactories() });
+  registerServeInstall(program, ctx);
 }

@@ -8,6 +8,8 @@ export function servePartFactories(): ServePartFactory[] {
     async (input) => (await import('../../server/parts/live-part.ts')).liveServePart(input),
     // Scheduled backups, restore drills and certificate renewals; schedules, backups, certificates and locks to read.
     async (input) => (await import('../../server/parts/schedule-part.ts')).schedulePart(input),
+    // POST /hooks/git from GitHub, GitLab and Gitea: fetch with the deploy key, deploy per environment; deliveries.
+    async (input) => (await import('../../server/parts/webhook-part.ts')).webhookPart(input),
     // /metrics, /api/servers, /api/alerts, and the alert loop (notifications by webhook and mail).
     async (input) => (await import('../../server/parts/metrics-part.ts')).metricsPart()(input),
   ];
