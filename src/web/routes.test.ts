@@ -458,6 +458,22 @@ describe('dashboard pages', () => {
     expect(refused.text).toContain('deployer and may not do admin actions');
   });
 
+  it('renders the page when a side section is slow, saying it gave no answer in time', async () => {
+    const slow = createApp({
+      store: new FileStore(dir, { fsync: false }),
+      now: () => NOW,
+      ops,
+      parts: [{ name: 'slow', routes: (a) => a.get('/api/servers', () => new Promise<Response>(() => undefined)) }],
+      options: { secureCookies: true, bcryptCost: 4 },
+    });
+    mountWeb(slow, { now: () => NOW, sectionTimeoutMs: 50 });
+    const res = await slow.request('/', { headers: { cookie: cookies.vic! } }, env);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain(
+      '<strong>Server memory, disk and CPU: not available.</strong> <span class="muted">no answer within 0 s (reload the page)</span>',
+    );
+  });
+
   it('prints the page weight (HTML + CSS + JS)', async () => {
     const html = (await page('/', 'root')).text;
     const bytes = (s: string) => Buffer.byteLength(s);

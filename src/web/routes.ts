@@ -42,10 +42,14 @@ import type {
   ServerView,
 } from './view-types.ts';
 
-/** What the dashboard needs besides the app: the clock (ages on the pages). */
+/** What the dashboard needs besides the app: the clock (ages on the pages), and how long a page waits for a side section. */
 export interface WebDeps {
   now: () => number;
+  /** A page's side sections (server figures, alerts, releases, backup lists) that take longer show "not available" (default 10 s). */
+  sectionTimeoutMs?: number;
 }
+
+export const DEFAULT_SECTION_TIMEOUT_MS = 10_000;
 
 type WebContext = Context<ApiEnv>;
 
@@ -62,6 +66,22 @@ export function mountWeb(app: Hono<ApiEnv>, deps: WebDeps): WebAssets {
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     if (res.ok) return { ok: true, data: body as T };
     return { ok: false, status: res.status, error: String(body.error ?? `HTTP ${res.status}`), hint: String(body.hint ?? '') };
+  }
+
+  /** A side section's data: the answer, or a 504 refusal when it takes longer than the page waits (the request runs on). */
+  async function side<T>(c: WebContext, path: string): Promise<Answer<T>> {
+    const ms = deps.sectionTimeoutMs ?? DEFAULT_SECTION_TIMEOUT_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<Refusal>((resolve) => {
+      timer = setTimeout(() => resolve({ ok: false, status: 504, error: `no answer within ${Math.round(ms / 1000)} s`, hint: 'reload the page' }), ms);
+    });
+    const answer = api<T>(c, path);
+    answer.catch(() => undefined);
+    try {
+      return await Promise.race([answer, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** GET /api/me, skipped without a session cookie (an anonymous visit is not a refused API action to audit). */
@@ -112,8 +132,8 @@ export function mountWeb(app: Hono<ApiEnv>, deps: WebDeps): WebAssets {
   page('/', async (c, me) => {
     const [fleet, servers, alerts] = await Promise.all([
       api<FleetPageData>(c, '/api/fleet'),
-      api<{ servers?: ServerView[] }>(c, '/api/servers'),
-      api<{ alerts?: AlertView[] }>(c, '/api/alerts'),
+      side<{ servers?: ServerView[] }>(c, '/api/servers'),
+      side<{ alerts?: AlertView[] }>(c, '/api/alerts'),
     ]);
     if (!fleet.ok) return fleet;
     return fleetPage({ assets, me }, fleet.data, { servers, alerts });
@@ -126,8 +146,8 @@ export function mountWeb(app: Hono<ApiEnv>, deps: WebDeps): WebAssets {
     const env = isName(name) ? fleet.data.environments.find((e) => e.name === name) : undefined;
     if (!env) return { ok: false, status: 404, error: `no environment ${name}`, hint: 'the fleet page lists the environments you may see' };
     const [jobs, ...releases] = await Promise.all([
-      api<{ jobs?: JobSummary[] }>(c, '/api/jobs'),
-      ...env.apps.map((a) => api<{ releases?: ReleaseView[] }>(c, `/api/envs/${env.name}/releases?app=${encodeURIComponent(a)}`)),
+      side<{ jobs?: JobSummary[] }>(c, '/api/jobs'),
+      ...env.apps.map((a) => side<{ releases?: ReleaseView[] }>(c, `/api/envs/${env.name}/releases?app=${encodeURIComponent(a)}`)),
     ]);
     return environmentPage(
       { assets, me },
@@ -145,7 +165,7 @@ export function mountWeb(app: Hono<ApiEnv>, deps: WebDeps): WebAssets {
     const fleet = await api<FleetPageData>(c, '/api/fleet');
     if (!fleet.ok) return fleet;
     const envs = fleet.data.environments;
-    const lists = await Promise.all(envs.map((e) => api<EnvBackupsView>(c, `/api/envs/${e.name}/backups`)));
+    const lists = await Promise.all(envs.map((e) => side<EnvBackupsView>(c, `/api/envs/${e.name}/backups`)));
     return backupsPage(
       { assets, me },
       { envs, summaries: fleet.data.backups, lists: Object.fromEntries(envs.map((e, i) => [e.name, lists[i]!])), now: deps.now() },

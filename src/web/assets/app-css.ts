@@ -36,7 +36,7 @@ form{margin:0}
 .stack{display:grid;gap:.6rem}
 .row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end}
 label{display:grid;gap:.2rem;font-weight:600}
-input,select{font:inherit;min-height:2.5rem;padding:.45rem .6rem;border:1px solid var(--line);border-radius:.35rem;background:var(--bg);color:var(--fg);min-width:0}
+input,select{font:inherit;font-weight:400;min-height:2.5rem;padding:.45rem .6rem;border:1px solid var(--line);border-radius:.35rem;background:var(--bg);color:var(--fg);min-width:0}
 button{font:inherit;padding:.45rem .9rem;border-radius:.35rem;border:1px solid var(--accent);background:var(--accent);color:var(--card);cursor:pointer;min-height:2.5rem}
 button.secondary{background:transparent;color:var(--accent)}
 button.danger{border-color:var(--bad);background:transparent;color:var(--bad)}
