@@ -2,12 +2,13 @@
 // $SLIPWAY_FILE names the fleet file (--file > $SLIPWAY_FILE > ./slipway.yaml), and bad arguments
 // exit 2 with one `error:` line and a hint (JSON with --json), never a stack trace. `status` runs
 // against the local engine on a fleet of a unique project, of which nothing is deployed.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureEngine } from './harness/engine.ts';
-import { slipway, type CliResult } from './support/cli.ts';
+import { BIN, slipway, type CliResult } from './support/cli.ts';
 import { cleanupProject, uniqueProject } from './support/project.ts';
 
 let dir: string;
@@ -100,6 +101,13 @@ describe('global options from a real CLI process', () => {
     const local = await run(['validate']);
     expect(local.code).toBe(2);
     expect(local.stderr).toMatch(/^error\[yaml-syntax\]: .*\n --> .*\/slipway\.yaml:\d+:\d+/);
+  });
+
+  it('a reader that is gone before the output (slipway --help | true) ends nothing with a stack trace', async () => {
+    // `true` exits at once, long before node has started: every write meets a closed pipe (EPIPE).
+    const r = spawnSync('bash', ['-c', `node ${JSON.stringify(BIN)} serve --help | true; echo "rc=\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+    expect(r.stdout).toBe('rc=0\n');
+    expect(r.stderr).not.toMatch(/EPIPE|at .*\(|Unhandled/);
   });
 
   it('bad arguments exit 2 with one error line and a hint, or JSON with --json', async () => {

@@ -24,6 +24,9 @@ export interface CliContext {
 }
 
 export function processContext(): CliContext {
+  // A reader that goes away (`slipway status | head`) must not crash a command with a stack, nor
+  // stop a deploy half way: what is written after that is dropped, and the command runs to its end.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', ignoreClosedPipe);
   return {
     stdout: { write: (t) => void process.stdout.write(t) },
     stderr: { write: (t) => void process.stderr.write(t) },
@@ -34,6 +37,10 @@ export function processContext(): CliContext {
     stdin: readStdin,
     ...(process.stdin.isTTY ? { confirm: askTerminal } : {}),
   };
+}
+
+function ignoreClosedPipe(e: NodeJS.ErrnoException): void {
+  if (e.code !== 'EPIPE') throw e;
 }
 
 async function askTerminal(question: string): Promise<boolean> {
