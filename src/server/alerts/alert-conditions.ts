@@ -147,9 +147,9 @@ export function alertConditions(obs: Observation, rules: AlertRules, now: number
     const left = cert.notAfter - now;
     if (cr.enabled && left < cr.withinMs) {
       out.push(
-        condition('certificate-expiry', cert.domain, 'certificates', {
-          labels: { domain: cert.domain },
-          title: `the certificate of ${cert.domain} expires within ${formatSpan(cr.withinMs)}`,
+        condition('certificate-expiry', `${cert.server}/${cert.domain}`, 'certificates', {
+          labels: { server: cert.server, domain: cert.domain },
+          title: `the certificate of ${cert.domain} on ${cert.server} expires within ${formatSpan(cr.withinMs)}`,
           detail: left > 0 ? `it expires in ${formatSpan(left)}, on ${new Date(cert.notAfter).toISOString()}` : `it expired ${formatSpan(left)} ago`,
           forMs: 0,
         }),

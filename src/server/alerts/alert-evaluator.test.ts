@@ -197,11 +197,13 @@ describe('each default rule', () => {
 
   it('a certificate expiring within 14 days fires; a renewed one resolves', () => {
     const { step } = setup();
-    expect(step(0, { certificates: [{ domain: 'shop.example.com', notAfter: T0 + 15 * DAY }] })).toEqual([]);
-    expect(step(DAY, { certificates: [{ domain: 'shop.example.com', notAfter: T0 + 15 * DAY }] })).toEqual([]);
-    expect(step(DAY + 1, { certificates: [{ domain: 'shop.example.com', notAfter: T0 + 15 * DAY }] })).toEqual(['firing certificate-expiry:shop.example.com']);
-    expect(step(2 * DAY, { certificates: [{ domain: 'shop.example.com', notAfter: T0 + 92 * DAY }] })).toEqual([
-      'resolved certificate-expiry:shop.example.com',
+    expect(step(0, { certificates: [{ server: 'vps1', domain: 'shop.example.com', notAfter: T0 + 15 * DAY }] })).toEqual([]);
+    expect(step(DAY, { certificates: [{ server: 'vps1', domain: 'shop.example.com', notAfter: T0 + 15 * DAY }] })).toEqual([]);
+    expect(step(DAY + 1, { certificates: [{ server: 'vps1', domain: 'shop.example.com', notAfter: T0 + 15 * DAY }] })).toEqual([
+      'firing certificate-expiry:vps1/shop.example.com',
+    ]);
+    expect(step(2 * DAY, { certificates: [{ server: 'vps1', domain: 'shop.example.com', notAfter: T0 + 92 * DAY }] })).toEqual([
+      'resolved certificate-expiry:vps1/shop.example.com',
     ]);
   });
 });
@@ -216,6 +218,14 @@ describe('evaluation', () => {
     expect(step(MIN, { containers: [container()] })).toEqual(['resolved container-unhealthy:vps1/shop-api-prod-web-r7']);
     expect(step(2 * MIN, {})).toEqual([]);
     expect(step(3 * MIN, { servers: [] })).toEqual(['resolved server-disk:vps1']);
+  });
+
+  it("keeps a part's alerts of a server whose part alone was not read, and resolves them once it is read again", () => {
+    const { step } = setup();
+    const cert = { server: 'vps1', domain: 'shop.example.com', notAfter: T0 + 3 * DAY };
+    expect(step(0, { certificates: [cert] })).toEqual(['firing certificate-expiry:vps1/shop.example.com']);
+    expect(step(MIN, { certificates: [], unread: { certificates: { servers: ['vps1'] } } })).toEqual([]);
+    expect(step(2 * MIN, { certificates: [], unread: { certificates: { servers: ['vps2'] } } })).toEqual(['resolved certificate-expiry:vps1/shop.example.com']);
   });
 
   it('rules from the fleet file replace the defaults field by field, and a disabled rule resolves', () => {

@@ -3,7 +3,8 @@
 // rule's `forMs` (a pending condition that misses one observation starts over); a firing alert
 // does not fire again while it keeps firing; it resolves once, in the first observation where it
 // no longer holds. A part missing from an observation (undefined) leaves its alerts as they were,
-// and so does an unreachable server (or an environment on one) for the alerts labelled with it.
+// and so does an unreachable server (or an environment on one) for the alerts labelled with it,
+// and a part not read on one server (`unread`) for that part's alerts labelled with the server.
 // State lives in the evaluator (no module state); time comes from the injected clock. Its state
 // can be saved and restored (the control plane keeps it across restarts, so that an alert still
 // firing is not sent again and one that cleared meanwhile is resolved).
@@ -118,10 +119,18 @@ export function createAlertEvaluator(opts: AlertEvaluatorOptions): AlertEvaluato
       }
       const downServers = new Set(obs.unreachable?.servers ?? []);
       const downEnvs = new Set(obs.unreachable?.envs ?? []);
+      const unread = (c: AlertCondition) => {
+        const u = obs.unread?.[c.part];
+        return (
+          (c.labels.server !== undefined && u?.servers?.includes(c.labels.server) === true) ||
+          (c.labels.env !== undefined && u?.envs?.includes(c.labels.env) === true)
+        );
+      };
       const unseen = (c: AlertCondition) =>
         obs[c.part] === undefined ||
         (c.labels.server !== undefined && downServers.has(c.labels.server)) ||
-        (c.labels.env !== undefined && downEnvs.has(c.labels.env));
+        (c.labels.env !== undefined && downEnvs.has(c.labels.env)) ||
+        unread(c);
       for (const [key, s] of states) {
         if (held.has(key) || unseen(s.condition)) continue;
         states.delete(key);

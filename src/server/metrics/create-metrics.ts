@@ -4,9 +4,10 @@
 // once; a part of the source that fails leaves its series out and sets
 // slipway_metrics_source_up{part} to 0, so the rest of the scrape still answers. Deploys the
 // source reports (from the servers' audit logs, each with an id) are counted once per id, before
-// the deploy series are written; slipway_server_up says which servers could be reached.
+// the deploy series are written; slipway_server_up says which servers could be reached, and
+// slipway_certificate_expiry_seconds when each server's certificate for a domain expires.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { BackupSample, ContainerSample, DeployEvent, MetricsSource, ServerSample } from './metrics-source.ts';
+import type { BackupSample, CertificateSample, ContainerSample, DeployEvent, MetricsSource, ServerSample } from './metrics-source.ts';
 
 export interface MetricsOptions {
   source: MetricsSource;
@@ -30,6 +31,7 @@ interface Sample {
   backups?: BackupSample[];
   deploys?: (DeployEvent & { id: string })[];
   up?: { server: string; up: boolean }[];
+  certificates?: CertificateSample[];
 }
 
 /** One sample of the source per scrape: every collect of one scrape shares the in-flight promise. */
@@ -48,8 +50,9 @@ function sharedSampler(source: MetricsSource): () => Promise<Sample> {
       settle(source.backups()),
       optional(source.deploys),
       optional(source.serversUp),
+      optional(source.certificates),
     ])
-      .then(([containers, servers, backups, deploys, up]) => ({ containers, servers, backups, deploys, up }))
+      .then(([containers, servers, backups, deploys, up, certificates]) => ({ containers, servers, backups, deploys, up, certificates }))
       .finally(() => {
         inflight = undefined;
       });
@@ -98,6 +101,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     set({ part: 'containers' }, s.containers ? 1 : 0);
     set({ part: 'servers' }, s.servers ? 1 : 0);
     set({ part: 'backups' }, s.backups ? 1 : 0);
+    if (opts.source.certificates) set({ part: 'certificates' }, s.certificates ? 1 : 0);
   });
 
   const perContainer = (kind: 'gauge' | 'counter', name: string, help: string, value: (c: ContainerSample) => number | undefined) =>
@@ -149,6 +153,17 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   perEnv('slipway_backup_last_verify_success', 'Whether the last restore drill of the environment passed (1) or failed (0).', (b) =>
     b.lastVerifyAt === undefined || b.lastVerifyOk === undefined ? undefined : b.lastVerifyOk ? 1 : 0,
   );
+
+  if (opts.source.certificates)
+    sampled(
+      'gauge',
+      'slipway_certificate_expiry_seconds',
+      "When the certificate a server's proxy serves for the domain expires, as a Unix time in seconds.",
+      ['server', 'domain'],
+      (s, set) => {
+        for (const c of s.certificates ?? []) set({ server: c.server, domain: c.domain }, c.notAfter / 1000);
+      },
+    );
 
   const deployLabels = ['env', 'app', 'outcome'] as const;
   const counted = new Set<string>();

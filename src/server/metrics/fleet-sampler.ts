@@ -6,15 +6,21 @@
 // rollbacks of its audit log (with their outcome and duration). Concurrent callers share one
 // sample in flight, and a sample is reused for `maxAgeMs`, so a scrape (three parts) and the
 // alert loop do not each open sessions. The audit log is read at most every `deploysEveryMs`.
+// Each server's certificates (the `slipway certs` workflow, listCertificates, over the same
+// session) are read at most every `certificatesEveryMs` (5 min: they change daily at most); a
+// server whose certificates (or backups) cannot be read is named in `unread`, so that its alerts
+// of that part keep their state instead of resolving.
 import type { Fleet } from '../../config/fleet.ts';
 import type { ServerConnection } from '../../engine/connection.ts';
 import { LABELS } from '../../model/labels.ts';
 import { readAudit } from '../../workflows/audit.ts';
 import { openSession, type SessionIO } from '../../workflows/fleet-session.ts';
+import type { ServerRun } from '../../workflows/server-run.ts';
 import { envBackupStatus } from '../../workflows/status-backups.ts';
+import type { CertRow } from '../../workflows/tls/cert-list.ts';
 import { readContainerFigures } from './container-figures.ts';
 import { type HostFigures, readHostFigures } from './host-figures.ts';
-import type { BackupSample, ContainerSample, DeployEvent, MetricsSource, ServerSample } from './metrics-source.ts';
+import type { BackupSample, CertificateSample, ContainerSample, DeployEvent, MetricsSource, ServerSample } from './metrics-source.ts';
 
 /** One server as GET /api/servers shows it. */
 export interface ServerReading {
@@ -44,6 +50,10 @@ export interface FleetSample {
   deploys: RecordedDeploy[];
   /** Servers not reached, and the environments placed on them. */
   unreachable: { servers: string[]; envs: string[] };
+  /** The certificates each reached server's proxy serves (one per server and domain). */
+  certificates?: CertificateSample[];
+  /** Servers reached whose backups or certificates could not be read this time. */
+  unread?: { backups: string[]; certificates: string[] };
 }
 
 export interface FleetSamplerOptions {
@@ -54,6 +64,10 @@ export interface FleetSamplerOptions {
   maxAgeMs?: number;
   /** How often each server's audit log is read for deploys (default 60 s). */
   deploysEveryMs?: number;
+  /** How often each server's certificates are read (default 5 min). */
+  certificatesEveryMs?: number;
+  /** Reads one server's certificates; default: listCertificates, as `slipway certs` does. */
+  readCertificates?: (run: ServerRun) => Promise<Pick<CertRow, 'server' | 'host' | 'notAfter'>[]>;
 }
 
 export interface FleetSampler extends MetricsSource {
@@ -66,12 +80,30 @@ function helperImage(containers: { image: string; labels: Record<string, string>
   return (proxy ?? containers[0])?.image;
 }
 
+/** One sample per server and domain: the latest expiry, when a domain is listed twice (Slipway's record and Caddy's own). */
+function certificateSamples(rows: Pick<CertRow, 'server' | 'host' | 'notAfter'>[]): CertificateSample[] {
+  const byKey = new Map<string, CertificateSample>();
+  for (const r of rows) {
+    const notAfter = Date.parse(r.notAfter);
+    if (!Number.isFinite(notAfter)) continue;
+    const key = `${r.server}/${r.host}`;
+    const had = byKey.get(key);
+    if (!had || notAfter > had.notAfter) byKey.set(key, { server: r.server, domain: r.host, notAfter });
+  }
+  return [...byKey.values()].sort((a, b) => a.server.localeCompare(b.server) || a.domain.localeCompare(b.domain));
+}
+
+const defaultReadCertificates = async (run: ServerRun) => (await import('../../workflows/tls/cert-list.ts')).listCertificates(run);
+
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 
 export function createFleetSampler(opts: FleetSamplerOptions): FleetSampler {
   const maxAgeMs = opts.maxAgeMs ?? 2000;
   const deploysEveryMs = opts.deploysEveryMs ?? 60_000;
   const deployCache = new Map<string, { at: number; deploys: RecordedDeploy[] }>();
+  const certificatesEveryMs = opts.certificatesEveryMs ?? 5 * 60_000;
+  const readCertificates = opts.readCertificates ?? defaultReadCertificates;
+  const certCache = new Map<string, { at: number; certificates: CertificateSample[] }>();
   let last: FleetSample | undefined;
   let inflight: Promise<FleetSample> | undefined;
 
@@ -96,9 +128,21 @@ export function createFleetSampler(opts: FleetSamplerOptions): FleetSampler {
     return deploys;
   };
 
+  /** A server's certificates, read again once `certificatesEveryMs` passed (a failed read is tried again next sample). */
+  const certificatesOf = async (run: ServerRun): Promise<CertificateSample[]> => {
+    const server = run.conn.server.name;
+    const now = opts.io.now();
+    const cached = certCache.get(server);
+    if (cached && now - cached.at < certificatesEveryMs) return cached.certificates;
+    const certificates = certificateSamples((await readCertificates(run)).map((r) => ({ ...r, server })));
+    certCache.set(server, { at: now, certificates });
+    return certificates;
+  };
+
   const take = async (): Promise<FleetSample> => {
     const fleet = await opts.loadFleet();
     const names = fleet.servers.map((s) => s.name);
+    for (const server of certCache.keys()) if (!names.includes(server)) certCache.delete(server);
     const session = await openSession(opts.io, fleet, names, { json: true, partial: true, ...(opts.identity ? { identity: opts.identity } : {}) });
     try {
       const perServer = await Promise.all(
@@ -133,9 +177,10 @@ export function createFleetSampler(opts: FleetSamplerOptions): FleetSampler {
                         ...(b.lastVerification ? { lastVerifyAt: Date.parse(b.lastVerification.at), lastVerifyOk: b.lastVerification.result === 'ok' } : {}),
                       }),
                     ),
-                [],
+                undefined,
               )
             : [];
+          const certificates = run ? await part('certificates', () => certificatesOf(run), undefined) : [];
           const deploys = run ? await part('deploys', () => readDeploys(conn, { server: name, read: () => readAudit(run.store) }), []) : [];
           const reading: ServerReading = {
             name,
@@ -151,7 +196,7 @@ export function createFleetSampler(opts: FleetSamplerOptions): FleetSampler {
               : {}),
           };
           const sample: ServerSample | undefined = host ? { server: name, ...host } : undefined;
-          return { reading, sample, containers, backups, deploys };
+          return { reading, sample, containers, backups: backups ?? [], backupsRead: backups !== undefined, certificates, deploys };
         }),
       );
       const down = session.failures.map((f) => f.server);
@@ -166,6 +211,11 @@ export function createFleetSampler(opts: FleetSamplerOptions): FleetSampler {
         containers: perServer.flatMap((p) => p.containers ?? []),
         backups: perServer.flatMap((p) => p.backups),
         deploys: perServer.flatMap((p) => p.deploys),
+        certificates: perServer.flatMap((p) => p.certificates ?? []),
+        unread: {
+          backups: perServer.filter((p) => p.reading.ok && !p.backupsRead).map((p) => p.reading.name),
+          certificates: perServer.filter((p) => p.reading.ok && !p.certificates).map((p) => p.reading.name),
+        },
         unreachable: { servers: unreachableServers, envs: fleet.environments.filter((e) => unreachableServers.includes(e.server)).map((e) => e.name) },
       };
     } finally {
@@ -193,5 +243,6 @@ export function createFleetSampler(opts: FleetSamplerOptions): FleetSampler {
     backups: async () => (await sample()).backups,
     deploys: async () => (await sample()).deploys,
     serversUp: async () => (await sample()).servers.map((s) => ({ server: s.name, up: s.ok })),
+    certificates: async () => (await sample()).certificates ?? [],
   };
 }

@@ -45,6 +45,15 @@ export interface BackupSample {
   lastVerifyOk?: boolean;
 }
 
+/** A certificate a server's proxy serves (as `slipway certs` lists it). */
+export interface CertificateSample {
+  server: string;
+  /** The certificate's main name. */
+  domain: string;
+  /** When it stops being valid, epoch milliseconds. */
+  notAfter: number;
+}
+
 export interface MetricsSource {
   containers(): Promise<ContainerSample[]>;
   servers(): Promise<ServerSample[]>;
@@ -53,6 +62,8 @@ export interface MetricsSource {
   deploys?(): Promise<(DeployEvent & { id: string })[]>;
   /** Every server of the fleet, and whether it could be reached. */
   serversUp?(): Promise<{ server: string; up: boolean }[]>;
+  /** The certificates the servers' proxies serve. */
+  certificates?(): Promise<CertificateSample[]>;
 }
 
 /** One finished deploy (or rollback), recorded by the workflow's caller. */

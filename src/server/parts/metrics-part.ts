@@ -1,8 +1,9 @@
 // The metrics and alerts part of `slipway serve`. Routes: GET /metrics, GET /api/servers, GET
 // /api/alerts (routes/metrics-routes.ts). Background: every `intervalMs` (30 s unless a test
-// lowers it) the fleet is sampled over its engines (metrics/fleet-sampler.ts), the alert
-// evaluator runs with the default rules overlaid by the fleet file's `control_plane.alerts`
-// (re-read each time), and its transitions go to `control_plane.notify` (Slack-compatible
+// lowers it) the fleet is sampled over its engines (metrics/fleet-sampler.ts: the servers'
+// figures, containers, backups and drills, certificates), the alert evaluator runs with the
+// default rules overlaid by the fleet file's `control_plane.alerts` (re-read each time); a server
+// not reached keeps its alerts, one whose part alone was not read keeps that part's; its transitions go to `control_plane.notify` (Slack-compatible
 // webhooks, email over SMTP) through the dispatcher: each once per notifier, failures retried on
 // the next round. The evaluator's and the dispatcher's state is saved in the data directory
 // (`alerts.json`) after each round and restored on start, so a restart neither sends an alert
@@ -152,13 +153,21 @@ export function createMetricsPart(input: ServePartInput, options: MetricsPartOpt
     evaluator.setRules(alertRules(fleet.controlPlane.alerts));
     useNotify(fleet);
     const sampled = new Set(sample.serverSamples.map((s) => s.server));
-    // A server reached whose own figures could not be read keeps its alerts as they were, as one not reached does.
-    const unseen = sample.servers.filter((s) => !sampled.has(s.name)).map((s) => s.name);
+    const down = new Set(sample.unreachable.servers);
+    const envsOn = (servers: string[]) => fleet.environments.filter((e) => servers.includes(e.server)).map((e) => e.name);
+    // A server not reached keeps all its alerts as they were; one reached keeps those of the parts it could not be read for.
+    const figuresUnread = sample.servers.filter((s) => !sampled.has(s.name) && !down.has(s.name)).map((s) => s.name);
     const transitions = evaluator.evaluate({
       servers: sample.serverSamples,
       containers: sample.containers,
       backups: sample.backups,
-      unreachable: { servers: unseen, envs: fleet.environments.filter((e) => unseen.includes(e.server)).map((e) => e.name) },
+      ...(sample.certificates ? { certificates: sample.certificates } : {}),
+      unreachable: { servers: [...down], envs: envsOn([...down]) },
+      unread: {
+        servers: { servers: figuresUnread },
+        backups: { envs: envsOn(sample.unread?.backups ?? []) },
+        certificates: { servers: sample.unread?.certificates ?? [] },
+      },
     });
     for (const t of transitions) log(alertSubject(t));
     const result = await dispatcher.dispatch(transitions);
