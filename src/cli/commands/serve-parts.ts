@@ -4,6 +4,8 @@ import type { ServePartFactory } from '../../server/serve-part.ts';
 
 export function servePartFactories(): ServePartFactory[] {
   return [
+    // The dashboard: server-rendered pages at /, one small script island, hashed assets.
+    async (input) => (await import('../../server/parts/web-part.ts')).webPart(input),
     // Jobs (deploy, rollback, backup verify) with their steps over SSE, live logs, release history.
     async (input) => (await import('../../server/parts/live-part.ts')).liveServePart(input),
     // Scheduled backups, restore drills and certificate renewals; schedules, backups, certificates and locks to read.
