@@ -169,11 +169,11 @@ async function startFloor(): Promise<Proc> {
 }
 
 /** VmRSS and VmHWM (KiB) of a process, following it to a child node process if it forked one. */
-function memory(pid: number): { rss: number; hwm: number; pid: number } {
+function memory(pid: number): { rss: number; hwm: number; anon: number; pid: number } {
   const real = serverPid(pid);
   const status = readFileSync(`/proc/${real}/status`, 'utf8');
   const field = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? Number.NaN);
-  return { rss: field('VmRSS'), hwm: field('VmHWM'), pid: real };
+  return { rss: field('VmRSS'), hwm: field('VmHWM'), anon: field('RssAnon'), pid: real };
 }
 
 /** The process that serves: `pid` itself, unless it only waits on a node child (a wrapper that forked). */
@@ -318,6 +318,9 @@ async function main(): Promise<void> {
     row('after the dashboard/API was used', used);
     row('10 s later', settled);
     console.log(`  peak (VmHWM) of serve: ${mb(settled.serve.hwm)}; of the floor: ${mb(settled.floor.hwm)}`);
+    // RSS counts the pages of the node binary it touched (shared with every node process, and the
+    // same for any Node control plane); RssAnon is what this process alone holds.
+    console.log(`  private (RssAnon) idle: serve ${mb(idle.serve.anon)}, floor ${mb(idle.floor.anon)}; after use: serve ${mb(used.serve.anon)}`);
     const idleMb = idle.serve.rss / 1024;
     console.log(
       `  idle against Dokploy's ~${DOKPLOY_IDLE_MB} MB (issue #3755): ${idleMb.toFixed(1)} MB = ${((idleMb / DOKPLOY_IDLE_MB) * 100).toFixed(1)} % of it (${(DOKPLOY_IDLE_MB / idleMb).toFixed(1)}x less); target <= ${TARGET_IDLE_MB} MB: ${idleMb <= TARGET_IDLE_MB ? 'met' : `OVER by ${(idleMb - TARGET_IDLE_MB).toFixed(1)} MB`}`,
