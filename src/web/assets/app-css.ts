@@ -19,6 +19,7 @@ main{max-width:72rem;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem;margin:.5rem 0 1rem}
 h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:1rem}
+.grid>*,.stack>*{min-width:0}
 .card{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:1rem}
 .card h2,.card h3{margin-top:0}
 .scroll{overflow-x:auto;background:var(--card);border:1px solid var(--line);border-radius:.5rem}
