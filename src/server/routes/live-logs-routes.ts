@@ -10,7 +10,7 @@ import { ApiError, answerError } from '../errors.ts';
 import type { LiveLogLine, LivePort } from '../live/live-port.ts';
 import { authenticate } from '../middleware/authenticate.ts';
 import { isName } from '../names.ts';
-import { aborted, type SseOptions, type SseSink, sseResponse } from './live-sse.ts';
+import { aborted, type SseOptions, type SseSink, sseHead, sseResponse } from './live-sse.ts';
 
 export const DEFAULT_TAIL = 200;
 export const MAX_TAIL = 5000;
@@ -36,6 +36,8 @@ export function liveLogsRoutes(app: Hono<ApiEnv>, s: ApiServices, d: { port: Liv
     const q = c.req.query('q') ?? '';
     if (q.length > MAX_QUERY) throw new ApiError(400, 'the search text is too long', `at most ${MAX_QUERY} characters`);
     const needle = q.toLowerCase();
+    // Nothing is followed for HEAD (its body is never read, so the follow would never stop).
+    if (c.req.method === 'HEAD') return sseHead(c);
 
     // The follow starts before the stream: a failure before it is ready is answered as JSON.
     const follow = new AbortController();

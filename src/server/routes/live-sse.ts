@@ -39,6 +39,7 @@ export interface SseOptions {
 
 /** Answers with an event stream; `produce` writes through the sink and resolves when the stream should end. */
 export function sseResponse(c: ApiContext, o: SseOptions, produce: (sink: SseSink, signal: AbortSignal) => Promise<void>): Response {
+  if (c.req.method === 'HEAD') return sseHead(c);
   c.header('X-Accel-Buffering', 'no');
   return streamSSE(c, async (stream) => {
     const abort = new AbortController();
@@ -87,6 +88,16 @@ export function sseResponse(c: ApiContext, o: SseOptions, produce: (sink: SseSin
       forget();
     }
   });
+}
+
+/**
+ * A HEAD request's answer: an event stream's headers and nothing started. Hono answers HEAD with
+ * the GET route's headers and drops its body without cancelling it, and the server never aborts
+ * a request it has answered in full: a stream (or a log follow) started for HEAD would stay open
+ * until serve stops.
+ */
+export function sseHead(c: ApiContext): Response {
+  return c.body(null, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
 }
 
 /** Resolves when `signal` aborts. */
