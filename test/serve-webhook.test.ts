@@ -16,6 +16,7 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliContext } from '../src/cli/context.ts';
 import { registerServe, workflowServeOps } from '../src/cli/commands/serve.ts';
+import { connectSsh } from '../src/engine/ssh-connect.ts';
 import { webhookPart } from '../src/server/parts/webhook-part.ts';
 import type { Delivery } from '../src/server/webhooks/deliveries.ts';
 import { fetchPush } from '../src/server/webhooks/git-fetch.ts';
@@ -130,6 +131,9 @@ control_plane:
     env: { ...process.env, ...env, SLIPWAY_ADMIN_PASSWORD: ADMIN_PASSWORD },
     color: false,
     now: Date.now,
+    // The simulated hosts' key and known hosts (the default connector reads the process's own
+    // environment, which CI does not give them).
+    connector: (server) => connectSsh(server, { knownHostsPath: hosts.knownHostsPath, identityPath: hosts.sshKeyPath }),
   };
   const program = new Command('slipway').exitOverride();
   registerServe(program, ctx, { ops: workflowServeOps(ctx), parts: [webhookPart], signal: stop.signal, bcryptCost: 4 });
